@@ -1,0 +1,55 @@
+"""The `beepbrain` command: one entry point, a subcommand per job.
+
+Thin by design: each subcommand lives in `beepbrain.commands.<name>` with a `register(subparsers)`
+function that adds its parser and sets `func`; the handler calls the library or a flow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Subcommand modules, in the order `beepbrain --help` lists them.
+COMMAND_MODULES = [
+    "song",
+    "ingest",
+    "query",
+    "dataset",
+    "train",
+    "generate",
+    "evaluate",
+    "run",
+    "deploy",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="beepbrain", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        module_name = f"beepbrain.commands.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # a command still being built is left out of the menu
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
