@@ -122,6 +122,52 @@ class Instrument:
     drumset_envelopes: list[int] = field(default_factory=list)
     drumset_spectra: list[list[int]] = field(default_factory=list)
 
+    @classmethod
+    def default(cls, type: int = 0, is_noise: bool = False) -> Instrument:
+        """A new instrument reset to ``type``: BeepBox's ``new Instrument(isNoise)`` + ``setTypeAndReset``."""
+        from beepbrain.format import config as c
+
+        if not 0 <= type < c.INSTRUMENT_TYPE_COUNT:
+            from beepbrain.format.errors import BeepBoxFormatError
+
+            raise BeepBoxFormatError(f"unknown instrument type {type}")
+        spectrum = c.SPECTRUM_DEFAULT_NOISE if is_noise else c.SPECTRUM_DEFAULT_PITCH
+        chord = _DEFAULT_CHORD[type]
+        return cls(
+            type=type,
+            preset=type,
+            chip_wave=2,
+            chip_noise=1,
+            fade_out=c.FADE_OUT_NEUTRAL,
+            pitch_shift=c.PITCH_SHIFT_CENTER,
+            detune=c.DETUNE_CENTER,
+            effects=(1 << c.EFFECT_CHORD) if chord != c.CHORD_SIMULTANEOUS else 0,
+            chord=chord,
+            pan=c.PAN_CENTER,
+            pulse_width=c.PULSE_WIDTH_RANGE - 1,
+            supersaw_dynamism=c.SUPERSAW_DYNAMISM_MAX,
+            supersaw_spread=-(-c.SUPERSAW_SPREAD_MAX // 2),
+            supersaw_shape=0,
+            string_sustain=10,
+            string_sustain_type=1 if c.ENABLE_ACOUSTIC_SUSTAIN else 0,
+            distortion=(c.DISTORTION_RANGE - 1) * 3 // 4,
+            bitcrusher_freq=(c.BITCRUSHER_FREQ_RANGE - 1) // 2,
+            bitcrusher_quantization=(c.BITCRUSHER_QUANTIZATION_RANGE - 1) // 2,
+            chorus=c.CHORUS_RANGE - 1,
+            reverb=2,
+            echo_sustain=(c.ECHO_SUSTAIN_RANGE - 1) // 2,
+            echo_delay=(c.ECHO_DELAY_RANGE - 1) // 2,
+            operators=[Operator(0, c.OPERATOR_AMPLITUDE_MAX if i <= 1 else 0) for i in range(c.OPERATOR_COUNT)],
+            spectrum=list(spectrum),
+            harmonics=list(c.HARMONICS_DEFAULT),
+            drumset_envelopes=[c.ENVELOPE_INDEX["twang 2"]] * c.DRUM_COUNT,
+            drumset_spectra=[list(spectrum) for _ in range(c.DRUM_COUNT)],
+        )
+
+
+# The chord each instrument type resets to (setTypeAndReset): arpeggio, custom interval, simultaneous, strum.
+_DEFAULT_CHORD = (2, 3, 2, 0, 0, 0, 2, 1, 2)
+
 
 @dataclass(eq=True)
 class Channel:
@@ -159,6 +205,25 @@ class Song:
     @property
     def parts_per_bar(self) -> int:
         return self.beats_per_bar * PARTS_PER_BEAT
+
+    def to_url(self) -> str:
+        """The version-9 song string (no ``#``), byte-identical to BeepBox's ``toBase64String``."""
+        from beepbrain.format.url_encode import encode_url
+
+        return encode_url(self)
+
+    def to_json(self) -> dict:
+        """BeepBox's JSON export of this song."""
+        from beepbrain.format.json_codec import song_to_json
+
+        return song_to_json(self)
+
+    @classmethod
+    def from_json(cls, obj: dict) -> Song:
+        """A song from BeepBox's JSON form (``json.loads`` of an export)."""
+        from beepbrain.format.json_codec import song_from_json
+
+        return song_from_json(obj)
 
     def pattern_at(self, channel: int, bar: int) -> Pattern | None:
         """The pattern channel ``channel`` plays in bar ``bar``, or None for a silent bar."""

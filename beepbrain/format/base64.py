@@ -1,0 +1,36 @@
+"""BeepBox's URL-safe base64 alphabet and its lookup tables."""
+
+from __future__ import annotations
+
+ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+
+# value -> char; a dict so that an out-of-range value fails loudly instead of wrapping around
+INT_TO_CHAR: dict[int, str] = dict(enumerate(ALPHABET))
+
+# char code -> value, as BeepBox's base64CharCodeToInt: codes below 128 that are not in the alphabet read
+# as 0 ('.' reads as 62, like '-'); codes from 128 up read as JavaScript's undefined (NaN here).
+NAN = float("nan")
+CODE_TO_INT: list[int] = [0] * 128
+for _value, _char in enumerate(ALPHABET):
+    CODE_TO_INT[ord(_char)] = _value
+CODE_TO_INT[ord(".")] = 62
+
+
+def char_values(text: str) -> list:
+    """Each character's value (int), or NaN where BeepBox reads undefined."""
+    table = CODE_TO_INT
+    return [table[o] if o < 128 else NAN for o in map(ord, text)]
+
+
+def char_bits(text: str, start: int, stop: int) -> tuple[int, int]:
+    """BeepBox's BitFieldReader over ``text[start:stop]`` as one int and its bit count; characters past the
+    end of ``text`` and undefined characters read as zero bits, as in BeepBox."""
+    if stop <= start:
+        return 0, 0
+    table = CODE_TO_INT
+    chunk = text[start:stop]
+    value = 0
+    for o in map(ord, chunk):
+        value = (value << 6) | (table[o] if o < 128 else 0)
+    missing = (stop - start) - len(chunk)
+    return value << (6 * missing), 6 * (stop - start)
