@@ -1,0 +1,231 @@
+"""The BeepBrain transformer: a decoder-only GPT over song tokens, conditioned on a static vector.
+
+Read top to bottom: configuration, the key/value cache, attention, block, model, named configurations.
+
+- Positions are rotary (RoPE): attention sees only relative distances, so a `KVCache` can slide past the
+  training context during generation (it keeps the last `block_size` keys) and positions simply continue
+  from the number of tokens the cache has seen.
+- The conditioning vector (rhythm, pitch-channel count, drum-channel count one-hots; `cond_dim` = 21) goes
+  through a learned linear projection that is added to every token's embedding, so every position sees
+  it at full strength and no context position is spent on it.
+- `model(idx, cond, targets=None, cache=None) -> (logits, loss)`; targets equal to -1 are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+COND_DIM = 21
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    vocab_size: int = 512
+    cond_dim: int = COND_DIM
+    block_size: int = 512  # training context; also the KV cache window
+    n_layer: int = 12
+    n_head: int = 12
+    n_embd: int = 768
+    dropout: float = 0.0
+    bias: bool = False  # biases in Linear and LayerNorm layers
+    rope_base: float = 10000.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GPTConfig:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def with_data(self, vocab_size: int, cond_dim: int = COND_DIM) -> GPTConfig:
+        """This configuration sized for a dataset's vocabulary and conditioning."""
+        return replace(self, vocab_size=vocab_size, cond_dim=cond_dim)
+
+
+class KVCache:
+    """Keys and values of the tokens seen so far, one entry per layer, for incremental decoding.
+
+    Holds at most `window` (the model's block size) past positions; `pos` counts every token seen, and
+    is the position of the next token.
+    """
+
+    def __init__(self, config: GPTConfig, window: int | None = None):
+        self.window = window or config.block_size
+        self.layers: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * config.n_layer
+        self.pos = 0
+
+    def __len__(self) -> int:
+        return self.pos
+
+    def cached(self, layer: int) -> int:
+        entry = self.layers[layer]
+        return 0 if entry is None else entry[0].size(2)
+
+    def append(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Add new keys/values `[B, H, T, D]`; returns all keys/values to attend to (old + new)."""
+        entry = self.layers[layer]
+        if entry is not None:
+            k = torch.cat([entry[0], k], dim=2)
+            v = torch.cat([entry[1], v], dim=2)
+        keep = self.window - 1  # room for the next token: a query attends to at most `window` keys
+        self.layers[layer] = (k[:, :, -keep:], v[:, :, -keep:]) if keep > 0 else None
+        return k, v
+
+    def reorder(self, index: torch.Tensor) -> None:
+        """Keep only the batch rows in `index` (beam search, dropping finished samples)."""
+        self.layers = [None if e is None else (e[0][index], e[1][index]) for e in self.layers]
+
+
+def rope_tables(head_dim: int, positions: torch.Tensor, base: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos/sin tables `[T, head_dim/2]` for the given absolute positions."""
+    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, device=positions.device).float() / head_dim))
+    angles = positions.float()[:, None] * inv_freq[None, :]
+    return angles.cos(), angles.sin()
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate pairs (first half, second half) of the last dimension of `[B, H, T, D]`."""
+    x1, x2 = x.float().chunk(2, dim=-1)
+    rotated = torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+    return rotated.type_as(x)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: GPTConfig, layer: int):
+        super().__init__()
+        assert config.n_embd % config.n_head == 0
+        self.layer = layer
+        self.n_head = config.n_head
+        self.head_dim = config.n_embd // config.n_head
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.proj.residual = True
+        self.dropout = config.dropout
+        self.resid_dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x, cos, sin, cache: KVCache | None = None):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, self.head_dim).transpose(1, 2) for t in (q, k, v))
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        dropout = self.dropout if self.training else 0.0
+        if cache is None:
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)
+        else:
+            past = cache.cached(self.layer)
+            k, v = cache.append(self.layer, k, v)
+            if T == 1:  # one new token attends to everything kept
+                y = F.scaled_dot_product_attention(q, k, v)
+            else:  # new tokens: causal among themselves, a sliding window of `window` keys each
+                q_pos = torch.arange(T, device=x.device)[:, None] + past
+                k_pos = torch.arange(past + T, device=x.device)[None, :]
+                mask = (k_pos <= q_pos) & (q_pos - k_pos < cache.window)
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_dropout(self.proj(y))
+
+
+class MLP(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.proj.residual = True
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.proj(F.gelu(self.fc(x), approximate="tanh")))
+
+
+class Block(nn.Module):
+    def __init__(self, config: GPTConfig, layer: int):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config, layer)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x, cos, sin, cache=None):
+        x = x + self.attn(self.ln_1(x), cos, sin, cache)
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+        self.cond_proj = nn.Linear(config.cond_dim, config.n_embd, bias=config.bias)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList([Block(config, i) for i in range(config.n_layer)])
+        self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head.weight = self.wte.weight  # weight tying
+        self.apply(self._init_weights)
+
+    def _init_weights(self, module: nn.Module) -> None:
+        # GPT-2's initialisation: N(0, 0.02), residual projections scaled down by depth.
+        if isinstance(module, nn.Linear):
+            std = 0.02 / math.sqrt(2 * self.config.n_layer) if getattr(module, "residual", False) else 0.02
+            nn.init.normal_(module.weight, mean=0.0, std=std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def num_params(self) -> int:
+        """Parameter count (the tied embedding counted once)."""
+        return sum(p.numel() for p in self.parameters())
+
+    def new_cache(self) -> KVCache:
+        return KVCache(self.config)
+
+    def forward(self, idx, cond, targets=None, cache: KVCache | None = None):
+        """idx `int64[B,T]`, cond `float32[B,cond_dim]` -> (logits `[B,T,V]`, mean cross-entropy or None).
+
+        With a cache, `idx` holds only the new tokens; their positions continue from `len(cache)`.
+        """
+        B, T = idx.shape
+        start = cache.pos if cache is not None else 0
+        if cache is None and T > self.config.block_size:
+            raise ValueError(f"sequence of {T} tokens exceeds block size {self.config.block_size}")
+        if cache is not None and T > cache.window:
+            raise ValueError(f"{T} new tokens exceed the cache window {cache.window}")
+        positions = torch.arange(start, start + T, device=idx.device)
+        cos, sin = rope_tables(self.config.n_embd // self.config.n_head, positions, self.config.rope_base)
+        x = self.wte(idx) + self.cond_proj(cond.to(self.wte.weight.dtype))[:, None, :]
+        x = self.drop(x)
+        for block in self.blocks:
+            x = block(x, cos, sin, cache)
+        if cache is not None:
+            cache.pos += T
+        logits = self.lm_head(self.ln_f(x))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+        return logits, loss
+
+    def flops_per_token(self, context: int | None = None) -> float:
+        """Training FLOPs per token (forward + backward): 6N plus attention (PaLM appendix B)."""
+        c = self.config
+        T = context or c.block_size
+        return 6 * self.num_params() + 12 * c.n_layer * c.n_embd * T
+
+
+# Named configurations; vocab_size and cond_dim are filled in from the dataset with `with_data`.
+CONFIGS: dict[str, GPTConfig] = {
+    "tiny": GPTConfig(block_size=128, n_layer=2, n_head=2, n_embd=64),
+    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),
+    "base": GPTConfig(block_size=512, n_layer=12, n_head=12, n_embd=768),
+}
+
+
+def count_params(config: GPTConfig) -> int:
+    """Parameter count from the configuration alone (no weights built)."""
+    with torch.device("meta"):
+        return GPT(config).num_params()
