@@ -190,24 +190,26 @@ class GPT(nn.Module):
 
         With a cache, `idx` holds only the new tokens; their positions continue from `len(cache)`.
         """
-        B, T = idx.shape
+        length = idx.size(1)
         start = cache.pos if cache is not None else 0
-        if cache is None and T > self.config.block_size:
-            raise ValueError(f"sequence of {T} tokens exceeds block size {self.config.block_size}")
-        if cache is not None and T > cache.window:
-            raise ValueError(f"{T} new tokens exceed the cache window {cache.window}")
-        positions = torch.arange(start, start + T, device=idx.device)
+        limit = self.config.block_size if cache is None else cache.window
+        if length > limit:
+            what = "block size" if cache is None else "cache window"
+            raise ValueError(f"{length} tokens exceed the {what} of {limit}")
+        positions = torch.arange(start, start + length, device=idx.device)
         cos, sin = rope_tables(self.config.n_embd // self.config.n_head, positions, self.config.rope_base)
         x = self.wte(idx) + self.cond_proj(cond.to(self.wte.weight.dtype))[:, None, :]
         x = self.drop(x)
         for block in self.blocks:
             x = block(x, cos, sin, cache)
         if cache is not None:
-            cache.pos += T
+            cache.pos += length
         logits = self.lm_head(self.ln_f(x))
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+            loss = F.cross_entropy(
+                logits.float().view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1
+            )
         return logits, loss
 
     def flops_per_token(self, context: int | None = None) -> float:
