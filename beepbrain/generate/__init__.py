@@ -1,0 +1,1 @@
+"""Generating songs from a trained model: sampling, export (URL, JSON, MIDI), evaluation."""

@@ -1,0 +1,145 @@
+"""New songs from a trained model: conditioning and length in, valid BeepBox songs out.
+
+``generate_song`` builds the tokenizer's grammar for the asked conditioning and bar count, samples under
+it (see ``sampling``), decodes the tokens into a ``Song`` and checks it round-trips through the project's
+own codec. With a prompt song, its tokens are the prefix and the model continues it for more bars; the
+prompt's tempo, key, scale and instruments carry over to the result.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from beepbrain.format import parse_song
+from beepbrain.format.song import Song
+from beepbrain.generate.sampling import ModelScorer, SamplingConfig, sample_sequence
+
+BEEPBOX_URL = "https://www.beepbox.co/#"
+
+
+@dataclass(frozen=True)
+class SongRequest:
+    """What to generate: rhythm (0-4), channel counts, length; or a prompt song to continue."""
+
+    rhythm: int = 1
+    pitch_channels: int = 3
+    drum_channels: int = 1
+    bars: int = 16
+    beats_per_bar: int = 8
+    prompt: Song | None = None
+
+
+@dataclass
+class GeneratedSong:
+    song: Song
+    tokens: list[int]
+    seed: int
+    seconds: float
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return BEEPBOX_URL + self.song.to_url()
+
+
+def _conditioning(request: SongRequest):
+    from beepbrain.tokens import Conditioning
+
+    if request.prompt is not None:
+        return Conditioning.of_song(request.prompt)
+    return Conditioning(request.rhythm, request.pitch_channels, request.drum_channels)
+
+
+def prompt_prefix(tokenizer, prompt: Song) -> tuple[list[int], int]:
+    """The prompt's tokens without its end-of-song token, and the bars they hold."""
+    from beepbrain.tokens.vocab import BAR, EOS
+
+    tokens = [int(t) for t in tokenizer.encode(prompt).tokens]
+    while tokens and tokens[-1] in (EOS,):
+        tokens.pop()
+    return tokens, sum(1 for t in tokens if t == BAR)
+
+
+def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingConfig, *,
+                    use_cache: bool = True, on_token: Callable[[int], None] | None = None,
+                    scorer_out: list | None = None) -> tuple[list[int], object]:
+    """Sample one song's tokens; returns them and the conditioning used."""
+    from beepbrain.tokens.vocab import BAR
+
+    cond = _conditioning(request)
+    prefix: list[int] = []
+    beats_per_bar = request.beats_per_bar
+    total_bars = request.bars
+    if request.prompt is not None:
+        prefix, prompt_bars = prompt_prefix(tokenizer, request.prompt)
+        beats_per_bar = request.prompt.beats_per_bar
+        total_bars = prompt_bars + request.bars
+    grammar = tokenizer.grammar(cond, beats_per_bar=beats_per_bar, bars=total_bars)
+    device = next(model.parameters()).device.type
+    scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, is_window_start=lambda t: t == BAR,
+                         device=device)
+    if scorer_out is not None:
+        scorer_out.append(scorer)
+    tokens = sample_sequence(grammar, scorer.logits, sampling, prefix=prefix, on_token=on_token)
+    return tokens, cond
+
+
+def generate_song(model, tokenizer, request: SongRequest, sampling: SamplingConfig, *,
+                  use_cache: bool = True, on_token: Callable[[int], None] | None = None) -> GeneratedSong:
+    """One new song; raises RuntimeError if the result does not survive the codec round trip."""
+    started = time.perf_counter()
+    was_training = model.training
+    model.eval()
+    try:
+        tokens, cond = generate_tokens(model, tokenizer, request, sampling, use_cache=use_cache,
+                                       on_token=on_token)
+    finally:
+        model.train(was_training)
+    song = tokenizer.decode(np.asarray(tokens), cond)
+    if request.prompt is not None:
+        carry_settings(request.prompt, song)
+    check_song(song, cond)
+    return GeneratedSong(song=song, tokens=tokens, seed=sampling.seed, seconds=time.perf_counter() - started)
+
+
+def generate_songs(model, tokenizer, request: SongRequest, sampling: SamplingConfig, count: int = 1, *,
+                   progress: Callable[[int, GeneratedSong], None] | None = None) -> list[GeneratedSong]:
+    """``count`` songs with seeds ``sampling.seed``, ``+1``, ... (so each is reproducible on its own)."""
+    from dataclasses import replace
+
+    out = []
+    for i in range(count):
+        result = generate_song(model, tokenizer, request, replace(sampling, seed=sampling.seed + i))
+        out.append(result)
+        if progress is not None:
+            progress(i, result)
+    return out
+
+
+def carry_settings(prompt: Song, song: Song) -> None:
+    """Give a continuation its prompt's tempo, key, scale, and each channel's first instrument and octave."""
+    song.tempo, song.key, song.scale = prompt.tempo, prompt.key, prompt.scale
+    if prompt.channel_count != song.channel_count:
+        return
+    for src, dst in zip(prompt.channels, song.channels, strict=True):
+        if src.instruments:  # the tokens keep no per-pattern instrument choice: the first one plays all
+            dst.instruments = [copy.deepcopy(src.instruments[0])]
+            dst.octave = src.octave
+            for pattern in dst.patterns:
+                pattern.instruments = [0]
+
+
+def check_song(song: Song, cond) -> None:
+    """The song must be what was asked for and decode with the project's codec from its own URL."""
+    url = song.to_url()
+    again = parse_song(url)
+    if (again.pitch_channel_count, again.noise_channel_count, again.rhythm) != (
+        cond.pitch_channels, cond.noise_channels, cond.rhythm):
+        raise RuntimeError("generated song does not match its conditioning after the codec round trip")
+    if again.to_url() != url:
+        raise RuntimeError("generated song does not survive the codec round trip")
