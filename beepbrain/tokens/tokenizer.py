@@ -1,0 +1,290 @@
+"""Song <-> tokens. Channels interleave tick by tick; one token per channel per model tick.
+
+Stream of a song: ``BOS bar_0 BAR bar_1 BAR ... bar_n EOS`` where each bar is ``ticks x channels`` tokens
+(tick-major: ``a b c a b c ...``), so a token's position inside its bar tells its channel. A token is the
+channel's state at that tick: ``REST``, ``HOLD`` (the current note goes on) or a start token (a note or
+chord begins: root pitch x chord shape on pitch channels, drum x shape on drum channels).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from beepbrain.tokens.conditioning import Conditioning
+from beepbrain.tokens.config import PARTS_PER_BEAT, TokenizerConfig
+from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.vocab import (
+    BAR,
+    BOS,
+    DRUM_COUNT,
+    EOS,
+    HOLD,
+    KIND_DRUM,
+    KIND_PITCH,
+    MAX_PITCH,
+    PAD,
+    REST,
+    Vocabulary,
+)
+
+BAR_COUNT_MAX = 128
+BEATS_PER_BAR_MIN, BEATS_PER_BAR_MAX = 3, 16
+NOTE_SIZE_MAX = 3
+FORMAT = "beepbrain-tokenizer"
+
+
+@dataclass
+class TokenizedSong:
+    tokens: np.ndarray  # uint16[N]
+    conditioning: Conditioning
+    beats_per_bar: int
+    bars: int
+    losses: dict[str, int] = field(default_factory=new_losses)
+
+    @property
+    def bar_offsets(self) -> np.ndarray:
+        """int64 offsets of the bar lines (BOS for the first bar, then each BAR): where windows start."""
+        return np.flatnonzero((self.tokens == BOS) | (self.tokens == BAR)).astype(np.int64)
+
+
+class Tokenizer:
+    """Encode songs to token streams and decode streams back to valid songs."""
+
+    def __init__(self, config: TokenizerConfig | None = None):
+        self.config = config or TokenizerConfig()
+        self.vocab = Vocabulary(self.config.pitch_shapes, self.config.drum_shapes)
+        self.pad_id, self.bos_id, self.eos_id, self.bar_id = PAD, BOS, EOS, BAR
+        self.rest_id, self.hold_id = REST, HOLD
+        self._pitch_start = self.vocab.kind == KIND_PITCH
+        self._drum_start = self.vocab.kind == KIND_DRUM
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    # ---- encode -------------------------------------------------------------------------------------
+
+    def encode(self, song) -> TokenizedSong:
+        """Tokenize a song, walking its bar sequence once (bar 0 to the last bar; loops are not unrolled)."""
+        cond = Conditioning.of_song(song)
+        tpb = self.config.ticks_per_beat
+        channels = song.channel_count
+        bpb = min(max(int(song.beats_per_bar), 1), BEATS_PER_BAR_MAX)
+        ticks_bar = bpb * tpb
+        n_bars = max(1, min(int(song.bar_count), BAR_COUNT_MAX))
+        grid = np.full((n_bars, ticks_bar, channels), REST, dtype=np.uint16)
+        losses = new_losses()
+        for c in range(channels):
+            channel = song.channels[c]
+            drum = song.is_noise_channel(c)
+            cache: dict[int, tuple[np.ndarray, dict[str, int]]] = {}
+            for b in range(n_bars):
+                index = channel.bars[b] if b < len(channel.bars) else 0
+                if index <= 0 or index > len(channel.patterns):
+                    continue
+                if index not in cache:
+                    cache[index] = self._pattern_column(channel.patterns[index - 1], bpb, drum)
+                column, pattern_losses = cache[index]
+                grid[b, :, c] = column
+                add_losses(losses, pattern_losses)
+        if self.config.trim_trailing_silence:
+            sounding = np.flatnonzero((grid != REST).any(axis=(1, 2)))
+            keep = int(sounding[-1]) + 1 if len(sounding) else 1
+            losses["bars_trimmed"] = n_bars - keep
+            grid = grid[:keep]
+            n_bars = keep
+        losses["notes_kept"] = losses["notes"] - losses["notes_dropped"]
+        losses["notes_exact"] = losses["notes_kept"] - losses["notes_altered"]
+        body = np.empty((n_bars, ticks_bar * channels + 1), dtype=np.uint16)
+        body[:, :-1] = grid.reshape(n_bars, -1)
+        body[:, -1] = BAR
+        body[-1, -1] = EOS
+        tokens = np.concatenate([np.array([BOS], dtype=np.uint16), body.ravel()])
+        return TokenizedSong(tokens, cond, bpb, n_bars, losses)
+
+    def _pattern_column(self, pattern, beats_per_bar: int, drum: bool) -> tuple[np.ndarray, dict[str, int]]:
+        """One channel's tokens over one bar of ``pattern``, and what the grid and vocabulary lost."""
+        ppt = self.config.parts_per_tick
+        ticks_bar = beats_per_bar * self.config.ticks_per_beat
+        parts_bar = beats_per_bar * PARTS_PER_BEAT
+        top = DRUM_COUNT - 1 if drum else MAX_PITCH
+        losses = new_losses()
+        placed: list[tuple[int, int, int, bool]] = []
+        for note in pattern.notes:
+            losses["notes"] += 1
+            altered = False
+            if note.continues_last_pattern:
+                losses["ties"] += 1
+            if any(pin.interval != 0 for pin in note.pins):
+                losses["bends"] += 1
+            if any(pin.size != NOTE_SIZE_MAX for pin in note.pins):
+                losses["volume"] += 1
+            pitches = sorted(set(note.pitches))
+            in_range = [p for p in pitches if 0 <= p <= top]
+            if len(in_range) < len(pitches):
+                losses["out_of_range"] += 1
+                losses["pitches_dropped"] += len(pitches) - len(in_range)
+                altered = True
+            start, end = note.start, note.end
+            if start < 0 or end > parts_bar:
+                losses["clipped"] += 1
+                start, end = max(start, 0), min(end, parts_bar)
+                altered = True
+            if not in_range or end <= start:
+                losses["notes_dropped"] += 1
+                continue
+            if start % ppt or end % ppt:
+                losses["off_grid"] += 1
+                altered = True
+            q_start = (start + ppt // 2) // ppt
+            q_end = min(max((end + ppt // 2) // ppt, q_start + 1), ticks_bar)
+            if q_start >= ticks_bar:
+                losses["notes_dropped"] += 1
+                continue
+            token, lost = self.vocab.start_token(in_range, drum)
+            if lost:
+                losses["chords_reduced"] += 1
+                losses["pitches_dropped"] += lost
+                altered = True
+            placed.append((q_start, q_end, token, altered))
+        placed.sort(key=lambda n: n[0])
+        column = np.full(ticks_bar, REST, dtype=np.uint16)
+        altered_flags: list[bool] = []
+        prev_end = 0
+        for q_start, q_end, token, altered in placed:
+            if column[q_start] not in (REST, HOLD):
+                losses["collided"] += 1
+                losses["notes_dropped"] += 1
+                continue
+            if q_start < prev_end:
+                column[q_start:prev_end] = REST
+                losses["truncated"] += 1
+                altered_flags[-1] = True
+            column[q_start] = token
+            column[q_start + 1 : q_end] = HOLD
+            prev_end = q_end
+            altered_flags.append(altered)
+        losses["notes_altered"] = sum(altered_flags)
+        return column, losses
+
+    # ---- decode -------------------------------------------------------------------------------------
+
+    def decode(self, tokens, conditioning: Conditioning, beats_per_bar: int | None = None):
+        """A valid song from a token stream. Robust: tokens before BOS and after EOS are ignored; a start
+        token of the wrong channel kind, a HOLD with nothing sounding, or any special token inside a bar is
+        a rest; bars are cut or padded to ``beats_per_bar`` (default: the longest bar, 3-16 beats)."""
+        from beepbrain.format import Note, Pattern, new_song
+
+        cond = conditioning
+        channels = cond.channels
+        tpb = self.config.ticks_per_beat
+        ppt = self.config.parts_per_tick
+        toks = np.asarray(tokens, dtype=np.int64).ravel()
+        starts = np.flatnonzero(toks == BOS)
+        if len(starts):
+            toks = toks[starts[0] + 1 :]
+        ends = np.flatnonzero(toks == EOS)
+        if len(ends):
+            toks = toks[: ends[0]]
+        toks = np.where((toks >= 0) & (toks < self.vocab_size), toks, REST)
+        bar_lines = np.flatnonzero(toks == BAR)
+        segments = np.split(toks, bar_lines)
+        segments = [segments[0]] + [s[1:] for s in segments[1:]]
+        segments = segments[:BAR_COUNT_MAX]
+        n_bars = len(segments)
+        if beats_per_bar is None:
+            longest = max(len(s) for s in segments)
+            beats_per_bar = math.ceil(math.ceil(longest / channels) / tpb) if longest else 8
+        bpb = min(max(int(beats_per_bar), BEATS_PER_BAR_MIN), BEATS_PER_BAR_MAX)
+        ticks_bar = bpb * tpb
+        grid = np.full((n_bars, ticks_bar * channels), REST, dtype=np.int64)
+        for b, segment in enumerate(segments):
+            segment = segment[: ticks_bar * channels]
+            grid[b, : len(segment)] = segment
+        grid = grid.reshape(n_bars, ticks_bar, channels)
+
+        song = new_song(cond.pitch_channels, cond.noise_channels, bars=n_bars, beats_per_bar=bpb,
+                        rhythm=cond.rhythm, patterns_per_channel=1)
+        song.loop_start, song.loop_length = 0, n_bars
+        most_patterns = 1
+        for c, channel in enumerate(song.channels):
+            valid_start = self._drum_start if c >= cond.pitch_channels else self._pitch_start
+            patterns: dict[tuple, int] = {}
+            channel.bars = [0] * n_bars
+            for b in range(n_bars):
+                notes = self._column_notes(grid[b, :, c], valid_start)
+                if not notes:
+                    continue
+                key = tuple((tuple(p), s, e) for p, s, e in notes)
+                if key not in patterns:
+                    patterns[key] = len(patterns) + 1
+                channel.bars[b] = patterns[key]
+            channel.patterns = [
+                Pattern(notes=[Note.simple(list(p), s * ppt, e * ppt) for p, s, e in key]) for key in patterns
+            ]
+            most_patterns = max(most_patterns, len(patterns))
+        song.patterns_per_channel = most_patterns
+        for channel in song.channels:
+            channel.patterns += [Pattern() for _ in range(most_patterns - len(channel.patterns))]
+        return song
+
+    def _column_notes(self, column: np.ndarray, valid_start: np.ndarray) -> list[tuple[list[int], int, int]]:
+        """Notes (pitches, start tick, end tick) of one channel's tokens over one bar."""
+        if not valid_start[column].any():
+            return []
+        notes: list[tuple[list[int], int, int]] = []
+        current: list | None = None
+        for t, token in enumerate(column.tolist()):
+            if valid_start[token]:
+                current = [self.vocab.pitches(token), t, t + 1]
+                notes.append(current)
+            elif token == HOLD and current is not None:
+                current[2] = t + 1
+            else:
+                current = None
+        return [(p, s, e) for p, s, e in notes]
+
+    # ---- other --------------------------------------------------------------------------------------
+
+    def transpose(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
+        """The stream with every pitch-channel note moved by ``semitones`` (drums stay), or None if a note
+        would leave the pitch range or lose its chord token."""
+        table = self.vocab.transpose_table(semitones)
+        moved = table[tokens.astype(np.int64)]
+        if (moved < 0).any():
+            return None
+        return moved.astype(np.uint16)
+
+    def grammar(self, conditioning: Conditioning, beats_per_bar: int = 8, bars: int | None = None):
+        from beepbrain.tokens.grammar import TokenGrammar
+
+        return TokenGrammar(self, conditioning, beats_per_bar=beats_per_bar, bars=bars)
+
+    def describe(self, tokens) -> list[str]:
+        return [self.vocab.name(int(t)) for t in tokens]
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "version": 1, "config": self.config.to_dict(), "vocab": self.vocab.names}
+
+    def save(self, path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        return path
+
+    @classmethod
+    def from_dict(cls, obj: dict) -> Tokenizer:
+        if obj.get("format") != FORMAT:
+            raise ValueError(f"not a saved BeepBrain tokenizer (format={obj.get('format')!r})")
+        tokenizer = cls(TokenizerConfig.from_dict(obj["config"]))
+        if "vocab" in obj and obj["vocab"] != tokenizer.vocab.names:
+            raise ValueError("saved vocabulary differs from the one its config builds")
+        return tokenizer
+
+    @classmethod
+    def load(cls, path) -> Tokenizer:
+        return cls.from_dict(json.loads(Path(path).read_text()))
