@@ -23,12 +23,12 @@ def write_song(result: GeneratedSong, out_dir: str | Path, stem: str) -> dict[st
 
 
 def write_batch(results: list[GeneratedSong], out_dir: str | Path, prefix: str = "song",
-                meta: dict | None = None) -> list[dict]:
+                meta: dict | None = None, start: int = 0) -> list[dict]:
     """Every song of a batch, plus ``index.jsonl``: one line per song with its files, seed and settings."""
     out = Path(out_dir)
     rows = []
     for i, result in enumerate(results):
-        paths = write_song(result, out, f"{prefix}-{i + 1:02d}-seed{result.seed}")
+        paths = write_song(result, out, f"{prefix}-{start + i + 1:02d}-seed{result.seed}")
         song = result.song
         row = {
             **paths,

@@ -1,0 +1,101 @@
+"""`beepbrain generate`: new BeepBox songs from a registered model, as URL, BeepBox JSON and MIDI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_MODEL = "models:/beepbrain/latest"
+
+
+def add_sampling_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sampling")
+    g.add_argument("--temperature", type=float, default=1.0, help="softmax temperature; 0 = greedy (default 1.0)")
+    g.add_argument("--top-k", type=int, default=0, help="sample among the K likeliest tokens (default 0: all)")
+    g.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
+    g.add_argument("--seed", type=int, default=0, help="random seed; song i uses seed+i (default 0)")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("generate", help="write new songs with a trained model",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"MLflow model URI (default {DEFAULT_MODEL})")
+    p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
+    p.add_argument("--tracking-uri", help="MLflow tracking URI (default: the SQLite store in the data dir)")
+    p.add_argument("--rhythm", type=int, default=1, choices=range(5), metavar="R",
+                   help="0 triplets, 1 standard (÷4), 2 ÷6, 3 ÷8, 4 freehand (default 1)")
+    p.add_argument("--pitch-channels", type=int, default=3, metavar="P", help="1-10 (default 3)")
+    p.add_argument("--drum-channels", type=int, default=1, metavar="D", help="0-5 (default 1)")
+    p.add_argument("--bars", type=int, default=16, metavar="N", help="bars to write, or to add to a prompt (default 16)")
+    p.add_argument("--beats-per-bar", type=int, default=8, metavar="B", help="3-16 (default 8)")
+    p.add_argument("--prompt", metavar="SONG", help="a BeepBox song (URL, song string, or a file holding one "
+                   "or BeepBox JSON) to continue for --bars more bars")
+    p.add_argument("--count", type=int, default=1, help="how many songs (default 1)")
+    p.add_argument("--out", help="output folder (default DATA_DIR/generated)")
+    p.add_argument("--no-cache", action="store_true", help="recompute the whole window every token (slow)")
+    add_sampling_arguments(p)
+    p.set_defaults(func=handle)
+
+
+def read_prompt(text: str):
+    """A song from a URL/song string, or from a file that holds one (or BeepBox JSON)."""
+    from beepbrain.format import parse_song
+
+    path = Path(text).expanduser()
+    if len(text) < 4096 and path.is_file():
+        text = path.read_text(encoding="utf-8")
+    return parse_song(text)
+
+
+def handle(args) -> int:
+    from beepbrain import settings
+    from beepbrain.format import BeepBoxFormatError
+
+    if args.count < 1:
+        print("error: --count must be at least 1", file=sys.stderr)
+        return 2
+    if not 1 <= args.bars <= 128:
+        print("error: --bars must be in 1..128", file=sys.stderr)
+        return 2
+    if not 3 <= args.beats_per_bar <= 16:
+        print("error: --beats-per-bar must be in 3..16", file=sys.stderr)
+        return 2
+    prompt = None
+    if args.prompt:
+        try:
+            prompt = read_prompt(args.prompt)
+        except (BeepBoxFormatError, OSError) as exc:
+            print(f"error: cannot read the prompt song: {exc}", file=sys.stderr)
+            return 2
+    data = settings.data_dir(args.data_dir)
+    tracking = settings.tracking_uri(data, args.tracking_uri)
+    out = Path(args.out).expanduser() if args.out else data / "generated"
+
+    from beepbrain.generate.sampling import SamplingConfig
+    from beepbrain.generate.songs import SongRequest
+    from beepbrain.tokens import Conditioning
+
+    try:
+        sampling = SamplingConfig(args.temperature, args.top_k, args.top_p, args.seed)
+        if prompt is None:
+            Conditioning(args.rhythm, args.pitch_channels, args.drum_channels)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    request = SongRequest(rhythm=args.rhythm, pitch_channels=args.pitch_channels,
+                          drum_channels=args.drum_channels, bars=args.bars,
+                          beats_per_bar=args.beats_per_bar, prompt=prompt)
+
+    from beepbrain.generate.batch import generate_to_dir, load_generator
+
+    try:
+        model, tokenizer, info = load_generator(args.model, tracking)
+    except Exception as exc:  # an absent registry or model is the user's to fix, with a clear message
+        print(f"error: cannot load model {args.model!r} from {tracking}: {exc}", file=sys.stderr)
+        print("hint: train one first (`beepbrain run` does everything from the bundled sample)", file=sys.stderr)
+        return 1
+    rows = generate_to_dir(model, tokenizer, request, sampling, args.count, out,
+                           use_cache=not args.no_cache, model_uri=args.model, echo=True)
+    print(f"\n{len(rows)} song(s) in {out} (BeepBox JSON: File > Import in BeepBox; MIDI; .url)")
+    return 0
