@@ -21,15 +21,26 @@ def register(subparsers) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--prefect-api-url", default=os.environ.get("PREFECT_API_URL"),
-                   help="Prefect API to register on ($PREFECT_API_URL)")
+    p.add_argument(
+        "--prefect-api-url",
+        default=os.environ.get("PREFECT_API_URL"),
+        help="Prefect API to register on ($PREFECT_API_URL)",
+    )
     p.add_argument("--only", nargs="+", metavar="FLOW[/NAME]", help="register only these deployments")
     p.add_argument("--data-dir", help="pin BEEPBRAIN_DATA_DIR for deployed runs (default: the worker's)")
-    p.add_argument("--dask-address", help="pin BEEPBRAIN_DASK_ADDRESS for deployed runs (default: the worker's)")
-    p.add_argument("--mlflow-tracking-uri",
-                   help="pin MLFLOW_TRACKING_URI for deployed runs (default: the worker's)")
-    p.add_argument("--param", action="append", default=[], metavar="FLOW/NAME:KEY=JSON",
-                   help="extra default parameter, e.g. 'train/on-demand:max_steps=2000' (repeatable)")
+    p.add_argument(
+        "--dask-address", help="pin BEEPBRAIN_DASK_ADDRESS for deployed runs (default: the worker's)"
+    )
+    p.add_argument(
+        "--mlflow-tracking-uri", help="pin MLFLOW_TRACKING_URI for deployed runs (default: the worker's)"
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="FLOW/NAME:KEY=JSON",
+        help="extra default parameter, e.g. 'train/on-demand:max_steps=2000' (repeatable)",
+    )
     p.add_argument("--project-dir", help="project checkout the workers run flows from (default: this one)")
     p.set_defaults(func=handle)
 

@@ -65,7 +65,8 @@ class PrefectAPI:
 
     def logs(self, run_ids: list[str], limit: int = 200) -> str:
         logs = self._post(
-            "/logs/filter", {"logs": {"flow_run_id": {"any_": run_ids}}, "sort": "TIMESTAMP_ASC", "limit": limit}
+            "/logs/filter",
+            {"logs": {"flow_run_id": {"any_": run_ids}}, "sort": "TIMESTAMP_ASC", "limit": limit},
         )
         return "\n".join(f"{x['timestamp'][11:19]} {x['name']}: {x['message']}" for x in logs)
 

@@ -122,7 +122,9 @@ def ensure_work_pools(pools: Iterable[str] = tuple(POOLS)) -> dict[str, str]:
                 result[name] = "created"
                 continue
             if pool.type != "process":
-                raise DeployError(f"work pool {name!r} exists with type {pool.type!r}; BeepBrain needs 'process'")
+                raise DeployError(
+                    f"work pool {name!r} exists with type {pool.type!r}; BeepBrain needs 'process'"
+                )
             if pool.concurrency_limit != limit:
                 client.update_work_pool(name, WorkPoolUpdate(concurrency_limit=limit))
             result[name] = "exists"

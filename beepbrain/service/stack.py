@@ -57,7 +57,9 @@ class LocalStack:
             env["BEEPBRAIN_DASK_ADDRESS"] = self.dask_address
         return env
 
-    def _start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path | None = None) -> ServerProcess:
+    def _start(
+        self, name: str, argv: list[str], env: dict[str, str], cwd: Path | None = None
+    ) -> ServerProcess:
         if name in self.processes and self.processes[name].alive():
             raise ServiceError(f"{name} is already running")
         proc = ServerProcess(name, argv, self.root / "logs" / f"{name}.log", env=env, cwd=cwd or self.root)
@@ -74,7 +76,18 @@ class LocalStack:
         env["PREFECT_SERVER_API_HOST"] = HOST
         env["PREFECT_SERVER_API_PORT"] = str(port)
         env["PREFECT_UI_ENABLED"] = "false"
-        argv = [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(port), "--no-ui"]
+        argv = [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--no-ui",
+        ]
         proc = self._start("prefect-server", argv, env)
         url = f"http://{HOST}:{port}/api"
         wait_until(lambda: http_ok(f"{url}/health"), timeout=timeout, what="the Prefect server", watch=[proc])
@@ -109,7 +122,17 @@ class LocalStack:
         """A Dask scheduler and `workers` worker processes (one `dask worker` command each)."""
         port = free_port()
         env = self.client_env()
-        argv = [sys.executable, "-m", "dask", "scheduler", "--host", HOST, "--port", str(port), "--no-dashboard"]
+        argv = [
+            sys.executable,
+            "-m",
+            "dask",
+            "scheduler",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ]
         sched = self._start("dask-scheduler", argv, env)
         address = f"tcp://{HOST}:{port}"
         wait_until(lambda: _tcp(port), timeout=timeout, what="the Dask scheduler", watch=[sched])
@@ -137,7 +160,9 @@ class LocalStack:
 
     def wait_for_dask_workers(self, n: int, timeout: float = 90) -> None:
         watch = [p for k, p in self.processes.items() if k.startswith("dask-")]
-        wait_until(lambda: len(self.dask_workers()) >= n, timeout=timeout, what=f"{n} Dask workers", watch=watch)
+        wait_until(
+            lambda: len(self.dask_workers()) >= n, timeout=timeout, what=f"{n} Dask workers", watch=watch
+        )
 
     def start_worker(self, pool: str, timeout: float = 120) -> ServerProcess:
         """`prefect worker start --pool POOL` in the project directory (after `beepbrain deploy`)."""
@@ -178,12 +203,20 @@ def _tcp(port: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m beepbrain.service.stack", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m beepbrain.service.stack", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("action", choices=["up"])
-    parser.add_argument("--root", default="beepbrain-service", help="state and logs (default ./beepbrain-service)")
+    parser.add_argument(
+        "--root", default="beepbrain-service", help="state and logs (default ./beepbrain-service)"
+    )
     parser.add_argument("--dask-workers", type=int, default=2)
-    parser.add_argument("--pools", nargs="*", default=["beepbrain-cpu", "beepbrain-gpu"],
-                        help="start a Prefect worker on each (after registering the deployments)")
+    parser.add_argument(
+        "--pools",
+        nargs="*",
+        default=["beepbrain-cpu", "beepbrain-gpu"],
+        help="start a Prefect worker on each (after registering the deployments)",
+    )
     args = parser.parse_args(argv)
     with LocalStack(Path(args.root)) as stack:
         print("starting Prefect server ...", flush=True)
