@@ -161,7 +161,8 @@ class Instrument:
             spectrum=list(spectrum),
             harmonics=list(c.HARMONICS_DEFAULT),
             drumset_envelopes=[c.ENVELOPE_INDEX["twang 2"]] * c.DRUM_COUNT,
-            drumset_spectra=[list(spectrum) for _ in range(c.DRUM_COUNT)],
+            drumset_spectra=[list(spectrum if type == c.DRUMSET else c.SPECTRUM_DEFAULT_NOISE)
+                             for _ in range(c.DRUM_COUNT)],
         )
 
 

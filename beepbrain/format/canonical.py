@@ -1,0 +1,74 @@
+"""Reduce a song to what a version-9 song string carries: settings BeepBox keeps internally but does not
+write (an effect's value while the effect is off, another instrument type's wave...) go back to their
+defaults, so that a decoded song equals the decoding of its own ``to_url``."""
+
+from __future__ import annotations
+
+from beepbrain.format import config as c
+from beepbrain.format.song import Instrument, Song
+
+_EFFECT_FIELDS = (
+    (c.EFFECT_TRANSITION, ("transition",)),
+    (c.EFFECT_CHORD, ("chord",)),
+    (c.EFFECT_PITCH_SHIFT, ("pitch_shift",)),
+    (c.EFFECT_DETUNE, ("detune",)),
+    (c.EFFECT_VIBRATO, ("vibrato",)),
+    (c.EFFECT_DISTORTION, ("distortion",)),
+    (c.EFFECT_BITCRUSHER, ("bitcrusher_freq", "bitcrusher_quantization")),
+    (c.EFFECT_PANNING, ("pan",)),
+    (c.EFFECT_CHORUS, ("chorus",)),
+    (c.EFFECT_ECHO, ("echo_sustain", "echo_delay")),
+    (c.EFFECT_REVERB, ("reverb",)),
+    (c.EFFECT_NOTE_FILTER, ("note_filter",)),
+)
+_TYPE_FIELDS = {
+    c.CHIP: ("chip_wave", "unison"),
+    c.FM: ("algorithm", "feedback_type", "feedback_amplitude", "operators"),
+    c.NOISE: ("chip_noise",),
+    c.SPECTRUM: ("spectrum",),
+    c.DRUMSET: ("drumset_envelopes", "drumset_spectra"),
+    c.HARMONICS: ("harmonics", "unison"),
+    c.PWM: ("pulse_width",),
+    c.SUPERSAW: ("supersaw_dynamism", "supersaw_spread", "supersaw_shape", "pulse_width"),
+    c.PICKED_STRING: ("harmonics", "unison", "string_sustain", "string_sustain_type"),
+}
+
+
+def canonical_instrument(inst: Instrument, is_noise: bool) -> Instrument:
+    out = Instrument.default(inst.type, is_noise)
+    out.preset = inst.preset
+    out.volume = inst.volume
+    out.eq_filter = inst.eq_filter
+    out.effects = inst.effects
+    out.envelopes = inst.envelopes
+    if inst.type != c.DRUMSET:
+        out.fade_in = inst.fade_in
+        out.fade_out = inst.fade_out
+    for effect, names in _EFFECT_FIELDS:
+        if inst.effects & (1 << effect):
+            for name in names:
+                setattr(out, name, getattr(inst, name))
+    for name in _TYPE_FIELDS[inst.type]:
+        setattr(out, name, getattr(inst, name))
+    return out
+
+
+def canonicalize(song: Song) -> None:
+    needed = 0
+    while (1 << needed) < song.patterns_per_channel + 1:
+        needed += 1
+    mask = (1 << needed) - 1
+    for index, channel in enumerate(song.channels):
+        is_noise = index >= song.pitch_channel_count
+        if is_noise:
+            channel.octave = 0
+        channel.instruments = [canonical_instrument(inst, is_noise) for inst in channel.instruments]
+        bars = [b & mask for b in channel.bars[: song.bar_count]]
+        bars.extend([0] * (song.bar_count - len(bars)))
+        channel.bars = bars
+        for pattern in channel.patterns:
+            if not song.pattern_instruments:
+                pattern.instruments = [0]
+            for note in pattern.notes:
+                if note.start != 0:
+                    note.continues_last_pattern = False
