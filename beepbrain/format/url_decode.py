@@ -209,10 +209,7 @@ class _Decoder:
             self.reverb = js_clamp(0, 4, self.next())
 
     def t_beat_count(self):
-        if self.before3:
-            beats = _at((6, 7, 8, 9, 10), self.next())
-        else:
-            beats = self.next() + 1
+        beats = _at((6, 7, 8, 9, 10), self.next()) if self.before3 else self.next() + 1
         if beats != beats:
             _fail("beats per bar undefined", self.i - 1)
         self.song.beats_per_bar = max(c.BEATS_PER_BAR_MIN, min(c.BEATS_PER_BAR_MAX, beats))
@@ -229,10 +226,7 @@ class _Decoder:
             del bars[bar_count:]
 
     def t_pattern_count(self):
-        if self.before8:
-            count = self.next() + 1
-        else:
-            count = (_z(self.next()) << 6) + self.next() + 1
+        count = self.next() + 1 if self.before8 else (_z(self.next()) << 6) + self.next() + 1
         if not 1 <= count <= c.BAR_COUNT_MAX:
             _fail(f"Value {count} not in range [1, 128]", self.i - 1)
         self.song.patterns_per_channel = count

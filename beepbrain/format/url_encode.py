@@ -229,10 +229,7 @@ def _encode_patterns(song: Song, channels) -> BitWriter:
                     tail_len = stale_len - sn
                     tail = stale_value & ((1 << tail_len) - 1)
                     stale_value = (sv << tail_len) | tail
-                    if tail_len >= pad:
-                        pad_bits = tail >> (tail_len - pad)
-                    else:
-                        pad_bits = tail << (pad - tail_len)
+                    pad_bits = tail >> tail_len - pad if tail_len >= pad else tail << pad - tail_len
                 else:
                     stale_value, stale_len = sv, sn
                     pad_bits = 0

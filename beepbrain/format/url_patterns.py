@@ -176,10 +176,7 @@ def read_patterns(dec) -> None:
                                 f"Value {pitch_index} not in range [0, {len(recent) - 1}]")
                         pitch = recent.pop(pitch_index)
                     else:
-                        if read(1) == 1:
-                            interval = -long_tail(1, 3)
-                        else:
-                            interval = long_tail(1, 3)
+                        interval = -long_tail(1, 3) if read(1) == 1 else long_tail(1, 3)
                         pitch = step_pitch(last_pitch, interval, recent)
                     recent.insert(0, pitch)
                     if len(recent) > 8:
