@@ -21,11 +21,16 @@ SPECIAL_NAMES = ("PAD", "BOS", "EOS", "BAR", "REST", "HOLD")
 KIND_SPECIAL, KIND_STATE, KIND_PITCH, KIND_DRUM = 0, 1, 2, 3
 
 
-def _triads_and_inversions() -> list[tuple[int, ...]]:
+TRIADS = ((0, 4, 7), (0, 3, 7), (0, 3, 6), (0, 4, 8), (0, 5, 7), (0, 2, 7))  # maj, min, dim, aug, sus4, sus2
+SEVENTHS = ((0, 4, 7, 10), (0, 4, 7, 11), (0, 3, 7, 10), (0, 3, 6, 10), (0, 3, 6, 9), (0, 3, 7, 11),
+            (0, 4, 8, 11), (0, 4, 7, 9))  # dom7, maj7, min7, m7b5, dim7, minmaj7, aug maj7, major 6th
+
+
+def _closed_inversions(chords) -> list[tuple[int, ...]]:
+    """Every inversion of each chord in closed voicing, as shapes."""
     shapes: list[tuple[int, ...]] = []
-    for third, fifth in ((4, 7), (3, 7), (3, 6), (4, 8), (5, 7), (2, 7)):  # maj, min, dim, aug, sus4, sus2
-        pcs = (0, third, fifth)
-        for rot in range(3):
+    for pcs in chords:
+        for rot in range(len(pcs)):
             voiced = sorted((p - pcs[rot]) % 12 for p in pcs)
             shapes.append(tuple(voiced[1:]))
     return shapes
@@ -36,16 +41,20 @@ def default_pitch_shapes() -> list[tuple[int, ...]]:
     every inversion, triads and fifths doubled at the octave, the common seventh chords, stacked octaves."""
     shapes: list[tuple[int, ...]] = [()]
     shapes += [(i,) for i in range(1, 37)]
-    shapes += _triads_and_inversions()
-    shapes += [(4, 7, 12), (3, 7, 12), (3, 8, 12), (4, 9, 12), (5, 9, 12), (5, 8, 12), (7, 12, 19), (12, 24),
-               (12, 19), (7, 12, 24), (4, 7, 10), (4, 7, 11), (3, 7, 10), (3, 6, 10), (3, 6, 9), (3, 7, 11),
-               (4, 8, 11), (2, 4, 7), (5, 7, 12), (7, 14), (7, 10), (7, 11), (7, 16), (7, 15)]
+    shapes += _closed_inversions(TRIADS)
+    shapes += [(i, 12) for i in range(1, 12)]  # an interval with the root doubled at the octave
+    shapes += [tuple(s) + (12,) for s in _closed_inversions(TRIADS[:2])]  # triads with the octave
+    shapes += _closed_inversions(SEVENTHS)
+    shapes += [(12, 24), (12, 19), (7, 12, 19), (7, 12, 24), (12, 16), (12, 15), (7, 14), (7, 16), (7, 15),
+               (5, 7, 12), (2, 4, 7)]
     return unique_shapes(shapes)
 
 
 def default_drum_shapes() -> list[tuple[int, ...]]:
-    """Drums: one drum, or two drums at once."""
-    return [()] + [(i,) for i in range(1, DRUM_COUNT)]
+    """Drums: any one, two or three of the 12 drums at once."""
+    pairs = [(i,) for i in range(1, DRUM_COUNT)]
+    triples = [(i, j) for i in range(1, DRUM_COUNT) for j in range(i + 1, DRUM_COUNT)]
+    return [()] + pairs + triples
 
 
 def unique_shapes(shapes: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:

@@ -1,0 +1,290 @@
+"""Datasets: choose songs, split by content, tokenize (in parallel with Dask), write token shards.
+
+Directory ``DATA_DIR/datasets/NAME/`` (docs/CONTRACTS.md section 3): ``manifest.json``, ``tokenizer.json``,
+``{split}.tokens`` (flat little-endian uint16), ``{split}.index.npy`` (offset, length, rhythm,
+pitch_channels, noise_channels per song), ``{split}.bars.npy`` (offsets of the bar lines).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from beepbrain.tokens.conditioning import COND_DIM, Conditioning
+from beepbrain.tokens.config import TokenizerConfig
+from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.splits import SPLITS, assign_split, content_key, fill_empty_splits
+from beepbrain.tokens.tokenizer import Tokenizer
+
+INDEX_DTYPE = np.dtype([("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), ("pitch_channels", "i1"),
+                        ("noise_channels", "i1")])
+MANIFEST_FORMAT = "beepbrain-dataset"
+MAX_TRANSPOSE = 12
+
+
+@dataclass
+class Encoded:
+    """One tokenized song, as a worker hands it back."""
+
+    song_id: str
+    key: str
+    tokens: np.ndarray
+    rhythm: int
+    pitch_channels: int
+    noise_channels: int
+    losses: dict[str, int]
+
+    @property
+    def conditioning(self) -> Conditioning:
+        return Conditioning(self.rhythm, self.pitch_channels, self.noise_channels)
+
+
+@dataclass
+class ChunkResult:
+    encoded: list[Encoded] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (song_id, error)
+
+
+def song_id_of(data: str) -> str:
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def tokenize_chunk(items: Sequence[tuple[str, object]], config: dict) -> ChunkResult:
+    """Tokenize ``(song_id, song string or Song)`` pairs; songs that fail to parse or tokenize are rejected
+    with their error (a worker task: plain inputs, plain outputs)."""
+    from beepbrain.format import parse_song
+
+    tokenizer = Tokenizer(TokenizerConfig.from_dict(config))
+    result = ChunkResult()
+    for song_id, song in items:
+        try:
+            if isinstance(song, str):
+                song = parse_song(song)
+            encoded = tokenizer.encode(song)
+        except Exception as exc:  # noqa: BLE001 - any bad song is reported, never fatal
+            result.rejected.append((song_id, f"{type(exc).__name__}: {exc}"))
+            continue
+        cond = encoded.conditioning
+        result.encoded.append(Encoded(song_id, content_key(encoded.tokens, cond), encoded.tokens,
+                                      cond.rhythm, cond.pitch_channels, cond.noise_channels, encoded.losses))
+    return result
+
+
+def _chunks(items: Sequence, size: int) -> list[Sequence]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def tokenize_all(items: Sequence[tuple[str, object]], config: TokenizerConfig, *, dask_address: str | None = None,
+                 use_dask: bool = True, chunk_size: int = 64,
+                 progress: Callable[[str], None] | None = None) -> ChunkResult:
+    """Tokenize every item: on a Dask cluster (``dask_address``, else a LocalCluster) or in this process."""
+    say = progress or (lambda _msg: None)
+    chunks = _chunks(list(items), chunk_size)
+    total = ChunkResult()
+    if not use_dask or len(chunks) <= 1:
+        for i, chunk in enumerate(chunks, 1):
+            part = tokenize_chunk(chunk, config.to_dict())
+            total.encoded += part.encoded
+            total.rejected += part.rejected
+            say(f"tokenized chunk {i}/{len(chunks)}")
+        return total
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if dask_address:
+        client = Client(dask_address)
+    else:
+        workers = max(1, min(os.cpu_count() or 1, 8))
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = client.map(tokenize_chunk, chunks, config=config.to_dict(), pure=False)
+        results: dict[int, ChunkResult] = {}
+        order = {f.key: i for i, f in enumerate(futures)}
+        for done, future in enumerate(as_completed(futures), 1):
+            results[order[future.key]] = future.result()
+            say(f"tokenized chunk {done}/{len(chunks)}")
+        for i in range(len(chunks)):
+            total.encoded += results[i].encoded
+            total.rejected += results[i].rejected
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return total
+
+
+def _write_split(out: Path, split: str, streams: list[tuple[np.ndarray, Conditioning]]) -> dict:
+    index = np.zeros(len(streams), dtype=INDEX_DTYPE)
+    bars: list[np.ndarray] = []
+    offset = 0
+    with open(out / f"{split}.tokens", "wb") as fh:
+        for i, (tokens, cond) in enumerate(streams):
+            tokens = np.ascontiguousarray(tokens, dtype="<u2")
+            fh.write(tokens.tobytes())
+            index[i] = (offset, len(tokens), cond.rhythm, cond.pitch_channels, cond.noise_channels)
+            bars.append(offset + np.flatnonzero((tokens == 1) | (tokens == 3)).astype(np.int64))  # BOS, BAR
+            offset += len(tokens)
+    np.save(out / f"{split}.index.npy", index)
+    np.save(out / f"{split}.bars.npy", np.concatenate(bars) if bars else np.zeros(0, dtype=np.int64))
+    return {"songs": len(streams), "tokens": offset, "bars": int(sum(len(b) for b in bars))}
+
+
+def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer: Tokenizer,
+                  val_fraction: float = 0.05, test_fraction: float = 0.05, augment_transpose: int = 0,
+                  rejected: Sequence[tuple[str, str]] = (), extra: dict | None = None,
+                  overwrite: bool = False, progress: Callable[[str], None] | None = None) -> dict:
+    """Split, deduplicate, augment and write tokenized songs as a dataset directory; returns the manifest."""
+    say = progress or (lambda _msg: None)
+    if not 0 <= val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
+        raise ValueError("val_fraction and test_fraction must be in [0, 1) and sum below 1")
+    if not 0 <= augment_transpose <= MAX_TRANSPOSE:
+        raise ValueError(f"augment_transpose must be in [0, {MAX_TRANSPOSE}]")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not overwrite:
+        raise FileExistsError(f"dataset {out_dir} exists (use overwrite / --overwrite to replace it)")
+    by_key: dict[str, Encoded] = {}
+    duplicates = 0
+    for item in sorted(encoded, key=lambda e: (e.key, e.song_id)):
+        if item.key in by_key:
+            duplicates += 1
+        else:
+            by_key[item.key] = item
+    assigned: dict[str, list[str]] = {s: [] for s in SPLITS}
+    for key in sorted(by_key):
+        assigned[assign_split(key, val_fraction, test_fraction)].append(key)
+    fill_empty_splits(assigned, val_fraction, test_fraction)
+
+    losses = add_losses(new_losses(), {})
+    for item in encoded:
+        add_losses(losses, item.losses)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        splits: dict[str, dict] = {}
+        for split in SPLITS:
+            streams = [(by_key[k].tokens, by_key[k].conditioning) for k in sorted(assigned[split])]
+            augmented = 0
+            if split == "train" and augment_transpose:
+                for k in sorted(assigned[split]):
+                    item = by_key[k]
+                    for shift in [s for d in range(1, augment_transpose + 1) for s in (d, -d)]:
+                        moved = tokenizer.transpose(item.tokens, shift)
+                        if moved is not None:
+                            streams.append((moved, item.conditioning))
+                            augmented += 1
+            splits[split] = _write_split(tmp, split, streams)
+            splits[split]["augmented_songs"] = augmented
+            splits[split]["song_ids"] = sorted(by_key[k].song_id for k in assigned[split])
+            say(f"{split}: {splits[split]['songs']} songs, {splits[split]['tokens']} tokens")
+        tokenizer.save(tmp / "tokenizer.json")
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "version": 1,
+            "name": name,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "tokenizer": tokenizer.config.to_dict(),
+            "vocab_size": tokenizer.vocab_size,
+            "pad_id": tokenizer.pad_id,
+            "cond_dim": COND_DIM,
+            "ticks_per_beat": tokenizer.config.ticks_per_beat,
+            "splits": splits,
+            "split_fractions": {"val": val_fraction, "test": test_fraction},
+            "augment_transpose": augment_transpose,
+            "songs_selected": len(encoded) + len(rejected),
+            "songs_rejected": len(rejected),
+            "rejected": [{"song_id": s, "error": e} for s, e in list(rejected)[:100]],
+            "duplicates_dropped": duplicates,
+            "losses": losses,
+        }
+        manifest.update(extra or {})
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, *,
+                             config: TokenizerConfig | None = None, augment_transpose: int = 0,
+                             val_fraction: float = 0.05, test_fraction: float = 0.05, overwrite: bool = False,
+                             use_dask: bool = False, progress: Callable[[str], None] | None = None) -> dict:
+    """A dataset straight from songs (``Song`` objects or song strings), skipping the catalog: for tests
+    and small experiments. Writes ``out_dir`` itself (the dataset directory); returns the manifest."""
+    config = config or TokenizerConfig()
+    items: list[tuple[str, object]] = []
+    for i, song in enumerate(songs):
+        items.append((song_id_of(song) if isinstance(song, str) else f"song-{i}", song))
+    result = tokenize_all(items, config, use_dask=use_dask, progress=progress)
+    return write_dataset(result.encoded, out_dir, name=name or Path(out_dir).name, tokenizer=Tokenizer(config),
+                         val_fraction=val_fraction, test_fraction=test_fraction,
+                         augment_transpose=augment_transpose, rejected=result.rejected,
+                         extra={"sql": None, "corpus_version": None, "source": "songs"},
+                         overwrite=overwrite, progress=progress)
+
+
+def select_songs(data_dir, where: str | None = None) -> tuple[list[tuple[str, str]], str, str]:
+    """(song_id, data) of the catalog songs matching ``where`` (a SQL predicate on ``songs``, run on a
+    read-only connection), the SQL run, and the corpus version (hash of every song id in ``songs``)."""
+    import duckdb
+
+    from beepbrain.corpus.catalog import open_catalog
+
+    sql = "SELECT song_id, data FROM songs"
+    if where and where.strip():
+        statements = duckdb.extract_statements(f"SELECT 1 FROM songs WHERE {where}")
+        if len(statements) != 1:
+            raise ValueError(f"--where must be one SQL predicate, got {where!r}")
+        sql += f" WHERE ({where})"
+    sql += " ORDER BY song_id"
+    con = open_catalog(data_dir, read_only=True)
+    try:
+        try:
+            rows = con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise ValueError(f"song selection failed: {exc}") from exc
+        ids = con.execute("SELECT song_id FROM songs ORDER BY song_id").fetchall()
+    finally:
+        con.close()
+    version = hashlib.sha256("\n".join(r[0] for r in ids).encode()).hexdigest()[:16]
+    return [(str(a), str(b)) for a, b in rows], sql, version
+
+
+def build_dataset(data_dir, name: str, *, where: str | None = None, augment_transpose: int = 0,
+                  config: TokenizerConfig | None = None, val_fraction: float = 0.05,
+                  test_fraction: float = 0.05, dask_address: str | None = None, use_dask: bool = True,
+                  chunk_size: int = 64, overwrite: bool = False,
+                  progress: Callable[[str], None] | None = None) -> dict:
+    """Build ``DATA_DIR/datasets/NAME`` from the catalog's songs; returns the manifest."""
+    say = progress or (lambda _msg: None)
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"bad dataset name {name!r}")
+    data_dir = Path(data_dir)
+    out_dir = data_dir / "datasets" / name
+    if out_dir.exists() and not overwrite:
+        raise FileExistsError(f"dataset {out_dir} exists (use --overwrite to replace it)")
+    config = config or TokenizerConfig()
+    items, sql, version = select_songs(data_dir, where)
+    say(f"selected {len(items)} songs")
+    if not items:
+        raise ValueError(f"no songs match {where!r}" if where else "the catalog holds no songs")
+    result = tokenize_all(items, config, dask_address=dask_address, use_dask=use_dask, chunk_size=chunk_size,
+                          progress=progress)
+    return write_dataset(result.encoded, out_dir, name=name, tokenizer=Tokenizer(config),
+                         val_fraction=val_fraction, test_fraction=test_fraction,
+                         augment_transpose=augment_transpose, rejected=result.rejected,
+                         extra={"sql": sql, "where": where, "corpus_version": version,
+                                "source": str(data_dir / "corpus.duckdb")},
+                         overwrite=overwrite, progress=progress)

@@ -1,0 +1,43 @@
+"""Train/validation/test assignment by content: identical token streams always land in the same split."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+SPLITS = ("train", "val", "test")
+
+
+def content_key(tokens: np.ndarray, conditioning) -> str:
+    """sha256 of a song's conditioning and token stream: equal songs (same string, or same stream) share it."""
+    h = hashlib.sha256()
+    h.update(bytes([conditioning.rhythm, conditioning.pitch_channels, conditioning.noise_channels]))
+    h.update(np.ascontiguousarray(tokens, dtype="<u2").tobytes())
+    return h.hexdigest()
+
+
+def key_fraction(key: str) -> float:
+    """A content key as a number in [0, 1)."""
+    return int(key[:15], 16) / 16**15
+
+
+def assign_split(key: str, val_fraction: float, test_fraction: float) -> str:
+    f = key_fraction(key)
+    if f < val_fraction:
+        return "val"
+    if f < val_fraction + test_fraction:
+        return "test"
+    return "train"
+
+
+def fill_empty_splits(assigned: dict[str, list[str]], val_fraction: float, test_fraction: float) -> None:
+    """Small selections: give an empty val/test split (whose fraction is > 0) the train song whose key lies
+    closest to it, while train keeps at least one song. Deterministic in the set of keys."""
+    for split, target in (("val", val_fraction / 2), ("test", val_fraction + test_fraction / 2)):
+        fraction = val_fraction if split == "val" else test_fraction
+        if fraction <= 0 or assigned[split] or len(assigned["train"]) < 2:
+            continue
+        best = min(assigned["train"], key=lambda k: (abs(key_fraction(k) - target), k))
+        assigned["train"].remove(best)
+        assigned[split].append(best)

@@ -1,0 +1,50 @@
+"""Shared helpers for the token tests: songs of the test corpus, grid note sets."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from beepbrain.format import Note, new_song, parse_song
+
+
+def corpus_songs(records) -> list:
+    songs = []
+    for record in records:
+        try:
+            songs.append(parse_song(record["data"]))
+        except ValueError:
+            continue
+    return songs
+
+
+def note_set(song, bars: int | None = None) -> Counter:
+    """Every note the bar sequence plays: (channel, bar, start part, end part, pitches)."""
+    out: Counter = Counter()
+    n = song.bar_count if bars is None else min(bars, song.bar_count)
+    for c in range(song.channel_count):
+        for b in range(n):
+            pattern = song.pattern_at(c, b)
+            if pattern is None:
+                continue
+            for note in pattern.notes:
+                out[(c, b, note.start, note.end, tuple(sorted(set(note.pitches))))] += 1
+    return out
+
+
+def make_song(pitch_channels=2, noise_channels=1, bars=4, beats_per_bar=8, rhythm=1, notes=None):
+    """A song from {channel: [(bar, Note), ...]}: each bar gets its own pattern."""
+    song = new_song(pitch_channels, noise_channels, bars=bars, beats_per_bar=beats_per_bar, rhythm=rhythm,
+                    patterns_per_channel=bars)
+    for channel in song.channels:
+        channel.bars = [0] * bars
+    for c, placed in (notes or {}).items():
+        for bar, note in placed:
+            song.channels[c].bars[bar] = bar + 1
+            song.channels[c].patterns[bar].notes.append(note)
+    for channel in song.channels:
+        for pattern in channel.patterns:
+            pattern.notes.sort(key=lambda n: n.start)
+    return song
+
+
+__all__ = ["Note", "corpus_songs", "make_song", "note_set"]
