@@ -1,0 +1,205 @@
+"""`beepbrain song`: look inside one BeepBox song, or convert it to BeepBox JSON or a version-9 URL.
+
+SONG is a song string, a BeepBox URL, a file holding either (or BeepBox JSON), or `-` for standard input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+EDITOR_URL = "https://www.beepbox.co/#"
+EXIT_BAD_INPUT = 2
+
+
+class SongInputError(Exception):
+    """SONG could not be read or decoded; the message says why."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "song", help="inspect a BeepBox song, or convert it to JSON or a URL",
+        description=__doc__)
+    sub = p.add_subparsers(dest="song_command", metavar="ACTION")
+    sub.required = True
+    song_help = "a song string, a BeepBox URL, a file holding one (or BeepBox JSON), or - for stdin"
+
+    info = sub.add_parser("info", help="a summary: tempo, key, scale, rhythm, bars, channels, notes")
+    info.add_argument("song", metavar="SONG", help=song_help)
+    info.set_defaults(func=handle_info)
+
+    to_json = sub.add_parser("to-json", help="BeepBox's JSON export of the song, to stdout")
+    to_json.add_argument("song", metavar="SONG", help=song_help)
+    to_json.add_argument("--compact", action="store_true", help="one line instead of indented")
+    to_json.set_defaults(func=handle_to_json)
+
+    to_url = sub.add_parser("to-url", help="the song as a BeepBox editor URL (version-9 song string)")
+    to_url.add_argument("song", metavar="SONG", help=song_help)
+    to_url.add_argument("--bare", action="store_true", help="print only the song string, without the URL")
+    to_url.set_defaults(func=handle_to_url)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading SONG
+
+
+def read_song_text(arg: str) -> str:
+    """The text SONG names: standard input for `-`, a file's contents where SONG is a file, else SONG."""
+    if arg == "-":
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+        return _decode(data, "standard input")
+    if _is_file(arg):
+        try:
+            with open(arg, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise SongInputError(f"cannot read {arg}: {exc.strerror or exc}") from None
+        return _decode(data, arg)
+    if _looks_like_path(arg):
+        raise SongInputError(f"no such file: {arg}")
+    return arg
+
+
+def _looks_like_path(arg: str) -> bool:
+    """A file name rather than a song: song strings hold no slashes, and URLs hold '://' or '#'."""
+    if "#" in arg or "://" in arg or arg.lstrip().startswith("{"):
+        return False
+    return "/" in arg or "\\" in arg or os.path.splitext(arg)[1].lower() in (".txt", ".json", ".url")
+
+
+def _is_file(arg: str) -> bool:
+    if not arg or len(arg) > 4096 or "\n" in arg or arg.lstrip().startswith("{"):
+        return False
+    try:
+        return os.path.isfile(arg)
+    except (OSError, ValueError):
+        return False
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SongInputError(f"{where} is not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise SongInputError(f"{where} is empty")
+    return text
+
+
+def load(arg: str):
+    """(Song, source format description) for SONG; SongInputError when it cannot be read or decoded."""
+    from beepbrain.format import BeepBoxFormatError, parse_song
+    from beepbrain.format.parse import song_string
+
+    text = read_song_text(arg)
+    try:
+        song = parse_song(text)
+        source = describe_source(song_string(text))
+    except BeepBoxFormatError as exc:
+        shown = arg if len(arg) <= 60 else arg[:57] + "..."
+        raise SongInputError(f"{shown}: {exc}") from None
+    return song, source
+
+
+def describe_source(s: str) -> str:
+    """Which format and version the song string (or JSON text) is in."""
+    from beepbrain.format.base64 import CODE_TO_INT
+
+    def value(ch: str) -> int:
+        return CODE_TO_INT[ord(ch)] if ord(ch) < 128 else -1
+
+    if s.startswith("{"):
+        try:
+            obj = json.loads(s)
+            version = obj.get("version", "?") if isinstance(obj, dict) else "?"
+            fmt = obj.get("format", "BeepBox") if isinstance(obj, dict) else "BeepBox"
+        except ValueError:
+            version, fmt = "?", "BeepBox"
+        return f"{fmt} JSON, version {version}"
+    if s.startswith("j") and len(s) > 1:
+        return f"JummBox URL, version {value(s[1])}"
+    return f"BeepBox URL, version {value(s[0])}" if s else "BeepBox URL"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Actions
+
+
+def _run(action, args: argparse.Namespace) -> int:
+    try:
+        song, source = load(args.song)
+        text = action(song, source, args)
+    except SongInputError as exc:
+        print(f"beepbrain song: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    _write(text)
+    return 0
+
+
+def _write(text: str) -> None:
+    try:
+        sys.stdout.write(text + "\n")
+    except UnicodeEncodeError:  # a terminal without UTF-8: send the bytes
+        sys.stdout.flush()
+        sys.stdout.buffer.write((text + "\n").encode("utf-8"))
+    sys.stdout.flush()
+
+
+def handle_info(args: argparse.Namespace) -> int:
+    return _run(lambda song, source, _: summary(song, source), args)
+
+
+def handle_to_json(args: argparse.Namespace) -> int:
+    def action(song, _source, a):
+        obj = song.to_json()
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) if a.compact else \
+            json.dumps(obj, ensure_ascii=False, indent=2)
+
+    return _run(action, args)
+
+
+def handle_to_url(args: argparse.Namespace) -> int:
+    return _run(lambda song, _source, a: song.to_url() if a.bare else EDITOR_URL + song.to_url(), args)
+
+
+def summary(song, source: str) -> str:
+    """A human summary of ``song``."""
+    from beepbrain.format import config as c
+
+    steps = c.RHYTHM_STEPS_PER_BEAT[song.rhythm]
+    loop_end = song.loop_start + song.loop_length
+    lines = [
+        f"format      {source}",
+        f"tempo       {song.tempo} bpm",
+        f"key         {c.KEY_NAMES[song.key]}",
+        f"scale       {c.SCALE_NAMES[song.scale]}",
+        f"rhythm      {c.RHYTHM_NAMES[song.rhythm]} ({steps} steps per beat)",
+        f"beats/bar   {song.beats_per_bar}",
+        f"bars        {song.bar_count}",
+        f"loop        bars {song.loop_start + 1}-{loop_end} ({song.loop_length} bars)",
+        f"channels    {song.channel_count} ({song.pitch_channel_count} pitch, {song.noise_channel_count} drum)",
+    ]
+    flags = [name for name, on in (("layered", song.layered_instruments),
+                                   ("per-pattern", song.pattern_instruments)) if on]
+    if flags:
+        lines.append(f"instruments {', '.join(flags)}")
+    lines.append("")
+    lines.append(f"{'#':>3}  {'kind':5}  {'octave':>6}  {'instruments':28}  {'patterns':>8}  {'notes':>6}  {'played':>6}")
+    total_notes = total_played = 0
+    for index, channel in enumerate(song.channels[: song.channel_count]):
+        is_noise = song.is_noise_channel(index)
+        kinds = ", ".join(c.INSTRUMENT_TYPE_NAMES[inst.type] for inst in channel.instruments)
+        used = sum(1 for p in channel.patterns if p.notes)
+        notes = sum(len(p.notes) for p in channel.patterns)
+        played = sum(len(p.notes) for bar in range(song.bar_count)
+                     if (p := song.pattern_at(index, bar)) is not None)
+        total_notes += notes
+        total_played += played
+        octave = "-" if is_noise else str(channel.octave)
+        lines.append(f"{index + 1:>3}  {'drum' if is_noise else 'pitch':5}  {octave:>6}  {kinds:28}  "
+                     f"{used:>8}  {notes:>6}  {played:>6}")
+    lines.append("")
+    lines.append(f"notes       {total_notes} in patterns, {total_played} played through the bar sequence")
+    return "\n".join(lines)
