@@ -1,0 +1,176 @@
+"""Datasets from songs: files of the contract, manifest, split rules, deduplication, augmentation, loader."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from helpers import Note, make_song, note_set  # noqa: E402
+
+from beepbrain.tokens import COND_DIM, Conditioning, Tokenizer, WindowLoader  # noqa: E402
+from beepbrain.tokens.dataset import build_dataset_from_songs  # noqa: E402
+from beepbrain.tokens.splits import SPLITS, assign_split, content_key  # noqa: E402
+from beepbrain.tokens.vocab import BAR, BOS, EOS, PAD  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus_strings(corpus_records) -> list[str]:
+    return [r["data"] for r in corpus_records]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory, corpus_strings):
+    out = tmp_path_factory.mktemp("ds") / "corpus"
+    # every song twice: exact duplicates must collapse and never straddle splits
+    manifest = build_dataset_from_songs(corpus_strings + corpus_strings[:20], out, val_fraction=0.1,
+                                        test_fraction=0.1)
+    return out, manifest
+
+
+def read_split(out: Path, split: str):
+    tokens = np.fromfile(out / f"{split}.tokens", dtype="<u2")
+    return tokens, np.load(out / f"{split}.index.npy"), np.load(out / f"{split}.bars.npy")
+
+
+def test_files_and_manifest(dataset, corpus_strings):
+    out, manifest = dataset
+    on_disk = json.loads((out / "manifest.json").read_text())
+    assert on_disk == manifest
+    tok = Tokenizer.load(out / "tokenizer.json")
+    assert manifest["vocab_size"] == tok.vocab_size and manifest["pad_id"] == PAD
+    assert manifest["cond_dim"] == COND_DIM
+    assert manifest["tokenizer"] == tok.config.to_dict()
+    assert manifest["songs_selected"] == len(corpus_strings) + 20
+    kept = sum(manifest["splits"][s]["songs"] for s in SPLITS)
+    assert kept + manifest["duplicates_dropped"] + manifest["songs_rejected"] == manifest["songs_selected"]
+    assert manifest["duplicates_dropped"] >= 20
+    assert manifest["songs_rejected"] > 0 and all(r["error"] for r in manifest["rejected"])
+    assert manifest["losses"]["notes"] > 0
+    for split in SPLITS:
+        tokens, index, bars = read_split(out, split)
+        info = manifest["splits"][split]
+        assert info["songs"] == len(index) > 0 and info["tokens"] == len(tokens) and info["bars"] == len(bars)
+        assert index.dtype.names == ("offset", "length", "rhythm", "pitch_channels", "noise_channels")
+        assert (index["offset"][1:] == (index["offset"] + index["length"])[:-1]).all()
+        assert (tokens[index["offset"]] == BOS).all()
+        assert (tokens[index["offset"] + index["length"] - 1] == EOS).all()
+        assert np.isin(tokens[bars], [BOS, BAR]).all()
+        assert len(bars) == int(np.isin(tokens, [BOS, BAR]).sum())
+
+
+def test_songs_decode_from_shards(dataset):
+    out, _ = dataset
+    tok = Tokenizer.load(out / "tokenizer.json")
+    tokens, index, _ = read_split(out, "val")
+    for row in index[:5]:
+        cond = Conditioning(int(row["rhythm"]), int(row["pitch_channels"]), int(row["noise_channels"]))
+        song = tok.decode(tokens[row["offset"] : row["offset"] + row["length"]], cond)
+        assert song.pitch_channel_count == row["pitch_channels"]
+        assert tok.encode(song).tokens.tolist() == tokens[row["offset"] : row["offset"] + row["length"]].tolist()
+
+
+def test_split_is_deterministic_and_by_content(tmp_path, corpus_strings):
+    a = build_dataset_from_songs(corpus_strings[:60], tmp_path / "a", val_fraction=0.2, test_fraction=0.2)
+    b = build_dataset_from_songs(list(reversed(corpus_strings[:60])), tmp_path / "b", val_fraction=0.2,
+                                 test_fraction=0.2)
+    for split in SPLITS:
+        assert a["splits"][split]["song_ids"] == b["splits"][split]["song_ids"]
+        assert (tmp_path / "a" / f"{split}.tokens").read_bytes() == (tmp_path / "b" / f"{split}.tokens").read_bytes()
+
+
+def test_identical_streams_share_a_split(tmp_path):
+    """Different song strings with the same token stream are one song: kept once."""
+    song = make_song(1, 1, bars=2, notes={0: [(0, Note.simple(60, 0, 12))]})
+    twin = make_song(1, 1, bars=2, notes={0: [(0, Note.simple(60, 0, 12))]})
+    twin.tempo = 90  # a different song string, the same tokens
+    assert song.to_url() != twin.to_url()
+    manifest = build_dataset_from_songs([song.to_url(), twin.to_url()], tmp_path / "d")
+    assert manifest["duplicates_dropped"] == 1
+    assert sum(manifest["splits"][s]["songs"] for s in SPLITS) == 1
+
+
+def test_assign_split_fractions():
+    rng = np.random.default_rng(1)
+    keys = [content_key(rng.integers(0, 100, 50), Conditioning(1, 2, 1)) for _ in range(2000)]
+    counts = {s: 0 for s in SPLITS}
+    for k in keys:
+        counts[assign_split(k, 0.1, 0.2)] += 1
+        assert assign_split(k, 0.1, 0.2) == assign_split(k, 0.1, 0.2)
+    assert 150 < counts["val"] < 250 and 320 < counts["test"] < 480
+
+
+def test_transpose_augments_train_only(tmp_path):
+    songs = [make_song(1, 1, bars=1, notes={0: [(0, Note.simple(40 + i, 0, 12))], 1: [(0, Note.simple(1, 0, 6))]})
+             for i in range(6)]
+    plain = build_dataset_from_songs(songs, tmp_path / "p", val_fraction=0.2, test_fraction=0.2)
+    aug = build_dataset_from_songs(songs, tmp_path / "a", val_fraction=0.2, test_fraction=0.2,
+                                   augment_transpose=2)
+    train = plain["splits"]["train"]["songs"]
+    assert aug["splits"]["train"]["augmented_songs"] == 4 * train
+    assert aug["splits"]["train"]["songs"] == 5 * train
+    for split in ("val", "test"):
+        assert aug["splits"][split] == plain["splits"][split]
+        assert aug["splits"][split]["augmented_songs"] == 0
+    tok = Tokenizer.load(tmp_path / "a" / "tokenizer.json")
+    tokens, index, _ = read_split(tmp_path / "a", "train")
+    pitches = set()
+    for row in index:
+        song = tok.decode(tokens[row["offset"] : row["offset"] + row["length"]], Conditioning(1, 1, 1))
+        pitches |= {n[4] for n in note_set(song) if n[0] == 0}
+        assert {n[4] for n in note_set(song) if n[0] == 1} == {(1,)}  # drums stay
+    assert len(pitches) > train
+
+
+def test_existing_dataset_is_kept(tmp_path):
+    songs = [make_song(1, 0, bars=1, notes={0: [(0, Note.simple(50, 0, 12))]})]
+    build_dataset_from_songs(songs, tmp_path / "d")
+    with pytest.raises(FileExistsError):
+        build_dataset_from_songs(songs, tmp_path / "d")
+    build_dataset_from_songs(songs, tmp_path / "d", overwrite=True)
+
+
+def test_loader(dataset):
+    out, manifest = dataset
+    loader = WindowLoader(out, "train", block_size=512, batch_size=8, seed=3)
+    assert loader.vocab_size == manifest["vocab_size"] and loader.cond_dim == COND_DIM
+    x, y, cond = loader.get_batch(7)
+    assert x.shape == y.shape == (8, 512) and cond.shape == (8, COND_DIM)
+    assert str(x.dtype) == "torch.int64" and str(y.dtype) == "torch.int64" and str(cond.dtype) == "torch.float32"
+    assert set(x[:, 0].tolist()) <= {BOS, BAR}  # windows start on bar lines
+    assert (cond.sum(dim=1) == 3).all()
+    # y is x shifted by one inside each song; -1 past the song's end
+    inside = y[:, :-1] >= 0
+    assert (x[:, 1:][inside] == y[:, :-1][inside]).all()
+    ended = (y == -1)
+    assert (ended.cummax(dim=1).values == ended).all()  # once a song ends, it stays ended
+    assert (x[:, 1:][ended[:, :-1]] == PAD).all()
+    x2, y2, c2 = WindowLoader(out, "train", block_size=512, batch_size=8, seed=3).get_batch(7)
+    assert (x2 == x).all() and (y2 == y).all() and (c2 == cond).all()
+    x3, _, _ = loader.get_batch(8)
+    assert not (x3 == x).all()
+    assert not (WindowLoader(out, "train", seed=4).get_batch(7)[0] == x).all()
+
+
+def test_loader_conditioning_matches_song(dataset):
+    out, _ = dataset
+    loader = WindowLoader(out, "val", block_size=64, batch_size=32, seed=0)
+    tokens, index, _ = read_split(out, "val")
+    x, _, cond = loader.get_batch_numpy(0)
+    rng = np.random.default_rng([0, 0])
+    starts = loader.bars[rng.integers(0, len(loader.bars), size=32)]
+    for start, c in zip(starts, cond, strict=True):
+        row = index[np.searchsorted(index["offset"], start, side="right") - 1]
+        assert np.array_equal(c, Conditioning(int(row["rhythm"]), int(row["pitch_channels"]),
+                                              int(row["noise_channels"])).vector())
+
+
+def test_loader_errors(tmp_path, dataset):
+    with pytest.raises(FileNotFoundError):
+        WindowLoader(tmp_path, "train")
+    with pytest.raises(ValueError):
+        WindowLoader(dataset[0], "training")
