@@ -1,0 +1,72 @@
+"""Where records come from: resolve a source (URL, file, folder, or the bundled sample) and read it."""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from beepbrain.archive.download import Progress, download
+from beepbrain.archive.jsonl import ZSTD_MAGIC, read_jsonl
+from beepbrain.archive.records import Record
+from beepbrain.archive.twitter import is_twitter_dir, read_twitter_dir
+from beepbrain.archive.urls import read_url_list
+
+SAMPLE = "sample"  # the source name of the bundled sample archive
+
+
+def sample_archive() -> Path:
+    """The sample archive shipped with the package (a few hundred real songs)."""
+    resource = importlib.resources.files("beepbrain") / "data" / "sample-archive.jsonl.zst"
+    return Path(str(resource))
+
+
+def is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Source:
+    """A resolved, local source: ``kind`` is jsonl, urls or twitter; ``name`` goes into provenance."""
+
+    name: str
+    path: Path
+    kind: str
+
+    def records(self) -> Iterator[Record]:
+        if self.kind == "twitter":
+            return read_twitter_dir(self.path, self.name)
+        if self.kind == "urls":
+            return read_url_list(self.path, self.name)
+        return read_jsonl(self.path, self.name)
+
+
+def _kind_of(path: Path) -> str:
+    if is_twitter_dir(path):
+        return "twitter"
+    if path.is_dir():
+        raise FileNotFoundError(f"{path} is a folder but not a twitter archive (no metadata.json + tweets/)")
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(ZSTD_MAGIC) or path.name.endswith((".jsonl", ".jsonl.zst", ".zst", ".ndjson")):
+        return "jsonl"
+    if head.lstrip().startswith(b"{"):
+        return "jsonl"
+    return "urls"
+
+
+def resolve_source(spec: str | Path | None, data_dir: str | Path, *, sha256: str | None = None,
+                   progress: Progress | None = None) -> Source:
+    """A local Source for ``spec``: None for the bundled sample; an http(s) URL (downloaded into the cache);
+    a ``.jsonl``/``.jsonl.zst`` file; a text file of song URLs; a raw twitter-archive folder."""
+    if spec is None or str(spec) == SAMPLE:
+        return Source(SAMPLE, sample_archive(), "jsonl")
+    text = str(spec)
+    if is_url(text):
+        path = download(text, data_dir, sha256=sha256, progress=progress)
+        return Source(text, path, _kind_of(path))
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"source {text!r} is neither an http(s) URL nor an existing file or folder")
+    return Source(path.name, path.resolve(), _kind_of(path))

@@ -1,0 +1,28 @@
+"""A plain text file with one song URL (or bare song string) per line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from beepbrain.archive.forks import fork_from_url
+from beepbrain.archive.records import Record
+
+
+def read_url_list(path: str | Path, source: str | None = None) -> Iterator[Record]:
+    """A record per non-blank line; ``#`` comment lines at the start of a line are skipped.
+
+    ``data`` is what follows ``#`` in the URL (the whole line when it holds no ``#``); the codec decides
+    later whether it is a song.
+    """
+    path = Path(path)
+    source = source or path.name
+    offset = 0
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            line = raw.decode("utf-8", errors="surrogateescape").strip()
+            start, offset = offset, offset + len(raw)
+            if not line or line.startswith("# "):
+                continue
+            data = line.split("#", 1)[1] if "#" in line else line
+            yield Record(source, number, start, fork=fork_from_url(line), url=line, data=data)

@@ -1,0 +1,92 @@
+"""`beepbrain query`: SQL, or a named query from sql/queries, against the corpus catalog (read-only)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "query", help="run SQL or a named query against the corpus catalog",
+        description="Open DATA_DIR/corpus.duckdb read-only and run SQL or a named query (sql/queries/NAME.sql). "
+                    "Parameters ($name in the SQL) are bound by DuckDB, never formatted into the text.")
+    p.add_argument("sql", nargs="?", help="SQL text (or use --name)")
+    p.add_argument("--name", help="a named query from sql/queries (see --list)")
+    p.add_argument("--list", action="store_true", help="list the named queries and their parameters")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="K=V",
+                   help="bind parameter $K to V (int/float/true/false/null parsed, else text); repeatable")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--data-dir", default=None)
+    p.set_defaults(func=handle)
+
+
+def _params(pairs: list[str]) -> dict[str, object]:
+    from beepbrain.corpus.sqlfiles import parse_value
+
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--param wants K=V, got {pair!r}")
+        params[key.strip().lstrip("$")] = parse_value(value)
+    return params
+
+
+def handle(args: argparse.Namespace) -> int:
+    from beepbrain.corpus import sqlfiles
+
+    if args.list:
+        for name in sqlfiles.list_queries():
+            q = sqlfiles.load_query(name)
+            params = " ".join(f"{p}={q.defaults.get(p, '?')}" for p in q.params)
+            print(f"{name:22s} {q.description}" + (f"  [{params}]" if params else ""))
+        return 0
+    try:
+        given = _params(args.param)
+        if args.name:
+            if args.sql:
+                raise ValueError("give SQL or --name, not both")
+            query = sqlfiles.load_query(args.name)
+            sql, params = query.sql, query.bind(given)
+        elif args.sql:
+            sql, params = args.sql, given
+        else:
+            raise ValueError("give SQL text or --name QUERY (see --list)")
+        from beepbrain.corpus.catalog import open_catalog
+
+        with open_catalog(args.data_dir, read_only=True) as con:
+            cursor = con.execute(sql, params or None)
+            columns = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        print(f"beepbrain query: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # duckdb.Error: bad SQL, unknown column, ...
+        print(f"beepbrain query: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    write_rows(columns, rows, args.format)
+    return 0
+
+
+def write_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt == "json":
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=1))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console = Console()
+        if not console.is_terminal:  # piped: do not squeeze columns into 80 characters
+            console = Console(width=max(console.width, 240))
+        console.print(table)
+        print(f"({len(rows)} rows)")

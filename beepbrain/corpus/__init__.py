@@ -1,0 +1,1 @@
+"""The corpus: songs as Parquet tables and a DuckDB catalog over them."""

@@ -1,0 +1,257 @@
+"""Ingest a source into the corpus: read records in chunks, parse them (in-process or on Dask), write one
+Parquet batch, rebuild the catalog. Every record read is accounted for in the IngestReport."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from beepbrain import settings
+from beepbrain.archive.records import Record, song_id
+from beepbrain.archive.sources import Source, resolve_source
+from beepbrain.corpus.catalog import build_catalog
+from beepbrain.corpus.parse import ChunkResult, normalized, parse_chunk
+from beepbrain.corpus.rows import Rows
+from beepbrain.corpus.schemas import SONG_TABLES
+from beepbrain.corpus.state import CorpusState
+from beepbrain.corpus.store import BatchWriter
+
+CHUNK_SIZE = 500
+# progress(stage, done, total): stage is "download" (bytes), "read" or "parse" (records); total may be None.
+ProgressFn = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class IngestReport:
+    """What a run did. ``records_read == skipped + songs_new + duplicates + rejected`` always holds:
+
+    - ``skipped``: records identical to one already ingested (an earlier run, or earlier in this source);
+    - ``songs_new``: records that brought a song the corpus did not hold;
+    - ``duplicates``: records whose song was already stored (kept as one more row in ``sources``);
+    - ``rejected``: records kept in ``rejects`` (``rejects_by_stage``: read, json, parse).
+    """
+
+    source: str
+    batch: str
+    records_read: int = 0
+    skipped: int = 0
+    songs_new: int = 0
+    duplicates: int = 0
+    rejects_by_stage: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    workers: int = 1
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.rejects_by_stage.values())
+
+    @property
+    def balanced(self) -> bool:
+        return self.records_read == self.skipped + self.songs_new + self.duplicates + self.rejected
+
+    @property
+    def songs_per_second(self) -> float:
+        wall = self.timings.get("total", 0.0)
+        return (self.records_read - self.skipped) / wall if wall > 0 else 0.0
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "batch": self.batch, "records_read": self.records_read,
+                "skipped": self.skipped, "songs_new": self.songs_new, "duplicates": self.duplicates,
+                "rejected": self.rejected, "rejects_by_stage": dict(self.rejects_by_stage),
+                "balanced": self.balanced, "rows": dict(self.rows), "timings": dict(self.timings),
+                "workers": self.workers, "files": list(self.files)}
+
+    def summary(self) -> str:
+        stages = ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_stage.items())) or "none"
+        times = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
+        return (f"{self.records_read} records read = {self.songs_new} new songs + {self.duplicates} duplicates "
+                f"+ {self.rejected} rejected ({stages}) + {self.skipped} already ingested"
+                f"{'' if self.balanced else '  [ACCOUNTING MISMATCH]'}\n"
+                f"rows written: " + ", ".join(f"{k} {v}" for k, v in self.rows.items() if v) + f"\ntime: {times}")
+
+
+def new_batch_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _timed(records: Iterable[Record], timings: dict[str, float]) -> Iterator[Record]:
+    """Yield records, adding the time spent producing them (decompress + JSON) to timings['read']."""
+    it = iter(records)
+    while True:
+        t0 = time.perf_counter()
+        try:
+            record = next(it)
+        except StopIteration:
+            timings["read"] += time.perf_counter() - t0
+            return
+        timings["read"] += time.perf_counter() - t0
+        yield record
+
+
+class _Run:
+    """One ingest run: the driver's bookkeeping between reading, parsing and writing."""
+
+    def __init__(self, source: Source, data_dir: Path, batch: str, progress: ProgressFn | None,
+                 retry_rejects: bool = False) -> None:
+        self.retry_rejects = retry_rejects
+        self.source = source
+        self.state = CorpusState.load(data_dir)
+        self.writer = BatchWriter(data_dir, batch)
+        self.report = IngestReport(source.name, batch)
+        self.report.timings = {"read": 0.0, "parse": 0.0, "rows": 0.0, "write": 0.0}
+        self.known = Rows(batch)  # sources rows for records whose song an earlier run stored
+        self.rejects: Counter[str] = Counter()
+        self.progress = progress
+        self.parsed = 0
+
+    def chunks(self, chunk_size: int) -> Iterator[list[Record]]:
+        """Chunks of records that need parsing; skips seen records, settles known songs here."""
+        report = self.report
+        todo: list[Record] = []
+        for record in _timed(self.source.records(), report.timings):
+            report.records_read += 1
+            rid = record.record_id
+            if rid in self.state.record_ids or (rid in self.state.rejected_ids and not self.retry_rejects):
+                report.skipped += 1
+            else:
+                self.state.record_ids.add(rid)
+                sid = self._known_song(record)
+                if sid is not None:
+                    self.known.add_source(record, sid)
+                    report.duplicates += 1
+                else:
+                    todo.append(record)
+                    if len(todo) >= chunk_size:
+                        yield todo
+                        todo = []
+            if self.progress and report.records_read % 1000 == 0:
+                self.progress("read", report.records_read, None)
+        if todo:
+            yield todo
+
+    def _known_song(self, record: Record) -> str | None:
+        if record.error is not None or not self.state.song_ids:
+            return None
+        try:
+            sid = song_id(normalized(record))
+        except ValueError:
+            return None
+        return sid if sid in self.state.song_ids else None
+
+    def absorb(self, result: ChunkResult) -> None:
+        """Write a parsed chunk, keeping only songs not stored yet (their extra records stay as sources)."""
+        t0 = time.perf_counter()
+        tables = result.tables
+        songs = tables["songs"]
+        fresh = [sid not in self.state.song_ids for sid in songs.column("song_id").to_pylist()]
+        tables = dict(tables)
+        if not all(fresh):
+            keep_ids = pa.array([s for s, f in zip(songs.column("song_id").to_pylist(), fresh, strict=True) if f],
+                                pa.string())
+            for name in SONG_TABLES:
+                tables[name] = tables[name].filter(pc.is_in(tables[name].column("song_id"), keep_ids))
+        new_ids = tables["songs"].column("song_id").to_pylist()
+        self.state.song_ids.update(new_ids)
+        self.report.songs_new += len(new_ids)
+        self.report.duplicates += tables["sources"].num_rows - len(new_ids)
+        rejects = tables["rejects"]
+        self.rejects.update(rejects.column("stage").to_pylist())
+        if self.state.rejected_ids:  # a retried record that fails again is already in the rejects log
+            again = pa.array(list(self.state.rejected_ids), pa.string())
+            tables["rejects"] = rejects.filter(pc.invert(pc.is_in(rejects.column("record_id"), again)))
+        for name, table in tables.items():
+            self.writer.write(name, table)
+        for key, value in result.timings.items():
+            self.report.timings[key] = self.report.timings.get(key, 0.0) + value
+        self.report.timings["write"] += time.perf_counter() - t0
+        self.parsed += result.records
+        if self.progress:
+            self.progress("parse", self.parsed, None)
+
+    def finish(self) -> None:
+        t0 = time.perf_counter()
+        self.writer.write("sources", self.known.tables()["sources"])
+        self.report.files = [str(p) for p in self.writer.commit()]
+        self.report.timings["write"] += time.perf_counter() - t0
+        self.report.rejects_by_stage = dict(self.rejects)
+        self.report.rows = dict(self.writer.rows)
+
+
+def _parse_local(chunks: Iterable[list[Record]], batch: str) -> Iterator[ChunkResult]:
+    for chunk in chunks:
+        yield parse_chunk(chunk, batch)
+
+
+def _parse_dask(chunks: Iterable[list[Record]], batch: str, client, in_flight: int) -> Iterator[ChunkResult]:
+    """Submit chunks to the cluster, at most ``in_flight`` at once; results come back in source order so
+    that which record first brought a song does not depend on scheduling."""
+    pending: deque = deque()
+    for chunk in chunks:
+        pending.append(client.submit(parse_chunk, chunk, batch, pure=False))
+        while len(pending) >= in_flight:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def ingest(
+    source: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    client=None,
+    chunk_size: int = CHUNK_SIZE,
+    progress: ProgressFn | None = None,
+    sha256: str | None = None,
+    catalog: bool = True,
+    retry_rejects: bool = False,
+) -> IngestReport:
+    """Ingest ``source`` (None: the bundled sample; a URL, file or folder) into ``data_dir``.
+
+    With ``client`` (a ``distributed.Client``) chunks are parsed on its workers, otherwise in this process.
+    A failure leaves the corpus as it was: the batch's files are published only at the end.
+    ``retry_rejects`` parses records that earlier runs rejected again (after a decoder upgrade); those
+    that now parse move to ``songs`` (the ``rejects`` view hides records that were later accepted).
+    """
+    started = time.perf_counter()
+    data = settings.data_dir(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    download_progress = (lambda done, total: progress("download", done, total)) if progress else None
+    t0 = time.perf_counter()
+    src = resolve_source(source, data, sha256=sha256, progress=download_progress)
+    fetch_seconds = time.perf_counter() - t0
+    batch = new_batch_id()
+    run = _Run(src, data, batch, progress, retry_rejects)
+    run.report.timings["fetch"] = fetch_seconds
+    chunks = run.chunks(chunk_size)
+    if client is None:
+        results = _parse_local(chunks, batch)
+    else:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        run.report.workers = workers
+        results = _parse_dask(chunks, batch, client, in_flight=2 * workers + 1)
+    try:
+        for result in results:
+            run.absorb(result)
+        run.finish()
+    except BaseException:
+        run.writer.abort()
+        raise
+    if catalog:
+        t0 = time.perf_counter()
+        build_catalog(data)
+        run.report.timings["catalog"] = time.perf_counter() - t0
+    run.report.timings["total"] = time.perf_counter() - started
+    return run.report
+
+
+__all__ = ["IngestReport", "ingest"]

@@ -1,0 +1,70 @@
+"""Parse a chunk of records into table rows: the unit of work a Dask worker runs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from beepbrain.archive.records import STAGE_PARSE, Record, song_id
+from beepbrain.corpus.rows import Rows
+from beepbrain.format import BeepBoxFormatError, parse_song
+from beepbrain.format.parse import song_string
+
+
+@dataclass
+class ChunkResult:
+    """Arrow tables for one chunk, and where its time went (seconds)."""
+
+    tables: dict[str, pa.Table]
+    records: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def normalized(record: Record) -> str:
+    """The song string of a record (what follows ``#``, trimmed); raises BeepBoxFormatError."""
+    return song_string(record.data)
+
+
+def parse_chunk(records: list[Record], batch: str) -> ChunkResult:
+    """Every record becomes a ``sources`` row (and its song's rows, once per song string in the chunk) or a
+    ``rejects`` row. Decoder failures of any kind are rejects, never crashes."""
+    rows = Rows(batch)
+    seen: set[str] = set()
+    t_parse = t_rows = 0.0
+    for record in records:
+        if record.error is not None:
+            rows.add_reject(record, record.stage or "read", record.error)
+            continue
+        t0 = time.perf_counter()
+        try:
+            text = normalized(record)
+            sid = song_id(text)
+            song = None if sid in seen else parse_song(text)
+        except BeepBoxFormatError as exc:
+            rows.add_reject(record, STAGE_PARSE, str(exc))
+            continue
+        except Exception as exc:  # a decoder bug must not lose the record or stop the run
+            rows.add_reject(record, STAGE_PARSE, f"decoder crashed: {type(exc).__name__}: {exc}")
+            continue
+        finally:
+            t_parse += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if song is not None:
+            mark = rows.mark()
+            try:
+                rows.add_song(sid, text, record, song)
+            except Exception as exc:
+                rows.rollback(mark)
+                rows.add_reject(record, STAGE_PARSE, f"song could not be tabulated: {type(exc).__name__}: {exc}",
+                                data=text)
+                continue
+            finally:
+                t_rows += time.perf_counter() - t0
+            seen.add(sid)
+        rows.add_source(record, sid)
+    t0 = time.perf_counter()
+    tables = rows.tables()
+    t_arrow = time.perf_counter() - t0
+    return ChunkResult(tables, len(records), {"parse": t_parse, "rows": t_rows, "arrow": t_arrow})
