@@ -20,6 +20,7 @@ from beepbrain.format.song import Song
 from beepbrain.generate.sampling import ModelScorer, SamplingConfig, sample_sequence
 
 BEEPBOX_URL = "https://www.beepbox.co/#"
+CHROMATIC_SCALE = 11  # BeepBox's "expert" scale
 
 
 @dataclass(frozen=True)
@@ -57,19 +58,19 @@ def _conditioning(request: SongRequest):
 
 def prompt_prefix(tokenizer, prompt: Song) -> tuple[list[int], int]:
     """The prompt's tokens without its end-of-song token, and the bars they hold."""
-    from beepbrain.tokens.vocab import BAR, EOS
+    from beepbrain.tokens.vocab import BAR, EOS, PAD
 
     tokens = [int(t) for t in tokenizer.encode(prompt).tokens]
-    while tokens and tokens[-1] in (EOS,):
+    while tokens and tokens[-1] in (EOS, PAD):
         tokens.pop()
-    return tokens, sum(1 for t in tokens if t == BAR)
+    return tokens, 1 + sum(1 for t in tokens if t == BAR)  # BOS opens the first bar, BAR each next one
 
 
 def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingConfig, *,
                     use_cache: bool = True, on_token: Callable[[int], None] | None = None,
-                    scorer_out: list | None = None) -> tuple[list[int], object]:
-    """Sample one song's tokens; returns them and the conditioning used."""
-    from beepbrain.tokens.vocab import BAR
+                    scorer_out: list | None = None) -> tuple[list[int], object, int]:
+    """Sample one song's tokens; returns them, the conditioning and the beats per bar used."""
+    from beepbrain.tokens.vocab import BAR, BOS
 
     cond = _conditioning(request)
     prefix: list[int] = []
@@ -81,12 +82,12 @@ def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingCo
         total_bars = prompt_bars + request.bars
     grammar = tokenizer.grammar(cond, beats_per_bar=beats_per_bar, bars=total_bars)
     device = next(model.parameters()).device.type
-    scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, is_window_start=lambda t: t == BAR,
+    scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, is_window_start=lambda t: t in (BAR, BOS),
                          device=device)
     if scorer_out is not None:
         scorer_out.append(scorer)
     tokens = sample_sequence(grammar, scorer.logits, sampling, prefix=prefix, on_token=on_token)
-    return tokens, cond
+    return tokens, cond, beats_per_bar
 
 
 def generate_song(model, tokenizer, request: SongRequest, sampling: SamplingConfig, *,
@@ -96,13 +97,15 @@ def generate_song(model, tokenizer, request: SongRequest, sampling: SamplingConf
     was_training = model.training
     model.eval()
     try:
-        tokens, cond = generate_tokens(model, tokenizer, request, sampling, use_cache=use_cache,
+        tokens, cond, beats_per_bar = generate_tokens(model, tokenizer, request, sampling, use_cache=use_cache,
                                        on_token=on_token)
     finally:
         model.train(was_training)
-    song = tokenizer.decode(np.asarray(tokens), cond)
+    song = tokenizer.decode(np.asarray(tokens), cond, beats_per_bar=beats_per_bar)
     if request.prompt is not None:
         carry_settings(request.prompt, song)
+    else:
+        song.scale = CHROMATIC_SCALE  # the model writes any pitch: let BeepBox's editor show them all
     check_song(song, cond)
     return GeneratedSong(song=song, tokens=tokens, seed=sampling.seed, seconds=time.perf_counter() - started)
 

@@ -1,0 +1,67 @@
+"""`beepbrain evaluate`: held-out bits per token and musical statistics, against an n-gram baseline."""
+
+from __future__ import annotations
+
+import sys
+
+DEFAULT_MODEL = "models:/beepbrain/latest"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("evaluate", help="measure a trained model against held-out songs and a baseline",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"MLflow model URI (default {DEFAULT_MODEL})")
+    p.add_argument("--dataset", help="dataset name under DATA_DIR/datasets (default: the model's own)")
+    p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
+    p.add_argument("--tracking-uri", help="MLflow tracking URI (default: the SQLite store in the data dir)")
+    p.add_argument("--samples", type=int, default=8, help="songs to generate from each model (default 8)")
+    p.add_argument("--max-bars", type=int, default=8, help="bars per generated song at most (default 8)")
+    p.add_argument("--max-tokens", type=int, default=200_000,
+                   help="tokens of each split to score at most (default 200000)")
+    p.add_argument("--ngram-order", type=int, default=4, help="order of the n-gram baseline (default 4)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-log", action="store_true", help="do not write results to the model's MLflow run")
+    p.set_defaults(func=handle)
+
+
+def handle(args) -> int:
+    from beepbrain import settings
+
+    if args.samples < 0 or args.max_bars < 1 or args.max_tokens < 1 or args.ngram_order < 1:
+        print("error: --samples >= 0, --max-bars, --max-tokens and --ngram-order >= 1", file=sys.stderr)
+        return 2
+    data = settings.data_dir(args.data_dir)
+    tracking = settings.tracking_uri(data, args.tracking_uri)
+
+    from beepbrain.generate.batch import load_generator
+    from beepbrain.generate.evaluate import evaluate, log_to_mlflow, plot
+    from beepbrain.generate.sampling import SamplingConfig
+
+    try:
+        model, tokenizer, info = load_generator(args.model, tracking)
+    except Exception as exc:
+        print(f"error: cannot load model {args.model!r} from {tracking}: {exc}", file=sys.stderr)
+        return 1
+    name = args.dataset or info.get("manifest", {}).get("name")
+    if not name:
+        print("error: the model names no dataset; pass --dataset", file=sys.stderr)
+        return 2
+    dataset_dir = data / "datasets" / name
+    if not (dataset_dir / "manifest.json").exists():
+        print(f"error: no dataset {name!r} at {dataset_dir}", file=sys.stderr)
+        return 1
+    print(f"evaluating {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters) "
+          f"on {dataset_dir}", flush=True)
+    result = evaluate(model, tokenizer, dataset_dir, samples=args.samples, max_bars=args.max_bars,
+                      max_tokens=args.max_tokens, ngram_order=args.ngram_order,
+                      sampling=SamplingConfig(temperature=1.0, top_p=0.95, seed=args.seed),
+                      progress=lambda msg: print(msg, flush=True))
+    print()
+    print(result.table())
+    out = data / "evaluation"
+    image = plot(result, out / f"evaluation-v{info.get('version') or 'x'}.png")
+    print(f"\nplot: {image}")
+    if not args.no_log and info.get("run_id"):
+        log_to_mlflow(result, info["run_id"], tracking, image)
+        print(f"logged to MLflow run {info['run_id']} ({tracking})")
+    return 0

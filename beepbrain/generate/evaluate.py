@@ -1,0 +1,217 @@
+"""Evaluation of a trained model: held-out loss, and musical statistics of its songs next to real ones.
+
+- Bits per token on the val and test splits: every song is cut into consecutive windows of the model's
+  block size (each token scored once, with the context since its window's start); the first token of each
+  song (BOS, always the same) is not scored. Capped at ``max_tokens`` per split, the same songs for all.
+- The baseline: an interpolated n-gram model (``ngram``) fitted on the train split, scored on the same
+  tokens, and sampled through the same grammar.
+- Musical statistics (``stats``) of songs generated with the conditioning, beats per bar and (capped)
+  length of test-split songs, next to those test songs themselves and to n-gram songs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from beepbrain.generate.ngram import NGramModel, load_split_songs
+from beepbrain.generate.sampling import SamplingConfig, sample_sequence
+from beepbrain.generate.songs import SongRequest, generate_song
+from beepbrain.generate.stats import STAT_NAMES, song_stats, summarize
+
+LN2 = math.log(2)
+
+
+@dataclass
+class EvalResult:
+    metrics: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, dict[str, float]] = field(default_factory=dict)  # source -> statistic -> mean
+    urls: list[str] = field(default_factory=list)
+
+    def table(self) -> str:
+        sources = list(self.stats)
+        lines = [f"{'statistic':<22}" + "".join(f"{s:>12}" for s in sources)]
+        for name in STAT_NAMES:
+            lines.append(f"{name:<22}" + "".join(f"{self.stats[s][name]:>12.3f}" for s in sources))
+        return "\n".join(lines)
+
+
+@dataclass
+class SplitSongs:
+    songs: list[np.ndarray]
+    cond: list  # Conditioning per song
+
+
+def load_split(dataset_dir: Path, split: str, max_tokens: int | None = None) -> SplitSongs:
+    """The songs of a split with their conditioning, the first ones up to ``max_tokens`` tokens."""
+    from beepbrain.tokens import Conditioning
+
+    songs = load_split_songs(dataset_dir, split)
+    index = np.load(dataset_dir / f"{split}.index.npy")
+    out, conds, total = [], [], 0
+    for song, row in zip(songs, index, strict=True):
+        if max_tokens is not None and total >= max_tokens:
+            break
+        out.append(song)
+        conds.append(Conditioning(int(row["rhythm"]), int(row["pitch_channels"]), int(row["noise_channels"])))
+        total += len(song)
+    return SplitSongs(out, conds)
+
+
+def model_bits_per_token(model, split: SplitSongs, batch_size: int = 16) -> float:
+    """Mean -log2 P(token) over every token but each song's first, in consecutive block-size windows."""
+    import torch
+    import torch.nn.functional as F
+
+    T = int(model.config.block_size)
+    device = next(model.parameters()).device
+    windows = []
+    for song, cond in zip(split.songs, split.cond, strict=True):
+        vec = cond.vector()
+        for start in range(0, max(len(song) - 1, 0), T):
+            chunk = song[start:start + T + 1]
+            windows.append((chunk, vec))
+    total_nats, count = 0.0, 0
+    model.eval()
+    with torch.no_grad():
+        for i in range(0, len(windows), batch_size):
+            batch = windows[i:i + batch_size]
+            x = np.zeros((len(batch), T), dtype=np.int64)
+            y = np.full((len(batch), T), -1, dtype=np.int64)
+            for row, (chunk, _vec) in enumerate(batch):
+                n = len(chunk) - 1
+                x[row, :n] = chunk[:-1]
+                y[row, :n] = chunk[1:]
+            cond = torch.from_numpy(np.stack([vec for _chunk, vec in batch])).to(device)
+            logits, _ = model(torch.from_numpy(x).to(device), cond)
+            target = torch.from_numpy(y).to(device)
+            nats = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), target.reshape(-1),
+                                   ignore_index=-1, reduction="sum")
+            total_nats += float(nats)
+            count += int((target >= 0).sum())
+    return total_nats / max(count, 1) / LN2
+
+
+def ngram_bits_per_token(ngram: NGramModel, split: SplitSongs) -> float:
+    """The n-gram's bits per token on the same tokens ``model_bits_per_token`` scores."""
+    probs = ngram.token_probs(split.songs)
+    first = np.cumsum([0] + [len(s) for s in split.songs[:-1]])
+    keep = np.ones(len(probs), dtype=bool)
+    keep[first] = False
+    return float(-np.log2(probs[keep]).mean()) if keep.any() else float("nan")
+
+
+def reference_songs(tokenizer, split: SplitSongs, limit: int):
+    """Test songs decoded from their tokens (what the model sees), with their beats per bar and bars."""
+    out = []
+    for tokens, cond in zip(split.songs[:limit], split.cond[:limit], strict=True):
+        song = tokenizer.decode(tokens, cond)
+        out.append(song)
+    return out
+
+
+def ngram_song(ngram: NGramModel, tokenizer, request: SongRequest, sampling: SamplingConfig):
+    """A song sampled from the n-gram through the tokenizer's grammar."""
+    from beepbrain.tokens import Conditioning
+
+    cond = Conditioning(request.rhythm, request.pitch_channels, request.drum_channels)
+    grammar = tokenizer.grammar(cond, beats_per_bar=request.beats_per_bar, bars=request.bars)
+    tokens = sample_sequence(grammar, lambda ctx: np.log(ngram.next_probs(ctx) + 1e-30), sampling)
+    return tokenizer.decode(np.asarray(tokens), cond, beats_per_bar=request.beats_per_bar)
+
+
+def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max_bars: int = 8,
+             max_tokens: int = 200_000, ngram_order: int = 4, sampling: SamplingConfig | None = None,
+             reference_limit: int = 200, progress=print) -> EvalResult:
+    """Losses and musical statistics of ``model`` on a dataset (see the module docstring)."""
+    dataset_dir = Path(dataset_dir)
+    sampling = sampling or SamplingConfig(temperature=1.0, top_p=0.95, seed=0)
+    manifest = json.loads((dataset_dir / "manifest.json").read_text())
+    result = EvalResult()
+
+    progress(f"fitting a {ngram_order}-gram baseline on {dataset_dir.name}/train ...")
+    ngram = NGramModel.fit_dataset(dataset_dir, "train", order=ngram_order, vocab_size=manifest["vocab_size"])
+    for split_name in ("val", "test"):
+        split = load_split(dataset_dir, split_name, max_tokens)
+        if not split.songs:
+            progress(f"{split_name}: no songs, skipped")
+            continue
+        result.metrics[f"eval_{split_name}_bpt"] = model_bits_per_token(model, split)
+        result.metrics[f"ngram_{split_name}_bpt"] = ngram_bits_per_token(ngram, split)
+        progress(f"{split_name}: model {result.metrics[f'eval_{split_name}_bpt']:.3f} bits/token, "
+                 f"{ngram.order}-gram {result.metrics[f'ngram_{split_name}_bpt']:.3f}")
+
+    test = load_split(dataset_dir, "test")
+    if not test.songs:
+        test = load_split(dataset_dir, "val")
+    refs = reference_songs(tokenizer, test, reference_limit)
+    result.stats["test songs"] = summarize([song_stats(s) for s in refs])
+    generated, baseline = [], []
+    for i in range(min(samples, len(refs))):
+        ref = refs[i]
+        request = SongRequest(rhythm=ref.rhythm, pitch_channels=ref.pitch_channel_count,
+                              drum_channels=ref.noise_channel_count, bars=min(ref.bar_count, max_bars),
+                              beats_per_bar=ref.beats_per_bar)
+        cfg = replace(sampling, seed=sampling.seed + i)
+        song = generate_song(model, tokenizer, request, cfg)
+        generated.append(song_stats(song.song))
+        result.urls.append(song.url)
+        baseline.append(song_stats(ngram_song(ngram, tokenizer, request, cfg)))
+        progress(f"sample {i + 1}/{min(samples, len(refs))}: {request.bars} bars, "
+                 f"{request.pitch_channels}+{request.drum_channels} channels")
+    result.stats["model"] = summarize(generated)
+    result.stats[f"{ngram.order}-gram"] = summarize(baseline)
+    for source, key in (("test songs", "ref"), ("model", "gen"), (f"{ngram.order}-gram", "ngram")):
+        for name, value in result.stats.get(source, {}).items():
+            if not math.isnan(value):
+                result.metrics[f"{key}_{name}"] = value
+    return result
+
+
+def plot(result: EvalResult, path: str | Path) -> Path:
+    """Grouped bars: each statistic for test songs, model songs and n-gram songs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sources = list(result.stats)
+    fig, axes = plt.subplots(1, len(STAT_NAMES), figsize=(3 * len(STAT_NAMES), 3.2))
+    colors = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
+    for ax, name in zip(axes, STAT_NAMES, strict=True):
+        values = [result.stats[s][name] for s in sources]
+        ax.bar(range(len(sources)), [0 if math.isnan(v) else v for v in values], color=colors[: len(sources)])
+        ax.set_xticks(range(len(sources)), sources, rotation=30, ha="right", fontsize=8)
+        ax.set_title(name.replace("_", " "), fontsize=9)
+    bpt = {k: v for k, v in result.metrics.items() if k.endswith("_bpt")}
+    if bpt:
+        fig.suptitle("  ".join(f"{k}={v:.2f}" for k, v in sorted(bpt.items())), fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def log_to_mlflow(result: EvalResult, run_id: str, tracking_uri: str, plot_path: Path | None = None) -> None:
+    """Metrics, the plot and a JSON summary into the model's MLflow run."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    import time
+
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    metrics = [Metric(k, float(v), now, 0) for k, v in result.metrics.items() if not math.isnan(v)]
+    if metrics:
+        client.log_batch(run_id, metrics=metrics)
+    if plot_path is not None:
+        client.log_artifact(run_id, str(plot_path), artifact_path="evaluation")
+    client.log_dict(run_id, {"metrics": result.metrics, "stats": result.stats, "urls": result.urls},
+                    "evaluation/evaluation.json")
