@@ -7,13 +7,14 @@ pitch_channels, noise_channels per song), ``{split}.bars.npy`` (offsets of the b
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,10 +84,26 @@ def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+@contextlib.contextmanager
+def dask_client(address: str | None = None, workers: int | None = None) -> Iterator[object]:
+    """A Dask client: joined to ``address``, else to a LocalCluster of single-threaded worker processes."""
+    from dask.distributed import Client, LocalCluster
+
+    if address:
+        with Client(address) as client:
+            yield client
+        return
+    n = workers or max(1, min(os.cpu_count() or 1, 8))
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster, Client(cluster) as client:
+        yield client
+
+
 def tokenize_all(items: Sequence[tuple[str, object]], config: TokenizerConfig, *, dask_address: str | None = None,
-                 use_dask: bool = True, chunk_size: int = 64,
+                 use_dask: bool = True, workers: int | None = None, chunk_size: int = 64,
                  progress: Callable[[str], None] | None = None) -> ChunkResult:
-    """Tokenize every item: on a Dask cluster (``dask_address``, else a LocalCluster) or in this process."""
+    """Tokenize every item: on a Dask cluster (``dask_address``, else a LocalCluster of ``workers``
+    processes) or, with ``use_dask=False`` or a single chunk, in this process."""
     say = progress or (lambda _msg: None)
     chunks = _chunks(list(items), chunk_size)
     total = ChunkResult()
@@ -97,29 +114,18 @@ def tokenize_all(items: Sequence[tuple[str, object]], config: TokenizerConfig, *
             total.rejected += part.rejected
             say(f"tokenized chunk {i}/{len(chunks)}")
         return total
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
-    cluster = None
-    if dask_address:
-        client = Client(dask_address)
-    else:
-        workers = max(1, min(os.cpu_count() or 1, 8))
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
-    try:
+    with dask_client(dask_address, workers) as client:
         futures = client.map(tokenize_chunk, chunks, config=config.to_dict(), pure=False)
         results: dict[int, ChunkResult] = {}
         order = {f.key: i for i, f in enumerate(futures)}
         for done, future in enumerate(as_completed(futures), 1):
             results[order[future.key]] = future.result()
             say(f"tokenized chunk {done}/{len(chunks)}")
-        for i in range(len(chunks)):
-            total.encoded += results[i].encoded
-            total.rejected += results[i].rejected
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    for i in range(len(chunks)):
+        total.encoded += results[i].encoded
+        total.rejected += results[i].rejected
     return total
 
 
@@ -265,7 +271,7 @@ def select_songs(data_dir, where: str | None = None) -> tuple[list[tuple[str, st
 def build_dataset(data_dir, name: str, *, where: str | None = None, augment_transpose: int = 0,
                   config: TokenizerConfig | None = None, val_fraction: float = 0.05,
                   test_fraction: float = 0.05, dask_address: str | None = None, use_dask: bool = True,
-                  chunk_size: int = 64, overwrite: bool = False,
+                  workers: int | None = None, chunk_size: int = 64, overwrite: bool = False,
                   progress: Callable[[str], None] | None = None) -> dict:
     """Build ``DATA_DIR/datasets/NAME`` from the catalog's songs; returns the manifest."""
     say = progress or (lambda _msg: None)
@@ -280,8 +286,8 @@ def build_dataset(data_dir, name: str, *, where: str | None = None, augment_tran
     say(f"selected {len(items)} songs")
     if not items:
         raise ValueError(f"no songs match {where!r}" if where else "the catalog holds no songs")
-    result = tokenize_all(items, config, dask_address=dask_address, use_dask=use_dask, chunk_size=chunk_size,
-                          progress=progress)
+    result = tokenize_all(items, config, dask_address=dask_address, use_dask=use_dask, workers=workers,
+                          chunk_size=chunk_size, progress=progress)
     return write_dataset(result.encoded, out_dir, name=name, tokenizer=Tokenizer(config),
                          val_fraction=val_fraction, test_fraction=test_fraction,
                          augment_transpose=augment_transpose, rejected=result.rejected,

@@ -1,0 +1,154 @@
+"""`beepbrain dataset`: build token datasets from the corpus, and measure what tokenization loses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+DATA_DIR_HELP = "data directory (default: $BEEPBRAIN_DATA_DIR or ./beepbrain-data)"
+WHERE_HELP = "SQL predicate on the catalog's songs table, e.g. \"rhythm = 1 AND noise_channels > 0\""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("dataset", help="build token datasets; tokenization statistics",
+                              description=__doc__)
+    sub = p.add_subparsers(dest="dataset_command", metavar="ACTION")
+    sub.required = True
+
+    build = sub.add_parser("build", help="tokenize catalog songs into DATA_DIR/datasets/NAME",
+                           description="Select songs from the catalog, split them train/val/test by content, "
+                                       "tokenize them in parallel on Dask and write token shards.")
+    build.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
+    build.add_argument("--name", required=True, help="dataset name (a folder under DATA_DIR/datasets)")
+    build.add_argument("--where", default=None, help=WHERE_HELP)
+    build.add_argument("--augment-transpose", type=int, default=0, metavar="N",
+                       help="add train copies transposed by +-1..N semitones where they stay in range (0-12)")
+    build.add_argument("--val-fraction", type=float, default=0.05, help="share of songs for validation")
+    build.add_argument("--test-fraction", type=float, default=0.05, help="share of songs for test")
+    build.add_argument("--ticks-per-beat", type=int, default=12, help="model ticks per beat (divides 24)")
+    build.add_argument("--dask-address", default=None,
+                       help="Dask scheduler (default: $BEEPBRAIN_DASK_ADDRESS, else a LocalCluster)")
+    build.add_argument("--workers", type=int, default=None,
+                       help="LocalCluster worker processes (default: one per core; 0 tokenizes in this process)")
+    build.add_argument("--chunk-size", type=int, default=64, help="songs per tokenize task")
+    build.add_argument("--overwrite", action="store_true", help="replace an existing dataset of that name")
+    build.add_argument("--no-prefect", action="store_true", help="run the library directly, without the flow")
+    build.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    build.set_defaults(func=handle_build)
+
+    stats = sub.add_parser("stats", help="what the tokenizer keeps and loses over the corpus",
+                           description="Tokenize songs (the catalog's, or a file's) and report the loss "
+                                       "counters, token counts and chord-shape coverage.")
+    stats.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
+    stats.add_argument("--where", default=None, help=WHERE_HELP)
+    stats.add_argument("--source", default=None,
+                       help="read songs from a .jsonl/.jsonl.zst archive file or a text file of song strings "
+                            "instead of the catalog")
+    stats.add_argument("--ticks-per-beat", type=int, default=12, help="model ticks per beat (divides 24)")
+    stats.add_argument("--dask", action="store_true", help="tokenize on Dask (a LocalCluster or --dask-address)")
+    stats.add_argument("--dask-address", default=None, help="Dask scheduler to use with --dask")
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
+    stats.set_defaults(func=handle_stats)
+
+    info = sub.add_parser("info", help="summary of a built dataset")
+    info.add_argument("name", help="dataset name, or a dataset directory")
+    info.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
+    info.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    info.set_defaults(func=handle_info)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def summary(manifest: dict) -> str:
+    lines = [f"dataset {manifest['name']}: vocabulary {manifest['vocab_size']}, "
+             f"{manifest['ticks_per_beat']} ticks per beat, created {manifest['created']}"]
+    for split, info in manifest["splits"].items():
+        extra = f" (+{info['augmented_songs']} transposed)" if info.get("augmented_songs") else ""
+        lines.append(f"  {split:<5} {info['songs']:>7,} songs{extra} {info['tokens']:>12,} tokens "
+                     f"{info['bars']:>9,} bars")
+    lines.append(f"  selected {manifest['songs_selected']:,}, rejected {manifest['songs_rejected']:,}, "
+                 f"duplicates dropped {manifest['duplicates_dropped']:,}")
+    losses = manifest["losses"]
+    if losses.get("notes"):
+        lines.append(f"  notes {losses['notes']:,}: exact {losses['notes_exact']:,} "
+                     f"({100 * losses['notes_exact'] / losses['notes']:.2f}%), altered {losses['notes_altered']:,}, "
+                     f"dropped {losses['notes_dropped']:,}")
+    if manifest.get("sql"):
+        lines.append(f"  sql: {manifest['sql']}")
+    return "\n".join(lines)
+
+
+def handle_build(args: argparse.Namespace) -> int:
+    from beepbrain import settings
+    from beepbrain.tokens.config import TokenizerConfig
+
+    data_dir = settings.data_dir(args.data_dir)
+    try:
+        TokenizerConfig(ticks_per_beat=args.ticks_per_beat)
+        if args.no_prefect:
+            from beepbrain.tokens.dataset import build_dataset
+
+            address = settings.dask_address(args.dask_address)
+            manifest = build_dataset(
+                data_dir, args.name, where=args.where, augment_transpose=args.augment_transpose,
+                config=TokenizerConfig(ticks_per_beat=args.ticks_per_beat), val_fraction=args.val_fraction,
+                test_fraction=args.test_fraction, dask_address=address, use_dask=args.workers != 0 or bool(address),
+                workers=args.workers or None, chunk_size=args.chunk_size, overwrite=args.overwrite, progress=_say)
+        else:
+            settings.configure_prefect_env()
+            from flows.dataset import build_dataset_flow
+
+            manifest = build_dataset_flow(
+                data_dir=str(data_dir), name=args.name, where=args.where, augment_transpose=args.augment_transpose,
+                ticks_per_beat=args.ticks_per_beat, val_fraction=args.val_fraction,
+                test_fraction=args.test_fraction, dask_address=args.dask_address, workers=args.workers,
+                chunk_size=args.chunk_size, overwrite=args.overwrite)
+    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+        print(f"beepbrain dataset build: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(manifest, indent=1) if args.json else summary(manifest))
+    return 0
+
+
+def handle_stats(args: argparse.Namespace) -> int:
+    from beepbrain import settings
+    from beepbrain.tokens.config import TokenizerConfig
+    from beepbrain.tokens.stats import corpus_stats, format_stats, read_song_strings
+
+    try:
+        config = TokenizerConfig(ticks_per_beat=args.ticks_per_beat)
+        if args.source:
+            if args.where:
+                raise ValueError("--where selects catalog songs; it does not apply to --source")
+            items = list(read_song_strings(args.source))
+        else:
+            from beepbrain.tokens.dataset import select_songs
+
+            items, _sql, _version = select_songs(settings.data_dir(args.data_dir), args.where)
+        _say(f"tokenizing {len(items)} songs")
+        stats = corpus_stats(items, config, use_dask=args.dask, dask_address=settings.dask_address(args.dask_address))
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        print(f"beepbrain dataset stats: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(stats, indent=1) if args.json else format_stats(stats))
+    return 0
+
+
+def handle_info(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from beepbrain import settings
+
+    path = Path(args.name)
+    if not (path / "manifest.json").exists():
+        path = settings.data_dir(args.data_dir) / "datasets" / args.name
+    manifest_path = path / "manifest.json"
+    if not manifest_path.exists():
+        print(f"beepbrain dataset info: no dataset at {path}", file=sys.stderr)
+        return 1
+    manifest = json.loads(manifest_path.read_text())
+    print(json.dumps(manifest, indent=1) if args.json else summary(manifest))
+    return 0

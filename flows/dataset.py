@@ -1,0 +1,99 @@
+"""The build-dataset flow: select catalog songs, tokenize them on Dask, split and write token shards.
+A table of contents over `beepbrain.tokens.dataset`."""
+
+from __future__ import annotations
+
+from beepbrain import settings
+
+settings.configure_prefect_env()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+
+from beepbrain.tokens.config import TokenizerConfig  # noqa: E402
+from beepbrain.tokens.dataset import ChunkResult, select_songs, tokenize_all, write_dataset  # noqa: E402
+from beepbrain.tokens.tokenizer import Tokenizer  # noqa: E402
+
+
+@task(name="select-songs")
+def select(data_dir: str, where: str | None) -> tuple[list[tuple[str, str]], str, str]:
+    """The songs matching ``where`` (read-only SQL on the catalog), the SQL, the corpus version."""
+    items, sql, version = select_songs(data_dir, where)
+    get_run_logger().info("selected %d songs: %s", len(items), sql)
+    if not items:
+        raise ValueError(f"no songs match {where!r}" if where else "the catalog holds no songs")
+    return items, sql, version
+
+
+@task(name="tokenize-songs")
+def tokenize(items: list[tuple[str, str]], config: dict, dask_address: str | None, workers: int | None,
+             chunk_size: int) -> ChunkResult:
+    """Parse and tokenize every song in parallel on Dask (``workers=0``: in this process)."""
+    logger = get_run_logger()
+    address = settings.dask_address(dask_address)
+    result = tokenize_all(items, TokenizerConfig.from_dict(config), dask_address=address,
+                          use_dask=workers != 0 or bool(address), workers=workers or None, chunk_size=chunk_size,
+                          progress=logger.info)
+    logger.info("tokenized %d songs, rejected %d", len(result.encoded), len(result.rejected))
+    return result
+
+
+@task(name="write-dataset")
+def write(result: ChunkResult, out_dir: str, name: str, config: dict, val_fraction: float, test_fraction: float,
+          augment_transpose: int, extra: dict, overwrite: bool) -> dict:
+    """Split by content, drop duplicate streams, augment the train split, write shards and manifest."""
+    return write_dataset(result.encoded, out_dir, name=name, tokenizer=Tokenizer(TokenizerConfig.from_dict(config)),
+                         val_fraction=val_fraction, test_fraction=test_fraction,
+                         augment_transpose=augment_transpose, rejected=result.rejected, extra=extra,
+                         overwrite=overwrite, progress=get_run_logger().info)
+
+
+@flow(name="build-dataset", log_prints=True)
+def build_dataset_flow(
+    name: str,
+    data_dir: str | None = None,
+    where: str | None = None,
+    augment_transpose: int = 0,
+    ticks_per_beat: int = 12,
+    val_fraction: float = 0.05,
+    test_fraction: float = 0.05,
+    dask_address: str | None = None,
+    workers: int | None = None,
+    chunk_size: int = 64,
+    overwrite: bool = False,
+) -> dict:
+    """Build ``DATA_DIR/datasets/NAME`` from the catalog songs matching ``where``; returns the manifest."""
+    from pathlib import Path
+
+    data = settings.data_dir(data_dir)
+    out_dir = data / "datasets" / name
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"bad dataset name {name!r}")
+    if out_dir.exists() and not overwrite:
+        raise FileExistsError(f"dataset {out_dir} exists (use overwrite=True to replace it)")
+    config = TokenizerConfig(ticks_per_beat=ticks_per_beat).to_dict()
+    items, sql, version = select(str(data), where)
+    result = tokenize(items, config, dask_address, workers, chunk_size)
+    extra = {"sql": sql, "where": where, "corpus_version": version, "source": str(Path(data) / "corpus.duckdb")}
+    manifest = write(result, str(out_dir), name, config, val_fraction, test_fraction, augment_transpose, extra,
+                     overwrite)
+    create_markdown_artifact(key="dataset-manifest", markdown=_markdown(manifest),
+                             description=f"dataset {name}: splits, tokens, losses")
+    return manifest
+
+
+def _markdown(manifest: dict) -> str:
+    rows = "\n".join(f"| {s} | {i['songs']} | {i['augmented_songs']} | {i['tokens']} | {i['bars']} |"
+                     for s, i in manifest["splits"].items())
+    losses = "\n".join(f"| {k} | {v} |" for k, v in manifest["losses"].items())
+    return (f"# Dataset `{manifest['name']}`\n\nSQL: `{manifest['sql']}`  \nCorpus version: "
+            f"`{manifest['corpus_version']}`  \nVocabulary: {manifest['vocab_size']}\n\n"
+            f"| split | songs | transposed | tokens | bars |\n|---|---|---|---|---|\n{rows}\n\n"
+            f"Rejected {manifest['songs_rejected']}, duplicates dropped {manifest['duplicates_dropped']}.\n\n"
+            f"| loss counter | count |\n|---|---|\n{losses}\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(build_dataset_flow(name=sys.argv[1] if len(sys.argv) > 1 else "default"))
