@@ -4,6 +4,8 @@ defaults, so that a decoded song equals the decoding of its own ``to_url``."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from beepbrain.format import config as c
 from beepbrain.format.song import Instrument, Song
 
@@ -34,23 +36,31 @@ _TYPE_FIELDS = {
 }
 
 
-def canonical_instrument(inst: Instrument, is_noise: bool) -> Instrument:
-    out = Instrument.default(inst.type, is_noise)
-    out.preset = inst.preset
-    out.volume = inst.volume
-    out.eq_filter = inst.eq_filter
-    out.effects = inst.effects
-    out.envelopes = inst.envelopes
+_ALWAYS = ("type", "preset", "volume", "eq_filter", "effects", "envelopes")
+_FIELDS = tuple(f.name for f in fields(Instrument))
+_COPY = {"eq_filter", "note_filter", "envelopes", "operators", "spectrum", "harmonics", "drumset_envelopes",
+         "drumset_spectra"}
+
+
+def canonical_instrument(inst: Instrument, is_noise: bool) -> None:
+    """Reset, in place, the settings of ``inst`` that a version-9 string does not carry."""
+    keep = set(_ALWAYS)
     if inst.type != c.DRUMSET:
-        out.fade_in = inst.fade_in
-        out.fade_out = inst.fade_out
+        keep.update(("fade_in", "fade_out"))
+    effects = inst.effects
     for effect, names in _EFFECT_FIELDS:
-        if inst.effects & (1 << effect):
-            for name in names:
-                setattr(out, name, getattr(inst, name))
-    for name in _TYPE_FIELDS[inst.type]:
-        setattr(out, name, getattr(inst, name))
-    return out
+        if effects & (1 << effect):
+            keep.update(names)
+    keep.update(_TYPE_FIELDS[inst.type])
+    template = None
+    for name in _FIELDS:
+        if name in keep:
+            continue
+        if template is None:
+            template = Instrument.default(inst.type, is_noise)
+        value = getattr(template, name)
+        if getattr(inst, name) != value:
+            setattr(inst, name, value)
 
 
 def canonicalize(song: Song) -> None:
@@ -62,7 +72,8 @@ def canonicalize(song: Song) -> None:
         is_noise = index >= song.pitch_channel_count
         if is_noise:
             channel.octave = 0
-        channel.instruments = [canonical_instrument(inst, is_noise) for inst in channel.instruments]
+        for inst in channel.instruments:
+            canonical_instrument(inst, is_noise)
         bars = [b & mask for b in channel.bars[: song.bar_count]]
         bars.extend([0] * (song.bar_count - len(bars)))
         channel.bars = bars

@@ -125,6 +125,24 @@ class Instrument:
     @classmethod
     def default(cls, type: int = 0, is_noise: bool = False) -> Instrument:
         """A new instrument reset to ``type``: BeepBox's ``new Instrument(isNoise)`` + ``setTypeAndReset``."""
+        template = _TEMPLATES.get((type, bool(is_noise)))
+        if template is None:
+            template = _TEMPLATES[(type, bool(is_noise))] = cls._make_default(type, is_noise)
+        inst = object.__new__(cls)
+        d = inst.__dict__
+        d.update(template.__dict__)
+        d["eq_filter"] = []
+        d["note_filter"] = []
+        d["envelopes"] = []
+        d["operators"] = [Operator(op.frequency, op.amplitude) for op in template.operators]
+        d["spectrum"] = template.spectrum[:]
+        d["harmonics"] = template.harmonics[:]
+        d["drumset_envelopes"] = template.drumset_envelopes[:]
+        d["drumset_spectra"] = [row[:] for row in template.drumset_spectra]
+        return inst
+
+    @classmethod
+    def _make_default(cls, type: int, is_noise: bool) -> Instrument:
         from beepbrain.format import config as c
 
         if not 0 <= type < c.INSTRUMENT_TYPE_COUNT:
@@ -165,6 +183,8 @@ class Instrument:
                              for _ in range(c.DRUM_COUNT)],
         )
 
+
+_TEMPLATES: dict[tuple[int, bool], Instrument] = {}
 
 # The chord each instrument type resets to (setTypeAndReset): arpeggio, custom interval, simultaneous, strum.
 _DEFAULT_CHORD = (2, 3, 2, 0, 0, 0, 2, 1, 2)

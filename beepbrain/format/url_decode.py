@@ -651,9 +651,9 @@ class _Decoder:
 
     def _read_control_points(self, count: int) -> list[int]:
         chars = math.ceil(count * 3 / 6)
-        reader = BitReader(self.s, self.i, self.i + chars)
+        bits = BitReader(self.s, self.i, self.i + chars).bits.ljust(6 * chars, "0")
         self.i += chars
-        return [reader.read(3) for _ in range(count)]
+        return [int(bits[k:k + 3], 2) for k in range(0, 3 * count, 3)]
 
     def t_spectrum(self):
         inst = self.inst()

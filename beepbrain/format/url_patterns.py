@@ -8,12 +8,35 @@ the recent pitches.
 from __future__ import annotations
 
 from beepbrain.format import config as c
-from beepbrain.format.bits import BitReader
+from beepbrain.format.bits import BitReader, _js_long_tail
 from beepbrain.format.errors import BeepBoxFormatError
 from beepbrain.format.song import Note, NotePin
 
 _PITCH_RECENT = (0, 7, 12, 19, 24, -5, -12)
 _NOISE_RECENT = (4, 6, 7, 2, 3, 8, 0, 10)
+
+
+_PAD = 8192
+
+
+def _tail(bits: str, find, pos: int, lp: int, min_value: int, min_bits: int) -> tuple[int, int]:
+    """readLongTail at ``pos``: ones, a zero, then that many more bits than ``min_bits``. Bits past ``lp``
+    are zero or undefined, and both end the run of ones and add nothing."""
+    zero = find("0", pos, lp)
+    if zero < 0:
+        zero = max(pos, lp)
+    num_bits = min_bits + zero - pos
+    start = zero + 1
+    end = start + num_bits
+    if num_bits > 31:
+        return _js_long_tail(min_value, min_bits, zero - pos, bits[start:min(end, lp)]), end
+    value = min_value + (1 << num_bits) - (1 << min_bits)
+    if num_bits:
+        if end <= lp:
+            value += int(bits[start:end], 2)
+        elif start < lp:
+            value += int(bits[start:lp], 2) << (end - lp)
+    return value, end
 
 
 def _needed_bits(max_value: int) -> int:
@@ -64,8 +87,20 @@ def read_patterns(dec) -> None:
         reader = BitReader(s, dec.i, dec.i + length)
         dec.i += length
 
-    read = reader.read
-    long_tail = reader.read_long_tail
+    # The note loop reads a local '0'/'1' string padded with the zeros BeepBox reads past the song's end
+    # (no note reaches more than PAD bits past the data); pattern-level fields use the exact reader.
+    have, limit = reader.have, reader.limit
+    lp = min(limit, have + _PAD)
+    bits = reader.bits + "0" * (lp - have)
+    pos = 0
+
+    def rd(count: int):
+        nonlocal pos
+        reader.pos = pos
+        value = reader.read(count)
+        pos = reader.pos
+        return value
+
     before7, before9, before3 = dec.before7, dec.before9, dec.before3
     parts_per_bar = song.beats_per_bar * c.PARTS_PER_BEAT
     channel_count = dec.channel_count()
@@ -80,6 +115,8 @@ def read_patterns(dec) -> None:
             legacy_step = c.RHYTHM_STEPS_PER_BEAT[rhythm]
         return value * c.PARTS_PER_BEAT // legacy_step
 
+    dur_bits = 2 if before7 else 3
+    find = bits.find
     while True:
         channel = dec.channel(channel_index)
         is_noise = channel_index >= song.pitch_channel_count
@@ -96,17 +133,17 @@ def read_patterns(dec) -> None:
         for pattern_index in range(song.patterns_per_channel):
             pattern = channel.patterns[pattern_index]
             if before9:
-                value = read(index_bits)
+                value = rd(index_bits)
                 if not 0 <= value <= instrument_count - 1:
                     raise BeepBoxFormatError(f"Value {value} not in range [0, {instrument_count - 1}]")
                 pattern.instruments = [value]
             elif song.pattern_instruments:
-                count = read(count_bits) + 1
+                count = rd(count_bits) + 1
                 if not 1 <= count <= max_per_pattern:
                     raise BeepBoxFormatError(f"Value {count} not in range [1, {max_per_pattern}]")
                 instruments = []
                 for _ in range(count):
-                    value = read(index_bits)
+                    value = rd(index_bits)
                     if not 0 <= value <= instrument_count - 1:
                         raise BeepBoxFormatError(f"Value {value} not in range [0, {instrument_count - 1}]")
                     instruments.append(value)
@@ -114,53 +151,59 @@ def read_patterns(dec) -> None:
             else:
                 pattern.instruments = [0]
 
-            if not before3 and read(1) == 0:
+            if not before3 and rd(1) == 0:
                 pattern.notes = []
                 continue
 
             notes: list[Note] = []
             cur_part = 0
             while cur_part < parts_per_bar:
-                if reader.pos >= reader.have:
+                if pos >= have:
                     # past the data every read is zero or undefined: rests of one step to the bar's end
                     step = legacy_parts(1) if before7 else 1
                     steps = -(-(parts_per_bar - cur_part) // step)
-                    reader.pos += steps * (5 if before7 else 6)
+                    pos += steps * (5 if before7 else 6)
                     cur_part += steps * step
                     break
-                use_old_shape = read(1) == 1
-                new_note = False
-                if use_old_shape:
-                    shape_index = long_tail(0, 0)
+                if bits[pos] == "1":  # a recent shape
+                    pos += 1
+                    shape_index, pos = _tail(bits, find, pos, lp, 0, 0)
                     if not 0 <= shape_index <= len(shapes) - 1:
                         raise BeepBoxFormatError(f"Value {shape_index} not in range [0, {len(shapes) - 1}]")
-                else:
-                    new_note = read(1) == 1
-                if not use_old_shape and not new_note:
-                    cur_part += legacy_parts(long_tail(1, 2)) if before7 else long_tail(1, 3)
-                    continue
-                if use_old_shape:
                     shape = shapes.pop(shape_index)
                 else:
+                    new_note = pos + 1 < lp and bits[pos + 1] == "1"
+                    pos += 2
+                    if not new_note:  # a rest
+                        value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
+                        cur_part += legacy_parts(value) if before7 else value
+                        continue
                     pitch_count = 1
-                    while pitch_count < c.MAX_CHORD_SIZE and read(1) == 1:
+                    while pitch_count < 4:
+                        one = pos < lp and bits[pos] == "1"
+                        pos += 1
+                        if not one:
+                            break
                         pitch_count += 1
-                    pin_count = long_tail(1, 0)
+                    pin_count, pos = _tail(bits, find, pos, lp, 1, 0)
                     if pin_count > parts_per_bar:
                         raise BeepBoxFormatError(f"note of {pin_count} pins cannot fit its bar")
-                    initial_size = read(2)
+                    initial_size = int(bits[pos:pos + 2], 2) if pos + 2 <= lp else 0
+                    pos += 2
                     pins = []
                     length = 0
                     bend_count = 0
                     for _ in range(pin_count):
-                        bend = read(1) == 1
+                        bend = pos < lp and bits[pos] == "1"
+                        pos += 1
                         if bend:
                             bend_count += 1
-                        length += legacy_parts(long_tail(1, 2)) if before7 else long_tail(1, 3)
-                        size = read(2)
-                        pins.append((bend, length, size if size == size else 0))
-                    shape = (pitch_count, initial_size if initial_size == initial_size else 0, tuple(pins),
-                             length, bend_count)
+                        value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
+                        length += legacy_parts(value) if before7 else value
+                        size = int(bits[pos:pos + 2], 2) if pos + 2 <= lp else 0
+                        pos += 2
+                        pins.append((bend, length, size))
+                    shape = (pitch_count, initial_size, tuple(pins), length, bend_count)
                 shapes.insert(0, shape)
                 if len(shapes) > 10:
                     shapes.pop()
@@ -169,15 +212,22 @@ def read_patterns(dec) -> None:
                 pitches: list[int] = []
                 bends: list[int] = []
                 for j in range(pitch_count + bend_count):
-                    if read(1) == 1:
-                        pitch_index = read(3)
+                    old = pos < lp and bits[pos] == "1"
+                    pos += 1
+                    if old:
+                        if pos + 3 <= lp:
+                            pitch_index = int(bits[pos:pos + 3], 2)
+                            pos += 3
+                        else:
+                            pitch_index = rd(3)
                         if not 0 <= pitch_index <= len(recent) - 1:
                             raise BeepBoxFormatError(
                                 f"Value {pitch_index} not in range [0, {len(recent) - 1}]")
                         pitch = recent.pop(pitch_index)
                     else:
-                        interval = -long_tail(1, 3) if read(1) == 1 else long_tail(1, 3)
-                        pitch = step_pitch(last_pitch, interval, recent)
+                        negative = pos < lp and bits[pos] == "1"
+                        interval, pos = _tail(bits, find, pos + 1, lp, 1, 3)
+                        pitch = step_pitch(last_pitch, -interval if negative else interval, recent)
                     recent.insert(0, pitch)
                     if len(recent) > 8:
                         recent.pop()
@@ -187,28 +237,26 @@ def read_patterns(dec) -> None:
                         bends.append(pitch)
                     last_pitch = pitches[0] if j == pitch_count - 1 else pitch
 
-                base = pitches[0]
-                current = base
-                bend_iter = iter(bends)
-                note_pins = [NotePin(0, 0, initial_size)]
-                for bend, time, size in pins:
-                    if bend:
-                        current = next(bend_iter)
-                    note_pins.append(NotePin(current - base, time, size))
-                note = Note(pitches, cur_part, cur_part + length, note_pins)
-                if cur_part == 0 and not before9:
-                    note.continues_last_pattern = read(1) == 1
-                end = note.end
+                end = cur_part + length
                 if not 0 <= end <= parts_per_bar:
                     raise BeepBoxFormatError(f"Value {end} not in range [0, {parts_per_bar}]")
-                if end != int(end):
-                    raise BeepBoxFormatError(f"note end {end} is not a whole part")
-                note.start = int(note.start)
-                note.end = int(end)
-                for pin in note_pins:
-                    pin.time = int(pin.time)
+                base = pitches[0]
+                note_pins = [NotePin(0, 0, initial_size)]
+                if bends:
+                    current = base
+                    bend_iter = iter(bends)
+                    for bend, time, size in pins:
+                        if bend:
+                            current = next(bend_iter)
+                        note_pins.append(NotePin(current - base, time, size))
+                else:
+                    note_pins.extend([NotePin(0, time, size) for _, time, size in pins])
+                note = Note(pitches, cur_part, end, note_pins)
+                if cur_part == 0 and not before9:
+                    note.continues_last_pattern = pos < lp and bits[pos] == "1"
+                    pos += 1
                 notes.append(note)
-                cur_part = note.end
+                cur_part = end
             pattern.notes = notes
 
         if before3:
