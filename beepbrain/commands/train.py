@@ -1,0 +1,59 @@
+"""`beepbrain train`: train the transformer on a dataset, tracked in MLflow (or resume a run).
+
+Multi-GPU: `torchrun --nproc_per_node N -m beepbrain.cli train ...` (DistributedDataParallel; rank 0 logs).
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train the model on a dataset (MLflow-tracked)",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
+    p.add_argument("--dataset", help="dataset name under DATA_DIR/datasets (required unless --resume)")
+    p.add_argument("--config", default="tiny", choices=["tiny", "small", "base"],
+                   help="model size: tiny (CPU tests), small (CPU, minutes), base (~85M, GPU) (default tiny)")
+    p.add_argument("--max-steps", type=int, help="optimizer steps (default 2000; on --resume: the run's own)")
+    p.add_argument("--batch-size", type=int, default=8, help="windows per micro-batch per process (default 8)")
+    p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per step (default 1)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default by config: 2e-3, 1e-3, 6e-4)")
+    p.add_argument("--warmup-steps", type=int, help="linear warm-up steps (default 5%% of steps, at most 200)")
+    p.add_argument("--eval-interval", type=int, default=100, help="steps between validation losses (default 100)")
+    p.add_argument("--eval-batches", type=int, default=10, help="validation batches per evaluation (default 10)")
+    p.add_argument("--checkpoint-interval", type=int, default=200, help="steps between checkpoints (default 200)")
+    p.add_argument("--log-interval", type=int, default=10, help="steps between progress lines (default 10)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps (default auto)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (worth it on CUDA)")
+    p.add_argument("--seed", type=int, default=0, help="seed for weights and data order (default 0)")
+    p.add_argument("--tracking-uri", help="MLflow tracking URI (default: SQLite store in the data dir)")
+    p.add_argument("--experiment", default="beepbrain", help="MLflow experiment (default beepbrain)")
+    p.add_argument("--no-register", action="store_true", help="log the model but do not register it")
+    p.add_argument("--resume", metavar="RUN_ID", help="continue this MLflow run from its last checkpoint")
+    p.set_defaults(func=handle)
+
+
+def handle(args) -> int:
+    if not args.dataset and not args.resume:
+        print("error: --dataset is required (or --resume RUN_ID)", file=sys.stderr)
+        return 2
+    from beepbrain.train import TrainConfig, train
+
+    try:
+        config = TrainConfig(
+            dataset=args.dataset or "", data_dir=args.data_dir, model=args.config, max_steps=args.max_steps,
+            batch_size=args.batch_size, grad_accum=args.grad_accum, lr=args.lr, warmup_steps=args.warmup_steps,
+            eval_interval=args.eval_interval, eval_batches=args.eval_batches,
+            checkpoint_interval=args.checkpoint_interval, log_interval=args.log_interval, device=args.device,
+            compile=args.compile, seed=args.seed, tracking_uri=args.tracking_uri, experiment=args.experiment,
+            register=not args.no_register, resume=args.resume,
+        )
+        result = train(config)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"run {result.run_id}: step {result.step}, train_loss {result.train_loss:.4f}"
+          + (f", val_loss {result.val_loss:.4f}" if result.val_loss is not None else "")
+          + (f", model beepbrain version {result.model_version}" if result.model_version else ""))
+    return 0

@@ -1,0 +1,69 @@
+"""What a training run is told: one dataclass, saved in every checkpoint and logged to MLflow."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+# Learning rates that suit each model size when none is given (smaller models take larger steps).
+DEFAULT_LR = {"tiny": 2e-3, "small": 1e-3, "base": 6e-4}
+
+
+@dataclass
+class TrainConfig:
+    dataset: str  # name of DATA_DIR/datasets/NAME
+    data_dir: str | None = None  # default: beepbrain.settings.data_dir()
+    model: str = "tiny"  # a key of beepbrain.model.CONFIGS
+    max_steps: int | None = None  # optimizer steps; None: 2000 (or the resumed run's own)
+    batch_size: int = 8  # windows per micro-batch (per process)
+    grad_accum: int = 1  # micro-batches per optimizer step
+    lr: float | None = None  # peak learning rate; None: DEFAULT_LR[model]
+    min_lr_ratio: float = 0.1  # cosine decays to lr * min_lr_ratio
+    warmup_steps: int | None = None  # None: 5% of max_steps, at most 200
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0  # 0 disables clipping
+    eval_interval: int = 100  # steps between validation losses (0: only at the end)
+    eval_batches: int = 10
+    checkpoint_interval: int = 200  # steps between checkpoints (0: only at the end)
+    log_interval: int = 10  # steps between progress lines and metric flushes
+    device: str = "auto"  # auto, cpu, cuda, cuda:N, mps
+    compile: bool = False  # torch.compile the model (CUDA)
+    seed: int = 0
+    tracking_uri: str | None = None  # default: beepbrain.settings.tracking_uri(data_dir)
+    experiment: str = "beepbrain"
+    register: bool = True  # register the final model as `beepbrain` in the model registry
+    resume: str | None = None  # MLflow run id of a run to continue from its last checkpoint
+
+    def __post_init__(self) -> None:
+        from beepbrain.model import CONFIGS
+
+        if self.model not in CONFIGS:
+            raise ValueError(f"unknown model config {self.model!r}; choose one of {sorted(CONFIGS)}")
+        for name in ("batch_size", "grad_accum", "eval_batches", "log_interval"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError("max_steps must be at least 1")
+
+    @property
+    def steps(self) -> int:
+        return self.max_steps or 2000
+
+    @property
+    def peak_lr(self) -> float:
+        return self.lr if self.lr is not None else DEFAULT_LR.get(self.model, 6e-4)
+
+    @property
+    def warmup(self) -> int:
+        if self.warmup_steps is not None:
+            return self.warmup_steps
+        return min(200, max(1, self.steps // 20))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

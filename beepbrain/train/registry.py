@@ -1,0 +1,136 @@
+"""The final model in MLflow: logged with its tokenizer, registered as `beepbrain`, loaded back.
+
+A logged model is an MLflow pyfunc whose artifacts are plain files: `weights.pt` (a state dict, loaded
+with `weights_only=True`), `model_config.json` (the `GPTConfig`), `tokenizer.json` and the dataset's
+`manifest.json`. `load_model` rebuilds the `GPT` from them; `mlflow.pyfunc.load_model(uri)` works too
+(`.unwrap_python_model().model` is the `GPT`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import warnings
+from pathlib import Path
+
+import mlflow
+import mlflow.pyfunc
+import torch
+
+from beepbrain import settings
+from beepbrain.model import GPT, GPTConfig
+
+REGISTERED_NAME = "beepbrain"
+MODEL_NAME = "model"  # the logged model's name within its run
+
+
+def build_model(files: Path, device: str | torch.device = "cpu") -> tuple[GPT, dict]:
+    """The GPT from a directory holding weights.pt and model_config.json."""
+    config = GPTConfig.from_dict(json.loads((files / "model_config.json").read_text()))
+    model = GPT(config)
+    model.load_state_dict(torch.load(files / "weights.pt", map_location="cpu", weights_only=True))
+    return model.to(device).eval(), config.to_dict()
+
+
+def load_tokenizer(files: Path):
+    path = files / "tokenizer.json"
+    if not path.exists():
+        return None
+    from beepbrain.tokens import Tokenizer
+
+    return Tokenizer.load(path)
+
+
+class BeepBrainModel(mlflow.pyfunc.PythonModel):
+    """pyfunc wrapper: `predict({"tokens": [[...]], "cond": [[21 floats]]})` gives next-token logits."""
+
+    def load_context(self, context):
+        files = Path(context.artifacts["weights"]).parent
+        self.model, _ = build_model(files)
+        self.tokenizer = load_tokenizer(files)
+
+    def predict(self, context, model_input, params=None):
+        tokens = torch.as_tensor(model_input["tokens"], dtype=torch.long)
+        cond = torch.as_tensor(model_input["cond"], dtype=torch.float32)
+        with torch.no_grad():
+            logits, _ = self.model(tokens[:, -self.model.config.block_size :], cond)
+        return logits[:, -1].numpy()
+
+
+def log_model(model: GPT, dataset_dir: Path, register: bool = True) -> str | None:
+    """Log `model` with the dataset's tokenizer to the active run; returns the registered version."""
+    with tempfile.TemporaryDirectory(prefix="beepbrain-model-") as tmp:
+        files = Path(tmp)
+        state = {k: v.detach().to("cpu", torch.float32) for k, v in model.state_dict().items()}
+        torch.save(state, files / "weights.pt")
+        (files / "model_config.json").write_text(json.dumps(model.config.to_dict(), indent=2))
+        artifacts = {"weights": str(files / "weights.pt"), "model_config": str(files / "model_config.json")}
+        for name in ("tokenizer.json", "manifest.json"):
+            if (dataset_dir / name).exists():
+                artifacts[name.removesuffix(".json")] = str(dataset_dir / name)
+        with warnings.catch_warnings():  # predict() takes a plain dict: no signature to infer
+            warnings.simplefilter("ignore", UserWarning)
+            info = mlflow.pyfunc.log_model(
+                name=MODEL_NAME,
+                python_model=BeepBrainModel(),
+                artifacts=artifacts,
+                registered_model_name=REGISTERED_NAME if register else None,
+                pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "numpy", "beepbrain"],
+            )
+    version = getattr(info, "registered_model_version", None)
+    return None if version is None else str(version)
+
+
+def resolve_version(client, model_uri: str):
+    """The registry's ModelVersion for `models:/NAME/VERSION|latest` or `models:/NAME@ALIAS`, else None."""
+    match = re.fullmatch(r"models:/([^/@]+)(?:/([^/]+)|@(.+))", model_uri)
+    if not match:
+        return None
+    name, version, alias = match.groups()
+    if alias:
+        return client.get_model_version_by_alias(name, alias)
+    if version.lower() == "latest":
+        versions = client.search_model_versions(f"name='{name}'")
+        if not versions:
+            raise LookupError(f"no versions of registered model {name!r}")
+        return max(versions, key=lambda v: int(v.version))
+    return client.get_model_version(name, version)
+
+
+def load_model(
+    model_uri: str = f"models:/{REGISTERED_NAME}/latest",
+    tracking_uri: str | None = None,
+    device: str | torch.device = "cpu",
+) -> tuple[GPT, object, dict]:
+    """(model in eval mode, tokenizer, info) for a registered or logged model.
+
+    `tracking_uri` defaults to `beepbrain.settings.tracking_uri(settings.data_dir())`; `info` holds the
+    resolved version, run id, model config and dataset manifest.
+    """
+    from mlflow.tracking import MlflowClient
+
+    uri = tracking_uri or settings.tracking_uri(settings.data_dir())
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    version = resolve_version(client, model_uri)
+    source = f"models:/{version.name}/{version.version}" if version is not None else model_uri
+    with tempfile.TemporaryDirectory(prefix="beepbrain-load-") as tmp:
+        local = Path(
+            mlflow.artifacts.download_artifacts(
+                artifact_uri=source, dst_path=tmp, tracking_uri=uri, registry_uri=uri
+            )
+        )
+        files = local / "artifacts"
+        model, config = build_model(files, device)
+        tokenizer = load_tokenizer(files)
+        manifest_path = files / "manifest.json"
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    info = {
+        "model_uri": model_uri,
+        "version": None if version is None else str(version.version),
+        "run_id": None if version is None else version.run_id,
+        "config": config,
+        "manifest": manifest,
+        "params": model.num_params(),
+    }
+    return model, tokenizer, info

@@ -1,0 +1,130 @@
+"""A short real training: what lands in MLflow, the checkpoint, and the registered model."""
+
+from __future__ import annotations
+
+import json
+
+import mlflow
+import numpy as np
+import torch
+from mlflow.tracking import MlflowClient
+
+from beepbrain import settings
+from beepbrain.cli import main
+from beepbrain.model import GPT, GPTConfig
+from beepbrain.tokens import Tokenizer
+from beepbrain.train.checkpoint import load_checkpoint
+from beepbrain.train.registry import load_model
+
+
+def client_for(data) -> MlflowClient:
+    uri = settings.tracking_uri(data)
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def history(client, run_id, key) -> dict[int, float]:
+    return {m.step: m.value for m in client.get_metric_history(run_id, key)}
+
+
+def test_training_lowers_the_loss(trained):
+    data, config, result = trained
+    losses = history(client_for(data), result.run_id, "train_loss")
+    assert sorted(losses) == list(range(1, 41))
+    first = np.mean([losses[s] for s in range(1, 4)])
+    last = np.mean([losses[s] for s in range(38, 41)])
+    assert first > 8.0  # about ln(vocab) at the start
+    assert last < first / 1.7
+    assert result.val_loss is not None and result.val_loss < first / 1.7
+
+
+def test_mlflow_run_holds_params_metrics_and_artifacts(trained):
+    data, config, result = trained
+    client = client_for(data)
+    run = client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    params = run.data.params
+    assert params["train.model"] == "tiny" and params["train.max_steps"] == "40"
+    assert params["dataset.name"] == "syn" and params["dataset.vocab_size"] == str(Tokenizer().vocab_size)
+    assert params["dataset.splits.train.songs"] == "40"
+    assert len(params["git_commit"]) == 40 or params["git_commit"] == "unknown"
+    assert int(params["n_params"]) > 0
+    for key in ("lr", "tokens_per_s", "mfu"):
+        assert sorted(history(client, result.run_id, key)) == list(range(1, 41)), key
+    assert sorted(history(client, result.run_id, "val_loss")) == [20, 40]
+    lrs = history(client, result.run_id, "lr")
+    assert max(lrs.values()) <= 3e-3 + 1e-12 and lrs[40] < lrs[5]  # warm-up, then decay
+    assert all(v > 0 for v in history(client, result.run_id, "tokens_per_s").values())
+    artifacts = {a.path for a in client.list_artifacts(result.run_id, "checkpoints")}
+    assert artifacts == {"checkpoints/ckpt.pt"}
+    assert run.data.tags["checkpoint_step"] == "40"
+    assert {a.path for a in client.list_artifacts(result.run_id, "dataset")} == {"dataset/manifest.json"}
+    # artifacts of the default local store live in DATA_DIR/mlartifacts
+    assert (settings.mlflow_artifact_root(data) / result.run_id / "artifacts" / "checkpoints" / "ckpt.pt").exists()
+
+
+def test_checkpoint_is_complete(trained):
+    data, config, result = trained
+    assert result.checkpoint == data / "runs" / result.run_id / "ckpt.pt"
+    state = load_checkpoint(result.checkpoint)
+    assert state["step"] == 40 and state["run_id"] == result.run_id
+    assert state["train_config"]["max_steps"] == 40
+    assert {"model", "optimizer", "rng", "model_config"} <= set(state)
+    assert not list(result.checkpoint.parent.glob("*.tmp"))
+
+
+def test_registered_model_loads_back_with_same_logits(trained):
+    data, config, result = trained
+    assert result.model_version is not None
+    client = client_for(data)
+    version = client.get_model_version("beepbrain", result.model_version)
+    assert version.run_id == result.run_id
+
+    state = load_checkpoint(result.checkpoint)
+    reference = GPT(GPTConfig.from_dict(state["model_config"]))
+    reference.load_state_dict(state["model"])
+    reference.eval()
+
+    uri = f"models:/beepbrain/{result.model_version}"
+    model, tokenizer, info = load_model(uri, tracking_uri=settings.tracking_uri(data))
+    assert isinstance(tokenizer, Tokenizer) and tokenizer.vocab_size == model.config.vocab_size
+    assert info["version"] == result.model_version and info["run_id"] == result.run_id
+    assert info["manifest"]["name"] == "syn"
+
+    idx = torch.randint(0, model.config.vocab_size, (2, 30), generator=torch.Generator().manual_seed(0))
+    cond = torch.zeros(2, 21)
+    cond[:, [1, 7, 15]] = 1
+    with torch.no_grad():
+        expected, _ = reference(idx, cond)
+        got, _ = model(idx, cond)
+    assert torch.equal(expected, got)
+
+    # the same model through MLflow's own pyfunc loader
+    mlflow.set_tracking_uri(settings.tracking_uri(data))
+    pyfunc = mlflow.pyfunc.load_model(uri)
+    logits = pyfunc.predict({"tokens": idx.tolist(), "cond": cond.tolist()})
+    assert np.allclose(logits, expected[:, -1].numpy(), atol=1e-6)
+
+
+def test_latest_resolves_to_the_newest_version(trained):
+    data, config, result = trained
+    client = client_for(data)
+    newest = max(int(v.version) for v in client.search_model_versions("name='beepbrain'"))
+    _, _, info = load_model(tracking_uri=settings.tracking_uri(data))
+    assert info["version"] == str(newest)
+
+
+def test_cli_reports_a_missing_dataset(tmp_path, capsys):
+    rc = main(["train", "--data-dir", str(tmp_path), "--dataset", "nope", "--max-steps", "1"])
+    assert rc == 2
+    assert "no dataset" in capsys.readouterr().err
+    assert not (tmp_path / "mlflow.db").exists()  # nothing started for a bad request
+
+
+def test_cli_requires_a_dataset(capsys):
+    assert main(["train"]) == 2
+    assert "--dataset is required" in capsys.readouterr().err
+
+
+def test_manifest_param_shape(train_data):
+    manifest = json.loads((train_data / "datasets" / "syn" / "manifest.json").read_text())
+    assert manifest["vocab_size"] == Tokenizer().vocab_size
