@@ -101,7 +101,7 @@ class _Decoder:
 
     def channel_count(self) -> int:
         if self.song.pitch_channel_count is None:
-            _fail("song has no channel count", self.i - 1)
+            return 0  # JavaScript: undefined + undefined is NaN, and loops to NaN do not run
         return self.song.pitch_channel_count + self.song.noise_channel_count
 
     # --- the whole song ------------------------------------------------------------------------------
@@ -676,11 +676,13 @@ class _Decoder:
         if self.before3:
             index = self.next()
             bar_count = self.next()
-            length = math.ceil(_z(bar_count) * 0.5) if bar_count == bar_count else 0
+            if bar_count != bar_count:  # an undefined length ends BeepBox's decoding here
+                self.i = self.n
+                return
+            length = math.ceil(bar_count * 0.5)
             reader = BitReader(self.s, self.i, self.i + length)
-            ch = self.channel(index)
-            bars = ch.bars
-            for b in range(bar_count if bar_count == bar_count else 0):
+            bars = self.channel(index).bars if bar_count > 0 else []
+            for b in range(bar_count):
                 value = reader.read(3) + 1
                 if b < len(bars):
                     bars[b] = value

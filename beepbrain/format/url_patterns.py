@@ -29,7 +29,10 @@ def _tail(bits: str, find, pos: int, lp: int, min_value: int, min_bits: int) -> 
     start = zero + 1
     end = start + num_bits
     if num_bits > 31:
-        return _js_long_tail(min_value, min_bits, zero - pos, bits[start:min(end, lp)]), end
+        value = _js_long_tail(min_value, min_bits, zero - pos, bits[start:min(end, lp)])
+        if value < min_value:  # JavaScript's 32-bit shifts wrapped; BeepBox cannot re-encode this
+            raise BeepBoxFormatError("value out of bounds")
+        return value, end
     value = min_value + (1 << num_bits) - (1 << min_bits)
     if num_bits:
         if end <= lp:
@@ -48,6 +51,19 @@ def _needed_bits(max_value: int) -> int:
 
 def step_pitch(last: int, interval: int, recent: list[int]) -> int:
     """The pitch ``interval`` steps from ``last``, stepping over pitches in ``recent``."""
+    if -16 <= interval <= 16:
+        pitch = last
+        while interval > 0:
+            pitch += 1
+            while pitch in recent:
+                pitch += 1
+            interval -= 1
+        while interval < 0:
+            pitch -= 1
+            while pitch in recent:
+                pitch -= 1
+            interval += 1
+        return pitch
     pitch = last + interval
     if interval > 0:
         for r in sorted(r for r in recent if r > last):
@@ -175,7 +191,11 @@ def read_patterns(dec) -> None:
                     new_note = pos + 1 < lp and bits[pos + 1] == "1"
                     pos += 2
                     if not new_note:  # a rest
-                        value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
+                        if not before7 and pos + 4 <= lp and bits[pos] == "0":
+                            value = 1 + int(bits[pos + 1:pos + 4], 2)
+                            pos += 4
+                        else:
+                            value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
                         cur_part += legacy_parts(value) if before7 else value
                         continue
                     pitch_count = 1
@@ -198,8 +218,12 @@ def read_patterns(dec) -> None:
                         pos += 1
                         if bend:
                             bend_count += 1
-                        value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
-                        length += legacy_parts(value) if before7 else value
+                        if not before7 and pos + 4 <= lp and bits[pos] == "0":
+                            length += 1 + int(bits[pos + 1:pos + 4], 2)
+                            pos += 4
+                        else:
+                            value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
+                            length += legacy_parts(value) if before7 else value
                         size = int(bits[pos:pos + 2], 2) if pos + 2 <= lp else 0
                         pos += 2
                         pins.append((bend, length, size))
