@@ -1,0 +1,10 @@
+"""Defaults of the main job (`beepbrain run`, the pipeline flow): sized so the whole run takes about
+3-5 minutes on a 2-core laptop CPU (see docs/generate.md for the measured breakdown)."""
+
+RUN_DEFAULTS = {
+    "dataset": "sample",
+    "config": "tiny",
+    "steps": 300,
+    "songs": 3,
+    "bars": 8,
+}

@@ -1,0 +1,77 @@
+"""The generate flow: new songs from a registered model, written as BeepBox JSON, MIDI and URL.
+
+A table of contents over `beepbrain.generate`; the pipeline flow calls it after training.
+"""
+
+from __future__ import annotations
+
+from beepbrain import settings
+
+settings.configure_prefect_env()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+
+DEFAULT_MODEL = "models:/beepbrain/latest"
+
+
+@task(name="generate-songs")
+def generate_songs(model: str, tracking_uri: str, request: dict, sampling: dict, count: int, out: str,
+                   prompt: str | None = None) -> list[dict]:
+    """Load the model, sample ``count`` songs (seeds seed, seed+1, ...), write each as it is done."""
+    from beepbrain.generate.batch import generate_to_dir, load_generator
+    from beepbrain.generate.sampling import SamplingConfig
+    from beepbrain.generate.songs import SongRequest
+
+    logger = get_run_logger()
+    song = None
+    if prompt:
+        from beepbrain.commands.generate import read_prompt
+
+        song = read_prompt(prompt)
+    net, tokenizer, info = load_generator(model, tracking_uri)
+    logger.info("model %s version %s: %s parameters", model, info.get("version"), f"{info.get('params', 0):,}")
+    rows = generate_to_dir(net, tokenizer, SongRequest(**request, prompt=song), SamplingConfig(**sampling),
+                           count, out, model_uri=model)
+    for row in rows:
+        logger.info("seed %s: %s", row["seed"], row["url"])
+    return rows
+
+
+@flow(name="generate", log_prints=True)
+def generate_flow(
+    model: str = DEFAULT_MODEL,
+    data_dir: str | None = None,
+    tracking_uri: str | None = None,
+    rhythm: int = 1,
+    pitch_channels: int = 3,
+    drum_channels: int = 1,
+    bars: int = 16,
+    beats_per_bar: int = 8,
+    count: int = 1,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 0.95,
+    seed: int = 0,
+    prompt: str | None = None,
+    out: str | None = None,
+) -> list[dict]:
+    """Write ``count`` songs into ``out`` (default DATA_DIR/generated); returns one row per song (URL,
+    files, seed, settings)."""
+    data = settings.data_dir(data_dir)
+    uri = settings.tracking_uri(data, tracking_uri)
+    out = out or str(data / "generated")
+    request = {"rhythm": rhythm, "pitch_channels": pitch_channels, "drum_channels": drum_channels,
+               "bars": bars, "beats_per_bar": beats_per_bar}
+    sampling = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed}
+    rows = generate_songs(model, uri, request, sampling, count, out, prompt)
+    links = "\n".join(f"- seed {r['seed']}: [open in BeepBox]({r['url']}) — `{r['json']}`, `{r['midi']}`"
+                      for r in rows)
+    create_markdown_artifact(key="generated-songs", markdown=f"# Generated songs\n\n{links}\n",
+                             description=f"{count} song(s) from {model}")
+    return rows
+
+
+if __name__ == "__main__":
+    for row in generate_flow():
+        print(row["url"])
