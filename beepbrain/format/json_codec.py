@@ -557,6 +557,8 @@ def _read_song(obj: dict) -> Song:
     loop = _get(obj, "loopBars")
     if _defined(loop):
         song.loop_length = clamp(1, song.bar_count - song.loop_start + 1, js_int32(loop))
+    else:  # BeepBox keeps its default of 4 even past the last bar; keep the loop inside the song
+        song.loop_length = min(song.loop_length, song.bar_count - song.loop_start)
 
     max_instruments_per_channel = max(
         c.LAYERED_INSTRUMENT_COUNT_MAX if song.layered_instruments else c.INSTRUMENT_COUNT_MIN,
@@ -597,6 +599,8 @@ def _read_song(obj: dict) -> Song:
 
     del pitch_channels[c.PITCH_CHANNEL_COUNT_MAX :]
     del noise_channels[c.NOISE_CHANNEL_COUNT_MAX :]
+    if not pitch_channels:  # BeepBox's reader takes it, but no song string can hold it: BeepBox can't reopen it
+        raise BeepBoxFormatError("a song needs at least one pitch channel")
     song.pitch_channel_count = len(pitch_channels)
     song.noise_channel_count = len(noise_channels)
     song.channels = pitch_channels + noise_channels
