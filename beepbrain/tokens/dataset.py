@@ -94,7 +94,7 @@ def dask_client(address: str | None = None, workers: int | None = None) -> Itera
             yield client
         return
     n = workers or max(1, min(os.cpu_count() or 1, 8))
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=40) as cluster, Client(cluster) as client:
         yield client
 
@@ -250,7 +250,10 @@ def select_songs(data_dir, where: str | None = None) -> tuple[list[tuple[str, st
 
     sql = "SELECT song_id, data FROM songs"
     if where and where.strip():
-        statements = duckdb.extract_statements(f"SELECT 1 FROM songs WHERE {where}")
+        try:
+            statements = duckdb.extract_statements(f"SELECT 1 FROM songs WHERE ({where})")
+        except duckdb.Error as exc:
+            raise ValueError(f"--where is not a SQL predicate: {exc}") from exc
         if len(statements) != 1:
             raise ValueError(f"--where must be one SQL predicate, got {where!r}")
         sql += f" WHERE ({where})"
