@@ -767,8 +767,24 @@ def _finish(song: Song) -> None:
     canonicalize(song)
 
 
+def _utf16_units(text: str) -> str:
+    """The string as JavaScript indexes it: characters beyond U+FFFF become two surrogate code units."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code > 0xFFFF:
+            code -= 0x10000
+            out.append(chr(0xD800 + (code >> 10)))
+            out.append(chr(0xDC00 + (code & 0x3FF)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def decode_url(text: str) -> Song:
     """Decode a bare song string (no ``#``, no URL) of BeepBox URL version 2-9."""
+    if not text.isascii() and any(ord(ch) > 0xFFFF for ch in text):
+        text = _utf16_units(text)
     try:
         return _Decoder(text).decode()
     except BeepBoxFormatError:
