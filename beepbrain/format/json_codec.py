@@ -74,6 +74,8 @@ def js_number(value) -> float:
 
 def js_int32(value) -> int:
     """``value | 0``."""
+    if type(value) is int and -0x80000000 <= value <= 0x7FFFFFFF:
+        return value
     number = js_number(value)
     if not math.isfinite(number):
         return 0
@@ -170,6 +172,8 @@ def _truthy(value) -> bool:
 
 def _get(obj, key):
     """``obj[key]`` as JavaScript reads it: _MISSING (undefined) where there is nothing."""
+    if type(obj) is dict:
+        return obj.get(key, _MISSING)
     if isinstance(obj, dict):
         return obj.get(key, _MISSING)
     if isinstance(obj, (list, str)) and isinstance(key, int):
