@@ -4,6 +4,7 @@ defaults, so that a decoded song equals the decoding of its own ``to_url``."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import fields
 
 from beepbrain.format import config as c
@@ -52,15 +53,13 @@ def canonical_instrument(inst: Instrument, is_noise: bool) -> None:
         if effects & (1 << effect):
             keep.update(names)
     keep.update(_TYPE_FIELDS[inst.type])
-    template = None
+    template = Instrument.template(inst.type, is_noise)
     for name in _FIELDS:
         if name in keep:
             continue
-        if template is None:
-            template = Instrument.default(inst.type, is_noise)
         value = getattr(template, name)
         if getattr(inst, name) != value:
-            setattr(inst, name, value)
+            setattr(inst, name, copy.deepcopy(value))
 
 
 def canonicalize(song: Song) -> None:

@@ -112,6 +112,17 @@ def _magnitude(a: list[float], b: list[float], order: int, radians: float) -> fl
 
 def legacy_filter_points(cutoff: int, resonance: int, env: int) -> list[FilterControlPoint]:
     """FilterSettings.convertLegacySettings: the control points approximating an old low-pass filter."""
+    key = (cutoff, resonance, env)
+    points = _FILTER_CACHE.get(key)
+    if points is None:
+        points = _FILTER_CACHE[key] = tuple((p.freq, p.gain, p.type) for p in _legacy_filter_points(*key))
+    return [FilterControlPoint(freq, gain, kind) for freq, gain, kind in points]
+
+
+_FILTER_CACHE: dict[tuple, tuple] = {}
+
+
+def _legacy_filter_points(cutoff: int, resonance: int, env: int) -> list[FilterControlPoint]:
     cutoff_max_hz = 8000.0
     max_radians = math.asin(0.95 / 2.0) * 2.0
     max_resonance = 0.95

@@ -125,9 +125,7 @@ class Instrument:
     @classmethod
     def default(cls, type: int = 0, is_noise: bool = False) -> Instrument:
         """A new instrument reset to ``type``: BeepBox's ``new Instrument(isNoise)`` + ``setTypeAndReset``."""
-        template = _TEMPLATES.get((type, bool(is_noise)))
-        if template is None:
-            template = _TEMPLATES[(type, bool(is_noise))] = cls._make_default(type, is_noise)
+        template = cls.template(type, is_noise)
         inst = object.__new__(cls)
         d = inst.__dict__
         d.update(template.__dict__)
@@ -140,6 +138,14 @@ class Instrument:
         d["drumset_envelopes"] = template.drumset_envelopes[:]
         d["drumset_spectra"] = [row[:] for row in template.drumset_spectra]
         return inst
+
+    @classmethod
+    def template(cls, type: int, is_noise: bool) -> Instrument:
+        """The shared default instrument of ``type``: read it, never change it (``default`` gives copies)."""
+        template = _TEMPLATES.get((type, bool(is_noise)))
+        if template is None:
+            template = _TEMPLATES[(type, bool(is_noise))] = cls._make_default(type, is_noise)
+        return template
 
     @classmethod
     def _make_default(cls, type: int, is_noise: bool) -> Instrument:
