@@ -141,7 +141,8 @@ def test_loader(dataset):
     x, y, cond = loader.get_batch(7)
     assert x.shape == y.shape == (8, 512) and cond.shape == (8, COND_DIM)
     assert str(x.dtype) == "torch.int64" and str(y.dtype) == "torch.int64" and str(cond.dtype) == "torch.float32"
-    assert set(x[:, 0].tolist()) <= {BOS, BAR}  # windows start on bar lines
+    bar_starts = WindowLoader(out, "train", block_size=512, batch_size=64, seed=3, intra_bar=False)
+    assert set(bar_starts.get_batch(7)[0][:, 0].tolist()) <= {BOS, BAR}  # windows start on bar lines
     assert (cond.sum(dim=1) == 3).all()
     # y is x shifted by one inside each song; -1 past the song's end
     inside = y[:, :-1] >= 0
@@ -162,7 +163,7 @@ def test_loader_conditioning_matches_song(dataset):
     tokens, index, _ = read_split(out, "val")
     x, _, cond = loader.get_batch_numpy(0)
     rng = np.random.default_rng([0, 0])
-    starts = loader.bars[rng.integers(0, len(loader.bars), size=32)]
+    starts = loader.starts[rng.integers(0, len(loader.starts), size=32)]
     for start, c in zip(starts, cond, strict=True):
         row = index[np.searchsorted(index["offset"], start, side="right") - 1]
         assert np.array_equal(c, Conditioning(int(row["rhythm"]), int(row["pitch_channels"]),
@@ -174,3 +175,23 @@ def test_loader_errors(tmp_path, dataset):
         WindowLoader(tmp_path, "train")
     with pytest.raises(ValueError):
         WindowLoader(dataset[0], "training")
+
+
+def test_loader_covers_long_bars(tmp_path):
+    """Bars longer than a window get tick-aligned starts inside them: every token is a target."""
+    notes = {c: [(b, Note.simple(40 + c + b, 0, 48)) for b in range(3)] for c in range(15)}
+    song = make_song(10, 5, bars=3, beats_per_bar=16, notes=notes)
+    out = tmp_path / "long"
+    build_dataset_from_songs([song.to_url()], out, val_fraction=0, test_fraction=0)
+    loader = WindowLoader(out, "train", block_size=128, batch_size=4)
+    bars = loader.bars
+    tokens = np.fromfile(out / "train.tokens", dtype="<u2")
+    assert len(bars) == 3 and len(loader.starts) > 3 * (16 * 12 * 15) // 64 - 3
+    covered = np.zeros(len(tokens), dtype=bool)
+    for start in loader.starts:
+        covered[start + 1 : start + 129] = True
+        line = bars[np.searchsorted(bars, start, side="right") - 1]
+        assert (start - line) % 15 == 0  # whole ticks after the bar line: channel phase as on a bar line
+    assert covered[1:].all()
+    only_bars = WindowLoader(out, "train", block_size=128, batch_size=4, intra_bar=False)
+    assert list(only_bars.starts) == list(bars)
