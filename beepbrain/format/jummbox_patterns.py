@@ -20,7 +20,7 @@ def needed_bits(max_value: int) -> int:
 
 
 def _fail(reason: str, bits: BitReader) -> BeepBoxFormatError:
-    return BeepBoxFormatError(reason, bits._start + bits._index // 6)
+    return bits.fail(reason)
 
 
 def decode_patterns(song: JBSong, bits: BitReader, version: int) -> None:
@@ -177,7 +177,7 @@ def decode_patterns(song: JBSong, bits: BitReader, version: int) -> None:
                     elif version >= 4:
                         note.continues_last_pattern = channel.instruments[pattern.instruments[0]].legacy_tie_over
                 notes.append(note)
-                if note.end > parts_per_bar:
+                if not 0 <= note.end <= parts_per_bar:
                     raise _fail(f"note ends at part {note.end}, past the bar's {parts_per_bar}", bits)
                 cur_part = note.end
 

@@ -7,10 +7,8 @@ and carry on with NaN, these readers raise BeepBoxFormatError naming the positio
 from __future__ import annotations
 
 from beepbrain.format.base64 import CODE_TO_INT
+from beepbrain.format.bits import BitReader as _BeepBoxBitReader
 from beepbrain.format.errors import BeepBoxFormatError
-
-
-_SIX_BITS = [format(CODE_TO_INT[code], "06b") for code in range(128)]
 
 
 class CharReader:
@@ -52,38 +50,33 @@ class CharReader:
         return reader
 
 
-class BitReader:
-    """Bits of ``text[start:stop]``, six per character, most significant first."""
+class BitReader(_BeepBoxBitReader):
+    """BeepBox's BitFieldReader (shared with the BeepBox decoder) over ``text[start:stop]``, except that a
+    read past ``stop`` raises BeepBoxFormatError where JummBox would go on with NaN."""
+
+    __slots__ = ("start",)
 
     def __init__(self, text: str, start: int, stop: int) -> None:
-        chunk = text[start:stop]
-        # as JummBox: characters outside ASCII, and those past the end of the text, read as zero bits
-        self._bits = "".join(_SIX_BITS[ord(c)] if ord(c) < 128 else "000000" for c in chunk) \
-            + "000000" * (max(stop, start) - start - len(chunk))
-        self._start = start
-        self._index = 0
+        super().__init__(text, start, stop)
+        self.start = start
 
-    def _fail(self) -> BeepBoxFormatError:
-        return BeepBoxFormatError("pattern data ends early", self._start + self._index // 6)
+    def fail(self, reason: str = "pattern data ends early") -> BeepBoxFormatError:
+        return BeepBoxFormatError(reason, self.start + min(self.pos, self.limit) // 6)
 
     def read(self, count: int) -> int:
-        end = self._index + count
-        if end > len(self._bits):
-            raise self._fail()
-        chunk = self._bits[self._index : end]
-        self._index = end
-        return int(chunk, 2) if chunk else 0
+        if self.pos + count > self.limit:
+            raise self.fail()
+        return super().read(count)
 
     def read_long_tail(self, min_value: int, min_bits: int) -> int:
-        bits = self._bits
-        end = bits.find("0", self._index)
-        if end < 0:
-            raise self._fail()
-        ones = end - self._index
-        self._index = end + 1
-        num_bits = min_bits + ones
-        result = min_value + (((1 << ones) - 1) << min_bits)
-        return result + self.read(num_bits)
+        start = self.pos
+        value = super().read_long_tail(min_value, min_bits)
+        if self.pos > self.limit:
+            raise self.fail()
+        if self.pos - start > 2 * 24 + 1:  # 24+ bits of value: far past any real duration, count or step
+            self.pos = start
+            raise self.fail("value in pattern data too large")
+        return value
 
     def read_part_duration(self) -> int:
         return self.read_long_tail(1, 3)

@@ -205,16 +205,7 @@ def test_reference_musical_content(jummbox_reference_records):
     assert not failures, failures
 
 
-def test_every_reference_record_is_ok(jummbox_reference_records):
-    """Songs JummBox rejects must be rejected here too."""
-    for record in jummbox_reference_records:
-        if not record["ok"]:
-            with pytest.raises(BeepBoxFormatError):
-                parse_jummbox(record["data"])
-
-
 def test_reencodes_to_an_equal_beepbox_song(jummbox_reference_records):
-    pytest.importorskip("beepbrain.format.url_encode", reason="codec-url's version-9 encoder is not in yet")
     for record in _ok(jummbox_reference_records):
         song = parse_jummbox(record["data"])
         url = song.to_url()
@@ -286,7 +277,7 @@ def test_bad_strings_name_a_position(text, where):
 def test_truncated_songs_fail_cleanly(jummbox_reference_records):
     data = max((r["data"] for r in _ok(jummbox_reference_records)), key=len)
     failed = 0
-    for cut in range(2, len(data), max(1, len(data) // 60)):
+    for cut in range(2, len(data), max(1, len(data) // 25)):
         try:
             assert_valid_beepbox(parse_jummbox(data[:cut]))
         except BeepBoxFormatError:
@@ -326,6 +317,7 @@ def test_fuzz_mutated_strings_raise_only_format_errors(seed_strings, data):
         pass
     else:
         assert_valid_beepbox(song)
+        assert parse_song(song.to_url()) == song
     assert time.perf_counter() - started < 2.0
 
 
