@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 # The BeepBox Archive's dump on archive.org (item `beepbox`); override with --source.
 DEFAULT_ARCHIVE_URL = "https://archive.org/download/beepbox/beepbox-archive.jsonl.zst"
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
-CHUNK = 1 << 16
 
 Progress = Callable[[int, int | None], None]
 
@@ -62,20 +61,34 @@ def cache_path(url: str, data_dir: Path) -> Path:
     return Path(data_dir) / "downloads" / f"{hashlib.sha1(url.encode()).hexdigest()[:8]}-{name}"
 
 
-def archive_org_md5(url: str, client: httpx.Client) -> str | None:
-    """The md5 archive.org lists for a ``/download/<item>/<file>`` URL, or None when unknown."""
+def archive_org_files_xml(url: str) -> tuple[str, str] | None:
+    """For an archive.org ``/download/<item>/<file>`` URL: the item's ``_files.xml`` URL and the file's name."""
     parts = urlsplit(url)
     segments = [unquote(s) for s in parts.path.split("/") if s]
     if not parts.netloc.endswith("archive.org") or len(segments) < 3 or segments[0] != "download":
         return None
     item, name = segments[1], "/".join(segments[2:])
-    files_url = f"{parts.scheme}://{parts.netloc}/download/{item}/{item}_files.xml"
+    return f"{parts.scheme}://{parts.netloc}/download/{item}/{item}_files.xml", name
+
+
+def md5_from_files_xml(xml: bytes, name: str) -> str | None:
+    """The md5 an archive.org ``_files.xml`` lists for ``name``."""
+    for node in ET.fromstring(xml).iter("file"):
+        if node.get("name") == name and (md5 := (node.findtext("md5") or "").strip()):
+            return md5.lower()
+    return None
+
+
+def archive_org_md5(url: str, client: httpx.Client) -> str | None:
+    """The md5 archive.org lists for ``url``, or None when it is not an archive.org file or unknown."""
+    where = archive_org_files_xml(url)
+    if where is None:
+        return None
+    files_url, name = where
     try:
         response = client.get(files_url, follow_redirects=True)
         response.raise_for_status()
-        for node in ET.fromstring(response.content).iter("file"):
-            if node.get("name") == name and node.findtext("md5"):
-                return node.findtext("md5").strip().lower()
+        return md5_from_files_xml(response.content, name)
     except (httpx.HTTPError, ET.ParseError) as exc:
         log.warning("no checksum from %s: %s", files_url, exc)
     return None
@@ -185,7 +198,7 @@ def _fetch_to_part(url: str, part: Path, client: httpx.Client, retries: int, bac
                 total = _total_from(response, start)
                 done = start
                 with open(part, "ab" if start else "wb") as fh:
-                    for block in response.iter_bytes(CHUNK):
+                    for block in response.iter_bytes():  # as received: a drop loses nothing read
                         fh.write(block)
                         done += len(block)
                         failures = 0  # progress was made
