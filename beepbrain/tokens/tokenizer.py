@@ -62,6 +62,7 @@ class Tokenizer:
         self.rest_id, self.hold_id = REST, HOLD
         self._pitch_start = self.vocab.kind == KIND_PITCH
         self._drum_start = self.vocab.kind == KIND_DRUM
+        self._pitches_of = [tuple(self.vocab.pitches(t)) for t in range(len(self.vocab))]
 
     @property
     def vocab_size(self) -> int:
@@ -216,14 +217,10 @@ class Tokenizer:
             valid_start = self._drum_start if c >= cond.pitch_channels else self._pitch_start
             patterns: dict[tuple, int] = {}
             channel.bars = [0] * n_bars
-            for b in range(n_bars):
-                notes = self._column_notes(grid[b, :, c], valid_start)
-                if not notes:
-                    continue
-                key = tuple((tuple(p), s, e) for p, s, e in notes)
-                if key not in patterns:
-                    patterns[key] = len(patterns) + 1
-                channel.bars[b] = patterns[key]
+            for b, notes in self._channel_notes(grid[:, :, c], valid_start).items():
+                if notes not in patterns:
+                    patterns[notes] = len(patterns) + 1
+                channel.bars[b] = patterns[notes]
             channel.patterns = [
                 Pattern(notes=[Note.simple(list(p), s * ppt, e * ppt) for p, s, e in key]) for key in patterns
             ]
@@ -233,21 +230,24 @@ class Tokenizer:
             channel.patterns += [Pattern() for _ in range(most_patterns - len(channel.patterns))]
         return song
 
-    def _column_notes(self, column: np.ndarray, valid_start: np.ndarray) -> list[tuple[list[int], int, int]]:
-        """Notes (pitches, start tick, end tick) of one channel's tokens over one bar."""
-        if not valid_start[column].any():
-            return []
-        notes: list[tuple[list[int], int, int]] = []
-        current: list | None = None
-        for t, token in enumerate(column.tolist()):
-            if valid_start[token]:
-                current = [self.vocab.pitches(token), t, t + 1]
-                notes.append(current)
-            elif token == HOLD and current is not None:
-                current[2] = t + 1
-            else:
-                current = None
-        return [(p, s, e) for p, s, e in notes]
+    def _channel_notes(self, columns: np.ndarray, valid_start: np.ndarray) -> dict[int, tuple]:
+        """Notes ((pitches), start tick, end tick) per bar of one channel's tokens ``[bars, ticks]``: a start
+        token opens a note that lasts through the HOLDs right after it."""
+        bars, ticks = columns.shape
+        is_start = valid_start[columns]
+        if not is_start.any():
+            return {}
+        not_hold = np.where(columns != HOLD, np.arange(ticks), ticks)
+        next_not_hold = np.minimum.accumulate(not_hold[:, ::-1], axis=1)[:, ::-1]
+        end_after = np.concatenate([next_not_hold[:, 1:], np.full((bars, 1), ticks)], axis=1)
+        rows, starts = np.nonzero(is_start)
+        ends = end_after[rows, starts]
+        tokens = columns[rows, starts]
+        out: dict[int, list] = {}
+        pitches = self._pitches_of
+        for b, s, e, t in zip(rows.tolist(), starts.tolist(), ends.tolist(), tokens.tolist(), strict=True):
+            out.setdefault(b, []).append((pitches[t], s, e))
+        return {b: tuple(notes) for b, notes in out.items()}
 
     # ---- other --------------------------------------------------------------------------------------
 
