@@ -299,7 +299,15 @@ def _percent(value: int, top: int) -> int:
 
 
 def song_to_json(song: Song) -> dict:
-    """BeepBox's JSON export of ``song`` (``Song.toJsonObject()`` with its defaults: intro, one loop, outro)."""
+    """BeepBox's JSON export of ``song`` (``Song.toJsonObject()`` with its defaults: intro, one loop, outro).
+    A model that is not a song (a channel or table index missing) raises BeepBoxFormatError."""
+    try:
+        return _write_song(song)
+    except (IndexError, KeyError, TypeError, AttributeError) as exc:
+        raise BeepBoxFormatError(f"song model cannot be exported: {type(exc).__name__}: {exc}") from None
+
+
+def _write_song(song: Song) -> dict:
     channels = []
     for index in range(song.channel_count):
         channel = song.channels[index]
@@ -412,8 +420,8 @@ def instrument_to_json(inst: Instrument) -> dict:
         obj["chorus"] = _percent(inst.chorus, c.CHORUS_RANGE - 1)
     if _has(inst, c.EFFECT_ECHO):
         obj["echoSustain"] = _percent(inst.echo_sustain, c.ECHO_SUSTAIN_RANGE - 1)
-        beats = (inst.echo_delay + 1) * c.ECHO_DELAY_STEP_TICKS / (c.TICKS_PER_PART * c.PARTS_PER_BEAT)
-        obj["echoDelayBeats"] = num(js_round(1000 * beats) / 1000)
+        ticks = 1000 * (inst.echo_delay + 1) * c.ECHO_DELAY_STEP_TICKS  # BeepBox's order of operations
+        obj["echoDelayBeats"] = num(js_round(ticks / (c.TICKS_PER_PART * c.PARTS_PER_BEAT)) / 1000)
     if _has(inst, c.EFFECT_REVERB):
         obj["reverb"] = _percent(inst.reverb, c.REVERB_RANGE - 1)
 

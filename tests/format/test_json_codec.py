@@ -317,3 +317,14 @@ def test_any_json_gives_a_song_or_a_format_error(obj):
     # what we read back from our own export is the same song
     assert _dumps(song_to_json(song_from_json(json.loads(_dumps(out))))) == _dumps(out)
     assert parse_song(song.to_url()).to_json() == out
+
+
+def test_exporting_a_broken_model_raises_format_error():
+    song = new_song(2, 1)
+    song.pitch_channel_count = 5  # more channels claimed than the song holds
+    with pytest.raises(BeepBoxFormatError):
+        song_to_json(song)
+    song = new_song(1, 0)
+    song.channels[0].instruments[0].chip_wave = 99
+    with pytest.raises(BeepBoxFormatError):
+        song_to_json(song)
