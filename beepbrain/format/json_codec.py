@@ -51,14 +51,19 @@ def js_number(value) -> float:
         return 0.0
     if value is True:
         return 1.0
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:  # JSON digits past a double's range read as Infinity in JavaScript
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, str):
         text = value.strip(_JS_WHITESPACE)
         if not text:
             return 0.0
         if _JS_DECIMAL.match(text):
-            return float(text.replace("Infinity", "inf"))
+            return float(text.replace("Infinity", "inf"))  # float() gives inf past a double's range
         radix = _JS_RADIX.match(text)
         if radix:
             base = {"x": 16, "o": 8, "b": 2}[radix.group(1).lower()]

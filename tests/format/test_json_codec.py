@@ -124,6 +124,7 @@ def test_js_integer_conversions():
     assert js_int32(-1.9) == -1 and js_int32(2**32 + 3) == 3 and js_int32(2**31) == -(2**31)
     assert js_uint32(-1) == 2**32 - 1
     assert math.isnan(js_number({})) and js_number("") == 0.0 and js_number("1e3") == 1000.0
+    assert js_int32(10**400) == 0 and js_number(-(10**400)) == -math.inf  # Infinity, as JSON.parse reads it
 
 
 def test_clamp_is_beepboxs():
