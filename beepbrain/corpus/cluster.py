@@ -26,6 +26,6 @@ def dask_client(address: str | None = None, workers: int | None = None, *,
             yield client
         return
     n = workers or default_workers()
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None,
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=":0",
                       silence_logs=40) as cluster, Client(cluster) as client:
         yield client
