@@ -54,11 +54,13 @@ DEPLOYMENTS: list[DeploymentSpec] = [
     ),
     DeploymentSpec(
         "build-dataset", "on-demand", "flows/dataset.py:build_dataset_flow", CPU_POOL,
-        "Select songs with SQL and write a token dataset.", tags=("beepbrain", "tokens"),
+        "Select songs with SQL and (re)write a token dataset.",
+        parameters={"name": "sample", "overwrite": True}, tags=("beepbrain", "tokens"),
     ),
     DeploymentSpec(
         "train", "on-demand", "flows/train.py:train_flow", GPU_POOL,
-        "Train a model on a dataset; tracked and registered in MLflow.", tags=("beepbrain", "train"),
+        "Train a model on a dataset; tracked and registered in MLflow.",
+        parameters={"dataset": "sample"}, tags=("beepbrain", "train"),
     ),
     DeploymentSpec(
         "generate", "on-demand", "flows/generate.py:generate_flow", CPU_POOL,

@@ -61,3 +61,18 @@ def prefect_api(stack):
     api = PrefectAPI(stack.prefect_api_url)
     yield api
     api.close()
+
+
+# Small settings: the whole pipeline in about a minute on 2 cores.
+PIPELINE_PARAMS = {"config": "tiny", "steps": 20, "songs": 2, "bars": 4, "seed": 1}
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(stack, prefect_api, tmp_path_factory) -> dict:
+    """One run of the `pipeline/weekly` deployment on the servers: {run, data_dir, params}."""
+    data_dir = tmp_path_factory.mktemp("pipeline-data")
+    run = prefect_api.run_deployment("pipeline/weekly", {**PIPELINE_PARAMS, "data_dir": str(data_dir)})
+    done = prefect_api.wait(run["id"], timeout=600, extra_logs=stack.logs)
+    stages = ", ".join(f"{c['name']} {c['total_run_time']:.0f}s" for c in prefect_api.child_runs(done["id"]))
+    print(f"\npipeline/weekly: {done['total_run_time']:.0f}s ({stages})")
+    return {"run": done, "data_dir": data_dir, "params": PIPELINE_PARAMS}
