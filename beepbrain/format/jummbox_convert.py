@@ -158,17 +158,13 @@ def instrument_to_bb(src: JBInstrument, is_noise: bool) -> Instrument:
     elif not is_noise and kind not in jb.PITCH_CHANNEL_TYPES:
         kind = bb.CHIP
     inst = Instrument.default(kind, is_noise)
-    if src.chip_wave is not None:
-        inst.chip_wave = jb.CHIP_WAVE_TO_BB[src.chip_wave]
-    if src.chip_noise is not None:
-        inst.chip_noise = jb.CHIP_NOISE_TO_BB[src.chip_noise]
     if src.volume is not None:
         inst.volume = jb.volume_to_bb(src.volume)
     if src.effects is not None:
         inst.effects = src.effects & ((1 << bb.EFFECT_COUNT) - 1)
-    _copy(inst, src, "fade_in", "fade_out", "string_sustain", "algorithm", "feedback_type", "feedback_amplitude")
-    if src.unison is not None:
-        inst.unison = jb.UNISON_TO_BB[src.unison]
+    if src.eq_filter is not None:
+        inst.eq_filter = [FilterControlPoint(freq, gain, shape) for shape, freq, gain in src.eq_filter]
+    _copy_type_settings(inst, src)
     # effect settings count only where the effect is on (BeepBox writes and reads them only then)
     on = inst.effects
     if on & (1 << bb.EFFECT_TRANSITION):
@@ -194,30 +190,44 @@ def instrument_to_bb(src: JBInstrument, is_noise: bool) -> Instrument:
     if on & (1 << bb.EFFECT_REVERB) and src.reverb is not None:
         inst.reverb = jb.scaled(src.reverb, jb.REVERB_RANGE, bb.REVERB_RANGE)
     if on & (1 << bb.EFFECT_NOTE_FILTER) and src.note_filter is not None:
-        inst.note_filter = [FilterControlPoint(freq, gain, kind) for kind, freq, gain in src.note_filter]
-    if src.pulse_width is not None:
-        inst.pulse_width = jb.pulse_width_to_bb(src.pulse_width)
-    if src.supersaw is not None:
-        inst.supersaw_dynamism, inst.supersaw_spread, inst.supersaw_shape = src.supersaw
-    if src.operator_frequencies is not None:
-        for op, value in zip(inst.operators, src.operator_frequencies, strict=False):
-            op.frequency = value
-    if src.operator_amplitudes is not None:
-        for op, value in zip(inst.operators, src.operator_amplitudes, strict=False):
-            op.amplitude = value
-    if src.spectrum is not None:
-        inst.spectrum = list(src.spectrum)
-    if src.harmonics is not None:
-        inst.harmonics = list(src.harmonics)
-    if src.drumset_envelopes is not None:
-        inst.drumset_envelopes = [jb.ENVELOPE_TO_BB[e] for e in src.drumset_envelopes]
-    if src.drumset_spectra is not None:
-        inst.drumset_spectra = [list(s) for s in src.drumset_spectra]
-    if src.eq_filter is not None:
-        inst.eq_filter = [FilterControlPoint(freq, gain, kind) for kind, freq, gain in src.eq_filter]
+        inst.note_filter = [FilterControlPoint(freq, gain, shape) for shape, freq, gain in src.note_filter]
     inst.envelopes = [_envelope(inst, target, index, jb.ENVELOPE_TO_BB[envelope])
                       for target, index, envelope in src.envelopes[: bb.MAX_ENVELOPE_COUNT]]
     return inst
+
+
+def _copy_type_settings(inst: Instrument, src: JBInstrument) -> None:
+    """The settings BeepBox keeps for this instrument's type (it stores no others)."""
+    kind = inst.type
+    if kind != bb.DRUMSET:
+        _copy(inst, src, "fade_in", "fade_out")
+    if kind == bb.CHIP and src.chip_wave is not None:
+        inst.chip_wave = jb.CHIP_WAVE_TO_BB[src.chip_wave]
+    if kind in (bb.CHIP, bb.HARMONICS, bb.PICKED_STRING) and src.unison is not None:
+        inst.unison = jb.UNISON_TO_BB[src.unison]
+    if kind == bb.NOISE and src.chip_noise is not None:
+        inst.chip_noise = jb.CHIP_NOISE_TO_BB[src.chip_noise]
+    if kind == bb.FM:
+        _copy(inst, src, "algorithm", "feedback_type", "feedback_amplitude")
+        for op, value in zip(inst.operators, src.operator_frequencies or (), strict=False):
+            op.frequency = value
+        for op, value in zip(inst.operators, src.operator_amplitudes or (), strict=False):
+            op.amplitude = value
+    if kind in (bb.PWM, bb.SUPERSAW) and src.pulse_width is not None:
+        inst.pulse_width = jb.pulse_width_to_bb(src.pulse_width)
+    if kind == bb.SUPERSAW and src.supersaw is not None:
+        inst.supersaw_dynamism, inst.supersaw_spread, inst.supersaw_shape = src.supersaw
+    if kind == bb.PICKED_STRING:
+        _copy(inst, src, "string_sustain")
+    if kind in (bb.HARMONICS, bb.PICKED_STRING) and src.harmonics is not None:
+        inst.harmonics = list(src.harmonics)
+    if kind == bb.SPECTRUM and src.spectrum is not None:
+        inst.spectrum = list(src.spectrum)
+    if kind == bb.DRUMSET:
+        if src.drumset_envelopes is not None:
+            inst.drumset_envelopes = [jb.ENVELOPE_TO_BB[e] for e in src.drumset_envelopes]
+        if src.drumset_spectra is not None:
+            inst.drumset_spectra = [list(row) for row in src.drumset_spectra]
 
 
 def _copy(inst: Instrument, src: JBInstrument, *names: str) -> None:
