@@ -9,13 +9,15 @@ settings.configure_prefect_env()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from beepbrain.tokens.config import TokenizerConfig  # noqa: E402
 from beepbrain.tokens.dataset import ChunkResult, select_songs, tokenize_all, write_dataset  # noqa: E402
 from beepbrain.tokens.tokenizer import Tokenizer  # noqa: E402
 
 
-@task(name="select-songs")
+# Inputs are whole corpora: no input hashing for cache keys.
+@task(name="select-songs", cache_policy=NO_CACHE)
 def select(data_dir: str, where: str | None) -> tuple[list[tuple[str, str]], str, str]:
     """The songs matching ``where`` (read-only SQL on the catalog), the SQL, the corpus version."""
     items, sql, version = select_songs(data_dir, where)
@@ -25,7 +27,7 @@ def select(data_dir: str, where: str | None) -> tuple[list[tuple[str, str]], str
     return items, sql, version
 
 
-@task(name="tokenize-songs")
+@task(name="tokenize-songs", cache_policy=NO_CACHE)
 def tokenize(items: list[tuple[str, str]], config: dict, dask_address: str | None, workers: int | None,
              chunk_size: int) -> ChunkResult:
     """Parse and tokenize every song in parallel on Dask (``workers=0``: in this process)."""
@@ -38,7 +40,7 @@ def tokenize(items: list[tuple[str, str]], config: dict, dask_address: str | Non
     return result
 
 
-@task(name="write-dataset")
+@task(name="write-dataset", cache_policy=NO_CACHE)
 def write(result: ChunkResult, out_dir: str, name: str, config: dict, val_fraction: float, test_fraction: float,
           augment_transpose: int, extra: dict, overwrite: bool) -> dict:
     """Split by content, drop duplicate streams, augment the train split, write shards and manifest."""

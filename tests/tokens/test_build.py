@@ -55,6 +55,12 @@ def test_build_on_dask_matches_in_process(data_dir, tmp_path):
     assert manifest["losses"] == same["losses"]
     x, y, cond = WindowLoader(out, "train", block_size=256, batch_size=4).get_batch(0)
     assert x.shape == (4, 256)
+    from beepbrain.tokens.dataset import select_songs
+    from beepbrain.tokens.stats import corpus_stats
+
+    items = select_songs(data_dir)[0]
+    on_dask = corpus_stats(items, use_dask=True, chunk_size=32)
+    assert on_dask == corpus_stats(items) and on_dask["losses"] == manifest["losses"]
 
 
 def test_where_selects_and_is_recorded(data_dir):

@@ -169,3 +169,12 @@ def test_decode_is_robust(tokenizer):
         junk = rng.integers(0, tokenizer.vocab_size, size=int(rng.integers(0, 3000)))
         song = tokenizer.decode(junk, cond)
         assert parse_song(song.to_url()).channel_count == 3
+
+
+def test_finer_grid_keeps_beepbox_rhythms(songs):
+    """At 24 ticks per beat (one per part) nothing is off the grid; at 12, only ÷8 and freehand rhythms are."""
+    fine, coarse = Tokenizer(TokenizerConfig(ticks_per_beat=24)), Tokenizer()
+    for song in songs[:80]:
+        assert fine.encode(song).losses["off_grid"] == 0
+        if song.rhythm in (0, 1, 2):  # steps of 8, 6, 4 parts
+            assert coarse.encode(song).losses["off_grid"] == 0
