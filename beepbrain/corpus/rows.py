@@ -42,6 +42,11 @@ class Rows:
         self.columns: dict[str, dict[str, list]] = {
             name: {field: [] for field in schema.names} for name, schema in TABLES.items()
         }
+        # notes' list columns are kept flat (values + offsets): Arrow builds them without Python objects
+        notes = self.columns["notes"]
+        del notes["pitches"], notes["pins"]
+        self.flat = {"pitch": [], "pitch_end": [], "pin_time": [], "pin_interval": [], "pin_size": [],
+                     "pin_end": []}
 
     def _append(self, table: str, **values) -> None:
         cols = self.columns[table]
@@ -59,6 +64,23 @@ class Rows:
                      fork=record.fork, url=record.url, data=data if data is not None else record.data or None,
                      raw=record.raw, batch=self.batch)
 
+    def _add_note(self, song_id: str, channel: int, pattern: int, index: int, note) -> None:
+        cols, flat = self.columns["notes"], self.flat
+        cols["song_id"].append(song_id)
+        cols["channel"].append(channel)
+        cols["pattern"].append(pattern)
+        cols["note"].append(index)
+        cols["start"].append(note.start)
+        cols["end"].append(note.end)
+        cols["continues_last_pattern"].append(bool(note.continues_last_pattern))
+        flat["pitch"].extend(note.pitches)
+        flat["pitch_end"].append(len(flat["pitch"]))
+        for pin in note.pins:
+            flat["pin_time"].append(pin.time)
+            flat["pin_interval"].append(pin.interval)
+            flat["pin_size"].append(pin.size)
+        flat["pin_end"].append(len(flat["pin_time"]))
+
     def add_song(self, song_id: str, text: str, record: Record, song: Song) -> None:
         variant, version = variant_and_version(text)
         total_notes = 0
@@ -68,11 +90,7 @@ class Rows:
             channel_notes = 0
             for p, pattern in enumerate(channel.patterns, start=1):
                 for n, note in enumerate(pattern.notes):
-                    self._append("notes", song_id=song_id, channel=c, pattern=p, note=n, start=note.start,
-                                 end=note.end, pitches=list(note.pitches),
-                                 pins=[{"time": pin.time, "interval": pin.interval, "size": pin.size}
-                                       for pin in note.pins],
-                                 continues_last_pattern=bool(note.continues_last_pattern))
+                    self._add_note(song_id, c, p, n, note)
                 channel_notes += len(pattern.notes)
                 total_patterns += bool(pattern.notes)
                 self._append("patterns", song_id=song_id, channel=c, pattern=p, note_count=len(pattern.notes),
@@ -110,13 +128,40 @@ class Rows:
 
     def mark(self) -> dict[str, int]:
         """Row counts now, to undo a song whose rows could not all be built."""
-        return {name: len(next(iter(cols.values()))) for name, cols in self.columns.items()}
+        mark = {name: len(next(iter(cols.values()))) for name, cols in self.columns.items()}
+        mark.update({f"flat:{k}": len(v) for k, v in self.flat.items()})
+        return mark
 
     def rollback(self, mark: dict[str, int]) -> None:
         for name, cols in self.columns.items():
             for column in cols.values():
                 del column[mark[name]:]
+        for key, values in self.flat.items():
+            del values[mark[f"flat:{key}"]:]
 
     def tables(self) -> dict[str, pa.Table]:
-        return {name: pa.Table.from_pydict(cols, schema=TABLES[name]) for name, cols in self.columns.items()}
+        out = {}
+        for name, cols in self.columns.items():
+            schema = TABLES[name]
+            if name == "notes":
+                out[name] = self._notes_table(cols, schema)
+            else:
+                out[name] = pa.Table.from_pydict(cols, schema=schema)
+        return out
+
+    def _notes_table(self, cols: dict[str, list], schema: pa.Schema) -> pa.Table:
+        flat = self.flat
+        pitch_type = schema.field("pitches").type
+        pin_type = schema.field("pins").type.value_type
+        pitches = pa.ListArray.from_arrays(pa.array([0, *flat["pitch_end"]], pa.int32()),
+                                           pa.array(flat["pitch"], pitch_type.value_type))
+        pins = pa.StructArray.from_arrays(
+            [pa.array(flat["pin_time"], pin_type.field("time").type),
+             pa.array(flat["pin_interval"], pin_type.field("interval").type),
+             pa.array(flat["pin_size"], pin_type.field("size").type)],
+            fields=list(pin_type))
+        pins = pa.ListArray.from_arrays(pa.array([0, *flat["pin_end"]], pa.int32()), pins)
+        arrays = [pitches if f.name == "pitches" else pins if f.name == "pins" else pa.array(cols[f.name], f.type)
+                  for f in schema]
+        return pa.Table.from_arrays(arrays, schema=schema)
 
