@@ -25,6 +25,7 @@ from beepbrain.tokens.config import TokenizerConfig
 from beepbrain.tokens.losses import add_losses, new_losses
 from beepbrain.tokens.splits import SPLITS, assign_split, content_key, fill_empty_splits
 from beepbrain.tokens.tokenizer import Tokenizer
+from beepbrain.tokens.vocab import BAR, BOS
 
 INDEX_DTYPE = np.dtype([("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), ("pitch_channels", "i1"),
                         ("noise_channels", "i1")])
@@ -129,20 +130,34 @@ def tokenize_all(items: Sequence[tuple[str, object]], config: TokenizerConfig, *
     return total
 
 
-def _write_split(out: Path, split: str, streams: list[tuple[np.ndarray, Conditioning]]) -> dict:
-    index = np.zeros(len(streams), dtype=INDEX_DTYPE)
+def _write_split(out: Path, split: str, streams: Iterable[tuple[np.ndarray, Conditioning]]) -> dict:
+    """Write one split's files, streaming: ``streams`` may be a generator (augmented copies)."""
+    rows: list[tuple[int, int, int, int, int]] = []
     bars: list[np.ndarray] = []
     offset = 0
     with open(out / f"{split}.tokens", "wb") as fh:
-        for i, (tokens, cond) in enumerate(streams):
+        for tokens, cond in streams:
             tokens = np.ascontiguousarray(tokens, dtype="<u2")
             fh.write(tokens.tobytes())
-            index[i] = (offset, len(tokens), cond.rhythm, cond.pitch_channels, cond.noise_channels)
-            bars.append(offset + np.flatnonzero((tokens == 1) | (tokens == 3)).astype(np.int64))  # BOS, BAR
+            rows.append((offset, len(tokens), cond.rhythm, cond.pitch_channels, cond.noise_channels))
+            bars.append(offset + np.flatnonzero((tokens == BOS) | (tokens == BAR)).astype(np.int64))
             offset += len(tokens)
-    np.save(out / f"{split}.index.npy", index)
+    np.save(out / f"{split}.index.npy", np.array(rows, dtype=INDEX_DTYPE))
     np.save(out / f"{split}.bars.npy", np.concatenate(bars) if bars else np.zeros(0, dtype=np.int64))
-    return {"songs": len(streams), "tokens": offset, "bars": int(sum(len(b) for b in bars))}
+    return {"songs": len(rows), "tokens": offset, "bars": int(sum(len(b) for b in bars))}
+
+
+def _split_streams(items: list[Encoded], tokenizer: Tokenizer, transpose: int, counter: list[int]):
+    """The songs of a split, then (``transpose`` > 0) their transposed copies; counts copies in counter[0]."""
+    for item in items:
+        yield item.tokens, item.conditioning
+    shifts = [s for d in range(1, transpose + 1) for s in (d, -d)]
+    for item in items:
+        for shift in shifts:
+            moved = tokenizer.transpose(item.tokens, shift)
+            if moved is not None:
+                counter[0] += 1
+                yield moved, item.conditioning
 
 
 def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer: Tokenizer,
@@ -178,18 +193,11 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer: Toke
     try:
         splits: dict[str, dict] = {}
         for split in SPLITS:
-            streams = [(by_key[k].tokens, by_key[k].conditioning) for k in sorted(assigned[split])]
-            augmented = 0
-            if split == "train" and augment_transpose:
-                for k in sorted(assigned[split]):
-                    item = by_key[k]
-                    for shift in [s for d in range(1, augment_transpose + 1) for s in (d, -d)]:
-                        moved = tokenizer.transpose(item.tokens, shift)
-                        if moved is not None:
-                            streams.append((moved, item.conditioning))
-                            augmented += 1
-            splits[split] = _write_split(tmp, split, streams)
-            splits[split]["augmented_songs"] = augmented
+            items = [by_key[k] for k in sorted(assigned[split])]
+            augmented = [0]
+            transpose = augment_transpose if split == "train" else 0
+            splits[split] = _write_split(tmp, split, _split_streams(items, tokenizer, transpose, augmented))
+            splits[split]["augmented_songs"] = augmented[0]
             splits[split]["song_ids"] = sorted(by_key[k].song_id for k in assigned[split])
             say(f"{split}: {splits[split]['songs']} songs, {splits[split]['tokens']} tokens")
         tokenizer.save(tmp / "tokenizer.json")
