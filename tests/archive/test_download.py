@@ -163,3 +163,14 @@ def test_archive_org_checksum_lookup():
            b'<file name="beepbox-archive.jsonl.zst" source="original"><md5>ABC123</md5><size>9</size></file></files>')
     assert md5_from_files_xml(xml, "beepbox-archive.jsonl.zst") == "abc123"
     assert md5_from_files_xml(xml, "missing") is None
+
+
+def test_ingest_from_a_url_downloads_once(server, tmp_path, corpus_records):
+    from beepbrain.corpus.ingest import ingest
+
+    server.faults = ["drop"]
+    first = ingest(server.url, tmp_path)
+    assert first.balanced and first.records_read == len(corpus_records) and first.source == server.url
+    n = len(server.requests)
+    again = ingest(server.url, tmp_path)
+    assert len(server.requests) == n and again.skipped == len(corpus_records)

@@ -162,3 +162,31 @@ def test_ingest_cli_defaults_to_the_bundled_sample(tmp_path, capsys):
     assert main(["ingest", "--data-dir", str(tmp_path), "--no-prefect", "--workers", "0",
                  "--source", str(tmp_path / "missing.jsonl")]) == 1
     assert "neither an http(s) URL nor an existing file" in capsys.readouterr().err
+
+
+def test_retry_rejects_moves_records_a_better_decoder_accepts(tmp_path, corpus_records, parsed_songs, monkeypatch):
+    import beepbrain.corpus.parse as parse_module
+    from beepbrain.format import BeepBoxFormatError
+
+    good = [r for r in corpus_records if isinstance(parsed_songs[r["data"]], Song)][:5]
+    path = tmp_path / "five.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in good))
+    real = parse_module.parse_song
+
+    def older_decoder(text):  # a decoder that does not know this song yet
+        if text == good[0]["data"]:
+            raise BeepBoxFormatError("unsupported here")
+        return real(text)
+
+    monkeypatch.setattr(parse_module, "parse_song", older_decoder)
+    first = ingest(path, tmp_path / "data")
+    assert (first.songs_new, first.rejected) == (4, 1)
+    assert ingest(path, tmp_path / "data", retry_rejects=True).rejected == 1  # still failing: not logged twice
+    monkeypatch.setattr(parse_module, "parse_song", real)
+    assert ingest(path, tmp_path / "data").skipped == 5  # without the flag, rejects stay as they are
+    retried = ingest(path, tmp_path / "data", retry_rejects=True)
+    assert (retried.songs_new, retried.rejected, retried.skipped) == (1, 0, 4)
+    with open_catalog(tmp_path / "data") as con:
+        assert rows(con, "SELECT count(*) FROM songs") == [(5,)]
+        assert rows(con, "SELECT count(*) FROM rejects") == [(0,)]
+        assert rows(con, "SELECT count(*) FROM rejects_log") == [(1,)]
