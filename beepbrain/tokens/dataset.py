@@ -23,7 +23,7 @@ import numpy as np
 from beepbrain.tokens.conditioning import COND_DIM, Conditioning
 from beepbrain.tokens.config import TokenizerConfig
 from beepbrain.tokens.losses import add_losses, new_losses
-from beepbrain.tokens.splits import SPLITS, assign_split, content_key, fill_empty_splits
+from beepbrain.tokens.splits import SPLITS, assign_split, content_key, fill_empty_splits, group_key
 from beepbrain.tokens.tokenizer import Tokenizer
 from beepbrain.tokens.vocab import BAR, BOS
 
@@ -38,7 +38,8 @@ class Encoded:
     """One tokenized song, as a worker hands it back."""
 
     song_id: str
-    key: str
+    key: str  # content key of the stream: equal streams, equal keys
+    group: str  # content key of the stream moved to its lowest pitch: transpositions share it
     tokens: np.ndarray
     rhythm: int
     pitch_channels: int
@@ -76,7 +77,8 @@ def tokenize_chunk(items: Sequence[tuple[str, object]], config: dict) -> ChunkRe
             result.rejected.append((song_id, f"{type(exc).__name__}: {exc}"))
             continue
         cond = encoded.conditioning
-        result.encoded.append(Encoded(song_id, content_key(encoded.tokens, cond), encoded.tokens,
+        result.encoded.append(Encoded(song_id, content_key(encoded.tokens, cond),
+                                      group_key(encoded.tokens, cond, tokenizer), encoded.tokens,
                                       cond.rhythm, cond.pitch_channels, cond.noise_channels, encoded.losses))
     return result
 
@@ -180,10 +182,14 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer: Toke
             duplicates += 1
         else:
             by_key[item.key] = item
-    assigned: dict[str, list[str]] = {s: [] for s in SPLITS}
+    groups: dict[str, list[str]] = {}
     for key in sorted(by_key):
-        assigned[assign_split(key, val_fraction, test_fraction)].append(key)
-    fill_empty_splits(assigned, val_fraction, test_fraction)
+        groups.setdefault(by_key[key].group, []).append(key)
+    by_group: dict[str, list[str]] = {s: [] for s in SPLITS}
+    for group in sorted(groups):
+        by_group[assign_split(group, val_fraction, test_fraction)].append(group)
+    fill_empty_splits(by_group, val_fraction, test_fraction)
+    assigned = {split: [k for g in by_group[split] for k in groups[g]] for split in SPLITS}
 
     losses = add_losses(new_losses(), {})
     for item in encoded:

@@ -1,4 +1,5 @@
-"""Train/validation/test assignment by content: identical token streams always land in the same split."""
+"""Train/validation/test assignment by content: identical token streams, and streams that are transpositions
+of each other, always land in the same split."""
 
 from __future__ import annotations
 
@@ -15,6 +16,21 @@ def content_key(tokens: np.ndarray, conditioning) -> str:
     h.update(bytes([conditioning.rhythm, conditioning.pitch_channels, conditioning.noise_channels]))
     h.update(np.ascontiguousarray(tokens, dtype="<u2").tobytes())
     return h.hexdigest()
+
+
+def group_key(tokens: np.ndarray, conditioning, tokenizer) -> str:
+    """The content key of the stream transposed so that its lowest pitch-channel note starts on pitch 0:
+    a song and its transpositions share it (so augmentation never copies a test song into train)."""
+    from beepbrain.tokens.vocab import KIND_PITCH
+
+    pitch = tokenizer.vocab.kind[tokens.astype(np.int64)] == KIND_PITCH
+    if pitch.any():
+        lowest = int(tokenizer.vocab.root[tokens[pitch].astype(np.int64)].min())
+        if lowest:
+            moved = tokenizer.transpose(tokens, -lowest)
+            if moved is not None:
+                tokens = moved
+    return content_key(tokens, conditioning)
 
 
 def key_fraction(key: str) -> float:

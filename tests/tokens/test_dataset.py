@@ -94,6 +94,25 @@ def test_identical_streams_share_a_split(tmp_path):
     assert sum(manifest["splits"][s]["songs"] for s in SPLITS) == 1
 
 
+def test_transpositions_share_a_split(tmp_path):
+    """A song and its transposition are two songs, but one split: augmentation cannot leak test into train."""
+    songs, pairs = [], []
+    for i in range(12):
+        for shift in (0, 5):
+            notes = {0: [(0, Note.simple(30 + shift + 3 * i, 0, 12)), (0, Note.simple(37 + shift + i, 24, 36))]}
+            songs.append(make_song(1, 0, bars=1, notes=notes))
+        pairs.append((len(songs) - 2, len(songs) - 1))
+    manifest = build_dataset_from_songs([s.to_url() for s in songs], tmp_path / "t", val_fraction=0.3,
+                                        test_fraction=0.3)
+    assert sum(manifest["splits"][s]["songs"] for s in SPLITS) == 24
+    from beepbrain.tokens.dataset import song_id_of
+
+    split_of = {sid: split for split in SPLITS for sid in manifest["splits"][split]["song_ids"]}
+    for a, b in pairs:
+        assert split_of[song_id_of(songs[a].to_url())] == split_of[song_id_of(songs[b].to_url())]
+    assert len({split_of[song_id_of(s.to_url())] for s in songs}) > 1
+
+
 def test_assign_split_fractions():
     rng = np.random.default_rng(1)
     keys = [content_key(rng.integers(0, 100, 50), Conditioning(1, 2, 1)) for _ in range(2000)]
@@ -105,7 +124,8 @@ def test_assign_split_fractions():
 
 
 def test_transpose_augments_train_only(tmp_path):
-    songs = [make_song(1, 1, bars=1, notes={0: [(0, Note.simple(40 + i, 0, 12))], 1: [(0, Note.simple(1, 0, 6))]})
+    songs = [make_song(1, 1, bars=1, notes={0: [(0, Note.simple(40, 0, 12)), (0, Note.simple(41 + i, 12, 24))],
+                                             1: [(0, Note.simple(1, 0, 6))]})
              for i in range(6)]
     plain = build_dataset_from_songs(songs, tmp_path / "p", val_fraction=0.2, test_fraction=0.2)
     aug = build_dataset_from_songs(songs, tmp_path / "a", val_fraction=0.2, test_fraction=0.2,
