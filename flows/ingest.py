@@ -3,6 +3,8 @@ rebuild the catalog, report. A table of contents over `beepbrain.archive` and `b
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from beepbrain import settings
 
 settings.configure_prefect_env()
@@ -11,9 +13,9 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 from beepbrain.archive.sources import resolve_source  # noqa: E402
-from beepbrain.corpus.catalog import build_catalog  # noqa: E402
+from beepbrain.corpus.catalog import catalog_path  # noqa: E402
 from beepbrain.corpus.cluster import dask_client  # noqa: E402
-from beepbrain.corpus.ingest import CHUNK_SIZE, IngestReport, ingest  # noqa: E402
+from beepbrain.corpus.ingest import CHUNK_SIZE, IngestReport, ingest, refresh_catalog  # noqa: E402
 
 # Set by run_ingest_flow for the duration of a run in this process (a callable is not a flow parameter).
 _progress_hook = None
@@ -53,7 +55,8 @@ def parse_and_write(source: str | None, data_dir: str, dask_address: str | None,
 
 @task(name="build-catalog")
 def catalog(data_dir: str) -> str:
-    return str(build_catalog(data_dir))
+    refresh_catalog(Path(data_dir))
+    return str(catalog_path(data_dir))
 
 
 @flow(name="ingest", log_prints=True)

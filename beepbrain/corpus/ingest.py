@@ -3,6 +3,9 @@ Parquet batch, rebuild the catalog. Every record read is accounted for in the In
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import logging
 import time
 import uuid
 from collections import Counter, deque
@@ -17,12 +20,14 @@ import pyarrow.compute as pc
 from beepbrain import settings
 from beepbrain.archive.records import Record, song_id
 from beepbrain.archive.sources import Source, resolve_source
-from beepbrain.corpus.catalog import build_catalog
+from beepbrain.corpus.catalog import build_catalog, catalog_path
 from beepbrain.corpus.parse import ChunkResult, normalized, parse_chunk
 from beepbrain.corpus.rows import Rows
 from beepbrain.corpus.schemas import SONG_TABLES
 from beepbrain.corpus.state import CorpusState
 from beepbrain.corpus.store import BatchWriter
+
+log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
 # progress(stage, done, total): stage is "download" (bytes), "read" or "parse" (records); total may be None.
@@ -204,6 +209,33 @@ def _parse_dask(chunks: Iterable[list[Record]], batch: str, client, in_flight: i
         yield pending.popleft().result()
 
 
+@contextlib.contextmanager
+def _writer_lock(data: Path) -> Iterator[None]:
+    """One ingest at a time per data directory (two would both add the same new songs)."""
+    with open(data / ".ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another ingest is writing to {data}; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def refresh_catalog(data: Path) -> None:
+    """Rebuild the catalog; if a reader holds it open, keep the old one: its views glob the Parquet folders,
+    so they already see the new batch."""
+    import duckdb
+
+    try:
+        build_catalog(data)
+    except duckdb.IOException as exc:
+        if not catalog_path(data).exists():
+            raise
+        log.warning("catalog not rebuilt (%s); the existing views already include the new files", exc)
+
+
 def ingest(
     source: str | Path | None = None,
     data_dir: str | Path | None = None,
@@ -225,6 +257,12 @@ def ingest(
     started = time.perf_counter()
     data = settings.data_dir(data_dir)
     data.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(data):
+        return _ingest(source, data, started, client, chunk_size, progress, sha256, catalog, retry_rejects)
+
+
+def _ingest(source, data: Path, started: float, client, chunk_size: int, progress: ProgressFn | None,
+            sha256: str | None, catalog: bool, retry_rejects: bool) -> IngestReport:
     download_progress = (lambda done, total: progress("download", done, total)) if progress else None
     t0 = time.perf_counter()
     src = resolve_source(source, data, sha256=sha256, progress=download_progress)
@@ -248,7 +286,7 @@ def ingest(
         raise
     if catalog:
         t0 = time.perf_counter()
-        build_catalog(data)
+        refresh_catalog(data)
         run.report.timings["catalog"] = time.perf_counter() - t0
     run.report.timings["total"] = time.perf_counter() - started
     return run.report
