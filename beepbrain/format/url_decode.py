@@ -762,8 +762,9 @@ def _finish(song: Song) -> None:
         _fail(f"scale {song.scale} out of range")
     if not (isinstance(song.rhythm, int) and 0 <= song.rhythm < len(c.RHYTHM_STEPS_PER_BEAT)):
         _fail(f"rhythm {song.rhythm} out of range")
+    # an undefined loop is written by BeepBox as if the loop started at bar 0 and lasted one bar
     song.loop_start = _z(song.loop_start)
-    song.loop_length = _z(song.loop_length)
+    song.loop_length = song.loop_length if song.loop_length == song.loop_length else 1
     canonicalize(song)
 
 
