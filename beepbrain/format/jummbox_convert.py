@@ -7,6 +7,7 @@ from beepbrain.format import config as bb
 from beepbrain.format import jummbox_tables as jb
 from beepbrain.format.errors import BeepBoxFormatError
 from beepbrain.format.jummbox_state import JBChannel, JBInstrument, JBNote, JBPattern, JBSong
+from beepbrain.format.legacy import convert_legacy_settings, legacy_filter_points
 from beepbrain.format.song import (
     Channel,
     EnvelopeSettings,
@@ -93,7 +94,8 @@ def kept_channels(song: JBSong, indices: range, limit: int, bar_count: int) -> l
 
 def _channel(song: JBSong, channel: JBChannel, is_noise: bool, bars: list[int], numbers: list[int],
              patterns_per_channel: int) -> Channel:
-    instruments = [instrument_to_bb(i, is_noise) for i in channel.instruments[: bb.PATTERN_INSTRUMENT_COUNT_MAX]]
+    legacy = song.version < 5
+    instruments = [instrument_to_bb(i, is_noise, legacy) for i in channel.instruments[: bb.PATTERN_INSTRUMENT_COUNT_MAX]]
     if not instruments:
         instruments = [Instrument.default(bb.NOISE if is_noise else bb.CHIP, is_noise)]
     patterns = []
@@ -151,7 +153,9 @@ def _note(note: JBNote, is_noise: bool) -> Note | None:
     return Note(pitches, note.start, note.end, pins, note.continues_last_pattern)
 
 
-def instrument_to_bb(src: JBInstrument, is_noise: bool) -> Instrument:
+def instrument_to_bb(src: JBInstrument, is_noise: bool, legacy: bool = False) -> Instrument:
+    """``legacy``: the instrument comes from a version 1-4 string, whose old filter and envelope settings
+    BeepBox's own upgrade (convertLegacySettings, to filter points) rebuilds."""
     kind = jb.TYPE_TO_BB.get(src.type, bb.NOISE if is_noise else bb.CHIP)
     if is_noise and kind not in jb.NOISE_CHANNEL_TYPES:
         kind = bb.NOISE
@@ -163,7 +167,7 @@ def instrument_to_bb(src: JBInstrument, is_noise: bool) -> Instrument:
     if src.effects is not None:
         inst.effects = src.effects & ((1 << bb.EFFECT_COUNT) - 1)
     if src.eq_filter is not None:
-        inst.eq_filter = [FilterControlPoint(freq, gain, shape) for shape, freq, gain in src.eq_filter]
+        inst.eq_filter = _filter_points(src.eq_filter)
     _copy_type_settings(inst, src)
     # effect settings count only where the effect is on (BeepBox writes and reads them only then)
     on = inst.effects
@@ -190,10 +194,31 @@ def instrument_to_bb(src: JBInstrument, is_noise: bool) -> Instrument:
     if on & (1 << bb.EFFECT_REVERB) and src.reverb is not None:
         inst.reverb = jb.scaled(src.reverb, jb.REVERB_RANGE, bb.REVERB_RANGE)
     if on & (1 << bb.EFFECT_NOTE_FILTER) and src.note_filter is not None:
-        inst.note_filter = [FilterControlPoint(freq, gain, shape) for shape, freq, gain in src.note_filter]
+        inst.note_filter = _filter_points(src.note_filter)
     inst.envelopes = [_envelope(inst, target, index, jb.ENVELOPE_TO_BB[envelope])
                       for target, index, envelope in src.envelopes[: bb.MAX_ENVELOPE_COUNT]]
+    if legacy:
+        old = {}
+        for key, value in (src.legacy or {}).items():
+            if key.endswith("Envelopes"):
+                old[key] = [jb.ENVELOPE_TO_BB[v] for v in value]
+            elif key.endswith("Envelope"):
+                old[key] = jb.ENVELOPE_TO_BB[value]
+            else:
+                old[key] = value
+        convert_legacy_settings(inst, old)
     return inst
+
+
+def _filter_points(source) -> list[FilterControlPoint]:
+    """Advanced filter points as they are; a simple (cut, peak) filter as the low-pass points BeepBox makes
+    of the same old cutoff/resonance settings (convertLegacySettings, no envelope)."""
+    if source and source[0] == "simple":
+        return legacy_filter_points(source[1], source[2], _NO_ENVELOPE)
+    return [FilterControlPoint(freq, gain, shape) for shape, freq, gain in source]
+
+
+_NO_ENVELOPE = bb.ENVELOPE_INDEX["none"]
 
 
 def _copy_type_settings(inst: Instrument, src: JBInstrument) -> None:

@@ -55,6 +55,12 @@ class _Decoder:
             raise BeepBoxFormatError("instrument setting for a missing instrument", self.tag_pos)
         return channels[ci].instruments[ii]
 
+    def _legacy(self) -> dict:
+        inst = self.inst()
+        if inst.legacy is None:
+            inst.legacy = {}
+        return inst.legacy
+
     def decode(self) -> JBSong:
         r = self.r
         if not r.text.startswith("j"):
@@ -225,13 +231,13 @@ class _Decoder:
         r.skip(3 * (original - count))
         return points
 
-    def _filter(self) -> list[tuple[int, int, int]] | None:
+    def _filter(self) -> list[tuple[int, int, int]] | tuple[str, int, int]:
         """An eq or note filter (versions 5+): advanced points (and morph sub-filters, skipped), or a simple
-        cut/peak filter (None: BeepBox has no simple filters)."""
+        cut/peak filter ("simple", cut, peak)."""
         r = self.r
         if r.value() != 0:
-            r.values(2)  # simple cut, simple peak
-            return None
+            cut = clamp(0, jb.FILTER_SIMPLE_CUT_RANGE, r.value())
+            return ("simple", cut, clamp(0, jb.FILTER_SIMPLE_PEAK_RANGE, r.value()))
         points = self._filter_points()
         used = r.value2()
         for j in range(jb.FILTER_MORPH_COUNT - 1):
@@ -241,16 +247,16 @@ class _Decoder:
 
     def t_eq_filter(self) -> None:
         if self.legacy:
-            self.r.value()  # legacy cutoff
-            self.inst()
+            value = self.r.value()
+            self._legacy()["filterCutoff"] = clamp(0, 11, value)
         else:
             inst = self.inst()
             inst.eq_filter = self._filter()
 
     def t_filter_resonance(self) -> None:
         if self.legacy:
-            self.r.value()
-            self.inst()
+            value = self.r.value()
+            self._legacy()["filterResonance"] = clamp(0, 8, value)
 
     def t_drumset_envelopes(self) -> None:
         inst = self.inst()
@@ -258,7 +264,7 @@ class _Decoder:
             if inst.type == jb.DRUMSET:
                 inst.drumset_envelopes = [_legacy_envelope(v) for v in self.r.values(jb.DRUM_COUNT)]
             else:
-                self.r.value()  # legacy filter envelope
+                self._legacy()["filterEnvelope"] = _legacy_envelope(self.r.value())
         else:
             inst.drumset_envelopes = [clamp(0, len(jb.ENVELOPE_NAMES), v) for v in self.r.values(jb.DRUM_COUNT)]
 
@@ -266,7 +272,7 @@ class _Decoder:
         inst = self.inst()
         inst.pulse_width = clamp(0, jb.PULSE_WIDTH_RANGE + 1, self.r.value())
         if self.legacy:
-            self.r.value()  # legacy pulse envelope
+            self._legacy()["pulseEnvelope"] = _legacy_envelope(self.r.value())
 
     def t_supersaw(self) -> None:
         r = self.r
@@ -285,9 +291,12 @@ class _Decoder:
             inst.fade_in = jb.fade_in_setting(fade_in_seconds)
             inst.fade_out = jb.fade_out_setting(fade_out_ticks)
             inst.transition = transition
+            clickless = False
             if self.version >= 4:
                 inst.legacy_tie_over = r.value() > 0
-                r.value()  # clickless transition
+                clickless = r.value() != 0
+            if transition != 0 or clickless:
+                inst.effects = (inst.effects or 0) | (1 << FX_TRANSITION)
         else:
             inst.fade_in = clamp(0, jb.FADE_IN_RANGE, r.value())
             inst.fade_out = clamp(0, len(jb.FADE_OUT_TICKS), r.value())
@@ -327,6 +336,8 @@ class _Decoder:
         inst = self.inst()
         if self.legacy:
             effects = r.value() & _EFFECT_BITS
+            if effects & (1 << FX_REVERB):
+                inst.reverb = self.legacy_reverb
             effects |= 1 << FX_PANNING
             if (inst.vibrato or 0) != 0:
                 effects |= 1 << FX_VIBRATO
@@ -336,10 +347,6 @@ class _Decoder:
                 effects |= 1 << FX_DISTORTION
             else:
                 effects &= ~(1 << FX_DISTORTION)
-            if effects & (1 << FX_REVERB):
-                inst.reverb = self.legacy_reverb
-            if inst.chord is not None and inst.chord != 0:
-                effects |= 1 << FX_CHORD
             inst.effects = effects
             return
         effects = r.value2() & _EFFECT_BITS
@@ -425,8 +432,8 @@ class _Decoder:
 
     def t_feedback_envelope(self) -> None:
         if self.legacy:
-            self.r.value()
-            self.inst()
+            value = self.r.value()
+            self._legacy()["feedbackEnvelope"] = _legacy_envelope(value)
 
     def t_operator_frequencies(self) -> None:
         values = self.r.values(jb.OPERATOR_COUNT)
@@ -440,7 +447,7 @@ class _Decoder:
         r = self.r
         inst = self.inst()
         if self.legacy:
-            r.values(jb.OPERATOR_COUNT)  # legacy operator envelopes
+            self._legacy()["operatorEnvelopes"] = [_legacy_envelope(v) for v in r.values(jb.OPERATOR_COUNT)]
             return
         count = clamp(0, jb.MAX_ENVELOPE_COUNT + 1, r.value())
         if self.version >= 6:

@@ -63,9 +63,13 @@ class JBInstrument:
     harmonics: list[int] | None = None
     drumset_envelopes: list[int] | None = None
     drumset_spectra: list[list[int]] | None = None
-    eq_filter: list[tuple[int, int, int]] | None = None  # (type, freq, gain) of an advanced filter
-    note_filter: list[tuple[int, int, int]] | None = None
+    # (type, freq, gain) of an advanced filter, or ("simple", cut, peak) for a simple one
+    eq_filter: list[tuple[int, int, int]] | tuple[str, int, int] | None = None
+    note_filter: list[tuple[int, int, int]] | tuple[str, int, int] | None = None
     envelopes: list[tuple[int, int, int]] = field(default_factory=list)  # (target, index, envelope)
+    # versions 1-4: the old filter and envelope settings (BeepBox's convertLegacySettings keys; envelopes
+    # as JummBox envelope indices), rebuilt into filters and envelopes when mapped onto BeepBox
+    legacy: dict | None = None
     # mod-channel settings, by mod slot
     modulators: list[int] = field(default_factory=lambda: [0] * jb.MOD_COUNT)
     mod_channels: list[int] = field(default_factory=lambda: [-2] * jb.MOD_COUNT)

@@ -123,6 +123,34 @@ def _compare_pattern(pattern, ref: dict, steps: int, noise: bool, stats: dict) -
     return None
 
 
+def _compare_instrument(inst, ref: dict) -> str | None:
+    """The instrument settings that carry over: effects, envelopes, waves, filter points (as mapped)."""
+    effects = sorted(bb.EFFECT_NAMES[b] for b in range(bb.EFFECT_COUNT) if inst.effects >> b & 1)
+    if effects != sorted(ref.get("effects", [])):
+        return f"effects {effects} vs {ref.get('effects')}"
+    envelopes = [(bb.AUTOMATION_TARGET_NAMES[e.target], bb.ENVELOPE_NAMES[e.envelope]) for e in inst.envelopes]
+    # documented: an envelope on a note filter BeepBox holds no points of (a simple filter wide open) aims at none
+    ref_envelopes = [("none" if e["target"].startswith("noteFilter") and not inst.note_filter else e["target"],
+                      bb.ENVELOPE_NAMES[jb.ENVELOPE_TO_BB[jb.ENVELOPE_NAMES.index(e["envelope"])]])
+                     for e in ref.get("envelopes", [])]
+    if envelopes != ref_envelopes:
+        return f"envelopes {envelopes} vs {ref_envelopes}"
+    if inst.type == bb.CHIP and ref.get("wave") in jb.CHIP_WAVE_NAMES:
+        want = jb.CHIP_WAVE_TO_BB[jb.CHIP_WAVE_NAMES.index(ref["wave"])]
+        if inst.chip_wave != want:
+            return f"wave {bb.CHIP_WAVE_NAMES[inst.chip_wave]} vs {ref['wave']}"
+    if inst.type == bb.NOISE and ref.get("wave") in jb.CHIP_NOISE_NAMES \
+            and inst.chip_noise != jb.CHIP_NOISE_TO_BB[jb.CHIP_NOISE_NAMES.index(ref["wave"])]:
+        return f"noise {bb.CHIP_NOISE_NAMES[inst.chip_noise]} vs {ref['wave']}"
+    for name, points, simple in (("eqFilter", inst.eq_filter, "eqFilterType"),
+                                 ("noteFilter", inst.note_filter, "noteFilterType")):
+        if name == "noteFilter" and "note filter" not in ref.get("effects", []):
+            continue
+        if not ref.get(simple) and len(points) != len(ref.get(name) or []):
+            return f"{name} {points} vs {ref.get(name)}"
+    return None
+
+
 def _busiest(channels: list[dict], limit: int, bar_count: int) -> list[dict]:
     """The documented choice where JummBox has more channels than BeepBox: those playing the most notes."""
     def played(channel):
@@ -166,6 +194,11 @@ def compare_with_reference(song: Song, ref: dict, stats: dict) -> list[str]:
         ref_patterns = ref_channel["patterns"]
         check(f"{where} instrument types", [bb.INSTRUMENT_TYPE_NAMES[i.type] for i in channel.instruments],
               [JB_TYPE_TO_BB_NAME.get(i["type"], i["type"]) for i in ref_channel["instruments"]])
+        for i, (inst, ref_inst) in enumerate(zip(channel.instruments, ref_channel["instruments"], strict=False)):
+            problem = _compare_instrument(inst, ref_inst)
+            if problem:
+                problems.append(f"{where} instrument {i}: {problem}")
+            stats["instruments"] += 1
         sequence = [b if isinstance(b, int) and 0 <= b <= len(ref_patterns) else 0
                     for b in ref_channel["sequence"][:bar_count]]
         if len(ref_patterns) <= bb.BAR_COUNT_MAX:
@@ -191,7 +224,7 @@ def compare_with_reference(song: Song, ref: dict, stats: dict) -> list[str]:
 def test_reference_musical_content(jummbox_reference_records):
     records = _ok(jummbox_reference_records)
     assert records, "no JummBox reference songs"
-    stats = {"songs": 0, "patterns": 0, "notes": 0, "mapped notes": 0, "mod channels dropped": 0}
+    stats = {"songs": 0, "instruments": 0, "patterns": 0, "notes": 0, "mapped notes": 0, "mod channels dropped": 0}
     failures = {}
     for n, record in enumerate(records):
         song = parse_jummbox(record["data"])
