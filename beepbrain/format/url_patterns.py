@@ -17,6 +17,10 @@ _NOISE_RECENT = (4, 6, 7, 2, 3, 8, 0, 10)
 
 
 _PAD = 8192
+# whole-field lookups for the commonest reads: a long tail (1, 3) with no leading ones, 2- and 3-bit fields
+_SHORT_TAIL = {"0" + format(v, "03b"): 1 + v for v in range(8)}
+_TWO_BITS = {format(v, "02b"): v for v in range(4)}
+_THREE_BITS = {format(v, "03b"): v for v in range(8)}
 
 
 def _tail(bits: str, find, pos: int, lp: int, min_value: int, min_bits: int) -> tuple[int, int]:
@@ -133,6 +137,9 @@ def read_patterns(dec) -> None:
 
     dur_bits = 2 if before7 else 3
     find = bits.find
+    short_tail = _SHORT_TAIL.get
+    two_bits = _TWO_BITS.get
+    three_bits = _THREE_BITS
     while True:
         channel = dec.channel(channel_index)
         is_noise = channel_index >= song.pitch_channel_count
@@ -191,8 +198,8 @@ def read_patterns(dec) -> None:
                     new_note = pos + 1 < lp and bits[pos + 1] == "1"
                     pos += 2
                     if not new_note:  # a rest
-                        if not before7 and pos + 4 <= lp and bits[pos] == "0":
-                            value = 1 + int(bits[pos + 1:pos + 4], 2)
+                        value = None if before7 else short_tail(bits[pos:pos + 4])
+                        if value is not None:
                             pos += 4
                         else:
                             value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
@@ -208,7 +215,7 @@ def read_patterns(dec) -> None:
                     pin_count, pos = _tail(bits, find, pos, lp, 1, 0)
                     if pin_count > parts_per_bar:
                         raise BeepBoxFormatError(f"note of {pin_count} pins cannot fit its bar")
-                    initial_size = int(bits[pos:pos + 2], 2) if pos + 2 <= lp else 0
+                    initial_size = two_bits(bits[pos:pos + 2], 0)
                     pos += 2
                     pins = []
                     length = 0
@@ -218,13 +225,14 @@ def read_patterns(dec) -> None:
                         pos += 1
                         if bend:
                             bend_count += 1
-                        if not before7 and pos + 4 <= lp and bits[pos] == "0":
-                            length += 1 + int(bits[pos + 1:pos + 4], 2)
+                        value = None if before7 else short_tail(bits[pos:pos + 4])
+                        if value is not None:
+                            length += value
                             pos += 4
                         else:
                             value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
                             length += legacy_parts(value) if before7 else value
-                        size = int(bits[pos:pos + 2], 2) if pos + 2 <= lp else 0
+                        size = two_bits(bits[pos:pos + 2], 0)
                         pos += 2
                         pins.append((bend, length, size))
                     shape = (pitch_count, initial_size, tuple(pins), length, bend_count)
@@ -240,17 +248,21 @@ def read_patterns(dec) -> None:
                     pos += 1
                     if old:
                         if pos + 3 <= lp:
-                            pitch_index = int(bits[pos:pos + 3], 2)
+                            pitch_index = three_bits[bits[pos:pos + 3]]
                             pos += 3
                         else:
                             pitch_index = rd(3)
-                        if not 0 <= pitch_index <= len(recent) - 1:
+                        if not 0 <= pitch_index < len(recent):
                             raise BeepBoxFormatError(
                                 f"Value {pitch_index} not in range [0, {len(recent) - 1}]")
                         pitch = recent.pop(pitch_index)
                     else:
                         negative = pos < lp and bits[pos] == "1"
-                        interval, pos = _tail(bits, find, pos + 1, lp, 1, 3)
+                        interval = short_tail(bits[pos + 1:pos + 5])
+                        if interval is not None:
+                            pos += 5
+                        else:
+                            interval, pos = _tail(bits, find, pos + 1, lp, 1, 3)
                         pitch = step_pitch(last_pitch, -interval if negative else interval, recent)
                     recent.insert(0, pitch)
                     if len(recent) > 8:
