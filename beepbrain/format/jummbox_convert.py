@@ -134,10 +134,12 @@ def _note(note: JBNote, is_noise: bool) -> Note | None:
     high_bend = max(0, max(i for i, _, _ in note.pins))
     shift = 0
     if not is_noise:
-        while max(pitches) + high_bend + shift > top:
-            shift -= 12
-        while min(pitches) + low_bend + shift < 0:
-            shift += 12
+        over = max(pitches) + high_bend - top
+        if over > 0:
+            shift = -12 * -(-over // 12)
+        under = -(min(pitches) + low_bend + shift)
+        if under > 0:
+            shift += 12 * -(-under // 12)
     pitches = [p + shift for p in pitches if p + shift + low_bend >= 0 and p + shift + high_bend <= top]
     if not pitches:
         return None

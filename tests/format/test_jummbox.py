@@ -359,3 +359,74 @@ def test_fuzz_mutated_strings_raise_only_format_errors(seed_strings, data):
 def test_fuzz_random_strings(text):
     with contextlib.suppress(BeepBoxFormatError):
         assert_valid_beepbox(parse_jummbox("j" + text))
+
+
+# --- mappings past BeepBox's limits (songs built as JummBox holds them) -----------------------------------
+def _jb_song(bars: int, patterns: int, pitch: int = 1, noise: int = 0):
+    from beepbrain.format.jummbox_state import JBChannel, JBInstrument, JBNote, JBPattern, JBSong
+
+    song = JBSong(bar_count=bars, patterns_per_channel=patterns, pitch_channel_count=pitch,
+                  noise_channel_count=noise, loop_start=0, loop_length=bars)
+    for index in range(pitch + noise):
+        channel = JBChannel(octave=3, instruments=[JBInstrument(jb.NOISE if index >= pitch else jb.CHIP)])
+        for p in range(patterns):
+            # pattern p+1 holds one note whose pitch tells which pattern it is
+            channel.patterns.append(JBPattern(notes=[JBNote([p % 12 if index >= pitch else p % 80], 0, 24,
+                                                             [(0, 0, 6), (0, 24, 6)])]))
+        channel.bars = [(b % patterns) + 1 for b in range(bars)]
+        song.channels.append(channel)
+    return song
+
+
+def test_more_bars_and_patterns_than_beepbox_holds():
+    from beepbrain.format.jummbox_convert import to_beepbox
+
+    raw = _jb_song(bars=256, patterns=200)
+    raw.channels[0].bars[5] = 0
+    song = to_beepbox(raw)
+    assert_valid_beepbox(song)
+    assert song.bar_count == bb.BAR_COUNT_MAX and song.loop_length == bb.BAR_COUNT_MAX
+    # only the patterns bars 1-128 play survive, renumbered; every bar still plays what JummBox plays
+    assert song.patterns_per_channel == 127
+    for bar in range(song.bar_count):
+        played = song.pattern_at(0, bar)
+        if bar == 5:
+            assert played is None
+        else:
+            assert played.notes[0].pitches == [bar % 80]
+
+
+def test_busiest_channels_kept_and_sequence_out_of_range():
+    from beepbrain.format.jummbox_convert import to_beepbox
+
+    raw = _jb_song(bars=4, patterns=2, pitch=12, noise=7)
+    for index in (0, 3, 13):  # silence three channels: they are the ones left out
+        raw.channels[index].bars = [0] * 4
+    raw.channels[1].bars[2] = 3  # a pattern the channel does not have: silent
+    raw.scale, raw.tempo, raw.loop_start, raw.loop_length = 25, 320, 9, 9
+    song = to_beepbox(raw)
+    assert_valid_beepbox(song)
+    assert (song.pitch_channel_count, song.noise_channel_count) == (10, 5)
+    assert song.channels[0].bars == [1, 2, 0, 2]  # JummBox channel 1
+    assert song.scale == jb.BB_EXPERT and song.tempo == bb.TEMPO_MAX
+    assert (song.loop_start, song.loop_length) == (3, 1)
+    raw.rhythm = 7
+    with pytest.raises(BeepBoxFormatError, match="rhythm"):
+        to_beepbox(raw)
+
+
+def test_high_notes_move_down_by_octaves():
+    from beepbrain.format.jummbox_convert import to_beepbox
+    from beepbrain.format.jummbox_state import JBNote
+
+    raw = _jb_song(bars=1, patterns=1)
+    pattern = raw.channels[0].patterns[0]
+    pattern.notes = [JBNote([90, 94, 80, 91, 92, 93], 0, 24, [(0, 0, 1), (2, 24, 4)]),
+                     JBNote([0, 90], 24, 48, [(0, 0, 6), (0, 24, 6)]),  # wider than BeepBox's range
+                     JBNote([10**9 + 5], 48, 72, [(0, 0, 6), (-3, 24, 0)])]  # absurd, but no slow path
+    song = to_beepbox(raw)
+    assert_valid_beepbox(song)
+    first, wide, absurd = song.channels[0].patterns[0].notes
+    assert first.pitches == [78, 82, 68, 79] and [(p.interval, p.size) for p in first.pins] == [(0, 1), (2, 2)]
+    assert wide.pitches == [0]
+    assert (absurd.pitches[0] - 10**9 - 5) % 12 == 0 and absurd.pitches[0] + 3 >= 84 - 12
