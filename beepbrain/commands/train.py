@@ -53,6 +53,8 @@ def handle(args) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if result.run_id is None:  # a torchrun worker other than rank 0: rank 0 reports
+        return 0
     print(f"run {result.run_id}: step {result.step}, train_loss {result.train_loss:.4f}"
           + (f", val_loss {result.val_loss:.4f}" if result.val_loss is not None else "")
           + (f", model beepbrain version {result.model_version}" if result.model_version else ""))

@@ -192,6 +192,7 @@ def train(config: TrainConfig, *, log=print) -> TrainResult:
     tokens_per_step = config.batch_size * block * config.grad_accum * rank.world_size
     flops_per_step = raw_model.flops_per_token(block) * tokens_per_step
     peak, peak_source = peak_flops(device)
+    peak *= rank.world_size  # MFU of the whole job: every process has a device like this one
     say(
         f"model {config.model}: {n_params:,} parameters, context {block}, vocab {model_config.vocab_size}; "
         f"{tokens_per_step:,} tokens/step on {device} x{rank.world_size}; MFU against {peak / 1e12:.2f} "
