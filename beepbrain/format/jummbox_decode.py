@@ -9,7 +9,7 @@ from beepbrain.format import jummbox_tables as jb
 from beepbrain.format.errors import BeepBoxFormatError
 from beepbrain.format.jummbox_patterns import decode_patterns
 from beepbrain.format.jummbox_reader import CharReader
-from beepbrain.format.jummbox_state import JBInstrument, JBPattern, JBSong, new_instrument
+from beepbrain.format.jummbox_state import JBChannel, JBInstrument, JBPattern, JBSong, new_instrument
 
 
 def clamp(lo: int, hi: int, value: int) -> int:
@@ -99,8 +99,6 @@ class _Decoder:
                                             "noise channel count", self.tag_pos)
         song.mod_channel_count = validate(jb.MOD_CHANNEL_COUNT_MIN, jb.MOD_CHANNEL_COUNT_MAX, mod,
                                           "mod channel count", self.tag_pos)
-        from beepbrain.format.jummbox_state import JBChannel
-
         count = song.channel_count
         while len(song.channels) < count:
             song.channels.append(JBChannel())
