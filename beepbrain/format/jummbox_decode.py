@@ -200,6 +200,8 @@ class _Decoder:
         inst = JBInstrument(kind)
         if self.version < 2 and kind in (jb.CHIP, jb.CUSTOM_CHIP, jb.PWM):
             inst.aliases = True
+            inst.distortion = 0
+            inst.effects = 1 << FX_DISTORTION
         song.channels[ci].instruments[self.instrument_iter] = inst
 
     def t_preset(self) -> None:

@@ -430,3 +430,21 @@ def test_high_notes_move_down_by_octaves():
     assert first.pitches == [78, 82, 68, 79] and [(p.interval, p.size) for p in first.pins] == [(0, 1), (2, 2)]
     assert wide.pitches == [0]
     assert (absurd.pitches[0] - 10**9 - 5) % 12 == 0 and absurd.pitches[0] + 3 >= 84 - 12
+
+
+def test_same_song_as_jummboxs_own_reencoding(jummbox_reference_records):
+    """A song and JummBox's re-encoding of it (format version 6) decode to the same BeepBox song; for old
+    strings (versions 1-4) all but the filters and the envelopes aimed at them, which JummBox re-encodes as
+    simple filters and BeepBox's upgrade of the old settings approximates differently."""
+    old = 0
+    for record in _ok(jummbox_reference_records):
+        song, latest = parse_jummbox(record["data"]), parse_jummbox(record["url_latest"])
+        if read_jummbox(record["data"]).version < 5:
+            old += 1
+            filter_targets = (bb.AUTOMATION_TARGET_INDEX["none"], bb.AUTOMATION_TARGET_INDEX["noteFilterAllFreqs"])
+            for channel in song.channels + latest.channels:
+                for inst in channel.instruments:
+                    inst.eq_filter, inst.note_filter = [], []
+                    inst.envelopes = [e for e in inst.envelopes if e.target not in filter_targets]
+        assert song == latest, record["data"][:60]
+    assert old > 0
