@@ -136,6 +136,14 @@ def read_patterns(dec) -> None:
         return value * c.PARTS_PER_BEAT // legacy_step
 
     dur_bits = 2 if before7 else 3
+    # durations without leading ones, already in parts: (1, 3) tails, or (1, 2) tails times the old rhythm
+    if not before7:
+        dur_get, dur_width = _SHORT_TAIL.get, 4
+    elif isinstance(song.rhythm, int) and 0 <= song.rhythm < len(c.RHYTHM_STEPS_PER_BEAT):
+        mult = c.PARTS_PER_BEAT // c.RHYTHM_STEPS_PER_BEAT[song.rhythm]
+        dur_get, dur_width = {"0" + format(v, "02b"): (1 + v) * mult for v in range(4)}.get, 3
+    else:
+        dur_get, dur_width = {}.get, 3  # never hits: legacy_parts raises on the first duration
     find = bits.find
     short_tail = _SHORT_TAIL.get
     two_bits = _TWO_BITS.get
@@ -198,12 +206,14 @@ def read_patterns(dec) -> None:
                     new_note = pos + 1 < lp and bits[pos + 1] == "1"
                     pos += 2
                     if not new_note:  # a rest
-                        value = None if before7 else short_tail(bits[pos:pos + 4])
+                        value = dur_get(bits[pos:pos + dur_width])
                         if value is not None:
-                            pos += 4
+                            pos += dur_width
                         else:
                             value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
-                        cur_part += legacy_parts(value) if before7 else value
+                            if before7:
+                                value = legacy_parts(value)
+                        cur_part += value
                         continue
                     pitch_count = 1
                     while pitch_count < 4:
@@ -225,10 +235,10 @@ def read_patterns(dec) -> None:
                         pos += 1
                         if bend:
                             bend_count += 1
-                        value = None if before7 else short_tail(bits[pos:pos + 4])
+                        value = dur_get(bits[pos:pos + dur_width])
                         if value is not None:
                             length += value
-                            pos += 4
+                            pos += dur_width
                         else:
                             value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
                             length += legacy_parts(value) if before7 else value
