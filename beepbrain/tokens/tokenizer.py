@@ -153,7 +153,8 @@ class Tokenizer:
                 losses["pitches_dropped"] += lost
                 altered = True
             placed.append((q_start, q_end, token, altered))
-        placed.sort(key=lambda n: n[0])
+        # by start tick; on a shared tick the note the grid keeps exactly goes first (the other collides)
+        placed.sort(key=lambda n: (n[0], n[3]))
         column = np.full(ticks_bar, REST, dtype=np.uint16)
         altered_flags: list[bool] = []
         prev_end = 0
