@@ -16,6 +16,10 @@ for _value, _char in enumerate(ALPHABET):
 CODE_TO_INT[ord(".")] = 62
 
 
+# char -> value for the tag reader: every ASCII char (non-alphabet ones read 0); others are missing (NaN)
+CHAR_TO_INT: dict[str, int] = {chr(code): CODE_TO_INT[code] for code in range(128)}
+
+
 def char_values(text: str) -> list:
     """Each character's value (int), or NaN where BeepBox reads undefined."""
     table = CODE_TO_INT

@@ -13,6 +13,7 @@ from beepbrain.format.base64 import ALPHABET, CODE_TO_INT, NAN
 _SIX_BITS = [format(v, "06b") for v in range(64)]
 _CHAR_BITS: dict[str, str] = {chr(code): _SIX_BITS[CODE_TO_INT[code]] for code in range(128)}
 _ZEROS = "000000"
+_TRANSLATE = {code: _SIX_BITS[CODE_TO_INT[code]] for code in range(128)}
 
 
 class BitReader:
@@ -21,8 +22,11 @@ class BitReader:
     def __init__(self, text: str, start: int, stop: int) -> None:
         stop = max(start, stop)
         chunk = text[start:stop]
-        table = _CHAR_BITS
-        self.bits = "".join([table.get(ch, _ZEROS) for ch in chunk])
+        if chunk.isascii():
+            self.bits = chunk.translate(_TRANSLATE)
+        else:
+            table = _CHAR_BITS
+            self.bits = "".join([table.get(ch, _ZEROS) for ch in chunk])
         self.have = len(self.bits)  # bits actually present; beyond them, up to limit, zeros
         self.limit = 6 * (stop - start)
         self.pos = 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from beepbrain.format import config as c
-from beepbrain.format.base64 import CODE_TO_INT, NAN, char_values
+from beepbrain.format.base64 import CHAR_TO_INT, CODE_TO_INT, NAN
 from beepbrain.format.bits import BitReader
 from beepbrain.format.errors import BeepBoxFormatError
 from beepbrain.format.legacy import (
@@ -27,6 +27,7 @@ from beepbrain.format.legacy import (
 from beepbrain.format.song import Channel, FilterControlPoint, Instrument, Note, NotePin, Pattern, Song
 
 OLDEST_VERSION, LATEST_VERSION = 2, 9
+_CHAR_TO_INT = CHAR_TO_INT.get
 
 _LEGACY_WAVES = (1, 2, 3, 4, 5, 6, 7, 8, 0)
 _LEGACY_FADE = (  # (transition, fadeInSeconds, fadeOutTicks) of the old transition tag
@@ -70,7 +71,6 @@ def raw_instrument(is_noise: bool) -> Instrument:
 class _Decoder:
     def __init__(self, text: str) -> None:
         self.s = text
-        self.vals = char_values(text)
         self.n = len(text)
         self.i = 0
 
@@ -78,7 +78,7 @@ class _Decoder:
     def next(self):
         i = self.i
         self.i = i + 1
-        return self.vals[i] if i < self.n else NAN
+        return _CHAR_TO_INT(self.s[i], NAN) if i < self.n else NAN
 
     def channel(self, index) -> Channel:
         if index != index or not 0 <= index < len(self.song.channels):
@@ -698,11 +698,17 @@ class _Decoder:
                 needed += 1
             count = self.channel_count()
             length = math.ceil(count * song.bar_count * needed / 6)
-            reader = BitReader(self.s, self.i, self.i + length)
+            bits = BitReader(self.s, self.i, self.i + length).bits.ljust(6 * length, "0")
             offset = 1 if self.before5 else 0
+            at = 0
             for index in range(count):
                 bars = self.channel(index).bars
-                values = [reader.read(needed) + offset for _ in range(song.bar_count)]
+                if needed:
+                    values = [int(bits[k:k + needed], 2) + offset
+                              for k in range(at, at + needed * song.bar_count, needed)]
+                    at += needed * song.bar_count
+                else:
+                    values = [offset] * song.bar_count
                 if len(bars) > song.bar_count:
                     bars[: song.bar_count] = values
                 else:
