@@ -19,6 +19,7 @@ LOSS_KEYS = (
     "volume",  # notes whose volume is not the full size 3 or changes along the note
     "ties",  # notes continuing the previous bar's note (re-attacked on decode)
     "bars_trimmed",  # silent bars cut from the end
+    "bars_cut",  # bars past the 128 a BeepBox song may hold (their notes count as dropped)
 )
 
 

@@ -131,7 +131,7 @@ def format_stats(stats: dict) -> str:
         f"{'counter':<18}{'count':>10}{'% of notes':>12}",
     ]
     for key, value in losses.items():
-        pct = "" if key == "bars_trimmed" else f"{100 * value / notes:.2f}"
+        pct = "" if key.startswith("bars_") else f"{100 * value / notes:.2f}"
         lines.append(f"{key:<18}{value:>10,}{pct:>12}")
     for kind in ("pitch_shapes", "drum_shapes"):
         r = stats[kind]

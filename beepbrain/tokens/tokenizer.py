@@ -93,6 +93,13 @@ class Tokenizer:
                 column, pattern_losses = cache[index]
                 grid[b, :, c] = column
                 add_losses(losses, pattern_losses)
+        for b in range(n_bars, int(song.bar_count)):  # past BeepBox's 128 bars (JummBox allows 256): cut
+            losses["bars_cut"] += 1
+            for c in range(channels):
+                pattern = song.pattern_at(c, b)
+                if pattern is not None:
+                    losses["notes"] += len(pattern.notes)
+                    losses["notes_dropped"] += len(pattern.notes)
         if self.config.trim_trailing_silence:
             sounding = np.flatnonzero((grid != REST).any(axis=(1, 2)))
             keep = int(sounding[-1]) + 1 if len(sounding) else 1

@@ -122,6 +122,16 @@ def test_degenerate_songs(tokenizer, pitch, noise, bars):
         assert note_set(dec) == note_set(song, enc.bars)
 
 
+def test_bars_past_128_are_cut_and_counted(tokenizer):
+    song = make_song(1, 0, bars=4, notes={0: [(b, Note.simple(60, 0, 12)) for b in range(4)]})
+    song.bar_count = 130  # as a JummBox song may be
+    for channel in song.channels:
+        channel.bars = [1, 2, 3, 4] * 32 + [1, 2]
+    enc = tokenizer.encode(song)
+    assert enc.bars == 128 and enc.losses["bars_cut"] == 2
+    assert enc.losses["notes"] == 130 and enc.losses["notes_dropped"] == 2 and enc.losses["notes_exact"] == 128
+
+
 def test_empty_song_is_one_silent_bar(tokenizer):
     enc = tokenizer.encode(make_song(2, 1, bars=8))
     assert enc.bars == 1 and enc.losses["bars_trimmed"] == 7
