@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers import Note, make_song, note_set  # noqa: E402
+from token_helpers import Note, make_song, note_set  # noqa: E402
 
 from beepbrain.tokens import COND_DIM, Conditioning, Tokenizer, WindowLoader  # noqa: E402
 from beepbrain.tokens.dataset import build_dataset_from_songs  # noqa: E402

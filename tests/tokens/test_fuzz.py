@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers import Note, make_song, note_set  # noqa: E402
+from token_helpers import Note, make_song, note_set  # noqa: E402
 
 from beepbrain.format import NotePin, parse_song  # noqa: E402
 from beepbrain.tokens import Conditioning, Tokenizer  # noqa: E402

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers import corpus_songs  # noqa: E402
+from token_helpers import corpus_songs  # noqa: E402
 
 from beepbrain.format import parse_song  # noqa: E402
 from beepbrain.tokens import Conditioning, Tokenizer  # noqa: E402

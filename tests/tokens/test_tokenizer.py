@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers import Note, corpus_songs, make_song, note_set  # noqa: E402
+from token_helpers import Note, corpus_songs, make_song, note_set  # noqa: E402
 
 from beepbrain.format import parse_song  # noqa: E402
 from beepbrain.tokens import COND_DIM, Conditioning, Tokenizer, TokenizerConfig  # noqa: E402
