@@ -61,7 +61,7 @@ class BitReader(_BeepBoxBitReader):
         self.start = start
 
     def fail(self, reason: str = "pattern data ends early") -> BeepBoxFormatError:
-        return BeepBoxFormatError(reason, self.start + min(self.pos, self.limit) // 6)
+        return BeepBoxFormatError(reason, self.start + min(self.pos, self.have) // 6)
 
     def read(self, count: int) -> int:
         if self.pos + count > self.limit:
