@@ -18,23 +18,3 @@ CODE_TO_INT[ord(".")] = 62
 
 # char -> value for the tag reader: every ASCII char (non-alphabet ones read 0); others are missing (NaN)
 CHAR_TO_INT: dict[str, int] = {chr(code): CODE_TO_INT[code] for code in range(128)}
-
-
-def char_values(text: str) -> list:
-    """Each character's value (int), or NaN where BeepBox reads undefined."""
-    table = CODE_TO_INT
-    return [table[o] if o < 128 else NAN for o in map(ord, text)]
-
-
-def char_bits(text: str, start: int, stop: int) -> tuple[int, int]:
-    """BeepBox's BitFieldReader over ``text[start:stop]`` as one int and its bit count; characters past the
-    end of ``text`` and undefined characters read as zero bits, as in BeepBox."""
-    if stop <= start:
-        return 0, 0
-    table = CODE_TO_INT
-    chunk = text[start:stop]
-    value = 0
-    for o in map(ord, chunk):
-        value = (value << 6) | (table[o] if o < 128 else 0)
-    missing = (stop - start) - len(chunk)
-    return value << (6 * missing), 6 * (stop - start)

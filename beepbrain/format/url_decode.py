@@ -24,7 +24,7 @@ from beepbrain.format.legacy import (
     seconds_to_fade_in,
     ticks_to_fade_out,
 )
-from beepbrain.format.song import Channel, FilterControlPoint, Instrument, Note, NotePin, Pattern, Song
+from beepbrain.format.song import Channel, FilterControlPoint, Instrument, Pattern, Song
 
 OLDEST_VERSION, LATEST_VERSION = 2, 9
 _CHAR_TO_INT = CHAR_TO_INT.get
@@ -801,5 +801,3 @@ def decode_url(text: str) -> Song:
     except (IndexError, KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
         raise BeepBoxFormatError(f"malformed song: {exc!r}") from None
 
-
-__all__ = ["decode_url", "Note", "NotePin"]
