@@ -211,7 +211,10 @@ class _Decoder:
     def t_beat_count(self):
         beats = _at((6, 7, 8, 9, 10), self.next()) if self.before3 else self.next() + 1
         if beats != beats:
-            _fail("beats per bar undefined", self.i - 1)
+            # BeepBox keeps NaN: no pattern then holds a note, and its encoder writes U+0000 for the beat
+            # count. A beat count of 0 behaves the same way in both directions.
+            self.song.beats_per_bar = 0
+            return
         self.song.beats_per_bar = max(c.BEATS_PER_BAR_MIN, min(c.BEATS_PER_BAR_MAX, beats))
 
     def t_bar_count(self):
