@@ -61,7 +61,12 @@ def parse_song(text: str) -> Song:
             from beepbrain.format.jummbox import parse_jummbox
         except ImportError:
             raise BeepBoxFormatError("JummBox songs are unsupported here", 0) from None
-        return parse_jummbox(s)
+        try:
+            return parse_jummbox(s)
+        except BeepBoxFormatError:
+            raise
+        except Exception as exc:  # whatever goes wrong inside, the caller sees one kind of error
+            raise BeepBoxFormatError(f"bad JummBox song: {exc!r}") from None
     from beepbrain.format.url_decode import decode_url
 
     return decode_url(s)

@@ -801,6 +801,6 @@ def decode_url(text: str) -> Song:
         raise
     except RecursionError:
         raise BeepBoxFormatError("song too deeply nested") from None
-    except (IndexError, KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError, OverflowError, ZeroDivisionError) as exc:
         raise BeepBoxFormatError(f"malformed song: {exc!r}") from None
 
