@@ -63,6 +63,9 @@ class PrefectAPI:
             return []
         return self._post("/flow_runs/filter", {"flow_runs": {"parent_task_run_id": {"any_": ids}}})
 
+    def flow_name(self, flow_id: str) -> str:
+        return self._get(f"/flows/{flow_id}")["name"]
+
     def logs(self, run_ids: list[str], limit: int = 200) -> str:
         logs = self._post(
             "/logs/filter",

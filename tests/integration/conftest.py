@@ -64,7 +64,7 @@ def prefect_api(stack):
 
 
 # Small settings: the whole pipeline in about a minute on 2 cores.
-PIPELINE_PARAMS = {"config": "tiny", "steps": 20, "songs": 2, "bars": 4, "seed": 1}
+PIPELINE_PARAMS = {"config": "tiny", "steps": 20, "songs": 2, "bars": 2, "seed": 1}
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +73,9 @@ def pipeline_run(stack, prefect_api, tmp_path_factory) -> dict:
     data_dir = tmp_path_factory.mktemp("pipeline-data")
     run = prefect_api.run_deployment("pipeline/weekly", {**PIPELINE_PARAMS, "data_dir": str(data_dir)})
     done = prefect_api.wait(run["id"], timeout=600, extra_logs=stack.logs)
-    stages = ", ".join(f"{c['name']} {c['total_run_time']:.0f}s" for c in prefect_api.child_runs(done["id"]))
+    stages = ", ".join(
+        f"{prefect_api.flow_name(c['flow_id'])} {c['total_run_time']:.0f}s"
+        for c in prefect_api.child_runs(done["id"])
+    )
     print(f"\npipeline/weekly: {done['total_run_time']:.0f}s ({stages})")
     return {"run": done, "data_dir": data_dir, "params": PIPELINE_PARAMS}

@@ -19,9 +19,7 @@ SAMPLE_RECORDS = 262  # records in beepbrain/data/sample-archive.jsonl.zst
 def test_pipeline_runs_every_stage_as_a_subflow(pipeline_run, prefect_api):
     run = pipeline_run["run"]
     children = {c["name"]: c for c in prefect_api.child_runs(run["id"])}
-    flows = {
-        prefect_api._get(f"/flows/{c['flow_id']}")["name"]: c["state"]["type"] for c in children.values()
-    }
+    flows = {prefect_api.flow_name(c["flow_id"]): c["state"]["type"] for c in children.values()}
     for name in ("ingest", "train", "generate"):
         assert flows.get(name) == "COMPLETED", flows
 
