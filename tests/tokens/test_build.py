@@ -26,7 +26,7 @@ def data_dir(tmp_path_factory, corpus_path):
 def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=180):  # the shared machine can be slow
         yield
 
 
