@@ -114,3 +114,11 @@ def test_rejects_carry_their_position(text, position):
     with pytest.raises(BeepBoxFormatError) as info:
         parse_song(text)
     assert info.value.position == position
+
+
+def test_shape_keys_carry_stale_padding_like_beepbox():
+    # BeepBox's own re-encoding of this song (checked against its synth.ts): its note-shape writer keeps the
+    # bits of earlier, longer shapes as padding, which decides whether a shape counts as recently used.
+    url = ("9n11s0k0l00e03t2mafg0aj00r0i0o4T0v0u00f0qw02d04w2h0E0T2v0u02f0qw02d04w1E0bDn_op1_yEyTb8Tk1ME2py0ESCCP15"
+           "k0o8G0jBFIqqrsc5Q-bpcUslMArfxy2ErKvz3NYR0")
+    assert parse_song(url).to_url() == url
