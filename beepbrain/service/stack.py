@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("action", choices=["up"])
     parser.add_argument(
-        "--root", default="beepbrain-service", help="state and logs (default ./beepbrain-service)"
+        "--root", default="beepbrain-data/service", help="state and logs (default ./beepbrain-data/service)"
     )
     parser.add_argument("--dask-workers", type=int, default=2)
     parser.add_argument(
