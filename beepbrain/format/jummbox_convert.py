@@ -208,8 +208,24 @@ def instrument_to_bb(src: JBInstrument, is_noise: bool, legacy: bool = False) ->
                 old[key] = jb.ENVELOPE_TO_BB[value]
             else:
                 old[key] = value
-        convert_legacy_settings(inst, old)
+        _upgrade_legacy(inst, old)
     return inst
+
+
+def _upgrade_legacy(inst: Instrument, old: dict) -> None:
+    """BeepBox's convertLegacySettings, which rejects envelopes an instrument cannot take where JummBox's
+    keeps them aimed at nothing: those are left out (they did nothing)."""
+    if inst.type != bb.FM:
+        old.pop("operatorEnvelopes", None)
+        old.pop("feedbackEnvelope", None)
+    if inst.type not in (bb.PWM, bb.SUPERSAW):
+        old.pop("pulseEnvelope", None)
+    effects = inst.effects
+    try:
+        convert_legacy_settings(inst, old)
+    except BeepBoxFormatError:
+        inst.effects = effects
+        convert_legacy_settings(inst, {k: v for k, v in old.items() if not k.endswith(("Envelope", "Envelopes"))})
 
 
 def _filter_points(source) -> list[FilterControlPoint]:

@@ -168,7 +168,8 @@ class _Decoder:
             del instruments[count:]
 
     def t_rhythm(self) -> None:
-        self.song.rhythm = self.r.value()
+        # JummBox takes any value here, then fails wherever it uses the rhythm (playing, exporting)
+        self.song.rhythm = validate(0, jb.RHYTHM_COUNT - 1, self.r.value(), "rhythm", self.tag_pos + 1)
 
     def t_channel_octave(self) -> None:
         r, song = self.r, self.song

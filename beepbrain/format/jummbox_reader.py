@@ -24,7 +24,7 @@ class CharReader:
     def value(self) -> int:
         pos = self.pos
         if pos >= len(self.text):
-            raise BeepBoxFormatError("song string ends in the middle of a setting", pos)
+            raise BeepBoxFormatError("song string ends in the middle of a setting", len(self.text))
         code = ord(self.text[pos])
         if code >= 128:
             raise BeepBoxFormatError(f"character {self.text[pos]!r} is not base64", pos)

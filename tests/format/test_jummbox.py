@@ -299,6 +299,7 @@ def test_tempo_above_beepbox_max_is_clamped(jummbox_reference_records):
         ("j6n3", 4),  # ends inside the channel counts
         ("j6n310s0k0!", 10),  # unknown tag
         ("j6n%10", 2),  # "%" reads as 0 (as in JummBox): no pitch channels
+        ("j6n310r7", 7),  # a rhythm JummBox does not know
     ],
 )
 def test_bad_strings_name_a_position(text, where):
@@ -354,8 +355,8 @@ def test_fuzz_mutated_strings_raise_only_format_errors(seed_strings, data):
     started = time.perf_counter()
     try:
         song = parse_jummbox(text)
-    except BeepBoxFormatError:
-        pass
+    except BeepBoxFormatError as error:
+        assert error.position is not None and 0 <= error.position <= len(text), error
     else:
         assert_valid_beepbox(song)
         assert parse_song(song.to_url()) == song
