@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -75,7 +76,10 @@ def show(label: str, report: IngestReport, extra: float = 0.0) -> None:
     print(f"  driver (wall):   read = decompress + JSON {t['read']:.1f}s, write Parquet {t['write']:.1f}s, "
           f"catalog {t.get('catalog', 0):.1f}s")
     print(f"  parse (CPU, summed over {report.workers} worker(s)): parse_song {t.get('parse', 0):.1f}s, "
-          f"rows {t.get('rows', 0):.1f}s, Arrow tables {t.get('arrow', 0):.1f}s")
+          f"rows {t.get('rows', 0):.1f}s, Arrow tables {t.get('arrow', 0):.1f}s; "
+          f"CPU time {t.get('worker_cpu', 0):.1f}s of {t.get('worker_wall', 0):.1f}s wall "
+          f"({t.get('worker_cpu', 0) / max(t.get('worker_wall', 0), 1e-9):.0%}: below 100% = waiting for a core)")
+    print(f"  machine load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  rows written: {report.rows}")
 
 

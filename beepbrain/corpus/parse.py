@@ -30,6 +30,7 @@ def normalized(record: Record) -> str:
 def parse_chunk(records: list[Record], batch: str) -> ChunkResult:
     """Every record becomes a ``sources`` row (and its song's rows, once per song string in the chunk) or a
     ``rejects`` row. Decoder failures of any kind are rejects, never crashes."""
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     rows = Rows(batch)
     seen: set[str] = set()
     t_parse = t_rows = 0.0
@@ -67,4 +68,6 @@ def parse_chunk(records: list[Record], batch: str) -> ChunkResult:
     t0 = time.perf_counter()
     tables = rows.tables()
     t_arrow = time.perf_counter() - t0
-    return ChunkResult(tables, len(records), {"parse": t_parse, "rows": t_rows, "arrow": t_arrow})
+    timings = {"parse": t_parse, "rows": t_rows, "arrow": t_arrow,
+               "worker_wall": time.perf_counter() - wall0, "worker_cpu": time.process_time() - cpu0}
+    return ChunkResult(tables, len(records), timings)
