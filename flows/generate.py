@@ -51,7 +51,7 @@ def generate_flow(
     count: int = 1,
     temperature: float = 1.0,
     top_k: int = 0,
-    top_p: float = 0.95,
+    top_p: float = 1.0,
     seed: int = 0,
     prompt: str | None = None,
     out: str | None = None,

@@ -54,7 +54,7 @@ def handle(args) -> int:
           f"on {dataset_dir}", flush=True)
     result = evaluate(model, tokenizer, dataset_dir, samples=args.samples, max_bars=args.max_bars,
                       max_tokens=args.max_tokens, ngram_order=args.ngram_order,
-                      sampling=SamplingConfig(temperature=1.0, top_p=0.95, seed=args.seed),
+                      sampling=SamplingConfig(temperature=1.0, top_p=1.0, seed=args.seed),
                       progress=lambda msg: print(msg, flush=True))
     print()
     print(result.table())

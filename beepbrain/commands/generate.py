@@ -13,7 +13,8 @@ def add_sampling_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("sampling")
     g.add_argument("--temperature", type=float, default=1.0, help="softmax temperature; 0 = greedy (default 1.0)")
     g.add_argument("--top-k", type=int, default=0, help="sample among the K likeliest tokens (default 0: all)")
-    g.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
+    g.add_argument("--top-p", type=float, default=1.0,
+                   help="nucleus sampling mass (default 1.0: off; note starts are rare tokens, a nucleus cut drops them)")
     g.add_argument("--seed", type=int, default=0, help="random seed; song i uses seed+i (default 0)")
 
 

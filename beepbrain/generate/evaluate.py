@@ -129,7 +129,7 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
              reference_limit: int = 200, progress=print) -> EvalResult:
     """Losses and musical statistics of ``model`` on a dataset (see the module docstring)."""
     dataset_dir = Path(dataset_dir)
-    sampling = sampling or SamplingConfig(temperature=1.0, top_p=0.95, seed=0)
+    sampling = sampling or SamplingConfig(temperature=1.0, top_p=1.0, seed=0)
     manifest = json.loads((dataset_dir / "manifest.json").read_text())
     result = EvalResult()
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from beepbrain.format import parse_song
 from beepbrain.format.song import Song
-from beepbrain.generate.sampling import ModelScorer, SamplingConfig, sample_sequence
+from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_threads, sample_sequence
 
 BEEPBOX_URL = "https://www.beepbox.co/#"
 CHROMATIC_SCALE = 11  # BeepBox's "expert" scale
@@ -86,7 +86,8 @@ def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingCo
                          device=device)
     if scorer_out is not None:
         scorer_out.append(scorer)
-    tokens = sample_sequence(grammar, scorer.logits, sampling, prefix=prefix, on_token=on_token)
+    with decoding_threads(model):
+        tokens = sample_sequence(grammar, scorer.logits, sampling, prefix=prefix, on_token=on_token)
     return tokens, cond, beats_per_bar
 
 
@@ -97,8 +98,8 @@ def generate_song(model, tokenizer, request: SongRequest, sampling: SamplingConf
     was_training = model.training
     model.eval()
     try:
-        tokens, cond, beats_per_bar = generate_tokens(model, tokenizer, request, sampling, use_cache=use_cache,
-                                       on_token=on_token)
+        tokens, cond, beats_per_bar = generate_tokens(model, tokenizer, request, sampling,
+                                                      use_cache=use_cache, on_token=on_token)
     finally:
         model.train(was_training)
     song = tokenizer.decode(np.asarray(tokens), cond, beats_per_bar=beats_per_bar)

@@ -65,7 +65,7 @@ def song_stats(song: Song) -> dict[str, float]:
     total = classes.sum()
     if total:
         probs = classes[classes > 0] / total
-        entropy = float(-(probs * np.log2(probs)).sum())
+        entropy = float(-(probs * np.log2(probs)).sum()) + 0.0  # no -0.0
         in_scale = max(sum(classes[(root + step) % 12] for step in MAJOR_SCALE) for root in range(12))
         scale = float(in_scale / total)
     else:
