@@ -251,6 +251,49 @@ def read_patterns(dec) -> None:
                     shapes.pop()
                 pitch_count, initial_size, pins, length, bend_count = shape
 
+                if bend_count == 0 and pitch_count == 1:
+                    # the commonest note by far: one pitch, no bends
+                    old = pos < lp and bits[pos] == "1"
+                    pos += 1
+                    if old:
+                        if pos + 3 <= lp:
+                            pitch_index = three_bits[bits[pos:pos + 3]]
+                            pos += 3
+                        else:
+                            pitch_index = rd(3)
+                        if not 0 <= pitch_index < len(recent):
+                            raise BeepBoxFormatError(
+                                f"Value {pitch_index} not in range [0, {len(recent) - 1}]")
+                        pitch = recent.pop(pitch_index)
+                    else:
+                        negative = pos < lp and bits[pos] == "1"
+                        interval = short_tail(bits[pos + 1:pos + 5])
+                        if interval is not None:
+                            pos += 5
+                        else:
+                            interval, pos = _tail(bits, find, pos + 1, lp, 1, 3)
+                        pitch = step_pitch(last_pitch, -interval if negative else interval, recent)
+                    recent.insert(0, pitch)
+                    if len(recent) > 8:
+                        recent.pop()
+                    last_pitch = pitch
+                    pitches = [pitch]
+                    end = cur_part + length
+                    if not 0 <= end <= parts_per_bar:
+                        raise BeepBoxFormatError(f"Value {end} not in range [0, {parts_per_bar}]")
+                    if len(pins) == 1:
+                        note_pins = [NotePin(0, 0, initial_size), NotePin(0, pins[0][1], pins[0][2])]
+                    else:
+                        note_pins = [NotePin(0, 0, initial_size)]
+                        note_pins.extend([NotePin(0, time, size) for _, time, size in pins])
+                    note = Note(pitches, cur_part, end, note_pins)
+                    if cur_part == 0 and not before9:
+                        note.continues_last_pattern = pos < lp and bits[pos] == "1"
+                        pos += 1
+                    notes.append(note)
+                    cur_part = end
+                    continue
+
                 pitches: list[int] = []
                 bends: list[int] = []
                 for j in range(pitch_count + bend_count):
