@@ -198,7 +198,11 @@ def read_patterns(dec) -> None:
                     break
                 if bits[pos] == "1":  # a recent shape
                     pos += 1
-                    shape_index, pos = _tail(bits, find, pos, lp, 0, 0)
+                    if pos < lp and bits[pos] == "0":  # the most recent shape
+                        shape_index = 0
+                        pos += 1
+                    else:
+                        shape_index, pos = _tail(bits, find, pos, lp, 0, 0)
                     if not 0 <= shape_index <= len(shapes) - 1:
                         raise BeepBoxFormatError(f"Value {shape_index} not in range [0, {len(shapes) - 1}]")
                     shape = shapes.pop(shape_index)
