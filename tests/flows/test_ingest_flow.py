@@ -20,9 +20,9 @@ def test_ingest_flow_runs_and_reports(tmp_path, raw_twitter_dir):
 
     assert ingest_flow.name == "ingest"
     with prefect_test_harness(server_startup_timeout=180):  # the shared machine may be busy
-        result = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=0)
-        again = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=0)
-    assert result["balanced"] and result["records_read"] == 29
+        result = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=2)  # on Dask
+        again = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=0)  # in-process
+    assert result["balanced"] and result["records_read"] == 29 and result["workers"] == 2
     # a tweet that lists its song both as a URL and as {fork, songData} holds one record, not two
     both = sum(1 for p in (raw_twitter_dir / "tweets").glob("*.json")
                if any(isinstance(e, str) for e in json.loads(p.read_text())["songs"]))
