@@ -43,20 +43,29 @@ _COPY = {"eq_filter", "note_filter", "envelopes", "operators", "spectrum", "harm
          "drumset_spectra"}
 
 
+def _dropped_fields(kind: int, effects: int) -> tuple[str, ...]:
+    """The settings a version-9 string does not carry for an instrument of ``kind`` with ``effects``."""
+    key = (kind, effects & ((1 << c.EFFECT_COUNT) - 1))
+    dropped = _DROPPED.get(key)
+    if dropped is None:
+        keep = set(_ALWAYS)
+        if kind != c.DRUMSET:
+            keep.update(("fade_in", "fade_out"))
+        for effect, names in _EFFECT_FIELDS:
+            if effects & (1 << effect):
+                keep.update(names)
+        keep.update(_TYPE_FIELDS[kind])
+        dropped = _DROPPED[key] = tuple(name for name in _FIELDS if name not in keep)
+    return dropped
+
+
+_DROPPED: dict[tuple[int, int], tuple[str, ...]] = {}
+
+
 def canonical_instrument(inst: Instrument, is_noise: bool) -> None:
     """Reset, in place, the settings of ``inst`` that a version-9 string does not carry."""
-    keep = set(_ALWAYS)
-    if inst.type != c.DRUMSET:
-        keep.update(("fade_in", "fade_out"))
-    effects = inst.effects
-    for effect, names in _EFFECT_FIELDS:
-        if effects & (1 << effect):
-            keep.update(names)
-    keep.update(_TYPE_FIELDS[inst.type])
     template = Instrument.template(inst.type, is_noise)
-    for name in _FIELDS:
-        if name in keep:
-            continue
+    for name in _dropped_fields(inst.type, inst.effects):
         value = getattr(template, name)
         if getattr(inst, name) != value:
             setattr(inst, name, copy.deepcopy(value))
