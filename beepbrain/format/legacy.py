@@ -14,6 +14,7 @@ _ENV_NONE = c.ENVELOPE_INDEX["none"]
 _ENV_NOTE_SIZE = c.ENVELOPE_INDEX["note size"]
 _ENV_TWANG2 = c.ENVELOPE_INDEX["twang 2"]
 _TARGET = c.AUTOMATION_TARGET_INDEX
+_ENV_TYPES = tuple(kind for _, kind in c.ENVELOPES)
 
 
 def js_clamp(lo: int, hi: int, val):
@@ -203,23 +204,25 @@ def convert_legacy_settings(inst: Instrument, legacy: dict) -> None:
     if feedback_env is None:
         feedback_env = _ENV_NONE
 
-    if cutoff == 10 and env_type(filter_env) == c.ENV_PUNCH:
+    if cutoff == 10 and _ENV_TYPES[filter_env] == c.ENV_PUNCH:
         filter_env = _ENV_NONE
 
+    types = _ENV_TYPES
+    filter_type = types[filter_env]
     carrier_count = c.ALGORITHMS[inst.algorithm][1]
     no_carriers_note_size = True
     all_carriers_note_size = True
-    note_size_elsewhere = env_type(filter_env) == c.ENV_NOTE_SIZE or env_type(pulse_env) == c.ENV_NOTE_SIZE
+    note_size_elsewhere = filter_type == c.ENV_NOTE_SIZE or types[pulse_env] == c.ENV_NOTE_SIZE
     if inst.type == c.FM:
-        note_size_elsewhere = note_size_elsewhere or env_type(feedback_env) == c.ENV_NOTE_SIZE
+        note_size_elsewhere = note_size_elsewhere or types[feedback_env] == c.ENV_NOTE_SIZE
         for i, env in enumerate(operator_envs):
             if i < carrier_count:
-                if env_type(env) != c.ENV_NOTE_SIZE:
+                if types[env] != c.ENV_NOTE_SIZE:
                     all_carriers_note_size = False
                 else:
                     no_carriers_note_size = False
             else:
-                note_size_elsewhere = note_size_elsewhere or env_type(env) == c.ENV_NOTE_SIZE
+                note_size_elsewhere = note_size_elsewhere or types[env] == c.ENV_NOTE_SIZE
 
     inst.envelopes = []
     if inst.type == c.FM:
@@ -228,7 +231,7 @@ def convert_legacy_settings(inst: Instrument, legacy: dict) -> None:
         elif no_carriers_note_size and not note_size_elsewhere:
             add_envelope(inst, _TARGET["none"], 0, _ENV_NOTE_SIZE)
 
-    if env_type(filter_env) == c.ENV_NONE:
+    if filter_type == c.ENV_NONE:
         inst.note_filter = []
         inst.eq_filter = legacy_filter_points(cutoff, resonance, filter_env)
         inst.effects &= ~(1 << c.EFFECT_NOTE_FILTER)
@@ -238,14 +241,14 @@ def convert_legacy_settings(inst: Instrument, legacy: dict) -> None:
         inst.effects |= 1 << c.EFFECT_NOTE_FILTER
         add_envelope(inst, _TARGET["noteFilterAllFreqs"], 0, filter_env)
 
-    if env_type(pulse_env) != c.ENV_NONE:
+    if types[pulse_env] != c.ENV_NONE:
         add_envelope(inst, _TARGET["pulseWidth"], 0, pulse_env)
 
     for i, env in enumerate(operator_envs):
         if i < carrier_count and all_carriers_note_size:
             continue
-        if env_type(env) != c.ENV_NONE:
+        if types[env] != c.ENV_NONE:
             add_envelope(inst, _TARGET["operatorAmplitude"], i, env)
 
-    if env_type(feedback_env) != c.ENV_NONE:
+    if types[feedback_env] != c.ENV_NONE:
         add_envelope(inst, _TARGET["feedbackAmplitude"], 0, feedback_env)
