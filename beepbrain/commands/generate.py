@@ -31,7 +31,8 @@ def register(subparsers) -> None:
     p.add_argument("--bars", type=int, default=16, metavar="N", help="bars to write, or to add to a prompt (default 16)")
     p.add_argument("--beats-per-bar", type=int, default=8, metavar="B", help="3-16 (default 8)")
     p.add_argument("--prompt", metavar="SONG", help="a BeepBox song (URL, song string, or a file holding one "
-                   "or BeepBox JSON) to continue for --bars more bars")
+                   "or BeepBox JSON) to continue for --bars more bars; its rhythm, channels and beats per bar "
+                   "replace --rhythm, --pitch-channels, --drum-channels and --beats-per-bar")
     p.add_argument("--count", type=int, default=1, help="how many songs (default 1)")
     p.add_argument("--out", help="output folder (default DATA_DIR/generated)")
     p.add_argument("--no-cache", action="store_true", help="recompute the whole window every token (slow)")
@@ -43,9 +44,12 @@ def read_prompt(text: str):
     """A song from a URL/song string, or from a file that holds one (or BeepBox JSON)."""
     from beepbrain.format import parse_song
 
-    path = Path(text).expanduser()
-    if len(text) < 4096 and path.is_file():
-        text = path.read_text(encoding="utf-8")
+    try:
+        is_file = Path(text).expanduser().is_file()
+    except (OSError, ValueError):  # a long song string is no file name
+        is_file = False
+    if is_file:
+        text = Path(text).expanduser().read_text(encoding="utf-8")
     return parse_song(text)
 
 
@@ -96,7 +100,11 @@ def handle(args) -> int:
         print(f"error: cannot load model {args.model!r} from {tracking}: {exc}", file=sys.stderr)
         print("hint: train one first (`beepbrain run` does everything from the bundled sample)", file=sys.stderr)
         return 1
-    rows = generate_to_dir(model, tokenizer, request, sampling, args.count, out,
-                           use_cache=not args.no_cache, model_uri=args.model, echo=True)
+    try:
+        rows = generate_to_dir(model, tokenizer, request, sampling, args.count, out,
+                               use_cache=not args.no_cache, model_uri=args.model, echo=True)
+    except ValueError as exc:  # e.g. a prompt that leaves no room for --bars more bars
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"\n{len(rows)} song(s) in {out} (BeepBox JSON: File > Import in BeepBox; MIDI; .url)")
     return 0
