@@ -15,3 +15,7 @@ class BeepBoxFormatError(ValueError):
         self.position = position
         where = f" at character {position}" if position is not None else ""
         super().__init__(f"bad BeepBox song{where}: {reason}")
+
+    def __reduce__(self):
+        # keep reason and position when the error crosses processes (Dask workers pickle it)
+        return (type(self), (self.reason, self.position))

@@ -94,3 +94,13 @@ def test_new_song_round_trips_through_its_url():
     song = new_song(4, 2, bars=8, beats_per_bar=4, rhythm=3, tempo=120, scale=11, key=5)
     assert parse_song(song.to_url()) == song
     assert parse_song("#" + song.to_url()).channel_count == 6
+
+
+def test_format_error_survives_pickling():
+    import pickle
+
+    with pytest.raises(BeepBoxFormatError) as info:
+        parse_song("9n31!")
+    again = pickle.loads(pickle.dumps(info.value))
+    assert (again.reason, again.position, str(again)) == (info.value.reason, 4, str(info.value))
+    assert isinstance(again, ValueError)
