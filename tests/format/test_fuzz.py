@@ -59,9 +59,12 @@ def test_mutated_real_songs(real_songs, data):
 
 
 @FUZZ
-@given(st.sampled_from("56789"), st.sampled_from("gjip"), st.text(st.sampled_from("_-Zz9"), min_size=1, max_size=8))
-def test_huge_counts(version, tag, digits):
+@given(st.sampled_from("56789"), st.sampled_from("gjip"), st.text(st.sampled_from("_-Zz9"), min_size=1, max_size=8),
+       st.sampled_from("1234"), st.text(st.sampled_from("_-Zz9"), min_size=4, max_size=4))
+def test_huge_counts(version, tag, digits, length_length, length):
+    # huge bar/pattern/instrument counts, and a pattern bit string claiming up to 64**4 characters
     _decide(f"{version}n31s0k0l00e03t2ma7{tag}{digits}p{digits}")
+    _decide(f"{version}n31s0k0l00e03t2mafg1_j1_r1i0o432b{digits}p{length_length}{length}{digits}")
 
 
 def _notes(draw, parts: int, max_pitch: int) -> list[Note]:
