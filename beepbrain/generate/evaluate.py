@@ -105,6 +105,24 @@ def ngram_bits_per_token(ngram: NGramModel, split: SplitSongs) -> float:
     return float(-np.log2(probs[keep]).mean()) if keep.any() else float("nan")
 
 
+def fit_baseline(dataset_dir: Path, vocab_size: int, order: int, max_tokens: int, progress) -> NGramModel:
+    """The n-gram of ``order`` fitted on train; order 0 picks the order (1-4) with the lowest val bits."""
+    train = load_split_songs(dataset_dir, "train")
+    if order:
+        progress(f"fitting a {order}-gram baseline on {dataset_dir.name}/train ...")
+        return NGramModel(vocab_size, order).fit(train)
+    val = load_split(dataset_dir, "val", max_tokens)
+    best, best_bits = None, math.inf
+    for n in range(1, 5):
+        model = NGramModel(vocab_size, n).fit(train)
+        bits = ngram_bits_per_token(model, val) if val.songs else 0.0
+        progress(f"{n}-gram: {bits:.3f} bits/token on val")
+        if bits < best_bits:
+            best, best_bits = model, bits
+    progress(f"baseline: the {best.order}-gram")
+    return best
+
+
 def reference_songs(tokenizer, split: SplitSongs, limit: int):
     """Test songs decoded from their tokens (what the model sees), with their beats per bar and bars."""
     out = []
@@ -125,7 +143,7 @@ def ngram_song(ngram: NGramModel, tokenizer, request: SongRequest, sampling: Sam
 
 
 def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max_bars: int = 8,
-             max_tokens: int = 200_000, ngram_order: int = 4, sampling: SamplingConfig | None = None,
+             max_tokens: int = 200_000, ngram_order: int = 0, sampling: SamplingConfig | None = None,
              reference_limit: int = 200, progress=print) -> EvalResult:
     """Losses and musical statistics of ``model`` on a dataset (see the module docstring)."""
     dataset_dir = Path(dataset_dir)
@@ -133,8 +151,8 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
     manifest = json.loads((dataset_dir / "manifest.json").read_text())
     result = EvalResult()
 
-    progress(f"fitting a {ngram_order}-gram baseline on {dataset_dir.name}/train ...")
-    ngram = NGramModel.fit_dataset(dataset_dir, "train", order=ngram_order, vocab_size=manifest["vocab_size"])
+    ngram = fit_baseline(dataset_dir, manifest["vocab_size"], ngram_order, max_tokens, progress)
+    result.metrics["ngram_order"] = ngram.order
     for split_name in ("val", "test"):
         split = load_split(dataset_dir, split_name, max_tokens)
         if not split.songs:

@@ -1,0 +1,84 @@
+"""Evaluation on a small real dataset: the n-gram baseline, bits per token, statistics, the MLflow record."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from beepbrain.generate.evaluate import (
+    evaluate,
+    load_split,
+    log_to_mlflow,
+    model_bits_per_token,
+    ngram_bits_per_token,
+    plot,
+)
+from beepbrain.generate.ngram import NGramModel, load_split_songs
+from beepbrain.model import CONFIGS, GPT
+from beepbrain.tokens import Tokenizer
+from beepbrain.tokens.dataset import build_dataset_from_songs
+
+
+@pytest.fixture(scope="module")
+def dataset(corpus_records, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ds") / "small"
+    songs = [r["data"] for r in corpus_records[:60]]
+    build_dataset_from_songs(songs, out, "small", val_fraction=0.15, test_fraction=0.15)
+    return out
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return GPT(CONFIGS["tiny"].with_data(Tokenizer().vocab_size)).eval()
+
+
+def test_ngram_fits_and_beats_uniform_on_held_out(dataset):
+    train = load_split_songs(dataset, "train")
+    val = load_split(dataset, "val")
+    vocab = Tokenizer().vocab_size
+    for order in (1, 2, 4):
+        ngram = NGramModel(vocab, order).fit(train)
+        bits = ngram_bits_per_token(ngram, val)
+        assert 0 < bits < math.log2(vocab)
+        assert ngram.next_probs(train[0][:20]).sum() == pytest.approx(1.0)
+    # higher orders fit the training data better
+    assert NGramModel(vocab, 4).fit(train).bits_per_token(train[:5]) < NGramModel(vocab, 1).fit(train).bits_per_token(train[:5])
+
+
+def test_model_bits_per_token_is_the_mean_cross_entropy(dataset, model):
+    val = load_split(dataset, "val")
+    song = val.songs[0][: model.config.block_size + 1]
+    one = type(val)([song], val.cond[:1])
+    x = torch.tensor(song[None, :-1])
+    y = torch.tensor(song[None, 1:])
+    with torch.no_grad():
+        _, loss = model(x, torch.tensor(val.cond[0].vector()[None]), y)
+    assert model_bits_per_token(model, one) == pytest.approx(float(loss) / math.log(2), rel=1e-4)
+
+
+def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    result = evaluate(model, Tokenizer(), dataset, samples=1, max_bars=1, progress=lambda _m: None)
+    for key in ("eval_val_bpt", "eval_test_bpt", "ngram_val_bpt", "ngram_test_bpt", "ref_note_density",
+                "gen_note_density", "ngram_note_density"):
+        assert key in result.metrics and np.isfinite(result.metrics[key]), key
+    # an untrained model knows nothing: the baseline beats it
+    assert result.metrics["ngram_val_bpt"] < result.metrics["eval_val_bpt"]
+    assert set(result.stats) == {"test songs", "model", f"{int(result.metrics['ngram_order'])}-gram"}
+    image = plot(result, tmp_path / "eval.png")
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.create_experiment("t", artifact_location=(tmp_path / "art").as_uri())
+    run = client.create_run(experiment)
+    log_to_mlflow(result, run.info.run_id, uri, image)
+    logged = client.get_run(run.info.run_id).data.metrics
+    assert logged["eval_val_bpt"] == pytest.approx(result.metrics["eval_val_bpt"])
+    files = {f.path for f in client.list_artifacts(run.info.run_id, "evaluation")}
+    assert files == {"evaluation/eval.png", "evaluation/evaluation.json"}
