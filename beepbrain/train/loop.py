@@ -88,9 +88,7 @@ def find_checkpoint(data: Path, run_id: str, tracking_uri: str | None) -> Path:
         return local
     import mlflow.artifacts
 
-    from beepbrain.train import tracking
-
-    uri = tracking.connect(data, tracking_uri)
+    uri = settings.tracking_uri(data, tracking_uri)
     try:
         path = mlflow.artifacts.download_artifacts(
             run_id=run_id,
@@ -118,9 +116,16 @@ def evaluate(model, loader, batches: int, device, autocast) -> float:
 
 def train(config: TrainConfig, *, log=print) -> TrainResult:
     """Train (or resume, when `config.resume` names a run) and return where things ended up."""
-    from beepbrain.tokens.loader import WindowLoader
+    from beepbrain.train.tracking import using_store
 
     data = settings.data_dir(config.data_dir)
+    with using_store(settings.tracking_uri(data, config.tracking_uri)):
+        return _train(config, data, log)
+
+
+def _train(config: TrainConfig, data: Path, log) -> TrainResult:
+    from beepbrain.tokens.loader import WindowLoader
+
     ddp = setup_distributed()
     rank = ddp or Distributed()
     device = pick_device(config.device, ddp)

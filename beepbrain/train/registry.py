@@ -20,6 +20,7 @@ import torch
 
 from beepbrain import settings
 from beepbrain.model import GPT, GPTConfig
+from beepbrain.train import tracking
 
 REGISTERED_NAME = "beepbrain"
 MODEL_NAME = "model"  # the logged model's name within its run
@@ -113,13 +114,11 @@ def load_model(
     uri = tracking_uri or settings.tracking_uri(settings.data_dir())
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     version = resolve_version(client, model_uri)
-    source = f"models:/{version.name}/{version.version}" if version is not None else model_uri
-    with tempfile.TemporaryDirectory(prefix="beepbrain-load-") as tmp:
-        local = Path(
-            mlflow.artifacts.download_artifacts(
-                artifact_uri=source, dst_path=tmp, tracking_uri=uri, registry_uri=uri
-            )
-        )
+    source = model_uri
+    if version is not None:
+        source = client.get_model_version_download_uri(version.name, version.version)
+    with tempfile.TemporaryDirectory(prefix="beepbrain-load-") as tmp, tracking.using_store(uri):
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp, tracking_uri=uri))
         files = local / "artifacts"
         model, config = build_model(files, device)
         tokenizer = load_tokenizer(files)

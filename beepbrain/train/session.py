@@ -33,7 +33,7 @@ class TrainingRun:
         n_params: int,
         checkpoint: dict | None,
     ) -> TrainingRun:
-        uri = tracking.connect(data, config.tracking_uri)
+        uri = mlflow.get_tracking_uri()  # set by the caller (tracking.using_store)
         client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         if checkpoint is not None:
             run = mlflow.start_run(run_id=checkpoint["run_id"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
@@ -16,12 +18,29 @@ from beepbrain import settings
 MAX_PARAM_LENGTH = 500
 
 
-def connect(data: Path, tracking_uri: str | None = None) -> str:
-    """Point MLflow (tracking and registry) at the run's store; returns the URI."""
-    uri = settings.tracking_uri(data, tracking_uri)
+@contextmanager
+def using_store(uri: str):
+    """MLflow's global tracking and registry URIs set to `uri` for the block, then put back as they were.
+
+    `mlflow.set_tracking_uri` also exports $MLFLOW_TRACKING_URI, which `beepbrain.settings` reads: left
+    set, it would point every later training or load in this process at this store.
+    """
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    saved = (tracking_utils._tracking_uri, registry_utils._registry_uri)
+    saved_env = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    return uri
+    try:
+        yield uri
+    finally:
+        tracking_utils._tracking_uri, registry_utils._registry_uri = saved
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def is_local_store(uri: str) -> bool:

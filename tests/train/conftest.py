@@ -16,11 +16,19 @@ import pytest
 from beepbrain.tokens import Tokenizer
 
 INDEX_DTYPE = np.dtype(
-    [("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), ("pitch_channels", "i1"), ("noise_channels", "i1")]
+    [
+        ("offset", "<i8"),
+        ("length", "<i8"),
+        ("rhythm", "i1"),
+        ("pitch_channels", "i1"),
+        ("noise_channels", "i1"),
+    ]
 )
 
 
-def write_split(out: Path, split: str, songs: list[tuple[np.ndarray, tuple[int, int, int]]], bar_id: int) -> dict:
+def write_split(
+    out: Path, split: str, songs: list[tuple[np.ndarray, tuple[int, int, int]]], bar_id: int
+) -> dict:
     tokens = np.concatenate([s for s, _ in songs]).astype("<u2")
     tokens.tofile(out / f"{split}.tokens")
     index = np.zeros(len(songs), dtype=INDEX_DTYPE)
@@ -47,7 +55,9 @@ def make_dataset(data_dir: Path, name: str = "syn", songs: int = 40, seed: int =
     def song() -> tuple[np.ndarray, tuple[int, int, int]]:
         phrase = rng.integers(low, high, size=int(rng.integers(6, 12)))
         bar = np.concatenate([[tokenizer.bar_id], phrase, phrase[::-1]])
-        stream = np.concatenate([[tokenizer.bos_id], np.tile(bar, int(rng.integers(8, 16))), [tokenizer.eos_id]])
+        stream = np.concatenate(
+            [[tokenizer.bos_id], np.tile(bar, int(rng.integers(8, 16))), [tokenizer.eos_id]]
+        )
         return stream, (int(rng.integers(0, 5)), int(rng.integers(1, 5)), int(rng.integers(0, 3)))
 
     splits = {
@@ -84,8 +94,16 @@ def train_data(tmp_path_factory) -> Path:
 
 
 TRAINED_ARGS = dict(
-    dataset="syn", model="tiny", max_steps=40, batch_size=4, eval_interval=20, eval_batches=2,
-    checkpoint_interval=20, log_interval=10, lr=3e-3, seed=3,
+    dataset="syn",
+    model="tiny",
+    max_steps=40,
+    batch_size=4,
+    eval_interval=20,
+    eval_batches=2,
+    checkpoint_interval=20,
+    log_interval=10,
+    lr=3e-3,
+    seed=3,
 )
 
 

@@ -21,24 +21,74 @@ def test_two_process_ddp_matches_gradient_accumulation(train_data):
     torchrun = Path(sys.executable).with_name("torchrun")
     if not torchrun.exists():
         torchrun = shutil.which("torchrun")
-    common = ["--dataset", "syn", "--config", "tiny", "--max-steps", "6", "--batch-size", "2", "--lr", "3e-3",
-              "--seed", "4", "--eval-interval", "3", "--eval-batches", "1", "--checkpoint-interval", "0",
-              "--log-interval", "1", "--device", "cpu", "--no-register"]
+    common = [
+        "--dataset",
+        "syn",
+        "--config",
+        "tiny",
+        "--max-steps",
+        "6",
+        "--batch-size",
+        "2",
+        "--lr",
+        "3e-3",
+        "--seed",
+        "4",
+        "--eval-interval",
+        "3",
+        "--eval-batches",
+        "1",
+        "--checkpoint-interval",
+        "0",
+        "--log-interval",
+        "1",
+        "--device",
+        "cpu",
+        "--no-register",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(
-        [str(torchrun), "--standalone", "--nproc_per_node", "2", "-m", "beepbrain.cli", "train",
-         "--data-dir", str(train_data), *common],
-        capture_output=True, text=True, env=env, timeout=600,
+        [
+            str(torchrun),
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "beepbrain.cli",
+            "train",
+            "--data-dir",
+            str(train_data),
+            *common,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summaries = [line for line in proc.stdout.splitlines() if line.startswith("run ")]
     assert len(summaries) == 1  # rank 0 alone reports
     run_id = summaries[0].split()[1].rstrip(":")
 
-    reference = train(TrainConfig(dataset="syn", data_dir=str(train_data), model="tiny", max_steps=6,
-                                  batch_size=2, grad_accum=2, lr=3e-3, seed=4, eval_interval=3, eval_batches=1,
-                                  checkpoint_interval=0, log_interval=1, device="cpu", register=False),
-                      log=lambda *a, **k: None)
+    reference = train(
+        TrainConfig(
+            dataset="syn",
+            data_dir=str(train_data),
+            model="tiny",
+            max_steps=6,
+            batch_size=2,
+            grad_accum=2,
+            lr=3e-3,
+            seed=4,
+            eval_interval=3,
+            eval_batches=1,
+            checkpoint_interval=0,
+            log_interval=1,
+            device="cpu",
+            register=False,
+        ),
+        log=lambda *a, **k: None,
+    )
     uri = settings.tracking_uri(train_data)
     client = MlflowClient(tracking_uri=uri)
     ddp = {m.step: m.value for m in client.get_metric_history(run_id, "train_loss")}

@@ -14,12 +14,22 @@ def test_train_flow_trains_and_registers(train_data):
 
     assert train_flow.name == "train"
     with prefect_test_harness(server_startup_timeout=180):  # the shared machine may be busy
-        result = train_flow(dataset="syn", data_dir=str(train_data), config="tiny", max_steps=6, batch_size=2,
-                            eval_interval=3, checkpoint_interval=0, device="cpu", seed=5)
+        result = train_flow(
+            dataset="syn",
+            data_dir=str(train_data),
+            config="tiny",
+            max_steps=6,
+            batch_size=2,
+            eval_interval=3,
+            checkpoint_interval=0,
+            device="cpu",
+            seed=5,
+        )
     assert result["step"] == 6 and result["model_version"] is not None
     assert result["val_loss"] is not None and result["checkpoint"].endswith("ckpt.pt")
     from beepbrain import settings
 
-    model, tokenizer, info = load_model(f"models:/beepbrain/{result['model_version']}",
-                                        tracking_uri=settings.tracking_uri(train_data))
+    model, tokenizer, info = load_model(
+        f"models:/beepbrain/{result['model_version']}", tracking_uri=settings.tracking_uri(train_data)
+    )
     assert info["run_id"] == result["run_id"] and model.config.n_layer == 2

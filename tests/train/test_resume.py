@@ -13,17 +13,50 @@ from mlflow.tracking import MlflowClient
 from beepbrain import settings
 from beepbrain.train import TrainConfig, train
 
-ARGS = dict(dataset="syn", model="tiny", max_steps=30, batch_size=4, lr=3e-3, seed=11,
-            eval_interval=10, eval_batches=2, checkpoint_interval=10, log_interval=5)
+ARGS = dict(
+    dataset="syn",
+    model="tiny",
+    max_steps=30,
+    batch_size=4,
+    lr=3e-3,
+    seed=11,
+    eval_interval=10,
+    eval_batches=2,
+    checkpoint_interval=10,
+    log_interval=5,
+)
 
 
 def cli_args(data) -> list[str]:
     return [
-        sys.executable, "-m", "beepbrain.cli", "train", "--data-dir", str(data), "--dataset", ARGS["dataset"],
-        "--config", ARGS["model"], "--max-steps", str(ARGS["max_steps"]), "--batch-size", str(ARGS["batch_size"]),
-        "--lr", str(ARGS["lr"]), "--seed", str(ARGS["seed"]), "--eval-interval", str(ARGS["eval_interval"]),
-        "--eval-batches", str(ARGS["eval_batches"]), "--checkpoint-interval", str(ARGS["checkpoint_interval"]),
-        "--log-interval", str(ARGS["log_interval"]), "--device", "cpu",
+        sys.executable,
+        "-m",
+        "beepbrain.cli",
+        "train",
+        "--data-dir",
+        str(data),
+        "--dataset",
+        ARGS["dataset"],
+        "--config",
+        ARGS["model"],
+        "--max-steps",
+        str(ARGS["max_steps"]),
+        "--batch-size",
+        str(ARGS["batch_size"]),
+        "--lr",
+        str(ARGS["lr"]),
+        "--seed",
+        str(ARGS["seed"]),
+        "--eval-interval",
+        str(ARGS["eval_interval"]),
+        "--eval-batches",
+        str(ARGS["eval_batches"]),
+        "--checkpoint-interval",
+        str(ARGS["checkpoint_interval"]),
+        "--log-interval",
+        str(ARGS["log_interval"]),
+        "--device",
+        "cpu",
     ]
 
 
@@ -37,8 +70,9 @@ def curve(client, run_id, key) -> dict[int, list[float]]:
 @pytest.mark.slow
 def test_sigkill_then_resume_matches_an_uninterrupted_run(train_data):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cli_args(train_data), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env)
+    proc = subprocess.Popen(
+        cli_args(train_data), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
     run_id, seen = None, []
     for line in proc.stdout:
         seen.append(line)
@@ -51,8 +85,13 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(train_data):
     assert run_id is not None, "".join(seen)
     assert not any(line.startswith("step 30/30") for line in seen)  # killed mid-training
 
-    resumed = subprocess.run([*cli_args(train_data)[:4], "--data-dir", str(train_data), "--resume", run_id],
-                             capture_output=True, text=True, env=env, timeout=600)
+    resumed = subprocess.run(
+        [*cli_args(train_data)[:4], "--data-dir", str(train_data), "--resume", run_id],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert f"resuming run {run_id} at step 10" in resumed.stdout
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import mlflow
 import numpy as np
@@ -15,6 +16,7 @@ from beepbrain.model import GPT, GPTConfig
 from beepbrain.tokens import Tokenizer
 from beepbrain.train.checkpoint import load_checkpoint
 from beepbrain.train.registry import load_model
+from beepbrain.train.tracking import using_store
 
 
 def client_for(data) -> MlflowClient:
@@ -59,7 +61,9 @@ def test_mlflow_run_holds_params_metrics_and_artifacts(trained):
     assert run.data.tags["checkpoint_step"] == "40"
     assert {a.path for a in client.list_artifacts(result.run_id, "dataset")} == {"dataset/manifest.json"}
     # artifacts of the default local store live in DATA_DIR/mlartifacts
-    assert (settings.mlflow_artifact_root(data) / result.run_id / "artifacts" / "checkpoints" / "ckpt.pt").exists()
+    assert (
+        settings.mlflow_artifact_root(data) / result.run_id / "artifacts" / "checkpoints" / "ckpt.pt"
+    ).exists()
 
 
 def test_checkpoint_is_complete(trained):
@@ -72,10 +76,15 @@ def test_checkpoint_is_complete(trained):
     assert not list(result.checkpoint.parent.glob("*.tmp"))
 
 
-def test_registered_model_loads_back_with_same_logits(trained):
+def test_registered_model_loads_back_with_same_logits(trained, tmp_path):
     data, config, result = trained
     assert result.model_version is not None
     client = client_for(data)
+    print(
+        client._registry_uri,
+        [(v.version, type(v.version)) for v in client.search_model_versions("name='beepbrain'")],
+        repr(result.model_version),
+    )
     version = client.get_model_version("beepbrain", result.model_version)
     assert version.run_id == result.run_id
 
@@ -85,7 +94,9 @@ def test_registered_model_loads_back_with_same_logits(trained):
     reference.eval()
 
     uri = f"models:/beepbrain/{result.model_version}"
-    model, tokenizer, info = load_model(uri, tracking_uri=settings.tracking_uri(data))
+    store = settings.tracking_uri(data)
+    with using_store(f"sqlite:///{tmp_path}/elsewhere.db"):  # load_model must not rely on MLflow's global
+        model, tokenizer, info = load_model(uri, tracking_uri=store)
     assert isinstance(tokenizer, Tokenizer) and tokenizer.vocab_size == model.config.vocab_size
     assert info["version"] == result.model_version and info["run_id"] == result.run_id
     assert info["manifest"]["name"] == "syn"
@@ -99,18 +110,31 @@ def test_registered_model_loads_back_with_same_logits(trained):
     assert torch.equal(expected, got)
 
     # the same model through MLflow's own pyfunc loader
-    mlflow.set_tracking_uri(settings.tracking_uri(data))
-    pyfunc = mlflow.pyfunc.load_model(uri)
+    with using_store(store):
+        pyfunc = mlflow.pyfunc.load_model(uri)
     logits = pyfunc.predict({"tokens": idx.tolist(), "cond": cond.tolist()})
     assert np.allclose(logits, expected[:, -1].numpy(), atol=1e-6)
 
 
-def test_latest_resolves_to_the_newest_version(trained):
+def test_latest_alias_and_logged_model_uris(trained):
     data, config, result = trained
     client = client_for(data)
     newest = max(int(v.version) for v in client.search_model_versions("name='beepbrain'"))
     _, _, info = load_model(tracking_uri=settings.tracking_uri(data))
     assert info["version"] == str(newest)
+    client.set_registered_model_alias("beepbrain", "champion", result.model_version)
+    _, _, info = load_model("models:/beepbrain@champion", tracking_uri=settings.tracking_uri(data))
+    assert info["version"] == result.model_version
+    logged = client.get_model_version("beepbrain", result.model_version).source  # models:/m-<id>
+    model, tokenizer, info = load_model(logged, tracking_uri=settings.tracking_uri(data))
+    assert info["version"] is None and model.config.n_layer == 2 and tokenizer is not None
+
+
+def test_training_leaves_the_mlflow_environment_alone(trained):
+    # mlflow.set_tracking_uri exports $MLFLOW_TRACKING_URI; training must not leave it pointing at its store
+    assert "MLFLOW_TRACKING_URI" not in os.environ and "MLFLOW_REGISTRY_URI" not in os.environ
+    data, config, result = trained
+    assert settings.tracking_uri(data) == f"sqlite:///{data}/mlflow.db"
 
 
 def test_cli_reports_a_missing_dataset(tmp_path, capsys):
