@@ -56,3 +56,29 @@ def test_unknown_deployment_name_is_refused(stack, beepbrain_cli):
     result = beepbrain_cli(["deploy", "--only", "nosuch/flow"], stack.client_env())
     assert result.returncode == 2
     assert "unknown deployment nosuch/flow" in result.stderr
+
+
+def test_deploy_options_pin_the_environment_of_deployed_runs(stack, prefect_api, beepbrain_cli, tmp_path):
+    env = stack.client_env()
+    pinned = beepbrain_cli(
+        [
+            "deploy",
+            "--only",
+            "generate",
+            "--data-dir",
+            str(tmp_path),
+            "--mlflow-tracking-uri",
+            "http://mlflow:5000",
+        ],
+        env,
+    )
+    assert pinned.returncode == 0, pinned.stderr
+    variables = prefect_api.deployment("generate/on-demand")["job_variables"]
+    assert variables["env"] == {
+        "BEEPBRAIN_DATA_DIR": str(tmp_path),
+        "MLFLOW_TRACKING_URI": "http://mlflow:5000",
+    }
+    # Without the options, runs take the worker's environment again.
+    reset = beepbrain_cli(["deploy", "--only", "generate"], env)
+    assert reset.returncode == 0, reset.stderr
+    assert not prefect_api.deployment("generate/on-demand")["job_variables"].get("env")
