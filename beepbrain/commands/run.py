@@ -41,9 +41,14 @@ def handle(args) -> int:
     started = time.perf_counter()
     from flows.pipeline import pipeline_flow
 
-    summary = pipeline_flow(data_dir=str(data), source=args.source, dataset=args.dataset, config=args.config,
-                            steps=args.steps, songs=args.songs, bars=args.bars, seed=args.seed,
-                            tracking_uri=args.tracking_uri, workers=args.workers)
+    try:
+        summary = pipeline_flow(data_dir=str(data), source=args.source, dataset=args.dataset,
+                                config=args.config, steps=args.steps, songs=args.songs, bars=args.bars,
+                                seed=args.seed, tracking_uri=args.tracking_uri, workers=args.workers)
+    except (FileNotFoundError, OSError, ValueError, RuntimeError) as exc:
+        print(f"beepbrain run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"(what finished so far is kept in {data}; run again to retry)", file=sys.stderr)
+        return 1
     print_summary(summary, time.perf_counter() - started)
     return 0
 
@@ -66,3 +71,4 @@ def print_summary(summary: dict, seconds: float) -> None:
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
     print("\nMore songs: beepbrain generate --data-dir " + summary["data_dir"] + " --bars 16 --count 3")
+    print("Measure the model: beepbrain evaluate --data-dir " + summary["data_dir"])
