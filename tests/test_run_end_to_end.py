@@ -84,3 +84,10 @@ def test_generate_and_evaluate_use_the_registered_model(pipeline_run, capsys):
     report = capsys.readouterr().out
     assert re.search(r"val: model \d+\.\d+ bits/token, \d-gram \d+\.\d+", report)
     assert "pitch_class_entropy" in report and "logged to MLflow run" in report
+
+
+def test_run_with_a_missing_source_fails_clearly(prefect_harness, tmp_path, capsys):
+    code = main(["run", "--data-dir", str(tmp_path / "data"), "--source", str(tmp_path / "nope.jsonl"),
+                 "--steps", "1", "--songs", "0"])
+    assert code == 1
+    assert "beepbrain run:" in capsys.readouterr().err
