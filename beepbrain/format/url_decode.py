@@ -633,13 +633,15 @@ class _Decoder:
             inst.operators[o].amplitude = js_clamp(0, c.OPERATOR_AMPLITUDE_MAX + 1, self.next())
 
     def t_envelopes(self):
-        inst = self.inst()
         if self.before9:
+            inst = self.inst()
             legacy = self.legacy()
             legacy["operatorEnvelopes"] = [envelope_from_legacy_index(self.next()) for _ in range(c.OPERATOR_COUNT)]
             convert_legacy_settings(inst, legacy)
             return
+        self.channel(self.ci)
         count = js_clamp(0, c.MAX_ENVELOPE_COUNT + 1, self.next())
+        inst = self.inst() if count else None  # BeepBox touches the instrument only to add an envelope
         for _ in range(count):
             target = js_clamp(0, len(c.AUTOMATION_TARGETS), self.next())
             index = 0
