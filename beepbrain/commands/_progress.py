@@ -16,7 +16,6 @@ class IngestProgress:
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
-                DownloadColumn,
                 Progress,
                 SpinnerColumn,
                 TextColumn,
@@ -25,7 +24,7 @@ class IngestProgress:
 
             console = Console(stderr=True)
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                      TextColumn("{task.completed:,.0f}"), DownloadColumn(), TimeElapsedColumn(),
+                                      TextColumn("{task.fields[shown]}"), TimeElapsedColumn(),
                                       console=console, transient=False, disable=not console.is_terminal)
             self._progress.start()
         return self
@@ -38,7 +37,11 @@ class IngestProgress:
         if self._progress is None:
             return
         labels = {"download": "downloading", "read": "records read", "parse": "records parsed"}
+        if stage == "download":
+            shown = f"{done / 1e6:,.1f}" + (f" / {total / 1e6:,.1f} MB" if total else " MB")
+        else:
+            shown = f"{done:,} records"
         task = self._tasks.get(stage)
         if task is None:
-            task = self._tasks[stage] = self._progress.add_task(labels.get(stage, stage), total=total)
-        self._progress.update(task, completed=done, total=total)
+            task = self._tasks[stage] = self._progress.add_task(labels.get(stage, stage), total=total, shown=shown)
+        self._progress.update(task, completed=done, total=total, shown=shown)

@@ -141,6 +141,8 @@ class _Run:
                         todo = []
             if self.progress and report.records_read % 1000 == 0:
                 self.progress("read", report.records_read, None)
+        if self.progress:
+            self.progress("read", report.records_read, report.records_read)
         if todo:
             yield todo
 
