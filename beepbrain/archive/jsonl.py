@@ -82,7 +82,11 @@ def _raw_chunks(path: Path) -> Iterator[bytes]:
 
 def record_from_line(source: str, number: int, offset: int, line: bytes) -> Record:
     """One line of the archive as a record (or as a json-stage reject record)."""
-    text = line.decode("utf-8", errors="surrogateescape").strip()
+    try:
+        text = line.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        return Record(source, number, offset, raw=line.decode("utf-8", "backslashreplace").strip(),
+                      error=f"not UTF-8 at byte {offset + exc.start}", stage=STAGE_JSON)
     try:
         obj = json.loads(text)
     except ValueError as exc:
@@ -97,6 +101,12 @@ def record_from_line(source: str, number: int, offset: int, line: bytes) -> Reco
     for key in ("author", "type", "content", "url"):
         value = values[key]
         values[key] = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+    for key, value in values.items():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate escaped in the JSON ("\ud800")
+            return Record(source, number, offset, raw=text, error=f"field {key!r} holds invalid unicode",
+                          stage=STAGE_JSON)
     return Record(source, number, offset, author=values["author"], fork=values["type"],
                   content=values["content"], url=values["url"], data=data)
 
@@ -127,7 +137,7 @@ def read_jsonl(path: str | Path, source: str | None = None) -> Iterator[Record]:
             offset += start
     except ZstdStreamError as exc:
         number += 1
-        tail = buffer.decode("utf-8", errors="surrogateescape")
+        tail = buffer.decode("utf-8", errors="backslashreplace")
         yield Record(source, number, offset, raw=tail, error=str(exc), stage=STAGE_READ)
         return
     if buffer.strip():

@@ -31,7 +31,7 @@ def read_twitter_dir(path: str | Path, source: str | None = None) -> Iterator[Re
     base = source or path.name
     for tweet_path in sorted((path / "tweets").glob("*.json"), key=_tweet_order):
         name = f"{base}/tweets/{tweet_path.name}"
-        text = tweet_path.read_bytes().decode("utf-8", errors="surrogateescape")
+        text = tweet_path.read_bytes().decode("utf-8", errors="replace")
         try:
             tweet = json.loads(text)
             if not isinstance(tweet, dict) or not isinstance(tweet.get("songs", []), list):

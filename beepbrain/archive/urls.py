@@ -20,7 +20,7 @@ def read_url_list(path: str | Path, source: str | None = None) -> Iterator[Recor
     offset = 0
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
-            line = raw.decode("utf-8", errors="surrogateescape").strip()
+            line = raw.decode("utf-8", errors="replace").strip()
             start, offset = offset, offset + len(raw)
             if not line or line.startswith("# "):
                 continue

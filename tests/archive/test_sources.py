@@ -111,3 +111,13 @@ def test_record_identity_ignores_where_a_record_sits(corpus_path, tmp_path):
     assert [r.record_id for r in a] == [r.record_id for r in b]
     assert a[0].key == "songs.jsonl.zst#1" and b[0].key == "renamed#1"
     assert len({r.record_id for r in a}) == len({(r.author, r.fork, r.content, r.url, r.data) for r in a})
+
+
+def test_undecodable_text_is_a_json_reject_not_a_crash(tmp_path):
+    path = tmp_path / "bytes.jsonl"
+    path.write_bytes(b'{"author": "a", "data": "9n31"}\n{"author": "\xff\xfe", "data": "9n31"}\n'
+                     b'{"author": "\\ud800", "data": "9n31"}\n')
+    records = list(read_jsonl(path))
+    assert [r.stage for r in records] == [None, STAGE_JSON, STAGE_JSON]
+    assert "not UTF-8 at byte 44" in records[1].error and "\\xff" in records[1].raw
+    assert "invalid unicode" in records[2].error
