@@ -66,8 +66,28 @@ def parse_chunk(records: list[Record], batch: str) -> ChunkResult:
             seen.add(sid)
         rows.add_source(record, sid)
     t0 = time.perf_counter()
-    tables = rows.tables()
+    try:
+        tables = rows.tables()
+    except (pa.ArrowException, OverflowError, TypeError) as exc:  # a value no column can hold
+        return _one_by_one(records, batch, exc)
     t_arrow = time.perf_counter() - t0
     timings = {"parse": t_parse, "rows": t_rows, "arrow": t_arrow,
                "worker_wall": time.perf_counter() - wall0, "worker_cpu": time.process_time() - cpu0}
+    return ChunkResult(tables, len(records), timings)
+
+
+def _one_by_one(records: list[Record], batch: str, exc: Exception) -> ChunkResult:
+    """A chunk whose rows Arrow refused: parse record by record so only the culprit becomes a reject."""
+    if len(records) == 1:
+        rows = Rows(batch)
+        record = records[0]
+        rows.add_reject(record, STAGE_PARSE, f"song could not be tabulated: {type(exc).__name__}: {exc}",
+                        data=record.data)
+        return ChunkResult(rows.tables(), 1, {})
+    parts = [parse_chunk([record], batch) for record in records]
+    tables = {name: pa.concat_tables([p.tables[name] for p in parts]) for name in parts[0].tables}
+    timings: dict[str, float] = {}
+    for part in parts:
+        for key, value in part.timings.items():
+            timings[key] = timings.get(key, 0.0) + value
     return ChunkResult(tables, len(records), timings)

@@ -190,3 +190,25 @@ def test_retry_rejects_moves_records_a_better_decoder_accepts(tmp_path, corpus_r
         assert rows(con, "SELECT count(*) FROM songs") == [(5,)]
         assert rows(con, "SELECT count(*) FROM rejects") == [(0,)]
         assert rows(con, "SELECT count(*) FROM rejects_log") == [(1,)]
+
+
+def test_a_song_no_column_can_hold_is_rejected_alone(tmp_path, corpus_records, parsed_songs, monkeypatch):
+    import beepbrain.corpus.parse as parse_module
+
+    good = [r for r in corpus_records if isinstance(parsed_songs[r["data"]], Song)][:6]
+    path = tmp_path / "six.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in good))
+    real = parse_module.parse_song
+
+    def decoder_with_a_wild_value(text):
+        song = real(text)
+        if text == good[2]["data"]:
+            song.tempo = 2**40  # too big for the tempo column
+        return song
+
+    monkeypatch.setattr(parse_module, "parse_song", decoder_with_a_wild_value)
+    report = ingest(path, tmp_path / "data")
+    assert (report.songs_new, report.rejected) == (5, 1) and report.balanced
+    with open_catalog(tmp_path / "data") as con:
+        (key, error), = rows(con, "SELECT record_key, error FROM rejects")
+    assert key == "six.jsonl#3" and "could not be tabulated" in error
