@@ -64,11 +64,6 @@ class IngestReport:
     def balanced(self) -> bool:
         return self.records_read == self.skipped + self.songs_new + self.duplicates + self.rejected
 
-    @property
-    def songs_per_second(self) -> float:
-        wall = self.timings.get("total", 0.0)
-        return (self.records_read - self.skipped) / wall if wall > 0 else 0.0
-
     def as_dict(self) -> dict:
         return {"source": self.source, "batch": self.batch, "records_read": self.records_read,
                 "skipped": self.skipped, "songs_new": self.songs_new, "duplicates": self.duplicates,

@@ -32,3 +32,22 @@ def test_dask_ingest_matches_in_process(tmp_path, corpus_path, sample_corpus, pa
             assert con.execute(sql).fetchall() == ref.execute(sql).fetchall(), table
         by_rhythm = dict(con.execute("SELECT rhythm, count(*) FROM songs GROUP BY rhythm").fetchall())
     assert by_rhythm == Counter(s.rhythm for s in parsed_songs.values() if isinstance(s, Song))
+
+
+@pytest.mark.slow
+def test_cli_joins_a_running_scheduler(tmp_path, corpus_path, sample_corpus, capsys, monkeypatch):
+    import json
+
+    from distributed import Client, LocalCluster
+
+    from beepbrain.cli import main
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster) as watcher:
+        monkeypatch.setenv("BEEPBRAIN_DASK_ADDRESS", cluster.scheduler_address)  # the settings default
+        assert main(["ingest", "--no-prefect", "--source", str(corpus_path), "--data-dir", str(tmp_path),
+                     "--chunk-size", "100", "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        parsed_there = watcher.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes))
+    assert "parse_chunk" in parsed_there
+    assert report["songs_new"] == sample_corpus[1].songs_new and report["workers"] == 1
