@@ -43,24 +43,20 @@ def load_tokenizer(files: Path):
     return Tokenizer.load(path)
 
 
-# MLflow warns at class creation that predict() has no type hints: it takes a plain dict on purpose.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", UserWarning)
+class BeepBrainModel(mlflow.pyfunc.PythonModel):
+    """pyfunc wrapper: `predict({"tokens": [[...]], "cond": [[21 floats]]})` gives next-token logits."""
 
-    class BeepBrainModel(mlflow.pyfunc.PythonModel):
-        """pyfunc wrapper: `predict({"tokens": [[...]], "cond": [[21 floats]]})` gives next-token logits."""
+    def load_context(self, context):
+        files = Path(context.artifacts["weights"]).parent
+        self.model, _ = build_model(files)
+        self.tokenizer = load_tokenizer(files)
 
-        def load_context(self, context):
-            files = Path(context.artifacts["weights"]).parent
-            self.model, _ = build_model(files)
-            self.tokenizer = load_tokenizer(files)
-
-        def predict(self, context, model_input, params=None):
-            tokens = torch.as_tensor(model_input["tokens"], dtype=torch.long)
-            cond = torch.as_tensor(model_input["cond"], dtype=torch.float32)
-            with torch.no_grad():
-                logits, _ = self.model(tokens[:, -self.model.config.block_size :], cond)
-            return logits[:, -1].numpy()
+    def predict(self, context, model_input, params=None):
+        tokens = torch.as_tensor(model_input["tokens"], dtype=torch.long)
+        cond = torch.as_tensor(model_input["cond"], dtype=torch.float32)
+        with torch.no_grad():
+            logits, _ = self.model(tokens[:, -self.model.config.block_size :], cond)
+        return logits[:, -1].numpy()
 
 
 def log_model(model: GPT, dataset_dir: Path, register: bool = True) -> str | None:
