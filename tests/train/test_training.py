@@ -15,6 +15,7 @@ from beepbrain.cli import main
 from beepbrain.model import GPT, GPTConfig
 from beepbrain.tokens import Tokenizer
 from beepbrain.train.checkpoint import load_checkpoint
+from beepbrain.train.loop import find_checkpoint
 from beepbrain.train.registry import load_model
 from beepbrain.train.tracking import using_store
 
@@ -152,3 +153,22 @@ def test_cli_requires_a_dataset(capsys):
 def test_manifest_param_shape(train_data):
     manifest = json.loads((train_data / "datasets" / "syn" / "manifest.json").read_text())
     assert manifest["vocab_size"] == Tokenizer().vocab_size
+
+
+def test_checkpoint_comes_back_from_mlflow_when_the_local_copy_is_gone(trained, tmp_path):
+    data, config, result = trained
+    local = result.checkpoint
+    kept = tmp_path / "kept.pt"
+    local.rename(kept)
+    try:
+        found = find_checkpoint(data, result.run_id, None)
+        assert found == local and found.read_bytes() == kept.read_bytes()
+    finally:
+        kept.replace(local)
+
+
+def test_resume_of_an_unknown_run_is_a_clear_error(trained, capsys):
+    data, config, result = trained
+    rc = main(["train", "--data-dir", str(data), "--resume", "0123456789abcdef"])
+    assert rc == 2
+    assert "no checkpoint for run 0123456789abcdef" in capsys.readouterr().err
