@@ -144,6 +144,11 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
             tracking_uri=config.tracking_uri,
             max_steps=config.max_steps or saved.max_steps,
         )
+        if checkpoint["step"] >= config.steps:
+            raise ValueError(
+                f"run {config.resume} already reached step {checkpoint['step']}; "
+                f"pass a larger max_steps to train it further"
+            )
         say(f"resuming run {config.resume} at step {checkpoint['step']}")
 
     dataset_dir = data / "datasets" / config.dataset

@@ -172,3 +172,9 @@ def test_resume_of_an_unknown_run_is_a_clear_error(trained, capsys):
     rc = main(["train", "--data-dir", str(data), "--resume", "0123456789abcdef"])
     assert rc == 2
     assert "no checkpoint for run 0123456789abcdef" in capsys.readouterr().err
+
+
+def test_resuming_a_finished_run_asks_for_more_steps(trained, capsys):
+    data, config, result = trained
+    assert main(["train", "--data-dir", str(data), "--resume", result.run_id]) == 2
+    assert "already reached step 40" in capsys.readouterr().err
