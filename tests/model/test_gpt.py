@@ -128,3 +128,15 @@ def test_base_count_matches_formula():
     per_layer = 12 * c.n_embd**2 + 2 * c.n_embd  # qkv, proj, mlp (no biases) + two LayerNorm weights
     expected = c.n_layer * per_layer + c.vocab_size * c.n_embd + c.cond_dim * c.n_embd + c.n_embd
     assert count_params(c) == expected
+
+
+def test_bf16_autocast_trains():
+    """The mixed-precision path used on CUDA (run here with CPU autocast): finite loss and gradients."""
+    model = make_model()
+    model.train()
+    idx, cond = batch()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits, loss = model(idx, cond, torch.roll(idx, -1, dims=1))
+    assert logits.dtype == torch.bfloat16 and loss.dtype == torch.float32
+    loss.backward()
+    assert torch.isfinite(loss) and all(torch.isfinite(p.grad).all() for p in model.parameters())
