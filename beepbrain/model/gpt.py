@@ -34,6 +34,12 @@ class GPTConfig:
     dropout: float = 0.0
     bias: bool = False  # biases in Linear and LayerNorm layers
     rope_base: float = 10000.0
+    pad_vocab_to: int = 64  # embedding rows rounded up to a multiple of this (GPU matmul alignment)
+
+    @property
+    def padded_vocab_size(self) -> int:
+        m = max(1, self.pad_vocab_to)
+        return (self.vocab_size + m - 1) // m * m
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -159,12 +165,12 @@ class GPT(nn.Module):
     def __init__(self, config: GPTConfig):
         super().__init__()
         self.config = config
-        self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+        self.wte = nn.Embedding(config.padded_vocab_size, config.n_embd)
         self.cond_proj = nn.Linear(config.cond_dim, config.n_embd, bias=config.bias)
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList([Block(config, i) for i in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
-        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head = nn.Linear(config.n_embd, config.padded_vocab_size, bias=False)
         self.lm_head.weight = self.wte.weight  # weight tying
         self.apply(self._init_weights)
 
@@ -204,7 +210,7 @@ class GPT(nn.Module):
             x = block(x, cos, sin, cache)
         if cache is not None:
             cache.pos += length
-        logits = self.lm_head(self.ln_f(x))
+        logits = self.lm_head(self.ln_f(x))[..., : self.config.vocab_size]  # drop the padding rows
         loss = None
         if targets is not None:
             loss = F.cross_entropy(

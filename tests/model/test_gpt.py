@@ -126,8 +126,17 @@ def test_parameter_counts():
 def test_base_count_matches_formula():
     c = CONFIGS["base"].with_data(400)
     per_layer = 12 * c.n_embd**2 + 2 * c.n_embd  # qkv, proj, mlp (no biases) + two LayerNorm weights
-    expected = c.n_layer * per_layer + c.vocab_size * c.n_embd + c.cond_dim * c.n_embd + c.n_embd
+    assert c.padded_vocab_size == 448  # 400 rounded up to a multiple of 64
+    expected = c.n_layer * per_layer + c.padded_vocab_size * c.n_embd + c.cond_dim * c.n_embd + c.n_embd
     assert count_params(c) == expected
+
+
+def test_padded_vocabulary_is_invisible():
+    model = make_model()  # vocabulary 97, embedding rows 128
+    assert model.wte.weight.shape[0] == 128
+    idx, cond = batch()
+    logits, _ = model(idx, cond)
+    assert logits.shape[-1] == VOCAB
 
 
 def test_bf16_autocast_trains():
