@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+# Answers a busy server gives (Prefect says 503 when its database is locked): try again, as Prefect's client does.
+RETRY_STATUS = {429, 502, 503, 504}
 
 
 class FlowRunError(RuntimeError):
@@ -27,15 +29,27 @@ class PrefectAPI:
     def close(self) -> None:
         self.http.close()
 
+    def _request(self, method: str, path: str, body: dict | None = None, attempts: int = 6) -> Any:
+        delay = 0.5
+        for attempt in range(1, attempts + 1):
+            try:
+                r = self.http.request(method, path, json=body)
+            except httpx.TransportError:
+                if attempt == attempts:
+                    raise
+            else:
+                if r.status_code not in RETRY_STATUS or attempt == attempts:
+                    r.raise_for_status()
+                    return r.json()
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
+        raise AssertionError("unreachable")
+
     def _get(self, path: str) -> Any:
-        r = self.http.get(path)
-        r.raise_for_status()
-        return r.json()
+        return self._request("GET", path)
 
     def _post(self, path: str, body: dict) -> Any:
-        r = self.http.post(path, json=body)
-        r.raise_for_status()
-        return r.json()
+        return self._request("POST", path, body)
 
     def work_pool(self, name: str) -> dict:
         return self._get(f"/work_pools/{name}")
