@@ -4,7 +4,7 @@
 RUN_DEFAULTS = {
     "dataset": "sample",
     "config": "tiny",
-    "steps": 300,
+    "steps": 600,
     "songs": 3,
     "bars": 8,
 }
