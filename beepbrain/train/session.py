@@ -10,6 +10,7 @@ import mlflow
 from mlflow.tracking import MlflowClient
 
 from beepbrain.model import GPT, GPTConfig
+from beepbrain.tracking_retry import retry_call
 from beepbrain.train import registry, tracking
 from beepbrain.train.config import TrainConfig
 
@@ -68,8 +69,9 @@ class TrainingRun:
         return cls(client=client, run_id=run_id, uri=uri, metrics=tracking.MetricBuffer(client, run_id))
 
     def log_checkpoint(self, path: Path, step: int) -> None:
-        self.client.log_artifact(self.run_id, str(path), artifact_path="checkpoints")
-        self.client.set_tag(self.run_id, "checkpoint_step", str(step))
+        retry_call(self.client.log_artifact, self.run_id, str(path), artifact_path="checkpoints",
+                   what="log checkpoint")
+        retry_call(self.client.set_tag, self.run_id, "checkpoint_step", str(step), what="tag checkpoint")
 
     def finish(self, model: GPT, dataset_dir: Path, register: bool = True) -> str | None:
         self.metrics.flush()

@@ -14,6 +14,7 @@ from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
 
 from beepbrain import settings
+from beepbrain.tracking_retry import retry_call
 
 MAX_PARAM_LENGTH = 500
 
@@ -99,6 +100,9 @@ class MetricBuffer:
         self.pending.extend(Metric(k, float(v), now, step) for k, v in values.items() if v is not None)
 
     def flush(self) -> None:
+        """Write what is pending; a batch leaves the buffer only once the store has it, so a tracking
+        server outage (retried up to $BEEPBRAIN_TRACKING_RETRY_SECONDS) loses nothing."""
         while self.pending:  # the store takes at most 1000 metrics per call
-            batch, self.pending = self.pending[:1000], self.pending[1000:]
-            self.client.log_batch(self.run_id, metrics=batch, synchronous=True)
+            batch = self.pending[:1000]
+            retry_call(self.client.log_batch, self.run_id, metrics=batch, synchronous=True, what="log metrics")
+            del self.pending[: len(batch)]
