@@ -54,3 +54,15 @@ def jummbox_reference_records() -> list[dict]:
 @pytest.fixture(scope="session")
 def raw_twitter_dir() -> Path:
     return DATA / "raw-twitter-sample"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API server for the whole session (each start costs tens of seconds)."""
+    from beepbrain import settings
+
+    settings.configure_prefect_env()
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):  # a busy 2-core machine starts it slowly
+        yield

@@ -12,16 +12,13 @@ settings.configure_prefect_env()
 
 
 @pytest.mark.slow
-def test_ingest_flow_runs_and_reports(tmp_path, raw_twitter_dir):
-    from prefect.testing.utilities import prefect_test_harness
-
+def test_ingest_flow_runs_and_reports(prefect_harness, tmp_path, raw_twitter_dir):
     from beepbrain.corpus.catalog import open_catalog
     from flows.ingest import ingest_flow
 
     assert ingest_flow.name == "ingest"
-    with prefect_test_harness(server_startup_timeout=180):  # the shared machine may be busy
-        result = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=2)  # on Dask
-        again = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=0)  # in-process
+    result = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=2)  # on Dask
+    again = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=0)  # in-process
     assert result["balanced"] and result["records_read"] == 29 and result["workers"] == 2
     # a tweet that lists its song both as a URL and as {fork, songData} holds one record, not two
     both = sum(1 for p in (raw_twitter_dir / "tweets").glob("*.json")

@@ -22,14 +22,6 @@ def data_dir(tmp_path_factory, corpus_path):
     return data
 
 
-@pytest.fixture(scope="module")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=180):  # the shared machine can be slow
-        yield
-
-
 def catalog_strings(data_dir, where: str | None = None) -> list[str]:
     from beepbrain.corpus.catalog import open_catalog
 
