@@ -17,14 +17,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
-@pytest.fixture(scope="module")
 def pipeline_run(prefect_harness, tmp_path_factory):
     data = tmp_path_factory.mktemp("run") / "data"
     import contextlib
