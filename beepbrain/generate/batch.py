@@ -11,14 +11,9 @@ from beepbrain.generate.songs import SongRequest, generate_song
 
 def load_generator(model_uri: str, tracking_uri: str):
     """(model in eval mode, tokenizer, info) from the MLflow registry."""
-    import mlflow
-
     from beepbrain.train.registry import load_model
 
-    # MLflow resolves `models:/` downloads against the global registry URI, whatever it is passed
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
-
+    # load_model scopes MLflow's global URIs to the block it needs them in: nothing leaks into the process
     model, tokenizer, info = load_model(model_uri, tracking_uri)
     model.eval()
     return model, tokenizer, info
