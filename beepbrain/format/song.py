@@ -23,7 +23,7 @@ RHYTHM_COUNT = 5
 RHYTHM_STEPS_PER_BEAT = (3, 4, 6, 8, 24)
 
 
-@dataclass(eq=True)
+@dataclass(eq=True, slots=True)
 class NotePin:
     """A point of a note's shape: ``time`` in parts from the note's start, ``interval`` in semitones
     from the note's pitches (a bend), ``size`` the volume 0..NOTE_SIZE_MAX."""
@@ -33,7 +33,7 @@ class NotePin:
     size: int
 
 
-@dataclass(eq=True)
+@dataclass(eq=True, slots=True)
 class Note:
     pitches: list[int]
     start: int  # parts from the start of the pattern
@@ -47,27 +47,27 @@ class Note:
         return cls(pitches, start, end, [NotePin(0, 0, size), NotePin(0, end - start, size)])
 
 
-@dataclass(eq=True)
+@dataclass(eq=True, slots=True)
 class Pattern:
     notes: list[Note] = field(default_factory=list)
     instruments: list[int] = field(default_factory=lambda: [0])
 
 
-@dataclass(eq=True)
+@dataclass(eq=True, slots=True)
 class FilterControlPoint:
     freq: int
     gain: int
     type: int  # FilterType: 0 low-pass, 1 high-pass, 2 peak
 
 
-@dataclass(eq=True)
+@dataclass(eq=True, slots=True)
 class EnvelopeSettings:
     target: int = 0
     index: int = 0
     envelope: int = 0
 
 
-@dataclass(eq=True)
+@dataclass(eq=True, slots=True)
 class Operator:
     frequency: int = 0
     amplitude: int = 0
