@@ -16,7 +16,7 @@ from beepbrain.format import config as c
 from beepbrain.format import names
 from beepbrain.format.canonical import canonicalize
 from beepbrain.format.errors import BeepBoxFormatError
-from beepbrain.format.legacy import add_envelope, convert_legacy_settings
+from beepbrain.format.legacy import add_envelope, convert_legacy_settings, ticks_to_fade_out
 from beepbrain.format.song import (
     Channel,
     EnvelopeSettings,
@@ -270,17 +270,6 @@ def fade_in_seconds(setting: int) -> float:
 def fade_in_setting(seconds: float) -> int:
     return clamp(0, c.FADE_IN_RANGE, js_round((-0.95 + js_sqrt(0.9025 + 0.2 * seconds / 0.0125)) / 0.1))
 
-
-def fade_out_setting(ticks: float) -> int:
-    lower = c.FADE_OUT_TICKS[0]
-    if ticks <= lower:
-        return 0
-    for i in range(1, len(c.FADE_OUT_TICKS)):
-        upper = c.FADE_OUT_TICKS[i]
-        if ticks <= upper:
-            return i - 1 if ticks < (lower + upper) / 2 else i
-        lower = upper
-    return len(c.FADE_OUT_TICKS) - 1
 
 
 def detune_to_cents(detune: int):
@@ -800,7 +789,7 @@ def instrument_from_json(obj, is_noise: bool, legacy_global_reverb: int = 0) -> 
             if legacy is not None:
                 transition = _TRANSITIONS[legacy[0]]
                 inst.fade_in = fade_in_setting(legacy[1])
-                inst.fade_out = fade_out_setting(legacy[2])
+                inst.fade_out = ticks_to_fade_out(legacy[2])
         if transition is not None:
             inst.transition = transition
         if inst.transition != _TRANSITIONS["normal"]:
@@ -808,7 +797,7 @@ def instrument_from_json(obj, is_noise: bool, legacy_global_reverb: int = 0) -> 
     if _defined(fade_in_obj):
         inst.fade_in = fade_in_setting(js_number(fade_in_obj))
     if _defined(fade_out_obj):
-        inst.fade_out = fade_out_setting(js_number(fade_out_obj))
+        inst.fade_out = ticks_to_fade_out(js_number(fade_out_obj))
 
     chord_obj = _get(obj, "chord")
     legacy_chord = _lookup(names.LEGACY_CHORD_NAMES, chord_obj)
