@@ -205,7 +205,9 @@ def read_patterns(dec) -> None:
                         shape_index, pos = _tail(bits, find, pos, lp, 0, 0)
                     if not 0 <= shape_index <= len(shapes) - 1:
                         raise BeepBoxFormatError(f"Value {shape_index} not in range [0, {len(shapes) - 1}]")
-                    shape = shapes.pop(shape_index)
+                    if shape_index:  # move it to the front; the front one stays where it is
+                        shapes.insert(0, shapes.pop(shape_index))
+                    shape = shapes[0]
                 else:
                     new_note = pos + 1 < lp and bits[pos + 1] == "1"
                     pos += 2
@@ -250,9 +252,9 @@ def read_patterns(dec) -> None:
                         pos += 2
                         pins.append((bend, length, size))
                     shape = (pitch_count, initial_size, tuple(pins), length, bend_count)
-                shapes.insert(0, shape)
-                if len(shapes) > 10:
-                    shapes.pop()
+                    shapes.insert(0, shape)
+                    if len(shapes) > 10:
+                        shapes.pop()
                 pitch_count, initial_size, pins, length, bend_count = shape
 
                 if bend_count == 0 and pitch_count == 1:
@@ -268,7 +270,10 @@ def read_patterns(dec) -> None:
                         if not 0 <= pitch_index < len(recent):
                             raise BeepBoxFormatError(
                                 f"Value {pitch_index} not in range [0, {len(recent) - 1}]")
-                        pitch = recent.pop(pitch_index)
+                        pitch = recent[pitch_index]
+                        if pitch_index:  # move it to the front
+                            del recent[pitch_index]
+                            recent.insert(0, pitch)
                     else:
                         negative = pos < lp and bits[pos] == "1"
                         interval = short_tail(bits[pos + 1:pos + 5])
@@ -277,9 +282,9 @@ def read_patterns(dec) -> None:
                         else:
                             interval, pos = _tail(bits, find, pos + 1, lp, 1, 3)
                         pitch = step_pitch(last_pitch, -interval if negative else interval, recent)
-                    recent.insert(0, pitch)
-                    if len(recent) > 8:
-                        recent.pop()
+                        recent.insert(0, pitch)
+                        if len(recent) > 8:
+                            recent.pop()
                     last_pitch = pitch
                     pitches = [pitch]
                     end = cur_part + length
@@ -312,7 +317,10 @@ def read_patterns(dec) -> None:
                         if not 0 <= pitch_index < len(recent):
                             raise BeepBoxFormatError(
                                 f"Value {pitch_index} not in range [0, {len(recent) - 1}]")
-                        pitch = recent.pop(pitch_index)
+                        pitch = recent[pitch_index]
+                        if pitch_index:  # move it to the front
+                            del recent[pitch_index]
+                            recent.insert(0, pitch)
                     else:
                         negative = pos < lp and bits[pos] == "1"
                         interval = short_tail(bits[pos + 1:pos + 5])
@@ -321,9 +329,9 @@ def read_patterns(dec) -> None:
                         else:
                             interval, pos = _tail(bits, find, pos + 1, lp, 1, 3)
                         pitch = step_pitch(last_pitch, -interval if negative else interval, recent)
-                    recent.insert(0, pitch)
-                    if len(recent) > 8:
-                        recent.pop()
+                        recent.insert(0, pitch)
+                        if len(recent) > 8:
+                            recent.pop()
                     if j < pitch_count:
                         pitches.append(pitch)
                     else:
