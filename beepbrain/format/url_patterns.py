@@ -17,8 +17,35 @@ _NOISE_RECENT = (4, 6, 7, 2, 3, 8, 0, 10)
 
 
 _PAD = 8192
-# whole-field lookups for the commonest reads: a long tail (1, 3) with no leading ones, 2- and 3-bit fields
-_SHORT_TAIL = {"0" + format(v, "03b"): 1 + v for v in range(8)}
+
+
+def _bit_string(value: int, count: int) -> str:
+    return format(value, "b").zfill(count) if count else ""
+
+
+def _tail_table(min_value: int, min_bits: int, width: int, scale: int = 1) -> dict[str, tuple[int, int]]:
+    """readLongTail by lookup: for every ``width``-bit string that starts with a whole long tail, the tail's
+    value (times ``scale``) and its length in bits. Strings that start with a longer tail are missing."""
+    table = {}
+    ones = 0
+    while ones + 1 + min_bits + ones <= width:
+        num_bits = min_bits + ones
+        used = ones + 1 + num_bits
+        base = min_value + (1 << num_bits) - (1 << min_bits)
+        for value in range(1 << num_bits):
+            head = "1" * ones + "0" + _bit_string(value, num_bits)
+            for rest in range(1 << (width - used)):
+                table[head + _bit_string(rest, width - used)] = ((base + value) * scale, used)
+        ones += 1
+    return table
+
+
+# whole-field lookups for the commonest reads: long tails, 2- and 3-bit fields
+_SHAPE_INDEX = _tail_table(0, 0, 7)  # indices 0..14: every recent shape
+_PIN_COUNT = _tail_table(1, 0, 7)  # 1..15 pins
+_INTERVAL = _tail_table(1, 3, 10)  # 1..56 semitones, and durations from version 7 on
+_LEGACY_DURATION = {rhythm: _tail_table(1, 2, 9, c.PARTS_PER_BEAT // steps)  # before version 7, in parts
+                    for rhythm, steps in enumerate(c.RHYTHM_STEPS_PER_BEAT)}
 _TWO_BITS = {format(v, "02b"): v for v in range(4)}
 _THREE_BITS = {format(v, "03b"): v for v in range(8)}
 
@@ -116,6 +143,11 @@ def read_patterns(dec) -> None:
 
     def rd(count: int):
         nonlocal pos
+        end = pos + count
+        if 0 < count and end <= lp:  # inside the local bits (zero padding reads as zeros, as in the reader)
+            value = int(bits[pos:end], 2)
+            pos = end
+            return value
         reader.pos = pos
         value = reader.read(count)
         pos = reader.pos
@@ -136,16 +168,17 @@ def read_patterns(dec) -> None:
         return value * c.PARTS_PER_BEAT // legacy_step
 
     dur_bits = 2 if before7 else 3
-    # durations without leading ones, already in parts: (1, 3) tails, or (1, 2) tails times the old rhythm
+    # durations, already in parts: (1, 3) tails, or (1, 2) tails times the old rhythm
     if not before7:
-        dur_get, dur_width = _SHORT_TAIL.get, 4
+        dur_get, dur_width = _INTERVAL.get, 10
     elif isinstance(song.rhythm, int) and 0 <= song.rhythm < len(c.RHYTHM_STEPS_PER_BEAT):
-        mult = c.PARTS_PER_BEAT // c.RHYTHM_STEPS_PER_BEAT[song.rhythm]
-        dur_get, dur_width = {"0" + format(v, "02b"): (1 + v) * mult for v in range(4)}.get, 3
+        dur_get, dur_width = _LEGACY_DURATION[song.rhythm].get, 9
     else:
-        dur_get, dur_width = {}.get, 3  # never hits: legacy_parts raises on the first duration
+        dur_get, dur_width = {}.get, 9  # never hits: legacy_parts raises on the first duration
     find = bits.find
-    short_tail = _SHORT_TAIL.get
+    interval_get = _INTERVAL.get
+    shape_index_get = _SHAPE_INDEX.get
+    pin_count_get = _PIN_COUNT.get
     two_bits = _TWO_BITS.get
     three_bits = _THREE_BITS
     while True:
@@ -198,9 +231,10 @@ def read_patterns(dec) -> None:
                     break
                 if bits[pos] == "1":  # a recent shape
                     pos += 1
-                    if pos < lp and bits[pos] == "0":  # the most recent shape
-                        shape_index = 0
-                        pos += 1
+                    hit = shape_index_get(bits[pos:pos + 7])
+                    if hit is not None:
+                        shape_index, used = hit
+                        pos += used
                     else:
                         shape_index, pos = _tail(bits, find, pos, lp, 0, 0)
                     if not 0 <= shape_index <= len(shapes) - 1:
@@ -212,9 +246,10 @@ def read_patterns(dec) -> None:
                     new_note = pos + 1 < lp and bits[pos + 1] == "1"
                     pos += 2
                     if not new_note:  # a rest
-                        value = dur_get(bits[pos:pos + dur_width])
-                        if value is not None:
-                            pos += dur_width
+                        hit = dur_get(bits[pos:pos + dur_width])
+                        if hit is not None:
+                            value, used = hit
+                            pos += used
                         else:
                             value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
                             if before7:
@@ -228,7 +263,12 @@ def read_patterns(dec) -> None:
                         if not one:
                             break
                         pitch_count += 1
-                    pin_count, pos = _tail(bits, find, pos, lp, 1, 0)
+                    hit = pin_count_get(bits[pos:pos + 7])
+                    if hit is not None:
+                        pin_count, used = hit
+                        pos += used
+                    else:
+                        pin_count, pos = _tail(bits, find, pos, lp, 1, 0)
                     if pin_count > parts_per_bar:
                         raise BeepBoxFormatError(f"note of {pin_count} pins cannot fit its bar")
                     initial_size = two_bits(bits[pos:pos + 2], 0)
@@ -241,10 +281,10 @@ def read_patterns(dec) -> None:
                         pos += 1
                         if bend:
                             bend_count += 1
-                        value = dur_get(bits[pos:pos + dur_width])
-                        if value is not None:
-                            length += value
-                            pos += dur_width
+                        hit = dur_get(bits[pos:pos + dur_width])
+                        if hit is not None:
+                            length += hit[0]
+                            pos += hit[1]
                         else:
                             value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
                             length += legacy_parts(value) if before7 else value
@@ -276,9 +316,10 @@ def read_patterns(dec) -> None:
                             recent.insert(0, pitch)
                     else:
                         negative = pos < lp and bits[pos] == "1"
-                        interval = short_tail(bits[pos + 1:pos + 5])
-                        if interval is not None:
-                            pos += 5
+                        hit = interval_get(bits[pos + 1:pos + 11])
+                        if hit is not None:
+                            interval = hit[0]
+                            pos += 1 + hit[1]
                         else:
                             interval, pos = _tail(bits, find, pos + 1, lp, 1, 3)
                         pitch = step_pitch(last_pitch, -interval if negative else interval, recent)
@@ -323,9 +364,10 @@ def read_patterns(dec) -> None:
                             recent.insert(0, pitch)
                     else:
                         negative = pos < lp and bits[pos] == "1"
-                        interval = short_tail(bits[pos + 1:pos + 5])
-                        if interval is not None:
-                            pos += 5
+                        hit = interval_get(bits[pos + 1:pos + 11])
+                        if hit is not None:
+                            interval = hit[0]
+                            pos += 1 + hit[1]
                         else:
                             interval, pos = _tail(bits, find, pos + 1, lp, 1, 3)
                         pitch = step_pitch(last_pitch, -interval if negative else interval, recent)
