@@ -16,6 +16,18 @@ _ZEROS = "000000"
 _TRANSLATE = {code: _SIX_BITS[CODE_TO_INT[code]] for code in range(128)}
 
 
+_FIELD_TABLES: dict[int, dict[str, int]] = {}
+
+
+def bit_fields(bits: str, width: int, start: int, count: int) -> list[int]:
+    """``count`` consecutive ``width``-bit fields of the '0'/'1' string ``bits`` from ``start`` (which must
+    hold them all), by table lookup: faster than ``int(..., 2)`` for each."""
+    table = _FIELD_TABLES.get(width)
+    if table is None:
+        table = _FIELD_TABLES[width] = {format(v, "b").zfill(width): v for v in range(1 << width)}
+    return [table[bits[k:k + width]] for k in range(start, start + width * count, width)]
+
+
 class BitReader:
     __slots__ = ("bits", "have", "limit", "pos")
 

@@ -14,7 +14,7 @@ import math
 
 from beepbrain.format import config as c
 from beepbrain.format.base64 import CHAR_TO_INT, CODE_TO_INT, NAN
-from beepbrain.format.bits import BitReader
+from beepbrain.format.bits import BitReader, bit_fields
 from beepbrain.format.errors import BeepBoxFormatError
 from beepbrain.format.legacy import (
     add_envelope,
@@ -658,7 +658,7 @@ class _Decoder:
         chars = math.ceil(count * 3 / 6)
         bits = BitReader(self.s, self.i, self.i + chars).bits.ljust(6 * chars, "0")
         self.i += chars
-        return [int(bits[k:k + 3], 2) for k in range(0, 3 * count, 3)]
+        return bit_fields(bits, 3, 0, count)
 
     def t_spectrum(self):
         inst = self.inst()
@@ -709,8 +709,9 @@ class _Decoder:
             for index in range(count):
                 bars = self.channel(index).bars
                 if needed:
-                    values = [int(bits[k:k + needed], 2) + offset
-                              for k in range(at, at + needed * song.bar_count, needed)]
+                    values = bit_fields(bits, needed, at, song.bar_count)
+                    if offset:
+                        values = [value + offset for value in values]
                     at += needed * song.bar_count
                 else:
                     values = [offset] * song.bar_count
