@@ -64,11 +64,12 @@ _DROPPED: dict[tuple[int, int], tuple[str, ...]] = {}
 
 def canonical_instrument(inst: Instrument, is_noise: bool) -> None:
     """Reset, in place, the settings of ``inst`` that a version-9 string does not carry."""
-    template = Instrument.template(inst.type, is_noise)
+    defaults = Instrument.template(inst.type, is_noise).__dict__
+    settings = inst.__dict__
     for name in _dropped_fields(inst.type, inst.effects):
-        value = getattr(template, name)
-        if getattr(inst, name) != value:
-            setattr(inst, name, copy.deepcopy(value))
+        value = defaults[name]
+        if settings[name] != value:
+            settings[name] = copy.deepcopy(value)
 
 
 def canonicalize(song: Song) -> None:

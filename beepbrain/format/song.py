@@ -126,9 +126,7 @@ class Instrument:
     def default(cls, type: int = 0, is_noise: bool = False) -> Instrument:
         """A new instrument reset to ``type``: BeepBox's ``new Instrument(isNoise)`` + ``setTypeAndReset``."""
         template = cls.template(type, is_noise)
-        inst = object.__new__(cls)
-        d = inst.__dict__
-        d.update(template.__dict__)
+        d = template.__dict__.copy()  # the template's settings, then fresh copies of its lists
         d["eq_filter"] = []
         d["note_filter"] = []
         d["envelopes"] = []
@@ -136,7 +134,9 @@ class Instrument:
         d["spectrum"] = template.spectrum[:]
         d["harmonics"] = template.harmonics[:]
         d["drumset_envelopes"] = template.drumset_envelopes[:]
-        d["drumset_spectra"] = [row[:] for row in template.drumset_spectra]
+        d["drumset_spectra"] = list(map(list.copy, template.drumset_spectra))
+        inst = object.__new__(cls)
+        inst.__dict__ = d
         return inst
 
     @classmethod
