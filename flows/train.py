@@ -46,7 +46,7 @@ def train_flow(
     compile: bool = False,
     seed: int = 0,
     tracking_uri: str | None = None,
-    register: bool = True,
+    register_model: bool = True,
     resume: str | None = None,
 ) -> dict:
     """Train `config` (tiny, small, base) on DATA_DIR/datasets/`dataset`; returns the run's result."""
@@ -56,7 +56,7 @@ def train_flow(
             "dataset": dataset, "data_dir": data, "model": config, "max_steps": max_steps,
             "batch_size": batch_size, "grad_accum": grad_accum, "lr": lr, "eval_interval": eval_interval,
             "checkpoint_interval": checkpoint_interval, "device": device, "compile": compile, "seed": seed,
-            "tracking_uri": tracking_uri, "register": register, "resume": resume,
+            "tracking_uri": tracking_uri, "register": register_model, "resume": resume,
         }
     )
     get_run_logger().info("trained: %s", result)
