@@ -8,6 +8,8 @@ past the string's end read as zero bits, and a fixed-width read past ``stop`` gi
 
 from __future__ import annotations
 
+from itertools import chain, repeat
+
 from beepbrain.format.base64 import ALPHABET, CODE_TO_INT, NAN
 
 _SIX_BITS = [format(v, "06b") for v in range(64)]
@@ -26,6 +28,21 @@ def bit_fields(bits: str, width: int, start: int, count: int) -> list[int]:
     if table is None:
         table = _FIELD_TABLES[width] = {format(v, "b").zfill(width): v for v in range(1 << width)}
     return [table[bits[k:k + width]] for k in range(start, start + width * count, width)]
+
+
+_CHAR_POINTS = {chr(code): divmod(CODE_TO_INT[code], 8) for code in range(128)}
+
+
+def three_bit_fields(text: str, start: int, count: int) -> list[int]:
+    """``count`` 3-bit fields from character ``start`` of ``text``, two to a character: what a BitReader
+    over those characters reads (characters past the end, or beyond ASCII, read as zero bits)."""
+    chars = -(-count // 2)
+    pairs = map(_CHAR_POINTS.get, text[start:start + chars], repeat((0, 0)))
+    points = list(chain.from_iterable(pairs))
+    if len(points) < count:
+        points.extend([0] * (count - len(points)))
+    del points[count:]
+    return points
 
 
 class BitReader:

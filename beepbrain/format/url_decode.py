@@ -14,7 +14,7 @@ import math
 
 from beepbrain.format import config as c
 from beepbrain.format.base64 import CHAR_TO_INT, CODE_TO_INT, NAN
-from beepbrain.format.bits import BitReader, bit_fields
+from beepbrain.format.bits import BitReader, bit_fields, three_bit_fields
 from beepbrain.format.errors import BeepBoxFormatError
 from beepbrain.format.legacy import (
     add_envelope,
@@ -655,10 +655,9 @@ class _Decoder:
                 _fail(exc.reason, self.i - 1)
 
     def _read_control_points(self, count: int) -> list[int]:
-        chars = math.ceil(count * 3 / 6)
-        bits = BitReader(self.s, self.i, self.i + chars).bits.ljust(6 * chars, "0")
-        self.i += chars
-        return bit_fields(bits, 3, 0, count)
+        points = three_bit_fields(self.s, self.i, count)
+        self.i += math.ceil(count * 3 / 6)
+        return points
 
     def t_spectrum(self):
         inst = self.inst()

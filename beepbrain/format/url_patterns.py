@@ -231,8 +231,10 @@ def read_patterns(dec) -> None:
                     break
                 if bits[pos] == "1":  # a recent shape
                     pos += 1
-                    hit = shape_index_get(bits[pos:pos + 7])
-                    if hit is not None:
+                    if pos < lp and bits[pos] == "0":  # the most recent shape
+                        shape_index = 0
+                        pos += 1
+                    elif (hit := shape_index_get(bits[pos:pos + 7])) is not None:
                         shape_index, used = hit
                         pos += used
                     else:
