@@ -90,5 +90,5 @@ def canonicalize(song: Song) -> None:
             if not song.pattern_instruments:
                 pattern.instruments = [0]
             for note in pattern.notes:
-                if note.start != 0:
+                if note.start != 0 and note.continues_last_pattern is not False:
                     note.continues_last_pattern = False

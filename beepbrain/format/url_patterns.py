@@ -232,18 +232,22 @@ def read_patterns(dec) -> None:
                 if bits[pos] == "1":  # a recent shape
                     pos += 1
                     if pos < lp and bits[pos] == "0":  # the most recent shape
-                        shape_index = 0
                         pos += 1
-                    elif (hit := shape_index_get(bits[pos:pos + 7])) is not None:
-                        shape_index, used = hit
-                        pos += used
+                        if not shapes:
+                            raise BeepBoxFormatError("Value 0 not in range [0, -1]")
+                        shape = shapes[0]
                     else:
-                        shape_index, pos = _tail(bits, find, pos, lp, 0, 0)
-                    if not 0 <= shape_index <= len(shapes) - 1:
-                        raise BeepBoxFormatError(f"Value {shape_index} not in range [0, {len(shapes) - 1}]")
-                    if shape_index:  # move it to the front; the front one stays where it is
-                        shapes.insert(0, shapes.pop(shape_index))
-                    shape = shapes[0]
+                        hit = shape_index_get(bits[pos:pos + 7])
+                        if hit is not None:
+                            shape_index, used = hit
+                            pos += used
+                        else:
+                            shape_index, pos = _tail(bits, find, pos, lp, 0, 0)
+                        if not 0 <= shape_index <= len(shapes) - 1:
+                            raise BeepBoxFormatError(f"Value {shape_index} not in range [0, {len(shapes) - 1}]")
+                        if shape_index:  # move it to the front
+                            shapes.insert(0, shapes.pop(shape_index))
+                        shape = shapes[0]
                 else:
                     new_note = pos + 1 < lp and bits[pos + 1] == "1"
                     pos += 2
