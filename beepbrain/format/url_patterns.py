@@ -144,7 +144,7 @@ def read_patterns(dec) -> None:
     def rd(count: int):
         nonlocal pos
         end = pos + count
-        if 0 < count and end <= lp:  # inside the local bits (zero padding reads as zeros, as in the reader)
+        if count > 0 and end <= lp:  # inside the local bits (zero padding reads as zeros, as in the reader)
             value = int(bits[pos:end], 2)
             pos = end
             return value
