@@ -11,6 +11,7 @@ from __future__ import annotations
 from itertools import chain, repeat
 
 from beepbrain.format.base64 import ALPHABET, CODE_TO_INT, NAN
+from beepbrain.format.errors import BeepBoxFormatError
 
 _SIX_BITS = [format(v, "06b") for v in range(64)]
 _CHAR_BITS: dict[str, str] = {chr(code): _SIX_BITS[CODE_TO_INT[code]] for code in range(128)}
@@ -137,16 +138,7 @@ class BitWriter:
         self.nbits = nbits
 
     def write_long_tail(self, min_value: int, min_bits: int, value: int) -> None:
-        if value < min_value:
-            raise ValueError("value out of bounds")
-        value -= min_value
-        num_bits = min_bits
-        ones = 0
-        while value >= (1 << num_bits):
-            value -= 1 << num_bits
-            num_bits += 1
-            ones += 1
-        self.write(ones + 1 + num_bits, (((1 << ones) - 1) << (1 + num_bits)) | value)
+        self.write(*long_tail_code(min_value, min_bits, value))
 
     def length_chars(self) -> int:
         return len(self.chars) + (1 if self.nbits else 0)
@@ -156,3 +148,18 @@ class BitWriter:
         if self.nbits:
             return "".join(self.chars) + ALPHABET[(self.acc << (6 - self.nbits)) & 63]
         return "".join(self.chars)
+
+
+def long_tail_code(min_value: int, min_bits: int, value: int) -> tuple[int, int]:
+    """(bit count, bits) of BeepBox's variable-length "long tail" code for `value`: a run of ones, a zero,
+    then the remainder in a width that grows by one bit per leading one."""
+    if value < min_value:
+        raise BeepBoxFormatError("value out of bounds")
+    value -= min_value
+    num_bits = min_bits
+    ones = 0
+    while value >= (1 << num_bits):
+        value -= 1 << num_bits
+        num_bits += 1
+        ones += 1
+    return ones + 1 + num_bits, (((1 << ones) - 1) << (1 + num_bits)) | value

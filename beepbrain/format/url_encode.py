@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from beepbrain.format import config as c
 from beepbrain.format.base64 import ALPHABET
-from beepbrain.format.bits import BitWriter
+from beepbrain.format.bits import BitWriter, long_tail_code
 from beepbrain.format.errors import BeepBoxFormatError
 from beepbrain.format.song import Song
 
@@ -280,14 +280,5 @@ def _encode_patterns(song: Song, channels) -> BitWriter:
 
 
 def _append_long_tail(sv: int, sn: int, min_value: int, min_bits: int, value: int) -> tuple[int, int]:
-    if value < min_value:
-        raise BeepBoxFormatError("value out of bounds")
-    value -= min_value
-    num_bits = min_bits
-    ones = 0
-    while value >= (1 << num_bits):
-        value -= 1 << num_bits
-        num_bits += 1
-        ones += 1
-    count = ones + 1 + num_bits
-    return (sv << count) | (((1 << ones) - 1) << (1 + num_bits)) | value, sn + count
+    count, code = long_tail_code(min_value, min_bits, value)
+    return (sv << count) | code, sn + count
