@@ -46,6 +46,10 @@ def load_tokenizer(files: Path):
 class BeepBrainModel(mlflow.pyfunc.PythonModel):
     """pyfunc wrapper: `predict({"tokens": [[...]], "cond": [[21 floats]]})` gives next-token logits."""
 
+    # predict takes a plain dict of lists, which MLflow's type-hint validation cannot describe; opting out
+    # also keeps MLflow from warning about the missing hints on every import
+    _skip_type_hint_validation = True
+
     def load_context(self, context):
         files = Path(context.artifacts["weights"]).parent
         self.model, _ = build_model(files)
