@@ -63,8 +63,16 @@ def build_dataset_flow(
     workers: int | None = None,
     chunk_size: int = 64,
     overwrite: bool = False,
+    train_config: str | None = None,
+    train_steps: int | None = None,
+    tracking_uri: str | None = None,
 ) -> dict:
-    """Build ``DATA_DIR/datasets/NAME`` from the catalog songs matching ``where``; returns the manifest."""
+    """Build ``DATA_DIR/datasets/NAME`` from the catalog songs matching ``where``; returns the manifest.
+
+    With ``train_config`` (tiny, small, base) the flow then triggers the `train` flow on the new dataset as a
+    subflow (``train_steps`` steps, the model registered in MLflow); its result is returned under
+    ``"training"`` beside the manifest's keys.
+    """
     from pathlib import Path
 
     data = settings.data_dir(data_dir)
@@ -81,6 +89,12 @@ def build_dataset_flow(
                      overwrite)
     create_markdown_artifact(key="dataset-manifest", markdown=_markdown(manifest),
                              description=f"dataset {name}: splits, tokens, losses")
+    if train_config:
+        from flows.train import train_flow
+
+        training = train_flow(dataset=name, data_dir=str(data), config=train_config, max_steps=train_steps,
+                              tracking_uri=tracking_uri)
+        return {**manifest, "training": training}
     return manifest
 
 

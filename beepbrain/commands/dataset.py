@@ -34,6 +34,10 @@ def register(subparsers) -> None:
     build.add_argument("--chunk-size", type=int, default=64, help="songs per tokenize task")
     build.add_argument("--overwrite", action="store_true", help="replace an existing dataset of that name")
     build.add_argument("--no-prefect", action="store_true", help="run the library directly, without the flow")
+    build.add_argument("--then-train", default=None, choices=("tiny", "small", "base"), metavar="CONFIG",
+                       help="then trigger the train flow on this dataset with model CONFIG (tiny, small, base)")
+    build.add_argument("--train-steps", type=int, default=None, help="training steps with --then-train")
+    build.add_argument("--tracking-uri", default=None, help="MLflow tracking URI with --then-train")
     build.add_argument("--json", action="store_true", help="print the manifest as JSON")
     build.set_defaults(func=handle_build)
 
@@ -78,6 +82,9 @@ def summary(manifest: dict) -> str:
                      f"dropped {losses['notes_dropped']:,}")
     if manifest.get("sql"):
         lines.append(f"  sql: {manifest['sql']}")
+    if manifest.get("training"):
+        t = manifest["training"]
+        lines.append(f"  trained: run {t.get('run_id')}, step {t.get('step')}, model version {t.get('model_version')}")
     return "\n".join(lines)
 
 
@@ -86,6 +93,10 @@ def handle_build(args: argparse.Namespace) -> int:
     from beepbrain.tokens.config import TokenizerConfig
 
     data_dir = settings.data_dir(args.data_dir)
+    if args.then_train and args.no_prefect:
+        print("beepbrain dataset build: --then-train runs the train flow; drop --no-prefect "
+              "(or run `beepbrain train` afterwards)", file=sys.stderr)
+        return 2
     try:
         TokenizerConfig(ticks_per_beat=args.ticks_per_beat)
         if args.no_prefect:
@@ -105,7 +116,8 @@ def handle_build(args: argparse.Namespace) -> int:
                 data_dir=str(data_dir), name=args.name, where=args.where, augment_transpose=args.augment_transpose,
                 ticks_per_beat=args.ticks_per_beat, val_fraction=args.val_fraction,
                 test_fraction=args.test_fraction, dask_address=args.dask_address, workers=args.workers,
-                chunk_size=args.chunk_size, overwrite=args.overwrite)
+                chunk_size=args.chunk_size, overwrite=args.overwrite, train_config=args.then_train,
+                train_steps=args.train_steps, tracking_uri=args.tracking_uri)
     except (FileNotFoundError, FileExistsError, ValueError) as exc:
         print(f"beepbrain dataset build: {exc}", file=sys.stderr)
         return 1

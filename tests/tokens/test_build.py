@@ -120,3 +120,23 @@ def test_cli_stats_on_a_file(corpus_path, capsys):
     assert main(["dataset", "stats", "--source", str(corpus_path)]) == 0
     out = capsys.readouterr().out
     assert "notes_exact" in out and "pitch shapes" in out
+
+
+@pytest.mark.slow
+def test_flow_triggers_training(data_dir, prefect_harness, capsys):
+    from beepbrain import settings
+    from beepbrain.cli import main
+    from beepbrain.train.registry import load_model
+
+    assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "then-train", "--workers", "0",
+                 "--where", "pitch_channels <= 3", "--then-train", "tiny", "--train-steps", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "trained: run" in out
+    version = out.split("model version ")[1].split()[0]
+    model, tokenizer, info = load_model(f"models:/beepbrain/{version}", tracking_uri=settings.tracking_uri(data_dir))
+    assert info["manifest"]["name"] == "then-train" and tokenizer.vocab_size == model.config.vocab_size
+    # the library path cannot trigger a flow: refused with a clear message, nothing built
+    assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "nope", "--no-prefect",
+                 "--then-train", "tiny"]) == 2
+    assert "--then-train" in capsys.readouterr().err
+    assert not (data_dir / "datasets" / "nope").exists()
