@@ -723,7 +723,14 @@ class _Decoder:
     def t_patterns(self):
         from beepbrain.format.url_patterns import read_patterns
 
-        read_patterns(self)
+        start = self.i
+        try:
+            read_patterns(self)
+        except BeepBoxFormatError as exc:
+            if exc.position is not None:
+                raise
+            # errors deep in the bit-packed note data name the pattern section they are in
+            raise BeepBoxFormatError(f"{exc.reason} (in the pattern data from here)", start) from None
 
 
 def _set_legacy_filter(legacy: dict, legacy_filter) -> None:

@@ -36,8 +36,11 @@ def test_url_v9_matches_beepbox_for_whole_corpus(ok_records):
 def test_every_beepbox_reject_is_rejected(reject_records):
     assert reject_records, "the corpus should hold songs BeepBox rejects"
     for record in reject_records:
-        with pytest.raises(BeepBoxFormatError):
+        with pytest.raises(BeepBoxFormatError) as caught:
             parse_song(record["data"])
+        # the error names where in the string decoding failed
+        assert caught.value.position is not None and 0 <= caught.value.position < len(record["data"])
+        assert f"at character {caught.value.position}" in str(caught.value)
 
 
 def test_round_trip_through_own_url(ok_records):
