@@ -1,0 +1,560 @@
+"""Song <-> tokens the way BeepBox stores a song: a header, then bars of per-channel pattern references.
+
+Stream of a song::
+
+    BOS TEMPO_t KEY_k SCALE_s BEATS_b BARS_n  <instrument of channel 0> ... <instrument of channel C-1>
+    BAR <channel 0's bar> <channel 1's bar> ... BAR ... EOS
+
+A channel's bar is ``EMPTY`` (silent), ``REF_k`` (the k-th distinct pattern this channel played, one token
+for a repeat), or ``NEW <notes> END`` (a pattern written out, which becomes the channel's next REF). A note
+is ``POS_p [TIE] <pitches> [VOL_s] DUR_t [VOL_s] [BEND_i] DUR_t ...``: its start in BeepBox parts (24 per
+beat), 1-4 pitches (``P_`` on pitch channels, ``D_`` on drum channels) in rising order, then its pins, each
+a time from the note's start (the last one is the note's length) with its volume and bend when they change
+(the first pin is volume 3 and bend 0 unless a VOL follows the pitches). Nothing is quantized: ÷8 and
+freehand notes, chords of up to four pitches, volume and bend shapes all come back exactly. An instrument
+is its type plus the settings that differ from that type's defaults (``instrument_tokens``).
+
+Rhythm and channel counts are the static ``Conditioning`` beside the tokens, as for the tick tokenizer.
+What is lost: per-pattern instrument choices and instruments past a channel's first (the first plays
+all), bars past 128, values that do not fit their slots; each is counted in the loss counters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from beepbrain.format import config as fc
+from beepbrain.tokens.conditioning import Conditioning
+from beepbrain.tokens.instrument_tokens import (
+    DETAIL_LEVELS,
+    FIELDS,
+    allowed_types,
+    build_instrument,
+    instrument_fields,
+    slot_maxima,
+)
+from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.pattern_vocab import (
+    BAR,
+    BOS,
+    EMPTY,
+    END,
+    EOS,
+    IEND,
+    NEW,
+    PAD,
+    PARTS_PER_BEAT,
+    TIE,
+    PatternVocabulary,
+)
+from beepbrain.tokens.tokenizer import TokenizedSong
+
+FORMAT = "beepbrain-pattern-tokenizer"
+KIND = "pattern"
+FULL_SIZE = fc.NOTE_SIZE_MAX
+PATTERN_LOSS_KEYS = (
+    "pins_altered",  # notes whose volume or bend shape did not come back as it was
+    "instruments_dropped",  # a channel's instruments past its first (the first plays every pattern)
+    "pattern_instruments",  # patterns that chose an instrument other than the channel's first
+    "instrument_values_clamped",  # instrument values outside their slot's range
+    "instrument_settings_dropped",  # settings the instrument detail level leaves out (drum set spectra)
+)
+
+
+@dataclass
+class PatternTokenizerConfig:
+    """``max_refs``: REF tokens per channel (a channel's later distinct patterns are written out again);
+    ``trim_trailing_silence`` drops silent bars at a song's end; ``instrument_detail``: ``compact`` leaves
+    out drum sets' spectra (180 tokens each), ``full`` writes every setting."""
+
+    max_refs: int = 64
+    trim_trailing_silence: bool = True
+    instrument_detail: str = "compact"
+
+    def __post_init__(self) -> None:
+        if not 1 <= int(self.max_refs) <= 1024:
+            raise ValueError("max_refs must be in [1, 1024]")
+        self.max_refs = int(self.max_refs)
+        if self.instrument_detail not in DETAIL_LEVELS:
+            raise ValueError(f"instrument_detail must be one of {DETAIL_LEVELS}")
+
+    def to_dict(self) -> dict:
+        return {"max_refs": self.max_refs, "trim_trailing_silence": self.trim_trailing_silence,
+                "instrument_detail": self.instrument_detail}
+
+    @classmethod
+    def from_dict(cls, obj: dict) -> PatternTokenizerConfig:
+        unknown = set(obj) - {"max_refs", "trim_trailing_silence", "instrument_detail"}
+        if unknown:
+            raise ValueError(f"unknown pattern tokenizer config keys: {sorted(unknown)}")
+        return cls(**obj)
+
+
+def played_notes(song) -> int:
+    """Notes a song plays through its bar sequence (a pattern played twice counts twice)."""
+    total = 0
+    for c in range(song.channel_count):
+        for b in range(song.bar_count):
+            pattern = song.pattern_at(c, b)
+            if pattern is not None:
+                total += len(pattern.notes)
+    return total
+
+
+class PatternTokenizer:
+    """Encode songs as header + pattern streams, and decode any such stream back into a valid song."""
+
+    kind = KIND
+
+    def __init__(self, config: PatternTokenizerConfig | None = None):
+        self.config = config or PatternTokenizerConfig()
+        self.vocab = PatternVocabulary(self.config.max_refs)
+        self.pad_id, self.bos_id, self.eos_id, self.bar_id = PAD, BOS, EOS, BAR
+        v = self.vocab
+        self._p0, self._d0 = v.start["P"], v.start["D"]
+        self._pitch_family, self._drum_family = v.family_index["P"], v.family_index["D"]
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    # ---- encode -------------------------------------------------------------------------------------
+
+    def encode(self, song, bars: int | None = None) -> TokenizedSong:
+        """Tokenize a song (its bar sequence from bar 0; loops are not unrolled). ``bars`` overrides the
+        header's bar count (a prompt that the model will continue)."""
+        v = self.vocab
+        cond = Conditioning.of_song(song)
+        bpb = min(max(int(song.beats_per_bar), 1), fc.BEATS_PER_BAR_MAX)
+        parts_bar = bpb * PARTS_PER_BEAT
+        n_bars = max(1, min(int(song.bar_count), fc.BAR_COUNT_MAX))
+        losses = new_losses()
+        for key in PATTERN_LOSS_KEYS:
+            losses[key] = 0
+        for b in range(n_bars, int(song.bar_count)):  # past BeepBox's 128 bars (JummBox allows 256): cut
+            losses["bars_cut"] += 1
+            for c in range(song.channel_count):
+                pattern = song.pattern_at(c, b)
+                if pattern is not None:
+                    losses["notes"] += len(pattern.notes)
+                    losses["notes_dropped"] += len(pattern.notes)
+
+        # the body first: bar by bar, each channel's EMPTY / REF / NEW...END
+        bar_items: list[list[tuple[int, ...]]] = []
+        seen: list[dict[tuple[int, ...], int]] = [{} for _ in range(song.channel_count)]
+        cache: list[dict[int, tuple[tuple[int, ...], dict]]] = [{} for _ in range(song.channel_count)]
+        for b in range(n_bars):
+            items: list[tuple[int, ...]] = []
+            for c in range(song.channel_count):
+                channel = song.channels[c]
+                index = channel.bars[b] if b < len(channel.bars) else 0
+                if index <= 0 or index > len(channel.patterns):
+                    items.append((EMPTY,))
+                    continue
+                if index not in cache[c]:
+                    pattern = channel.patterns[index - 1]
+                    cache[c][index] = self._pattern_tokens(pattern, parts_bar, song.is_noise_channel(c))
+                    if pattern.instruments != [0] and pattern.notes:
+                        losses["pattern_instruments"] += 1
+                body, pattern_losses = cache[c][index]
+                add_losses(losses, pattern_losses)
+                if not body:
+                    items.append((EMPTY,))
+                elif body in seen[c]:
+                    items.append((v.id_of("REF", seen[c][body]),))
+                else:
+                    if len(seen[c]) < self.config.max_refs:
+                        seen[c][body] = len(seen[c]) + 1
+                    items.append((NEW, *body, END))
+            bar_items.append(items)
+        if self.config.trim_trailing_silence:
+            keep = len(bar_items)
+            while keep > 1 and all(item == (EMPTY,) for item in bar_items[keep - 1]):
+                keep -= 1
+            losses["bars_trimmed"] = len(bar_items) - keep
+            bar_items = bar_items[:keep]
+            n_bars = keep
+
+        tokens: list[int] = [BOS] + self._header(song, bpb, n_bars if bars is None else bars)
+        for c in range(song.channel_count):
+            tokens += self._instrument(song, c, losses)
+        for items in bar_items:
+            tokens.append(BAR)
+            for item in items:
+                tokens.extend(item)
+        tokens.append(EOS)
+        losses["notes_kept"] = losses["notes"] - losses["notes_dropped"]
+        losses["notes_exact"] = losses["notes_kept"] - losses["notes_altered"]
+        return TokenizedSong(np.asarray(tokens, dtype=np.uint16), cond, bpb, n_bars, losses)
+
+    def _header(self, song, bpb: int, bars: int) -> list[int]:
+        v = self.vocab
+        tempo = min(max(int(song.tempo), fc.TEMPO_MIN), fc.TEMPO_MAX)
+        return [v.id_of("TEMPO", tempo), v.id_of("KEY", int(song.key) % 12),
+                v.id_of("SCALE", min(max(int(song.scale), 0), len(fc.SCALE_NAMES) - 1)),
+                v.id_of("BEATS", bpb), v.id_of("BARS", min(max(int(bars), 1), fc.BAR_COUNT_MAX))]
+
+    def _instrument(self, song, c: int, losses: dict) -> list[int]:
+        from beepbrain.format.song import Instrument
+
+        v = self.vocab
+        channel = song.channels[c]
+        is_noise = song.is_noise_channel(c)
+        inst = channel.instruments[0] if channel.instruments else Instrument.default(2 if is_noise else 0, is_noise)
+        losses["instruments_dropped"] += max(0, len(channel.instruments) - 1)
+        if inst.type not in allowed_types(is_noise):  # not something BeepBox puts on such a channel
+            inst = Instrument.default(allowed_types(is_noise)[0], is_noise)
+            losses["instrument_values_clamped"] += 1
+        type_, fields, clamped, dropped = instrument_fields(inst, is_noise, self.config.instrument_detail)
+        losses["instrument_values_clamped"] += clamped
+        losses["instrument_settings_dropped"] += dropped
+        out = [v.id_of("ITYPE", type_)]
+        for index, slots in fields:
+            out.append(v.id_of("IF", index))
+            out.extend(v.id_of("V", s) for s in slots)
+        out.append(IEND)
+        return out
+
+    def _pattern_tokens(self, pattern, parts_bar: int, drum: bool) -> tuple[tuple[int, ...], dict]:
+        """A pattern's note tokens (empty if no note survives) and what they lose."""
+        v = self.vocab
+        top = fc.DRUM_COUNT - 1 if drum else fc.MAX_PITCH
+        family = "D" if drum else "P"
+        losses = new_losses()
+        losses["pins_altered"] = 0
+        out: list[int] = []
+        prev_end = 0
+        for note in sorted(pattern.notes, key=lambda n: n.start):
+            losses["notes"] += 1
+            altered = False
+            if note.continues_last_pattern:
+                losses["ties"] += 1
+            pitches = sorted(set(note.pitches))
+            in_range = [p for p in pitches if 0 <= p <= top]
+            if len(in_range) < len(pitches):
+                losses["out_of_range"] += 1
+                losses["pitches_dropped"] += len(pitches) - len(in_range)
+                altered = True
+            if len(in_range) > fc.MAX_CHORD_SIZE:
+                losses["chords_reduced"] += 1
+                losses["pitches_dropped"] += len(in_range) - fc.MAX_CHORD_SIZE
+                in_range = in_range[: fc.MAX_CHORD_SIZE]
+                altered = True
+            start, end = max(note.start, prev_end, 0), min(note.end, parts_bar)
+            if start != note.start:
+                losses["collided" if note.start < prev_end else "clipped"] += 1
+                altered = True
+            if end != note.end:
+                losses["clipped"] += 1
+                altered = True
+            if not in_range or end <= start:
+                losses["notes_dropped"] += 1
+                continue
+            pins, pins_exact = _pins(note, start, end)
+            if not pins_exact:
+                losses["pins_altered"] += 1
+            out.append(v.id_of("POS", start))
+            if note.continues_last_pattern and start == 0:
+                out.append(TIE)
+            out.extend(v.id_of(family, p) for p in in_range)
+            size, interval = pins[0][2], 0
+            if size != FULL_SIZE:
+                out.append(v.id_of("VOL", size))
+            for time, bend, pin_size in pins[1:]:
+                out.append(v.id_of("DUR", time))
+                if pin_size != size:
+                    out.append(v.id_of("VOL", pin_size))
+                    size = pin_size
+                if bend != interval:
+                    out.append(v.id_of("BEND", bend))
+                    interval = bend
+            prev_end = end
+            losses["notes_altered"] += altered
+        return tuple(out), losses
+
+    # ---- decode -------------------------------------------------------------------------------------
+
+    def decode(self, tokens, conditioning: Conditioning, beats_per_bar: int | None = None):
+        """A valid song from a token stream. Tolerant: tokens before BOS and after EOS are ignored, and
+        anything out of place (a token of the wrong kind, a REF to no pattern, a note past the bar) is
+        skipped, so any stream gives a song that BeepBox opens. ``beats_per_bar`` applies only when the
+        header has no BEATS token."""
+        from beepbrain.format import Note, NotePin, Pattern, new_song, parse_song
+        from beepbrain.format.song import Instrument
+
+        v = self.vocab
+        cond = conditioning
+        toks = [int(t) for t in np.asarray(tokens, dtype=np.int64).ravel()]
+        if BOS in toks:
+            toks = toks[toks.index(BOS) + 1:]
+        if EOS in toks:
+            toks = toks[: toks.index(EOS)]
+        toks = [t for t in toks if 0 <= t < len(v)]
+        fam = v.family
+        val = v.value
+        fi = v.family_index
+        header = {"TEMPO": 150, "KEY": 0, "SCALE": 0, "BEATS": beats_per_bar or 8, "BARS": None}
+        i = 0
+        n = len(toks)
+        while i < n and toks[i] != BAR and fam[toks[i]] != fi["ITYPE"]:
+            f = int(fam[toks[i]])
+            if f >= 0 and v.families[f][0] in header:
+                header[v.families[f][0]] = int(val[toks[i]])
+            i += 1
+        bpb = min(max(int(header["BEATS"]), fc.BEATS_PER_BAR_MIN), fc.BEATS_PER_BAR_MAX)
+        parts_bar = bpb * PARTS_PER_BEAT
+
+        instruments = []
+        for c in range(cond.channels):
+            is_noise = c >= cond.pitch_channels
+            inst, i = self._read_instrument(toks, i, is_noise)
+            instruments.append(inst if inst is not None else Instrument.default(2 if is_noise else 0, is_noise))
+
+        bars: list[list[tuple | None]] = []  # per bar, per channel: note tuple key or None
+        defined: list[list[tuple]] = [[] for _ in range(cond.channels)]  # each channel's REF targets
+        while i < n:
+            if toks[i] != BAR:
+                i += 1
+                continue
+            i += 1
+            row: list[tuple | None] = [None] * cond.channels
+            for c in range(cond.channels):
+                if i >= n or toks[i] == BAR:
+                    break
+                t = toks[i]
+                if t == EMPTY:
+                    i += 1
+                elif fam[t] == fi["REF"]:
+                    k = int(val[t])
+                    if k <= len(defined[c]):
+                        row[c] = defined[c][k - 1]
+                    i += 1
+                elif t == NEW:
+                    notes, i = self._read_notes(toks, i + 1, parts_bar, c >= cond.pitch_channels)
+                    if notes:
+                        row[c] = notes
+                        if notes not in defined[c] and len(defined[c]) < self.config.max_refs:
+                            defined[c].append(notes)
+                else:
+                    i += 1
+            bars.append(row)
+            if len(bars) >= fc.BAR_COUNT_MAX:
+                break
+        if header["BARS"] is not None and bars:
+            bars = bars[: int(header["BARS"])]
+        n_bars = max(1, len(bars))
+        song = new_song(cond.pitch_channels, cond.noise_channels, bars=n_bars, beats_per_bar=bpb,
+                        rhythm=cond.rhythm, patterns_per_channel=1,
+                        tempo=min(max(int(header["TEMPO"]), fc.TEMPO_MIN), fc.TEMPO_MAX),
+                        key=int(header["KEY"]) % 12, scale=int(header["SCALE"]) % len(fc.SCALE_NAMES))
+        song.loop_start, song.loop_length = 0, n_bars
+        most = 1
+        for c, channel in enumerate(song.channels):
+            channel.instruments = [instruments[c]]
+            index: dict[tuple, int] = {}
+            channel.bars = [0] * n_bars
+            for b, row in enumerate(bars):
+                key = row[c]
+                if key is None:
+                    continue
+                if key not in index:
+                    index[key] = len(index) + 1
+                channel.bars[b] = index[key]
+            channel.patterns = []
+            for key in index:
+                notes = []
+                for start, pitches, tie, pins in key:
+                    notes.append(Note(list(pitches), start, start + pins[-1][0],
+                                      [NotePin(bend, time, size) for time, bend, size in pins], tie))
+                channel.patterns.append(Pattern(notes=notes))
+            most = max(most, len(index))
+        song.patterns_per_channel = most
+        for channel in song.channels:
+            channel.patterns += [Pattern() for _ in range(most - len(channel.patterns))]
+        return parse_song(song.to_url())  # exactly what BeepBox loads from the song's URL
+
+    def _read_instrument(self, toks: list[int], i: int, is_noise: bool):
+        """(instrument or None, next index) from ``ITYPE [IF V...]* IEND`` at ``toks[i]``."""
+        v = self.vocab
+        fam, val, fi = v.family, v.value, v.family_index
+        n = len(toks)
+        while i < n and fam[toks[i]] != fi["ITYPE"] and toks[i] not in (BAR, IEND):
+            i += 1
+        if i >= n or fam[toks[i]] != fi["ITYPE"]:
+            return None, (i + 1 if i < n and toks[i] == IEND else i)
+        type_ = int(val[toks[i]])
+        if type_ not in allowed_types(is_noise):
+            type_ = allowed_types(is_noise)[0]
+        i += 1
+        fields: list[tuple[int, list[int]]] = []
+        while i < n and fam[toks[i]] == fi["IF"]:
+            index = int(val[toks[i]])
+            field = FIELDS[index]
+            i += 1
+            maxima = slot_maxima(field)
+            slots: list[int] = []
+            ok = True
+            j = 0
+            while j < len(maxima):
+                if i >= n or fam[toks[i]] != fi["V"]:
+                    ok = False
+                    break
+                slots.append(min(int(val[toks[i]]), maxima[j]))
+                i += 1
+                if field.kind == "points" and j == 0:
+                    maxima = maxima + slot_maxima(field, slots[0])
+                j += 1
+            if ok and all(index != k for k, _ in fields):
+                fields.append((index, slots))
+        if i < n and toks[i] == IEND:
+            i += 1
+        return build_instrument(type_, is_noise, fields), i
+
+    def _read_notes(self, toks: list[int], i: int, parts_bar: int, drum: bool) -> tuple[tuple, int]:
+        """(notes key, next index) from the notes of a NEW pattern up to its END: each note is
+        ``(start, pitches, tie, ((time, bend, size), ...))``."""
+        v = self.vocab
+        fam, val, fi = v.family, v.value, v.family_index
+        pitch_family = fi["D"] if drum else fi["P"]
+        n = len(toks)
+        notes: list[tuple] = []
+        prev_end = 0
+        while i < n and toks[i] not in (END, BAR):
+            if fam[toks[i]] != fi["POS"]:
+                i += 1
+                continue
+            start = int(val[toks[i]])
+            i += 1
+            tie = False
+            if i < n and toks[i] == TIE:
+                tie, i = start == 0, i + 1
+            pitches: list[int] = []
+            while i < n and fam[toks[i]] == pitch_family:
+                p = int(val[toks[i]])
+                if (not pitches or p > pitches[-1]) and len(pitches) < fc.MAX_CHORD_SIZE:
+                    pitches.append(p)
+                i += 1
+            size = fc.NOTE_SIZE_MAX
+            if i < n and fam[toks[i]] == fi["VOL"]:
+                size, i = int(val[toks[i]]), i + 1
+            pins = [(0, 0, size)]
+            bend = 0
+            while i < n and fam[toks[i]] == fi["DUR"]:
+                time = int(val[toks[i]])
+                i += 1
+                if i < n and fam[toks[i]] == fi["VOL"]:
+                    size, i = int(val[toks[i]]), i + 1
+                if i < n and fam[toks[i]] == fi["BEND"]:
+                    bend, i = int(val[toks[i]]), i + 1
+                if time > pins[-1][0] and start + time <= parts_bar:
+                    pins.append((time, bend, size))
+            if pitches and len(pins) > 1 and start >= prev_end:
+                bends_ok = all(0 <= (p + b) <= (fc.DRUM_COUNT - 1 if drum else fc.MAX_PITCH)
+                               for p in (pitches[0], pitches[-1]) for _t, b, _s in pins)
+                if not bends_ok:
+                    pins = [(t, 0, s) for t, _b, s in pins]
+                notes.append((start, tuple(pitches), tie, tuple(pins)))
+                prev_end = start + pins[-1][0]
+        if i < n and toks[i] == END:
+            i += 1
+        return tuple(notes), i
+
+    # ---- other --------------------------------------------------------------------------------------
+
+    def transpose(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
+        """The stream with every pitch-channel note moved by ``semitones`` (drums, bends and the key stay),
+        or None if a note would leave the pitch range."""
+        toks = np.asarray(tokens).astype(np.int64)
+        is_pitch = self.vocab.family[toks] == self._pitch_family
+        if not is_pitch.any() or not semitones:
+            return toks.astype(np.uint16)
+        moved = toks[is_pitch] + semitones
+        if moved.min() < self._p0 or moved.max() > self._p0 + fc.MAX_PITCH:
+            return None
+        out = toks.copy()
+        out[is_pitch] = moved
+        return out.astype(np.uint16)
+
+    def lowest_pitch(self, tokens: np.ndarray) -> int | None:
+        """The lowest pitch-channel pitch the stream writes (None: no pitch notes)."""
+        toks = np.asarray(tokens).astype(np.int64)
+        is_pitch = self.vocab.family[toks] == self._pitch_family
+        return int(toks[is_pitch].min() - self._p0) if is_pitch.any() else None
+
+    def prompt_tokens(self, song, extra_bars: int) -> tuple[list[int], int]:
+        """A song's tokens for the model to continue by ``extra_bars`` bars: its stream without EOS, with
+        the header's bar count raised to the total; and that total."""
+        first = self.encode(song)
+        total = min(first.bars + int(extra_bars), fc.BAR_COUNT_MAX)
+        tokens = [int(t) for t in self.encode(song, bars=total).tokens]
+        while tokens and tokens[-1] in (EOS, PAD):
+            tokens.pop()
+        return tokens, total
+
+    def grammar(self, conditioning: Conditioning, beats_per_bar: int | None = 8, bars: int | None = None, **fixed):
+        from beepbrain.tokens.pattern_grammar import PatternGrammar
+
+        return PatternGrammar(self, conditioning, beats_per_bar=beats_per_bar, bars=bars, **fixed)
+
+    def describe(self, tokens) -> list[str]:
+        return [self.vocab.name(int(t)) for t in tokens]
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "kind": KIND, "version": 1, "config": self.config.to_dict(),
+                "vocab": self.vocab.names}
+
+    def save(self, path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        return path
+
+    @classmethod
+    def from_dict(cls, obj: dict) -> PatternTokenizer:
+        if obj.get("format") != FORMAT:
+            raise ValueError(f"not a saved pattern tokenizer (format={obj.get('format')!r})")
+        tokenizer = cls(PatternTokenizerConfig.from_dict(obj.get("config", {})))
+        if "vocab" in obj and obj["vocab"] != tokenizer.vocab.names:
+            raise ValueError("saved vocabulary differs from the one its config builds")
+        return tokenizer
+
+    @classmethod
+    def load(cls, path) -> PatternTokenizer:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def _pins(note, start: int, end: int) -> tuple[list[tuple[int, int, int]], bool]:
+    """The note's pins as (time from ``start``, bend, size), first at 0 with bend 0, last at the note's
+    length, times rising; and whether that is the note's own shape unchanged."""
+    length = end - start
+    shift = start - note.start
+    raw = [(int(p.time) - shift, int(p.interval), min(max(int(p.size), 0), FULL_SIZE)) for p in note.pins]
+    exact = shift == 0 and end == note.end and bool(raw)
+    out: list[tuple[int, int, int]] = []
+    base = raw[0][1] if raw else 0
+    if base != 0:
+        exact = False
+    for time, bend, size in raw:
+        if time <= 0:
+            out[:] = [(0, 0, size)]
+            continue
+        if time > length:
+            break
+        if not out:
+            out.append((0, 0, size))
+            exact = False
+        if time <= out[-1][0]:
+            exact = False
+            continue
+        out.append((time, bend - base, size))
+    if not out:
+        out = [(0, 0, FULL_SIZE)]
+    if out[-1][0] != length:
+        out.append((length, out[-1][1], out[-1][2]))
+        exact = False
+    if exact and [(int(p.time), int(p.interval), int(p.size)) for p in note.pins] != out:
+        exact = False
+    return out, exact
