@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "train",
     "generate",
     "evaluate",
+    "score",
     "run",
     "deploy",
 ]

@@ -11,9 +11,8 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from beepbrain.tokens.config import TokenizerConfig  # noqa: E402
 from beepbrain.tokens.dataset import ChunkResult, select_songs, tokenize_all, write_dataset  # noqa: E402
-from beepbrain.tokens.tokenizer import Tokenizer  # noqa: E402
+from beepbrain.tokens.load import new_tokenizer, tokenizer_from_dict  # noqa: E402
 
 
 # Inputs are whole corpora: no input hashing for cache keys.
@@ -28,23 +27,24 @@ def select(data_dir: str, where: str | None) -> tuple[list[tuple[str, str]], str
 
 
 @task(name="tokenize-songs", cache_policy=NO_CACHE)
-def tokenize(items: list[tuple[str, str]], config: dict, dask_address: str | None, workers: int | None,
-             chunk_size: int) -> ChunkResult:
-    """Parse and tokenize every song in parallel on Dask (``workers=0``: in this process)."""
+def tokenize(items: list[tuple[str, str]], spec: dict, dask_address: str | None, workers: int | None,
+             chunk_size: int, augment_channels: int = 0) -> ChunkResult:
+    """Parse and tokenize every song in parallel on Dask (``workers=0``: in this process) with the tokenizer
+    ``spec`` describes (its ``to_dict()``)."""
     logger = get_run_logger()
     address = settings.dask_address(dask_address)
-    result = tokenize_all(items, TokenizerConfig.from_dict(config), dask_address=address,
+    result = tokenize_all(items, tokenizer_from_dict(spec), dask_address=address,
                           use_dask=workers != 0 or bool(address), workers=workers or None, chunk_size=chunk_size,
-                          progress=logger.info)
+                          augment_channels=augment_channels, progress=logger.info)
     logger.info("tokenized %d songs, rejected %d", len(result.encoded), len(result.rejected))
     return result
 
 
 @task(name="write-dataset", cache_policy=NO_CACHE)
-def write(result: ChunkResult, out_dir: str, name: str, config: dict, val_fraction: float, test_fraction: float,
+def write(result: ChunkResult, out_dir: str, name: str, spec: dict, val_fraction: float, test_fraction: float,
           augment_transpose: int, extra: dict, overwrite: bool) -> dict:
     """Split by content, drop duplicate streams, augment the train split, write shards and manifest."""
-    return write_dataset(result.encoded, out_dir, name=name, tokenizer=Tokenizer(TokenizerConfig.from_dict(config)),
+    return write_dataset(result.encoded, out_dir, name=name, tokenizer=tokenizer_from_dict(spec),
                          val_fraction=val_fraction, test_fraction=test_fraction,
                          augment_transpose=augment_transpose, rejected=result.rejected, extra=extra,
                          overwrite=overwrite, progress=get_run_logger().info)
@@ -56,6 +56,8 @@ def build_dataset_flow(
     data_dir: str | None = None,
     where: str | None = None,
     augment_transpose: int = 0,
+    augment_channels: int = 0,
+    tokenizer: str = "pattern",
     ticks_per_beat: int = 12,
     val_fraction: float = 0.05,
     test_fraction: float = 0.05,
@@ -69,6 +71,9 @@ def build_dataset_flow(
 ) -> dict:
     """Build ``DATA_DIR/datasets/NAME`` from the catalog songs matching ``where``; returns the manifest.
 
+    ``tokenizer`` is ``pattern`` (header + patterns + bar sequence) or ``tick`` (``ticks_per_beat`` grid);
+    ``augment_transpose`` / ``augment_channels`` add train copies (transposed; channels reordered or left out).
+
     With ``train_config`` (tiny, small, base) the flow then triggers the `train` flow on the new dataset as a
     subflow (``train_steps`` steps, the model registered in MLflow); its result is returned under
     ``"training"`` beside the manifest's keys.
@@ -81,11 +86,12 @@ def build_dataset_flow(
         raise ValueError(f"bad dataset name {name!r}")
     if out_dir.exists() and not overwrite:
         raise FileExistsError(f"dataset {out_dir} exists (use overwrite=True to replace it)")
-    config = TokenizerConfig(ticks_per_beat=ticks_per_beat).to_dict()
+    settings_ = {"ticks_per_beat": ticks_per_beat} if tokenizer == "tick" else {}
+    spec = new_tokenizer(tokenizer, **settings_).to_dict()
     items, sql, version = select(str(data), where)
-    result = tokenize(items, config, dask_address, workers, chunk_size)
+    result = tokenize(items, spec, dask_address, workers, chunk_size, augment_channels)
     extra = {"sql": sql, "where": where, "corpus_version": version, "source": str(Path(data) / "corpus.duckdb")}
-    manifest = write(result, str(out_dir), name, config, val_fraction, test_fraction, augment_transpose, extra,
+    manifest = write(result, str(out_dir), name, spec, val_fraction, test_fraction, augment_transpose, extra,
                      overwrite)
     create_markdown_artifact(key="dataset-manifest", markdown=_markdown(manifest),
                              description=f"dataset {name}: splits, tokens, losses")
@@ -103,8 +109,9 @@ def _markdown(manifest: dict) -> str:
                      for s, i in manifest["splits"].items())
     losses = "\n".join(f"| {k} | {v} |" for k, v in manifest["losses"].items())
     return (f"# Dataset `{manifest['name']}`\n\nSQL: `{manifest['sql']}`  \nCorpus version: "
-            f"`{manifest['corpus_version']}`  \nVocabulary: {manifest['vocab_size']}\n\n"
-            f"| split | songs | transposed | tokens | bars |\n|---|---|---|---|---|\n{rows}\n\n"
+            f"`{manifest['corpus_version']}`  \nTokenizer: {manifest.get('tokenizer_kind', 'tick')}, "
+            f"vocabulary: {manifest['vocab_size']}\n\n"
+            f"| split | songs | augmented | tokens | bars |\n|---|---|---|---|---|\n{rows}\n\n"
             f"Rejected {manifest['songs_rejected']}, duplicates dropped {manifest['duplicates_dropped']}.\n\n"
             f"| loss counter | count |\n|---|---|\n{losses}\n")
 

@@ -55,14 +55,18 @@ def generate_flow(
     seed: int = 0,
     prompt: str | None = None,
     out: str | None = None,
+    tempo: int | None = None,
+    key: int | None = None,
+    scale: int | None = None,
 ) -> list[dict]:
     """Write ``count`` songs into ``out`` (default DATA_DIR/generated); returns one row per song (URL,
-    files, seed, settings)."""
+    files, seed, settings). ``tempo``, ``key``, ``scale``: fixed header values (pattern-tokenizer models;
+    None lets the model choose)."""
     data = settings.data_dir(data_dir)
     uri = settings.tracking_uri(data, tracking_uri)
     out = out or str(data / "generated")
     request = {"rhythm": rhythm, "pitch_channels": pitch_channels, "drum_channels": drum_channels,
-               "bars": bars, "beats_per_bar": beats_per_bar}
+               "bars": bars, "beats_per_bar": beats_per_bar, "tempo": tempo, "key": key, "scale": scale}
     sampling = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed}
     rows = generate_songs(model, uri, request, sampling, count, out, prompt)
     links = "\n".join(f"- seed {r['seed']}: [open in BeepBox]({r['url']}) — `{r['json']}`, `{r['midi']}`"

@@ -24,9 +24,16 @@ def register(subparsers) -> None:
     build.add_argument("--where", default=None, help=WHERE_HELP)
     build.add_argument("--augment-transpose", type=int, default=0, metavar="N",
                        help="add train copies transposed by +-1..N semitones where they stay in range (0-12)")
+    build.add_argument("--augment-channels", type=int, default=0, metavar="N",
+                       help="add up to N train copies of each song with its pitch channels reordered or a "
+                            "channel left out (0-8)")
+    build.add_argument("--tokenizer", default="pattern", choices=("pattern", "tick"),
+                       help="pattern: header, patterns and bar sequence (default); tick: channels "
+                            "interleaved tick by tick")
     build.add_argument("--val-fraction", type=float, default=0.05, help="share of songs for validation")
     build.add_argument("--test-fraction", type=float, default=0.05, help="share of songs for test")
-    build.add_argument("--ticks-per-beat", type=int, default=12, help="model ticks per beat (divides 24)")
+    build.add_argument("--ticks-per-beat", type=int, default=12,
+                       help="tick tokenizer: model ticks per beat (divides 24)")
     build.add_argument("--dask-address", default=None,
                        help="Dask scheduler (default: $BEEPBRAIN_DASK_ADDRESS, else a LocalCluster)")
     build.add_argument("--workers", type=int, default=None,
@@ -49,7 +56,10 @@ def register(subparsers) -> None:
     stats.add_argument("--source", default=None,
                        help="read songs from a .jsonl/.jsonl.zst archive file or a text file of song strings "
                             "instead of the catalog")
-    stats.add_argument("--ticks-per-beat", type=int, default=12, help="model ticks per beat (divides 24)")
+    stats.add_argument("--tokenizer", default="pattern", choices=("pattern", "tick"),
+                       help="the tokenizer to measure (default: pattern)")
+    stats.add_argument("--ticks-per-beat", type=int, default=12,
+                       help="tick tokenizer: model ticks per beat (divides 24)")
     stats.add_argument("--dask", action="store_true", help="tokenize on Dask (a LocalCluster or --dask-address)")
     stats.add_argument("--dask-address", default=None, help="Dask scheduler to use with --dask")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -67,10 +77,12 @@ def _say(message: str) -> None:
 
 
 def summary(manifest: dict) -> str:
-    lines = [f"dataset {manifest['name']}: vocabulary {manifest['vocab_size']}, "
-             f"{manifest['ticks_per_beat']} ticks per beat, created {manifest['created']}"]
+    kind = manifest.get("tokenizer_kind", "tick")
+    grid = f", {manifest['ticks_per_beat']} ticks per beat" if kind == "tick" else ""
+    lines = [f"dataset {manifest['name']}: {kind} tokenizer, vocabulary {manifest['vocab_size']}{grid}, "
+             f"created {manifest['created']}"]
     for split, info in manifest["splits"].items():
-        extra = f" (+{info['augmented_songs']} transposed)" if info.get("augmented_songs") else ""
+        extra = f" (+{info['augmented_songs']} augmented)" if info.get("augmented_songs") else ""
         lines.append(f"  {split:<5} {info['songs']:>7,} songs{extra} {info['tokens']:>12,} tokens "
                      f"{info['bars']:>9,} bars")
     lines.append(f"  selected {manifest['songs_selected']:,}, rejected {manifest['songs_rejected']:,}, "
@@ -88,9 +100,20 @@ def summary(manifest: dict) -> str:
     return "\n".join(lines)
 
 
+def _tokenizer(args: argparse.Namespace):
+    """The tokenizer the options ask for (``--ticks-per-beat`` applies to the tick tokenizer only)."""
+    from beepbrain.tokens.load import new_tokenizer
+
+    if args.tokenizer == "tick":
+        return new_tokenizer("tick", ticks_per_beat=args.ticks_per_beat)
+    if args.ticks_per_beat != 12:
+        raise ValueError("--ticks-per-beat applies to --tokenizer tick only (the pattern tokenizer keeps "
+                         "BeepBox's 24 parts per beat)")
+    return new_tokenizer("pattern")
+
+
 def handle_build(args: argparse.Namespace) -> int:
     from beepbrain import settings
-    from beepbrain.tokens.config import TokenizerConfig
 
     data_dir = settings.data_dir(args.data_dir)
     if args.then_train and args.no_prefect:
@@ -98,14 +121,14 @@ def handle_build(args: argparse.Namespace) -> int:
               "(or run `beepbrain train` afterwards)", file=sys.stderr)
         return 2
     try:
-        TokenizerConfig(ticks_per_beat=args.ticks_per_beat)
+        tokenizer = _tokenizer(args)
         if args.no_prefect:
             from beepbrain.tokens.dataset import build_dataset
 
             address = settings.dask_address(args.dask_address)
             manifest = build_dataset(
                 data_dir, args.name, where=args.where, augment_transpose=args.augment_transpose,
-                config=TokenizerConfig(ticks_per_beat=args.ticks_per_beat), val_fraction=args.val_fraction,
+                augment_channels=args.augment_channels, tokenizer=tokenizer, val_fraction=args.val_fraction,
                 test_fraction=args.test_fraction, dask_address=address, use_dask=args.workers != 0 or bool(address),
                 workers=args.workers or None, chunk_size=args.chunk_size, overwrite=args.overwrite, progress=_say)
         else:
@@ -114,6 +137,7 @@ def handle_build(args: argparse.Namespace) -> int:
 
             manifest = build_dataset_flow(
                 data_dir=str(data_dir), name=args.name, where=args.where, augment_transpose=args.augment_transpose,
+                augment_channels=args.augment_channels, tokenizer=args.tokenizer,
                 ticks_per_beat=args.ticks_per_beat, val_fraction=args.val_fraction,
                 test_fraction=args.test_fraction, dask_address=args.dask_address, workers=args.workers,
                 chunk_size=args.chunk_size, overwrite=args.overwrite, train_config=args.then_train,
@@ -127,11 +151,10 @@ def handle_build(args: argparse.Namespace) -> int:
 
 def handle_stats(args: argparse.Namespace) -> int:
     from beepbrain import settings
-    from beepbrain.tokens.config import TokenizerConfig
     from beepbrain.tokens.stats import corpus_stats, format_stats, read_song_strings
 
     try:
-        config = TokenizerConfig(ticks_per_beat=args.ticks_per_beat)
+        config = _tokenizer(args)
         if args.source:
             if args.where:
                 raise ValueError("--where selects catalog songs; it does not apply to --source")

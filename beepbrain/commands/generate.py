@@ -33,6 +33,13 @@ def register(subparsers) -> None:
     p.add_argument("--prompt", metavar="SONG", help="a BeepBox song (URL, song string, or a file holding one "
                    "or BeepBox JSON) to continue for --bars more bars; its rhythm, channels and beats per bar "
                    "replace --rhythm, --pitch-channels, --drum-channels and --beats-per-bar")
+    h = p.add_argument_group("header (models trained on a pattern-tokenizer dataset; default: the model chooses)")
+    h.add_argument("--tempo", type=int, default=None, metavar="BPM", help="beats per minute, 30-300")
+    h.add_argument("--key", default=None, help="key: C, C#, Db, ... B (or 0-11)")
+    h.add_argument("--scale", default=None, help="BeepBox scale name (\"normal :)\", expert, ...) or 0-11")
+    h.add_argument("--instrument", action="append", default=[], metavar="CH=TYPE",
+                   help="channel CH (from 1) plays an instrument of TYPE (chip, FM, spectrum, harmonics, PWM, "
+                        "Picked String, supersaw; drum channels: noise, spectrum, drumset); repeatable")
     p.add_argument("--count", type=int, default=1, help="how many songs (default 1)")
     p.add_argument("--out", help="output folder (default DATA_DIR/generated)")
     p.add_argument("--no-cache", action="store_true", help="recompute the whole window every token (slow)")
@@ -77,6 +84,7 @@ def handle(args) -> int:
     tracking = settings.tracking_uri(data, args.tracking_uri)
     out = Path(args.out).expanduser() if args.out else data / "generated"
 
+    from beepbrain.generate.header_options import parse_instrument, parse_key, parse_scale
     from beepbrain.generate.sampling import SamplingConfig
     from beepbrain.generate.songs import SongRequest
     from beepbrain.tokens import Conditioning
@@ -85,12 +93,18 @@ def handle(args) -> int:
         sampling = SamplingConfig(args.temperature, args.top_k, args.top_p, args.seed)
         if prompt is None:
             Conditioning(args.rhythm, args.pitch_channels, args.drum_channels)
+        if args.tempo is not None and not 30 <= args.tempo <= 300:
+            raise ValueError(f"--tempo {args.tempo}: must be in 30..300")
+        key = parse_key(args.key) if args.key is not None else None
+        scale = parse_scale(args.scale) if args.scale is not None else None
+        instruments = tuple(parse_instrument(text) for text in args.instrument)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     request = SongRequest(rhythm=args.rhythm, pitch_channels=args.pitch_channels,
                           drum_channels=args.drum_channels, bars=args.bars,
-                          beats_per_bar=args.beats_per_bar, prompt=prompt)
+                          beats_per_bar=args.beats_per_bar, prompt=prompt, tempo=args.tempo, key=key,
+                          scale=scale, instruments=instruments)
 
     from beepbrain.generate.batch import generate_to_dir, load_generator
 

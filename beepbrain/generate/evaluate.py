@@ -1,8 +1,10 @@
 """Evaluation of a trained model: held-out loss, and musical statistics of its songs next to real ones.
 
-- Bits per token on the val and test splits: every song is cut into consecutive windows of the model's
-  block size (each token scored once, with the context since its window's start); the first token of each
-  song (BOS, always the same) is not scored. Capped at ``max_tokens`` per split, the same songs for all.
+- Bits per token and bits per note on the val and test splits: every song is cut into consecutive windows
+  of the model's block size (each token scored once, with the context since its window's start); the
+  first token of each song (BOS, always the same) is not scored. Bits per note divides the same bits by
+  the notes the songs play through their bar sequences: the figure that compares tokenizers. Capped at
+  ``max_tokens`` per split, the same songs for all.
 - The baseline: an interpolated n-gram model (``ngram``) fitted on the train split, scored on the same
   tokens, and sampled through the same grammar.
 - Musical statistics (``stats``) of songs generated with the conditioning, beats per bar and (capped)
@@ -21,7 +23,7 @@ import numpy as np
 from beepbrain.generate.ngram import NGramModel, load_split_songs
 from beepbrain.generate.sampling import SamplingConfig, sample_sequence
 from beepbrain.generate.songs import SongRequest, generate_song
-from beepbrain.generate.stats import STAT_NAMES, song_stats, summarize
+from beepbrain.generate.stats import STAT_NAMES, played_notes, song_stats, summarize
 
 LN2 = math.log(2)
 
@@ -62,47 +64,71 @@ def load_split(dataset_dir: Path, split: str, max_tokens: int | None = None) -> 
     return SplitSongs(out, conds)
 
 
-def model_bits_per_token(model, split: SplitSongs, batch_size: int = 16) -> float:
-    """Mean -log2 P(token) over every token but each song's first, in consecutive block-size windows."""
+def song_bits(model, songs: list[np.ndarray], conds: list, batch_size: int = 16) -> np.ndarray:
+    """float64[N]: -log2 P of each song's tokens under ``model``, every token but the first (BOS, always
+    the same) scored once: a song longer than the block size is cut into consecutive windows, each token
+    scored with the context since its window's start."""
     import torch
     import torch.nn.functional as F
 
     T = int(model.config.block_size)
     device = next(model.parameters()).device
     windows = []
-    for song, cond in zip(split.songs, split.cond, strict=True):
+    for index, (song, cond) in enumerate(zip(songs, conds, strict=True)):
         vec = cond.vector()
         for start in range(0, max(len(song) - 1, 0), T):
-            chunk = song[start:start + T + 1]
-            windows.append((chunk, vec))
-    total_nats, count = 0.0, 0
+            windows.append((index, song[start:start + T + 1], vec))
+    bits = np.zeros(len(songs), dtype=np.float64)
+    was_training = model.training
     model.eval()
-    with torch.no_grad():
-        for i in range(0, len(windows), batch_size):
-            batch = windows[i:i + batch_size]
-            x = np.zeros((len(batch), T), dtype=np.int64)
-            y = np.full((len(batch), T), -1, dtype=np.int64)
-            for row, (chunk, _vec) in enumerate(batch):
-                n = len(chunk) - 1
-                x[row, :n] = chunk[:-1]
-                y[row, :n] = chunk[1:]
-            cond = torch.from_numpy(np.stack([vec for _chunk, vec in batch])).to(device)
-            logits, _ = model(torch.from_numpy(x).to(device), cond)
-            target = torch.from_numpy(y).to(device)
-            nats = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), target.reshape(-1),
-                                   ignore_index=-1, reduction="sum")
-            total_nats += float(nats)
-            count += int((target >= 0).sum())
-    return total_nats / max(count, 1) / LN2
+    try:
+        with torch.no_grad():
+            for i in range(0, len(windows), batch_size):
+                batch = windows[i:i + batch_size]
+                x = np.zeros((len(batch), T), dtype=np.int64)
+                y = np.full((len(batch), T), -1, dtype=np.int64)
+                for row, (_index, chunk, _vec) in enumerate(batch):
+                    n = len(chunk) - 1
+                    x[row, :n] = chunk[:-1]
+                    y[row, :n] = chunk[1:]
+                cond = torch.from_numpy(np.stack([vec for _i, _chunk, vec in batch])).to(device)
+                logits, _ = model(torch.from_numpy(x).to(device), cond)
+                target = torch.from_numpy(y).to(device)
+                nats = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), target.reshape(-1),
+                                       ignore_index=-1, reduction="none").reshape(len(batch), T).sum(dim=1)
+                for row, (index, _chunk, _vec) in enumerate(batch):
+                    bits[index] += float(nats[row]) / LN2
+    finally:
+        model.train(was_training)
+    return bits
+
+
+def model_bits_per_token(model, split: SplitSongs, batch_size: int = 16) -> float:
+    """Mean -log2 P(token) over every token but each song's first, in consecutive block-size windows."""
+    bits = song_bits(model, split.songs, split.cond, batch_size)
+    count = sum(max(len(s) - 1, 0) for s in split.songs)
+    return float(bits.sum()) / max(count, 1)
+
+
+def split_notes(tokenizer, split: SplitSongs) -> np.ndarray:
+    """int64[N]: the notes each song of the split plays through its bar sequence, as its tokens decode."""
+    return np.array([played_notes(tokenizer.decode(tokens, cond)) for tokens, cond
+                     in zip(split.songs, split.cond, strict=True)], dtype=np.int64)
 
 
 def ngram_bits_per_token(ngram: NGramModel, split: SplitSongs) -> float:
     """The n-gram's bits per token on the same tokens ``model_bits_per_token`` scores."""
+    total, count = ngram_bits(ngram, split)
+    return total / count if count else float("nan")
+
+
+def ngram_bits(ngram: NGramModel, split: SplitSongs) -> tuple[float, int]:
+    """(total bits, tokens scored) of the n-gram on the split: every token but each song's first."""
     probs = ngram.token_probs(split.songs)
     first = np.cumsum([0] + [len(s) for s in split.songs[:-1]])
     keep = np.ones(len(probs), dtype=bool)
     keep[first] = False
-    return float(-np.log2(probs[keep]).mean()) if keep.any() else float("nan")
+    return float(-np.log2(probs[keep]).sum()), int(keep.sum())
 
 
 def fit_baseline(dataset_dir: Path, vocab_size: int, order: int, max_tokens: int, progress) -> NGramModel:
@@ -134,10 +160,12 @@ def reference_songs(tokenizer, split: SplitSongs, limit: int):
 
 def ngram_song(ngram: NGramModel, tokenizer, request: SongRequest, sampling: SamplingConfig):
     """A song sampled from the n-gram through the tokenizer's grammar."""
+    from beepbrain.generate.songs import fixed_header
     from beepbrain.tokens import Conditioning
 
     cond = Conditioning(request.rhythm, request.pitch_channels, request.drum_channels)
-    grammar = tokenizer.grammar(cond, beats_per_bar=request.beats_per_bar, bars=request.bars)
+    grammar = tokenizer.grammar(cond, beats_per_bar=request.beats_per_bar, bars=request.bars,
+                                **fixed_header(tokenizer, request))
     tokens = sample_sequence(grammar, lambda ctx: np.log(ngram.next_probs(ctx) + 1e-30), sampling)
     return tokenizer.decode(np.asarray(tokens), cond, beats_per_bar=request.beats_per_bar)
 
@@ -158,10 +186,20 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         if not split.songs:
             progress(f"{split_name}: no songs, skipped")
             continue
-        result.metrics[f"eval_{split_name}_bpt"] = model_bits_per_token(model, split)
-        result.metrics[f"ngram_{split_name}_bpt"] = ngram_bits_per_token(ngram, split)
-        progress(f"{split_name}: model {result.metrics[f'eval_{split_name}_bpt']:.3f} bits/token, "
-                 f"{ngram.order}-gram {result.metrics[f'ngram_{split_name}_bpt']:.3f}")
+        bits = song_bits(model, split.songs, split.cond)
+        tokens = sum(max(len(s) - 1, 0) for s in split.songs)
+        notes = int(split_notes(tokenizer, split).sum())
+        ngram_total, ngram_count = ngram_bits(ngram, split)
+        m = result.metrics
+        m[f"eval_{split_name}_bpt"] = float(bits.sum()) / max(tokens, 1)
+        m[f"ngram_{split_name}_bpt"] = ngram_total / max(ngram_count, 1)
+        if notes:
+            m[f"eval_{split_name}_bpn"] = float(bits.sum()) / notes
+            m[f"ngram_{split_name}_bpn"] = ngram_total / notes
+        progress(f"{split_name}: model {m[f'eval_{split_name}_bpt']:.3f} bits/token"
+                 + (f", {m[f'eval_{split_name}_bpn']:.3f} bits/note" if notes else "")
+                 + f"; {ngram.order}-gram {m[f'ngram_{split_name}_bpt']:.3f} bits/token"
+                 + (f", {m[f'ngram_{split_name}_bpn']:.3f} bits/note" if notes else ""))
 
     test = load_split(dataset_dir, "test")
     if not test.songs:

@@ -2,8 +2,12 @@
 
 ``generate_song`` builds the tokenizer's grammar for the asked conditioning and bar count, samples under
 it (see ``sampling``), decodes the tokens into a ``Song`` and checks it round-trips through the project's
-own codec. With a prompt song, its tokens are the prefix and the model continues it for more bars; the
-prompt's tempo, key, scale and instruments carry over to the result.
+own codec. With a prompt song, its tokens are the prefix and the model continues it for more bars.
+
+With the pattern tokenizer the model writes the song's header too: tempo, key, scale and each channel's
+instrument, unless the request fixes them (``tempo``, ``key``, ``scale``, ``instruments``: the grammar then
+forces those tokens), and note starts and pin times keep to the rhythm's grid. With the tick tokenizer the
+stream holds notes only: songs get BeepBox's default settings (a prompt's carry over).
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ class SongRequest:
     bars: int = 16
     beats_per_bar: int = 8
     prompt: Song | None = None
+    tempo: int | None = None  # pattern tokenizer: fixed header values (None: the model chooses)
+    key: int | None = None
+    scale: int | None = None
+    instruments: tuple[tuple[int, int], ...] = ()  # (channel, instrument type) pairs to force
 
 
 @dataclass
@@ -56,14 +64,19 @@ def _conditioning(request: SongRequest):
     return Conditioning(request.rhythm, request.pitch_channels, request.drum_channels)
 
 
-def prompt_prefix(tokenizer, prompt: Song) -> tuple[list[int], int]:
-    """The prompt's tokens without its end-of-song token, and the bars they hold."""
-    from beepbrain.tokens.vocab import BAR, EOS, PAD
-
-    tokens = [int(t) for t in tokenizer.encode(prompt).tokens]
-    while tokens and tokens[-1] in (EOS, PAD):
-        tokens.pop()
-    return tokens, 1 + sum(1 for t in tokens if t == BAR)  # BOS opens the first bar, BAR each next one
+def fixed_header(tokenizer, request: SongRequest) -> dict:
+    """The grammar's fixed values for ``request``: header values and instrument types the user chose, and
+    the rhythm grid (pattern tokenizer, no prompt); nothing for a prompt, whose own header comes first."""
+    fixed = {"tempo": request.tempo, "key": request.key, "scale": request.scale,
+             "instrument_types": dict(request.instruments) or None}
+    if request.prompt is not None:
+        chosen = [k for k, v in fixed.items() if v is not None]
+        if chosen:
+            raise ValueError(f"a prompt's own header sets {', '.join(chosen)}: leave them out with --prompt")
+        return {}
+    if getattr(tokenizer, "kind", "tick") == "pattern":
+        fixed["strict_rhythm"] = True
+    return {k: v for k, v in fixed.items() if v is not None}
 
 
 def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingConfig, *,
@@ -77,10 +90,12 @@ def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingCo
     beats_per_bar = request.beats_per_bar
     total_bars = request.bars
     if request.prompt is not None:
-        prefix, prompt_bars = prompt_prefix(tokenizer, request.prompt)
+        prefix, total_bars = tokenizer.prompt_tokens(request.prompt, request.bars)
         beats_per_bar = request.prompt.beats_per_bar
-        total_bars = prompt_bars + request.bars
-    grammar = tokenizer.grammar(cond, beats_per_bar=beats_per_bar, bars=total_bars)
+    if total_bars > 128:
+        raise ValueError(f"the song would have {total_bars} bars; BeepBox holds at most 128")
+    grammar = tokenizer.grammar(cond, beats_per_bar=beats_per_bar, bars=total_bars,
+                                **fixed_header(tokenizer, request))
     device = next(model.parameters()).device.type
     scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, is_window_start=lambda t: t in (BAR, BOS),
                          device=device)
@@ -103,10 +118,11 @@ def generate_song(model, tokenizer, request: SongRequest, sampling: SamplingConf
     finally:
         model.train(was_training)
     song = tokenizer.decode(np.asarray(tokens), cond, beats_per_bar=beats_per_bar)
-    if request.prompt is not None:
-        carry_settings(request.prompt, song)
-    else:
-        song.scale = CHROMATIC_SCALE  # the model writes any pitch: let BeepBox's editor show them all
+    if getattr(tokenizer, "kind", "tick") == "tick":  # no header in the stream: settings come from outside
+        if request.prompt is not None:
+            carry_settings(request.prompt, song)
+        else:
+            song.scale = CHROMATIC_SCALE  # the model writes any pitch: let BeepBox's editor show them all
     check_song(song, cond)
     return GeneratedSong(song=song, tokens=tokens, seed=sampling.seed, seconds=time.perf_counter() - started)
 

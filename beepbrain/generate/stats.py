@@ -11,6 +11,9 @@ MusPy's metrics:
 - ``note_density``: pitch-channel note onsets per beat.
 - ``polyphony``: mean count of distinct pitches sounding on pitch channels, over sounding parts.
 - ``drum_density``: drum-channel note onsets per beat.
+- ``bar_repeat``: the share of a channel's non-empty bars whose notes equal an earlier bar of that channel
+  (over all channels; real BeepBox songs repeat about half their bars).
+- ``pitch_onsets_per_bar`` / ``drum_onsets_per_bar``: note onsets per bar per pitch (drum) channel.
 
 A statistic that a song cannot define (no notes, one bar) is NaN, and summaries skip NaNs.
 """
@@ -31,6 +34,9 @@ STAT_NAMES = (
     "note_density",
     "polyphony",
     "drum_density",
+    "bar_repeat",
+    "pitch_onsets_per_bar",
+    "drum_onsets_per_bar",
 )
 
 
@@ -48,6 +54,17 @@ def _notes(song: Song, noise: bool):
                 end = min(note.end, ppb)
                 if end > note.start:
                     yield bar * ppb + note.start, bar * ppb + end, note.pitches
+
+
+def played_notes(song: Song) -> int:
+    """Notes a song plays through its bar sequence (a pattern played twice counts twice)."""
+    total = 0
+    for ch in range(song.channel_count):
+        for bar in range(song.bar_count):
+            pattern = song.pattern_at(ch, bar)
+            if pattern is not None:
+                total += len(pattern.notes)
+    return total
 
 
 def song_stats(song: Song) -> dict[str, float]:
@@ -91,7 +108,24 @@ def song_stats(song: Song) -> dict[str, float]:
     else:
         groove = nan
 
+    nonempty = repeated = 0
+    for ch in range(song.channel_count):
+        seen: set = set()
+        for bar in range(song.bar_count):
+            pattern = song.pattern_at(ch, bar)
+            notes = frozenset((n.start, min(n.end, ppb), tuple(sorted(n.pitches))) for n in pattern.notes
+                              if min(n.end, ppb) > n.start) if pattern is not None else frozenset()
+            if not notes:
+                continue
+            nonempty += 1
+            if notes in seen:
+                repeated += 1
+            seen.add(notes)
+    bars = max(1, song.bar_count)
     return {
+        "bar_repeat": repeated / nonempty if nonempty else nan,
+        "pitch_onsets_per_bar": len(pitched) / bars / song.pitch_channel_count if song.pitch_channel_count else nan,
+        "drum_onsets_per_bar": len(drums) / bars / song.noise_channel_count if song.noise_channel_count else nan,
         "pitch_class_entropy": entropy,
         "scale_consistency": scale,
         "groove_consistency": groove,

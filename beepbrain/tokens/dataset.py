@@ -22,6 +22,7 @@ import numpy as np
 
 from beepbrain.tokens.conditioning import COND_DIM, Conditioning
 from beepbrain.tokens.config import TokenizerConfig
+from beepbrain.tokens.load import tokenizer_from_dict
 from beepbrain.tokens.losses import add_losses, new_losses
 from beepbrain.tokens.splits import SPLITS, assign_split, content_key, fill_empty_splits, group_key
 from beepbrain.tokens.tokenizer import Tokenizer
@@ -31,6 +32,19 @@ INDEX_DTYPE = np.dtype([("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), 
                         ("noise_channels", "i1")])
 MANIFEST_FORMAT = "beepbrain-dataset"
 MAX_TRANSPOSE = 12
+MAX_CHANNEL_VARIANTS = 8
+
+
+def as_tokenizer(tokenizer=None, config: TokenizerConfig | None = None):
+    """The tokenizer to use: ``tokenizer`` if given, else a tick tokenizer of ``config``, else the default
+    (pattern) tokenizer."""
+    if tokenizer is not None:
+        return tokenizer
+    if config is not None:
+        return Tokenizer(config)
+    from beepbrain.tokens.load import new_tokenizer
+
+    return new_tokenizer("pattern")
 
 
 @dataclass
@@ -45,6 +59,7 @@ class Encoded:
     pitch_channels: int
     noise_channels: int
     losses: dict[str, int]
+    variants: list[tuple[np.ndarray, Conditioning]] = field(default_factory=list)  # channel augmentation
 
     @property
     def conditioning(self) -> Conditioning:
@@ -61,12 +76,14 @@ def song_id_of(data: str) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 
-def tokenize_chunk(items: Sequence[tuple[str, object]], config: dict) -> ChunkResult:
-    """Tokenize ``(song_id, song string or Song)`` pairs; songs that fail to parse or tokenize are rejected
-    with their error (a worker task: plain inputs, plain outputs)."""
+def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict, augment_channels: int = 0) -> ChunkResult:
+    """Tokenize ``(song_id, song string or Song)`` pairs with the tokenizer ``spec`` describes (its
+    ``to_dict()``), plus up to ``augment_channels`` channel variants of each; songs that fail to parse or
+    tokenize are rejected with their error (a worker task: plain inputs, plain outputs)."""
     from beepbrain.format import parse_song
+    from beepbrain.tokens.augment import channel_variants
 
-    tokenizer = Tokenizer(TokenizerConfig.from_dict(config))
+    tokenizer = tokenizer_from_dict(spec)
     result = ChunkResult()
     for song_id, song in items:
         try:
@@ -77,9 +94,17 @@ def tokenize_chunk(items: Sequence[tuple[str, object]], config: dict) -> ChunkRe
             result.rejected.append((song_id, f"{type(exc).__name__}: {exc}"))
             continue
         cond = encoded.conditioning
+        variants = []
+        for variant in channel_variants(song, augment_channels, seed=song_id):
+            try:
+                more = tokenizer.encode(variant)
+            except Exception:  # noqa: BLE001, S112 - a variant that does not tokenize is just not added
+                continue
+            variants.append((more.tokens, more.conditioning))
         result.encoded.append(Encoded(song_id, content_key(encoded.tokens, cond),
                                       group_key(encoded.tokens, cond, tokenizer), encoded.tokens,
-                                      cond.rhythm, cond.pitch_channels, cond.noise_channels, encoded.losses))
+                                      cond.rhythm, cond.pitch_channels, cond.noise_channels, encoded.losses,
+                                      variants))
     return result
 
 
@@ -102,17 +127,23 @@ def dask_client(address: str | None = None, workers: int | None = None) -> Itera
         yield client
 
 
-def tokenize_all(items: Sequence[tuple[str, object]], config: TokenizerConfig, *, dask_address: str | None = None,
+def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address: str | None = None,
                  use_dask: bool = True, workers: int | None = None, chunk_size: int = 64,
-                 progress: Callable[[str], None] | None = None) -> ChunkResult:
-    """Tokenize every item: on a Dask cluster (``dask_address``, else a LocalCluster of ``workers``
-    processes) or, with ``use_dask=False`` or a single chunk, in this process."""
+                 augment_channels: int = 0, progress: Callable[[str], None] | None = None) -> ChunkResult:
+    """Tokenize every item with ``tokenizer`` (a tokenizer, or a tick ``TokenizerConfig``): on a Dask
+    cluster (``dask_address``, else a LocalCluster of ``workers`` processes) or, with ``use_dask=False`` or
+    a single chunk, in this process."""
+    if isinstance(tokenizer, TokenizerConfig):
+        tokenizer = Tokenizer(tokenizer)
+    if not 0 <= augment_channels <= MAX_CHANNEL_VARIANTS:
+        raise ValueError(f"augment_channels must be in [0, {MAX_CHANNEL_VARIANTS}]")
+    spec = tokenizer.to_dict()
     say = progress or (lambda _msg: None)
     chunks = _chunks(list(items), chunk_size)
     total = ChunkResult()
     if not use_dask or len(chunks) <= 1:
         for i, chunk in enumerate(chunks, 1):
-            part = tokenize_chunk(chunk, config.to_dict())
+            part = tokenize_chunk(chunk, spec, augment_channels)
             total.encoded += part.encoded
             total.rejected += part.rejected
             say(f"tokenized chunk {i}/{len(chunks)}")
@@ -120,7 +151,7 @@ def tokenize_all(items: Sequence[tuple[str, object]], config: TokenizerConfig, *
     from dask.distributed import as_completed
 
     with dask_client(dask_address, workers) as client:
-        futures = client.map(tokenize_chunk, chunks, config=config.to_dict(), pure=False)
+        futures = client.map(tokenize_chunk, chunks, spec=spec, augment_channels=augment_channels, pure=False)
         results: dict[int, ChunkResult] = {}
         order = {f.key: i for i, f in enumerate(futures)}
         for done, future in enumerate(as_completed(futures), 1):
@@ -149,10 +180,16 @@ def _write_split(out: Path, split: str, streams: Iterable[tuple[np.ndarray, Cond
     return {"songs": len(rows), "tokens": offset, "bars": int(sum(len(b) for b in bars))}
 
 
-def _split_streams(items: list[Encoded], tokenizer: Tokenizer, transpose: int, counter: list[int]):
-    """The songs of a split, then (``transpose`` > 0) their transposed copies; counts copies in counter[0]."""
+def _split_streams(items: list[Encoded], tokenizer, transpose: int, counter: list[int], channels: bool = False):
+    """The songs of a split, then (``channels``) their channel variants, then (``transpose`` > 0) their
+    transposed copies; counts copies in counter[0]."""
     for item in items:
         yield item.tokens, item.conditioning
+    if channels:
+        for item in items:
+            for tokens, cond in item.variants:
+                counter[0] += 1
+                yield tokens, cond
     shifts = [s for d in range(1, transpose + 1) for s in (d, -d)]
     for item in items:
         for shift in shifts:
@@ -162,7 +199,7 @@ def _split_streams(items: list[Encoded], tokenizer: Tokenizer, transpose: int, c
                 yield moved, item.conditioning
 
 
-def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer: Tokenizer,
+def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
                   val_fraction: float = 0.05, test_fraction: float = 0.05, augment_transpose: int = 0,
                   rejected: Sequence[tuple[str, str]] = (), extra: dict | None = None,
                   overwrite: bool = False, progress: Callable[[str], None] | None = None) -> dict:
@@ -202,7 +239,8 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer: Toke
             items = [by_key[k] for k in sorted(assigned[split])]
             augmented = [0]
             transpose = augment_transpose if split == "train" else 0
-            splits[split] = _write_split(tmp, split, _split_streams(items, tokenizer, transpose, augmented))
+            splits[split] = _write_split(tmp, split, _split_streams(items, tokenizer, transpose, augmented,
+                                                                    channels=split == "train"))
             splits[split]["augmented_songs"] = augmented[0]
             splits[split]["song_ids"] = sorted(by_key[k].song_id for k in assigned[split])
             say(f"{split}: {splits[split]['songs']} songs, {splits[split]['tokens']} tokens")
@@ -212,14 +250,16 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer: Toke
             "version": 1,
             "name": name,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "tokenizer_kind": tokenizer.kind,
             "tokenizer": tokenizer.config.to_dict(),
             "vocab_size": tokenizer.vocab_size,
             "pad_id": tokenizer.pad_id,
             "cond_dim": COND_DIM,
-            "ticks_per_beat": tokenizer.config.ticks_per_beat,
+            "ticks_per_beat": getattr(tokenizer.config, "ticks_per_beat", None),
             "splits": splits,
             "split_fractions": {"val": val_fraction, "test": test_fraction},
             "augment_transpose": augment_transpose,
+            "augment_channels": max((len(e.variants) for e in encoded), default=0),
             "songs_selected": len(encoded) + len(rejected),
             "songs_rejected": len(rejected),
             "rejected": [{"song_id": s, "error": e} for s, e in list(rejected)[:100]],
@@ -238,17 +278,20 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer: Toke
 
 
 def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, *,
-                             config: TokenizerConfig | None = None, augment_transpose: int = 0,
-                             val_fraction: float = 0.05, test_fraction: float = 0.05, overwrite: bool = False,
-                             use_dask: bool = False, progress: Callable[[str], None] | None = None) -> dict:
+                             config: TokenizerConfig | None = None, tokenizer=None, augment_transpose: int = 0,
+                             augment_channels: int = 0, val_fraction: float = 0.05, test_fraction: float = 0.05,
+                             overwrite: bool = False, use_dask: bool = False,
+                             progress: Callable[[str], None] | None = None) -> dict:
     """A dataset straight from songs (``Song`` objects or song strings), skipping the catalog: for tests
-    and small experiments. Writes ``out_dir`` itself (the dataset directory); returns the manifest."""
-    config = config or TokenizerConfig()
+    and small experiments. Writes ``out_dir`` itself (the dataset directory); returns the manifest.
+    ``tokenizer`` (default: a tick tokenizer of ``config`` if given, else the pattern tokenizer)."""
+    tokenizer = as_tokenizer(tokenizer, config)
     items: list[tuple[str, object]] = []
     for i, song in enumerate(songs):
         items.append((song_id_of(song) if isinstance(song, str) else f"song-{i}", song))
-    result = tokenize_all(items, config, use_dask=use_dask, progress=progress)
-    return write_dataset(result.encoded, out_dir, name=name or Path(out_dir).name, tokenizer=Tokenizer(config),
+    result = tokenize_all(items, tokenizer, use_dask=use_dask, augment_channels=augment_channels,
+                          progress=progress)
+    return write_dataset(result.encoded, out_dir, name=name or Path(out_dir).name, tokenizer=tokenizer,
                          val_fraction=val_fraction, test_fraction=test_fraction,
                          augment_transpose=augment_transpose, rejected=result.rejected,
                          extra={"sql": None, "corpus_version": None, "source": "songs"},
@@ -286,7 +329,8 @@ def select_songs(data_dir, where: str | None = None) -> tuple[list[tuple[str, st
 
 
 def build_dataset(data_dir, name: str, *, where: str | None = None, augment_transpose: int = 0,
-                  config: TokenizerConfig | None = None, val_fraction: float = 0.05,
+                  augment_channels: int = 0, config: TokenizerConfig | None = None, tokenizer=None,
+                  val_fraction: float = 0.05,
                   test_fraction: float = 0.05, dask_address: str | None = None, use_dask: bool = True,
                   workers: int | None = None, chunk_size: int = 64, overwrite: bool = False,
                   progress: Callable[[str], None] | None = None) -> dict:
@@ -298,14 +342,14 @@ def build_dataset(data_dir, name: str, *, where: str | None = None, augment_tran
     out_dir = data_dir / "datasets" / name
     if out_dir.exists() and not overwrite:
         raise FileExistsError(f"dataset {out_dir} exists (use --overwrite to replace it)")
-    config = config or TokenizerConfig()
+    tokenizer = as_tokenizer(tokenizer, config)
     items, sql, version = select_songs(data_dir, where)
     say(f"selected {len(items)} songs")
     if not items:
         raise ValueError(f"no songs match {where!r}" if where else "the catalog holds no songs")
-    result = tokenize_all(items, config, dask_address=dask_address, use_dask=use_dask, workers=workers,
-                          chunk_size=chunk_size, progress=progress)
-    return write_dataset(result.encoded, out_dir, name=name, tokenizer=Tokenizer(config),
+    result = tokenize_all(items, tokenizer, dask_address=dask_address, use_dask=use_dask, workers=workers,
+                          chunk_size=chunk_size, augment_channels=augment_channels, progress=progress)
+    return write_dataset(result.encoded, out_dir, name=name, tokenizer=tokenizer,
                          val_fraction=val_fraction, test_fraction=test_fraction,
                          augment_transpose=augment_transpose, rejected=result.rejected,
                          extra={"sql": sql, "where": where, "corpus_version": version,

@@ -94,17 +94,6 @@ class PatternTokenizerConfig:
         return cls(**obj)
 
 
-def played_notes(song) -> int:
-    """Notes a song plays through its bar sequence (a pattern played twice counts twice)."""
-    total = 0
-    for c in range(song.channel_count):
-        for b in range(song.bar_count):
-            pattern = song.pattern_at(c, b)
-            if pattern is not None:
-                total += len(pattern.notes)
-    return total
-
-
 class PatternTokenizer:
     """Encode songs as header + pattern streams, and decode any such stream back into a valid song."""
 

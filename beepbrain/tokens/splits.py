@@ -21,15 +21,11 @@ def content_key(tokens: np.ndarray, conditioning) -> str:
 def group_key(tokens: np.ndarray, conditioning, tokenizer) -> str:
     """The content key of the stream transposed so that its lowest pitch-channel note starts on pitch 0:
     a song and its transpositions share it (so augmentation never copies a test song into train)."""
-    from beepbrain.tokens.vocab import KIND_PITCH
-
-    pitch = tokenizer.vocab.kind[tokens.astype(np.int64)] == KIND_PITCH
-    if pitch.any():
-        lowest = int(tokenizer.vocab.root[tokens[pitch].astype(np.int64)].min())
-        if lowest:
-            moved = tokenizer.transpose(tokens, -lowest)
-            if moved is not None:
-                tokens = moved
+    lowest = tokenizer.lowest_pitch(tokens)
+    if lowest:
+        moved = tokenizer.transpose(tokens, -lowest)
+        if moved is not None:
+            tokens = moved
     return content_key(tokens, conditioning)
 
 

@@ -9,8 +9,18 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from beepbrain.tokens.config import TokenizerConfig
+from beepbrain.tokens.load import tokenizer_from_dict
 from beepbrain.tokens.losses import add_losses, new_losses
 from beepbrain.tokens.tokenizer import Tokenizer
+
+
+def _as_tokenizer(config):
+    """A tokenizer from a tokenizer, a tick ``TokenizerConfig`` or None (the tick default)."""
+    if config is None:
+        return Tokenizer()
+    if isinstance(config, TokenizerConfig):
+        return Tokenizer(config)
+    return config
 
 
 def read_song_strings(path) -> Iterator[tuple[str, str]]:
@@ -41,11 +51,12 @@ def read_song_strings(path) -> Iterator[tuple[str, str]]:
             yield song_id_of(line), data
 
 
-def stats_chunk(items: Sequence[tuple[str, str]], config: dict) -> dict:
-    """Tokenize songs and count losses, tokens, and chord shapes (a worker task)."""
+def stats_chunk(items: Sequence[tuple[str, str]], spec: dict) -> dict:
+    """Tokenize songs and count losses, tokens, and chord shapes (a worker task; ``spec`` is the
+    tokenizer's ``to_dict()``)."""
     from beepbrain.format import parse_song
 
-    tokenizer = Tokenizer(TokenizerConfig.from_dict(config))
+    tokenizer = tokenizer_from_dict(spec)
     out = {"songs": 0, "rejected": 0, "tokens": 0, "bars": 0, "losses": new_losses(),
            "pitch_shapes": Counter(), "drum_shapes": Counter(), "errors": Counter()}
     for _song_id, data in items:
@@ -70,7 +81,8 @@ def stats_chunk(items: Sequence[tuple[str, str]], config: dict) -> dict:
     return out
 
 
-def merge_stats(parts: Sequence[dict], config: TokenizerConfig) -> dict:
+def merge_stats(parts: Sequence[dict], tokenizer) -> dict:
+    tokenizer = _as_tokenizer(tokenizer)
     total = {"songs": 0, "rejected": 0, "tokens": 0, "bars": 0, "losses": new_losses()}
     pitch, drum, errors = Counter(), Counter(), Counter()
     for part in parts:
@@ -80,7 +92,10 @@ def merge_stats(parts: Sequence[dict], config: TokenizerConfig) -> dict:
         pitch.update(part["pitch_shapes"])
         drum.update(part["drum_shapes"])
         errors.update(part["errors"])
-    listed_pitch, listed_drum = set(config.pitch_shapes), set(config.drum_shapes)
+    if tokenizer.kind == "tick":
+        listed_pitch, listed_drum = set(tokenizer.config.pitch_shapes), set(tokenizer.config.drum_shapes)
+    else:  # chords of up to four pitches need no shape list
+        listed_pitch, listed_drum = set(pitch), set(drum)
 
     def shape_report(counts: Counter, listed: set) -> dict:
         notes = sum(counts.values())
@@ -94,30 +109,33 @@ def merge_stats(parts: Sequence[dict], config: TokenizerConfig) -> dict:
     total["pitch_shapes"] = shape_report(pitch, listed_pitch)
     total["drum_shapes"] = shape_report(drum, listed_drum)
     total["errors"] = dict(errors.most_common(10))
-    total["vocab_size"] = Tokenizer(config).vocab_size
+    total["tokenizer"] = tokenizer.kind
+    total["vocab_size"] = tokenizer.vocab_size
     total["tokens_per_song"] = total["tokens"] / total["songs"] if total["songs"] else 0.0
     return total
 
 
-def corpus_stats(items: Sequence[tuple[str, str]], config: TokenizerConfig | None = None, *,
+def corpus_stats(items: Sequence[tuple[str, str]], config=None, *,
                  dask_address: str | None = None, use_dask: bool = False, chunk_size: int = 64,
                  progress=None) -> dict:
-    """Losses and chord-shape coverage of the tokenizer over ``(id, song string)`` items."""
-    config = config or TokenizerConfig()
+    """Losses and chord-shape coverage of a tokenizer (``config``: a tokenizer, a tick ``TokenizerConfig``,
+    or None for the tick default) over ``(id, song string)`` items."""
+    tokenizer = _as_tokenizer(config)
+    spec = tokenizer.to_dict()
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
     say = progress or (lambda _msg: None)
     if not use_dask or len(chunks) <= 1:
         parts = []
         for i, chunk in enumerate(chunks, 1):
-            parts.append(stats_chunk(chunk, config.to_dict()))
+            parts.append(stats_chunk(chunk, spec))
             say(f"chunk {i}/{len(chunks)}")
-        return merge_stats(parts, config)
+        return merge_stats(parts, tokenizer)
     from beepbrain.tokens.dataset import dask_client
 
     with dask_client(dask_address) as client:
-        futures = client.map(stats_chunk, chunks, config=config.to_dict(), pure=False)
+        futures = client.map(stats_chunk, chunks, spec=spec, pure=False)
         parts = client.gather(futures)
-    return merge_stats(parts, config)
+    return merge_stats(parts, tokenizer)
 
 
 def format_stats(stats: dict) -> str:
@@ -125,14 +143,15 @@ def format_stats(stats: dict) -> str:
     losses = stats["losses"]
     notes = losses["notes"] or 1
     lines = [
-        f"songs tokenized: {stats['songs']}   rejected: {stats['rejected']}   vocabulary: {stats['vocab_size']}",
+        f"{stats.get('tokenizer', 'tick')} tokenizer: songs tokenized: {stats['songs']}   "
+        f"rejected: {stats['rejected']}   vocabulary: {stats['vocab_size']}",
         f"tokens: {stats['tokens']:,}   bars: {stats['bars']:,}   tokens per song: {stats['tokens_per_song']:,.0f}",
         "",
-        f"{'counter':<18}{'count':>10}{'% of notes':>12}",
+        f"{'counter':<28}{'count':>10}{'% of notes':>12}",
     ]
     for key, value in losses.items():
-        pct = "" if key.startswith("bars_") else f"{100 * value / notes:.2f}"
-        lines.append(f"{key:<18}{value:>10,}{pct:>12}")
+        pct = "" if key.startswith(("bars_", "instrument")) else f"{100 * value / notes:.2f}"
+        lines.append(f"{key:<28}{value:>10,}{pct:>12}")
     for kind in ("pitch_shapes", "drum_shapes"):
         r = stats[kind]
         lines.append("")

@@ -55,6 +55,8 @@ class TokenizedSong:
 class Tokenizer:
     """Encode songs to token streams and decode streams back to valid songs."""
 
+    kind = "tick"
+
     def __init__(self, config: TokenizerConfig | None = None):
         self.config = config or TokenizerConfig()
         self.vocab = Vocabulary(self.config.pitch_shapes, self.config.drum_shapes)
@@ -268,16 +270,39 @@ class Tokenizer:
             return None
         return moved.astype(np.uint16)
 
-    def grammar(self, conditioning: Conditioning, beats_per_bar: int = 8, bars: int | None = None):
+    def lowest_pitch(self, tokens: np.ndarray) -> int | None:
+        """The lowest root of the stream's pitch-channel start tokens (None: no pitch notes)."""
+        toks = np.asarray(tokens).astype(np.int64)
+        pitch = self.vocab.kind[toks] == KIND_PITCH
+        return int(self.vocab.root[toks[pitch]].min()) if pitch.any() else None
+
+    def prompt_tokens(self, song, extra_bars: int) -> tuple[list[int], int]:
+        """A song's tokens for the model to continue by ``extra_bars`` bars (its stream without EOS), and
+        the bar count of the whole result."""
+        tokens = [int(t) for t in self.encode(song).tokens]
+        while tokens and tokens[-1] in (EOS, PAD):
+            tokens.pop()
+        bars = 1 + sum(1 for t in tokens if t == BAR)  # BOS opens the first bar, BAR each next one
+        return tokens, bars + int(extra_bars)
+
+    def grammar(self, conditioning: Conditioning, beats_per_bar: int | None = 8, bars: int | None = None,
+                **fixed):
+        """The grammar of a song of this layout. The tick stream has no header: tempo, key, scale and
+        instruments cannot be chosen by the model, so ``fixed`` values other than None are refused."""
         from beepbrain.tokens.grammar import TokenGrammar
 
-        return TokenGrammar(self, conditioning, beats_per_bar=beats_per_bar, bars=bars)
+        unsupported = sorted(k for k, v in fixed.items() if v not in (None, {}, False))
+        if unsupported:
+            raise ValueError(f"the tick tokenizer cannot fix {', '.join(unsupported)}: its songs carry no "
+                             "header (use a dataset built with --tokenizer pattern)")
+        return TokenGrammar(self, conditioning, beats_per_bar=beats_per_bar or 8, bars=bars)
 
     def describe(self, tokens) -> list[str]:
         return [self.vocab.name(int(t)) for t in tokens]
 
     def to_dict(self) -> dict:
-        return {"format": FORMAT, "version": 1, "config": self.config.to_dict(), "vocab": self.vocab.names}
+        return {"format": FORMAT, "kind": self.kind, "version": 1, "config": self.config.to_dict(),
+                "vocab": self.vocab.names}
 
     def save(self, path) -> Path:
         path = Path(path)

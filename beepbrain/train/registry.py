@@ -35,12 +35,13 @@ def build_model(files: Path, device: str | torch.device = "cpu") -> tuple[GPT, d
 
 
 def load_tokenizer(files: Path):
+    """The model's tokenizer (either kind), or None if the model was logged without one."""
     path = files / "tokenizer.json"
     if not path.exists():
         return None
-    from beepbrain.tokens import Tokenizer
+    from beepbrain.tokens.load import load_tokenizer as load_any
 
-    return Tokenizer.load(path)
+    return load_any(path)
 
 
 class BeepBrainModel(mlflow.pyfunc.PythonModel):

@@ -1,0 +1,51 @@
+"""One way to build or load whichever kind of tokenizer a saved file, a dict or a name stands for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TOKENIZER_KINDS = ("pattern", "tick")
+
+
+def new_tokenizer(kind: str = "pattern", **config):
+    """A fresh tokenizer of ``kind`` (``pattern`` or ``tick``) with ``config`` settings."""
+    if kind == "pattern":
+        from beepbrain.tokens.pattern_tokenizer import PatternTokenizer, PatternTokenizerConfig
+
+        return PatternTokenizer(PatternTokenizerConfig(**config))
+    if kind == "tick":
+        from beepbrain.tokens.config import TokenizerConfig
+        from beepbrain.tokens.tokenizer import Tokenizer
+
+        return Tokenizer(TokenizerConfig(**config))
+    raise ValueError(f"unknown tokenizer kind {kind!r}: choose one of {', '.join(TOKENIZER_KINDS)}")
+
+
+def tokenizer_from_dict(obj: dict):
+    """The tokenizer a ``to_dict()`` (a saved tokenizer.json) describes, of either kind."""
+    from beepbrain.tokens.pattern_tokenizer import FORMAT as PATTERN_FORMAT
+    from beepbrain.tokens.pattern_tokenizer import PatternTokenizer
+    from beepbrain.tokens.tokenizer import FORMAT as TICK_FORMAT
+    from beepbrain.tokens.tokenizer import Tokenizer
+
+    fmt = obj.get("format") if isinstance(obj, dict) else None
+    if fmt == PATTERN_FORMAT:
+        return PatternTokenizer.from_dict(obj)
+    if fmt == TICK_FORMAT:
+        return Tokenizer.from_dict(obj)
+    raise ValueError(f"not a saved BeepBrain tokenizer (format={fmt!r})")
+
+
+def load_tokenizer(path):
+    """The tokenizer saved at ``path`` (a tokenizer.json, or a dataset directory holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "tokenizer.json"
+    try:
+        obj = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no tokenizer at {path}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not a tokenizer file: {exc}") from None
+    return tokenizer_from_dict(obj)
