@@ -15,9 +15,11 @@ from beepbrain.tokens.tokenizer import Tokenizer
 
 
 def _as_tokenizer(config):
-    """A tokenizer from a tokenizer, a tick ``TokenizerConfig`` or None (the tick default)."""
+    """A tokenizer from a tokenizer, a tick ``TokenizerConfig`` or None (the default pattern tokenizer)."""
     if config is None:
-        return Tokenizer()
+        from beepbrain.tokens.load import new_tokenizer
+
+        return new_tokenizer("pattern")
     if isinstance(config, TokenizerConfig):
         return Tokenizer(config)
     return config
@@ -119,7 +121,7 @@ def corpus_stats(items: Sequence[tuple[str, str]], config=None, *,
                  dask_address: str | None = None, use_dask: bool = False, chunk_size: int = 64,
                  progress=None) -> dict:
     """Losses and chord-shape coverage of a tokenizer (``config``: a tokenizer, a tick ``TokenizerConfig``,
-    or None for the tick default) over ``(id, song string)`` items."""
+    or None for the pattern tokenizer) over ``(id, song string)`` items."""
     tokenizer = _as_tokenizer(config)
     spec = tokenizer.to_dict()
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]

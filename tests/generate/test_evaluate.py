@@ -19,7 +19,15 @@ from beepbrain.generate.evaluate import (
 from beepbrain.generate.ngram import NGramModel, load_split_songs
 from beepbrain.model import CONFIGS, GPT
 from beepbrain.tokens import Tokenizer
-from beepbrain.tokens.dataset import build_dataset_from_songs
+from beepbrain.tokens.dataset import build_dataset_from_songs as _build
+
+
+def build_dataset_from_songs(*args, **kwargs):
+    """These tests cover the tick tokenizer's datasets."""
+    from beepbrain.tokens.config import TokenizerConfig
+
+    kwargs.setdefault("config", TokenizerConfig())
+    return _build(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

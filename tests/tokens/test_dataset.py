@@ -13,9 +13,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 from token_helpers import Note, make_song, note_set  # noqa: E402
 
 from beepbrain.tokens import COND_DIM, Conditioning, Tokenizer, WindowLoader  # noqa: E402
-from beepbrain.tokens.dataset import build_dataset_from_songs  # noqa: E402
+from beepbrain.tokens.dataset import build_dataset_from_songs as _build  # noqa: E402
 from beepbrain.tokens.splits import SPLITS, assign_split, content_key  # noqa: E402
 from beepbrain.tokens.vocab import BAR, BOS, EOS, PAD  # noqa: E402
+
+
+def build_dataset_from_songs(*args, **kwargs):
+    """These tests cover the tick tokenizer's datasets."""
+    from beepbrain.tokens.config import TokenizerConfig
+
+    kwargs.setdefault("config", TokenizerConfig())
+    return _build(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
