@@ -76,14 +76,14 @@ def song_id_of(data: str) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 
-def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict, augment_channels: int = 0) -> ChunkResult:
+def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict | str, augment_channels: int = 0) -> ChunkResult:
     """Tokenize ``(song_id, song string or Song)`` pairs with the tokenizer ``spec`` describes (its
     ``to_dict()``), plus up to ``augment_channels`` channel variants of each; songs that fail to parse or
     tokenize are rejected with their error (a worker task: plain inputs, plain outputs)."""
     from beepbrain.format import parse_song
     from beepbrain.tokens.augment import channel_variants
 
-    tokenizer = tokenizer_from_dict(spec)
+    tokenizer = tokenizer_from_dict(json.loads(spec) if isinstance(spec, str) else spec)
     result = ChunkResult()
     for song_id, song in items:
         try:
@@ -127,6 +127,12 @@ def dask_client(address: str | None = None, workers: int | None = None) -> Itera
         yield client
 
 
+def task_spec(tokenizer) -> str:
+    """The tokenizer as a worker task's argument: its settings as JSON text (no vocabulary; a plain string,
+    so Dask never mistakes a part of it for a task key)."""
+    return json.dumps({k: v for k, v in tokenizer.to_dict().items() if k != "vocab"})
+
+
 def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address: str | None = None,
                  use_dask: bool = True, workers: int | None = None, chunk_size: int = 64,
                  augment_channels: int = 0, progress: Callable[[str], None] | None = None) -> ChunkResult:
@@ -137,7 +143,7 @@ def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address
         tokenizer = Tokenizer(tokenizer)
     if not 0 <= augment_channels <= MAX_CHANNEL_VARIANTS:
         raise ValueError(f"augment_channels must be in [0, {MAX_CHANNEL_VARIANTS}]")
-    spec = tokenizer.to_dict()
+    spec = task_spec(tokenizer)
     say = progress or (lambda _msg: None)
     chunks = _chunks(list(items), chunk_size)
     total = ChunkResult()
@@ -202,8 +208,11 @@ def _split_streams(items: list[Encoded], tokenizer, transpose: int, counter: lis
 def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
                   val_fraction: float = 0.05, test_fraction: float = 0.05, augment_transpose: int = 0,
                   rejected: Sequence[tuple[str, str]] = (), extra: dict | None = None,
-                  overwrite: bool = False, progress: Callable[[str], None] | None = None) -> dict:
-    """Split, deduplicate, augment and write tokenized songs as a dataset directory; returns the manifest."""
+                  overwrite: bool = False, fixed_splits: dict[str, str] | None = None,
+                  progress: Callable[[str], None] | None = None) -> dict:
+    """Split, deduplicate, augment and write tokenized songs as a dataset directory; returns the manifest.
+    ``fixed_splits`` ({song_id: split}) overrides the content split, e.g. to give two tokenizers' datasets
+    the same test songs (songs it does not name go to train)."""
     say = progress or (lambda _msg: None)
     if not 0 <= val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
         raise ValueError("val_fraction and test_fraction must be in [0, 1) and sum below 1")
@@ -227,6 +236,10 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
         by_group[assign_split(group, val_fraction, test_fraction)].append(group)
     fill_empty_splits(by_group, val_fraction, test_fraction)
     assigned = {split: [k for g in by_group[split] for k in groups[g]] for split in SPLITS}
+    if fixed_splits is not None:
+        assigned = {split: [] for split in SPLITS}
+        for key in sorted(by_key):
+            assigned[fixed_splits.get(by_key[key].song_id, "train")].append(key)
 
     losses = add_losses(new_losses(), {})
     for item in encoded:
@@ -281,6 +294,7 @@ def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, 
                              config: TokenizerConfig | None = None, tokenizer=None, augment_transpose: int = 0,
                              augment_channels: int = 0, val_fraction: float = 0.05, test_fraction: float = 0.05,
                              overwrite: bool = False, use_dask: bool = False,
+                             fixed_splits: dict[str, str] | None = None,
                              progress: Callable[[str], None] | None = None) -> dict:
     """A dataset straight from songs (``Song`` objects or song strings), skipping the catalog: for tests
     and small experiments. Writes ``out_dir`` itself (the dataset directory); returns the manifest.
@@ -295,7 +309,7 @@ def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, 
                          val_fraction=val_fraction, test_fraction=test_fraction,
                          augment_transpose=augment_transpose, rejected=result.rejected,
                          extra={"sql": None, "corpus_version": None, "source": "songs"},
-                         overwrite=overwrite, progress=progress)
+                         overwrite=overwrite, fixed_splits=fixed_splits, progress=progress)
 
 
 def select_songs(data_dir, where: str | None = None) -> tuple[list[tuple[str, str]], str, str]:

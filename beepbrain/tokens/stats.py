@@ -53,12 +53,12 @@ def read_song_strings(path) -> Iterator[tuple[str, str]]:
             yield song_id_of(line), data
 
 
-def stats_chunk(items: Sequence[tuple[str, str]], spec: dict) -> dict:
+def stats_chunk(items: Sequence[tuple[str, str]], spec: dict | str) -> dict:
     """Tokenize songs and count losses, tokens, and chord shapes (a worker task; ``spec`` is the
     tokenizer's ``to_dict()``)."""
     from beepbrain.format import parse_song
 
-    tokenizer = tokenizer_from_dict(spec)
+    tokenizer = tokenizer_from_dict(json.loads(spec) if isinstance(spec, str) else spec)
     out = {"songs": 0, "rejected": 0, "tokens": 0, "bars": 0, "losses": new_losses(),
            "pitch_shapes": Counter(), "drum_shapes": Counter(), "errors": Counter()}
     for _song_id, data in items:
@@ -122,8 +122,10 @@ def corpus_stats(items: Sequence[tuple[str, str]], config=None, *,
                  progress=None) -> dict:
     """Losses and chord-shape coverage of a tokenizer (``config``: a tokenizer, a tick ``TokenizerConfig``,
     or None for the pattern tokenizer) over ``(id, song string)`` items."""
+    from beepbrain.tokens.dataset import task_spec
+
     tokenizer = _as_tokenizer(config)
-    spec = tokenizer.to_dict()
+    spec = task_spec(tokenizer)
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
     say = progress or (lambda _msg: None)
     if not use_dask or len(chunks) <= 1:

@@ -1,0 +1,141 @@
+"""Byte-pair merges over pattern-tokenizer streams, trained with Hugging Face ``tokenizers``.
+
+Each base token is one character (``BASE_CHAR + id``); a stream is cut into words that merges never cross:
+the header values, each instrument, and each channel's bar item (``EMPTY``, ``REF_k``, or a whole
+``NEW ... END`` pattern), with BOS, BAR and EOS always single tokens so windows still start on bar lines.
+A merged token's id is ``base vocabulary size + its index`` among the learned merges; ``expand`` turns
+any merged stream back into base tokens, which the pattern tokenizer decodes as usual.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from beepbrain.tokens.pattern_vocab import BAR, BOS, END, EOS, IEND, NEW
+
+BASE_CHAR = 0x4E00  # CJK block: a character for every base id, none of them whitespace
+FORMAT = "beepbrain-bpe"
+
+
+def words(tokens: Iterable[int]) -> list[list[int]]:
+    """A stream cut into the words merges stay inside."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    in_pattern = False
+    in_instrument = False
+    for t in (int(x) for x in tokens):
+        if t in (BOS, BAR, EOS):
+            if current:
+                out.append(current)
+            out.append([t])
+            current, in_pattern, in_instrument = [], False, False
+            continue
+        current.append(t)
+        if in_pattern:
+            if t == END:
+                out.append(current)
+                current, in_pattern = [], False
+        elif in_instrument:
+            if t == IEND:
+                out.append(current)
+                current, in_instrument = [], False
+        elif t == NEW:
+            in_pattern = True
+        elif current[0] != NEW and len(current) == 1 and _is_itype(t):
+            in_instrument = True
+        else:  # a header value, EMPTY or REF: a word of its own
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
+
+
+_ITYPE: tuple[int, int] | None = None
+
+
+def _is_itype(token: int) -> bool:
+    global _ITYPE
+    if _ITYPE is None:
+        from beepbrain.tokens.pattern_vocab import PatternVocabulary
+
+        _ITYPE = PatternVocabulary().span("ITYPE")
+    return _ITYPE[0] <= token < _ITYPE[1]
+
+
+def _text(word: list[int]) -> str:
+    return "".join(chr(BASE_CHAR + t) for t in word)
+
+
+class BPE:
+    """Learned merges over a base vocabulary of ``base_size`` ids."""
+
+    def __init__(self, base_size: int, model_json: str):
+        from tokenizers import Tokenizer as HFTokenizer
+
+        self.base_size = int(base_size)
+        self.model_json = model_json
+        self.hf = HFTokenizer.from_str(model_json)
+        vocab = self.hf.get_vocab()
+        # HF ids -> ours: base characters keep their base id, merged strings follow in HF id order
+        self.to_ours = np.full(len(vocab), -1, dtype=np.int64)
+        self.expansion: list[list[int]] = [[i] for i in range(self.base_size)]
+        merged = sorted((hf_id, s) for s, hf_id in vocab.items() if len(s) > 1)
+        for s, hf_id in vocab.items():
+            if len(s) == 1:
+                self.to_ours[hf_id] = ord(s) - BASE_CHAR
+        for k, (hf_id, s) in enumerate(merged):
+            self.to_ours[hf_id] = self.base_size + k
+            self.expansion.append([ord(ch) - BASE_CHAR for ch in s])
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.expansion)
+
+    @classmethod
+    def train(cls, streams: Iterable[np.ndarray], base_size: int, merges: int) -> BPE:
+        """Learn up to ``merges`` merges from base-token streams (a training split)."""
+        from tokenizers import Tokenizer as HFTokenizer
+        from tokenizers import models, pre_tokenizers, trainers
+
+        hf = HFTokenizer(models.BPE())
+        hf.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+        alphabet = [chr(BASE_CHAR + i) for i in range(base_size)]
+        trainer = trainers.BpeTrainer(vocab_size=base_size + merges, initial_alphabet=alphabet,
+                                      limit_alphabet=base_size, min_frequency=2, show_progress=False,
+                                      special_tokens=[])
+        texts = (" ".join(_text(w) for w in words(s)) for s in streams)
+        hf.train_from_iterator(texts, trainer)
+        return cls(base_size, hf.to_str())
+
+    def encode(self, tokens: np.ndarray) -> np.ndarray:
+        """A base stream as merged ids (uint16)."""
+        ws = words(tokens)
+        encs = self.hf.encode_batch([_text(w) for w in ws], add_special_tokens=False)
+        ids = [self.to_ours[i] for e in encs for i in e.ids]
+        return np.asarray(ids, dtype=np.uint16)
+
+    def expand(self, ids) -> np.ndarray:
+        """Merged ids back to the base stream."""
+        out: list[int] = []
+        for i in np.asarray(ids, dtype=np.int64).ravel():
+            out.extend(self.expansion[int(i)])
+        return np.asarray(out, dtype=np.uint16)
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "base_size": self.base_size, "model": json.loads(self.model_json)}
+
+    def save(self, path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict()) + "\n")
+        return path
+
+    @classmethod
+    def from_dict(cls, obj: dict) -> BPE:
+        if obj.get("format") != FORMAT:
+            raise ValueError(f"not saved BPE merges (format={obj.get('format')!r})")
+        return cls(int(obj["base_size"]), json.dumps(obj["model"]))
