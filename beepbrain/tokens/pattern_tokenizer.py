@@ -57,6 +57,7 @@ FORMAT = "beepbrain-pattern-tokenizer"
 KIND = "pattern"
 FULL_SIZE = fc.NOTE_SIZE_MAX
 PATTERN_LOSS_KEYS = (
+    "pitches_reordered",  # chords whose pitches were not stored rising (an arpeggio's order), now rising
     "pins_altered",  # notes whose volume or bend shape did not come back as it was
     "instruments_dropped",  # a channel's instruments past its first (the first plays every pattern)
     "pattern_instruments",  # patterns that chose an instrument other than the channel's first
@@ -214,7 +215,7 @@ class PatternTokenizer:
         top = fc.DRUM_COUNT - 1 if drum else fc.MAX_PITCH
         family = "D" if drum else "P"
         losses = new_losses()
-        losses["pins_altered"] = 0
+        losses["pins_altered"] = losses["pitches_reordered"] = 0
         out: list[int] = []
         prev_end = 0
         for note in sorted(pattern.notes, key=lambda n: n.start):
@@ -223,6 +224,8 @@ class PatternTokenizer:
             if note.continues_last_pattern:
                 losses["ties"] += 1
             pitches = sorted(set(note.pitches))
+            if list(note.pitches) != pitches:
+                losses["pitches_reordered"] += 1
             in_range = [p for p in pitches if 0 <= p <= top]
             if len(in_range) < len(pitches):
                 losses["out_of_range"] += 1

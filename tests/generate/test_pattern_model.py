@@ -1,0 +1,118 @@
+"""A model trained on a pattern-tokenizer dataset, end to end through the real MLflow store: it generates
+songs with header choices and prompts, `beepbrain score` reports bits per note, evaluation reports bits per
+note and bar repeat."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from beepbrain.cli import main
+from beepbrain.format import new_song, parse_song
+from beepbrain.format.song import Note
+from beepbrain.generate.sampling import SamplingConfig
+from beepbrain.generate.songs import SongRequest, generate_song
+from beepbrain.generate.stats import played_notes, song_stats
+from beepbrain.tokens import PatternTokenizer
+
+
+@pytest.fixture(scope="module")
+def registered(corpus_records, tmp_path_factory):
+    """(data dir, tracking URI, model, tokenizer): a tiny model, 30 steps on 60 real songs, registered."""
+    from beepbrain.tokens.dataset import build_dataset_from_songs
+    from beepbrain.train import TrainConfig, train
+    from beepbrain.train.registry import load_model
+
+    data = tmp_path_factory.mktemp("pattern-model")
+    songs = [r["data"] for r in corpus_records[:60]]
+    manifest = build_dataset_from_songs(songs, data / "datasets" / "pat", augment_channels=2,
+                                        val_fraction=0.15, test_fraction=0.15)
+    assert manifest["tokenizer_kind"] == "pattern" and manifest["splits"]["train"]["augmented_songs"] > 0
+    uri = f"sqlite:///{data / 'mlflow.db'}"
+    result = train(TrainConfig(dataset="pat", data_dir=str(data), model="tiny", max_steps=30, eval_interval=0,
+                               checkpoint_interval=0, tracking_uri=uri, device="cpu"), log=lambda *a, **k: None)
+    model, tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
+    assert isinstance(tokenizer, PatternTokenizer)
+    return data, uri, model, tokenizer
+
+
+def test_generated_songs_follow_fixed_header_choices(registered):
+    _data, _uri, model, tokenizer = registered
+    request = SongRequest(rhythm=1, pitch_channels=2, drum_channels=1, bars=3, beats_per_bar=4, tempo=97,
+                          key=5, instruments=((0, 1), (2, 4)))
+    result = generate_song(model, tokenizer, request, SamplingConfig(seed=3))
+    song = parse_song(result.url)
+    assert (song.tempo, song.key, song.bar_count, song.beats_per_bar) == (97, 5, 3, 4)
+    assert [c.instruments[0].type for c in song.channels][0::2] == [1, 4]
+    for note in (n for ch in song.channels for p in ch.patterns for n in p.notes):
+        assert note.start % 6 == 0 and note.end % 6 == 0  # ÷4 rhythm grid
+    again = generate_song(model, tokenizer, request, SamplingConfig(seed=3))
+    assert again.url == result.url
+
+
+def test_model_chooses_the_header_when_not_fixed(registered):
+    _data, _uri, model, tokenizer = registered
+    tempos = {parse_song(generate_song(model, tokenizer, SongRequest(bars=1, beats_per_bar=4),
+                                       SamplingConfig(seed=s)).url).tempo for s in range(4)}
+    assert all(30 <= t <= 300 for t in tempos)
+
+
+def test_prompt_continuation_keeps_the_prompt(registered, corpus_records):
+    _data, _uri, model, tokenizer = registered
+    prompt = parse_song(corpus_records[70]["data"])
+    prompt_bars = tokenizer.encode(prompt).bars
+    result = generate_song(model, tokenizer, SongRequest(bars=2, prompt=prompt), SamplingConfig(seed=1))
+    song = result.song
+    assert song.bar_count == prompt_bars + 2
+    assert (song.tempo, song.key) == (prompt.tempo, prompt.key)
+    for c in range(prompt.channel_count):
+        for b in range(prompt_bars):
+            want = prompt.pattern_at(c, b)
+            got = song.pattern_at(c, b)
+            key = lambda n: (n.start, n.end, sorted(n.pitches), n.pins)  # noqa: E731 - pitches stored rising
+            assert [key(n) for n in (want.notes if want else [])] == [key(n) for n in (got.notes if got else [])]
+    with pytest.raises(ValueError, match="prompt's own header"):
+        generate_song(model, tokenizer, SongRequest(bars=2, prompt=prompt, tempo=90), SamplingConfig())
+
+
+def test_score_reports_bits_per_note(registered, corpus_records, tmp_path, capsys):
+    data, uri, _model, _tokenizer = registered
+    songs = [corpus_records[i]["data"] for i in (61, 62)]
+    song_file = tmp_path / "song.txt"
+    song_file.write_text(songs[1])
+    assert main(["score", songs[0], str(song_file), "--data-dir", str(data), "--tracking-uri", uri,
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 2
+    for row, text in zip(rows, songs, strict=True):
+        assert row["notes"] == played_notes(parse_song(text)) > 0
+        assert row["bits"] > 0 and row["bits_per_note"] == pytest.approx(row["bits"] / row["notes"])
+    assert main(["score", "not a song", "--data-dir", str(data), "--tracking-uri", uri]) == 2
+    assert "cannot read a song" in capsys.readouterr().err
+
+
+def test_evaluate_reports_bits_per_note_and_bar_repeat(registered):
+    from beepbrain.generate.evaluate import evaluate
+
+    data, _uri, model, tokenizer = registered
+    result = evaluate(model, tokenizer, data / "datasets" / "pat", samples=2, max_bars=2, progress=lambda m: None)
+    m = result.metrics
+    assert m["eval_test_bpn"] > 0 and m["ngram_test_bpn"] > 0
+    assert m["eval_test_bpn"] / m["eval_test_bpt"] == pytest.approx(m["ngram_test_bpn"] / m["ngram_test_bpt"],
+                                                                   rel=1e-6)  # same notes, same tokens
+    assert "bar_repeat" in result.stats["test songs"]
+
+
+def test_bar_repeat_counts_bars_equal_to_an_earlier_bar_of_the_channel():
+    song = new_song(2, 0, bars=4, beats_per_bar=4)
+    a, b = song.channels
+    a.patterns[0].notes = [Note.simple(20, 0, 6)]
+    a.patterns[1].notes = [Note.simple(20, 0, 6)]  # another pattern, the same notes: a repeat
+    a.patterns[2].notes = [Note.simple(22, 0, 6)]
+    a.bars = [1, 2, 3, 0]
+    b.patterns[0].notes = [Note.simple(30, 0, 12)]
+    b.bars = [1, 1, 1, 1]
+    stats = song_stats(song)
+    assert stats["bar_repeat"] == pytest.approx(4 / 7)  # a: 1 of 3 non-empty bars; b: 3 of 4
+    assert stats["pitch_onsets_per_bar"] == pytest.approx(7 / 4 / 2)
