@@ -95,7 +95,7 @@ def train_one(work: Path, name: str, config: str, steps: int, log) -> str:
     uri = f"sqlite:///{work / 'mlflow.db'}"
     result = train(TrainConfig(dataset=name, data_dir=str(work), model=config, max_steps=steps,
                                eval_interval=0, checkpoint_interval=0, log_interval=max(steps // 4, 1),
-                               tracking_uri=uri, device="cpu"), log=lambda m: None)
+                               tracking_uri=uri, device="cpu"), log=lambda *a, **k: None)
     log(f"  {name}: trained {steps} steps, train loss {result.train_loss:.3f}, model {result.model_version}")
     return f"models:/beepbrain/{result.model_version}"
 

@@ -76,7 +76,7 @@ def test_repeated_bars_cost_one_token(tok):
     names = tok.describe(tok.encode(song).tokens)
     body = names[names.index("BAR"):]
     assert body.count("NEW") == 2 and body.count("REF_1") == 2
-    assert ["POS_12", "P_24", "P_28", "P_31", "DUR_12"] == body[body.index("POS_12"):body.index("POS_12") + 5]
+    assert body[body.index("POS_12"):body.index("POS_12") + 5] == ["POS_12", "P_24", "P_28", "P_31", "DUR_12"]
 
 
 def test_volume_and_bend_shapes_come_back(tok):
