@@ -32,9 +32,8 @@ def register(subparsers) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from beepbrain import settings
-    from beepbrain.commands._progress import IngestProgress
-
     from beepbrain.archive.sources import check_source
+    from beepbrain.commands._progress import IngestProgress
 
     source = args.source
     try:

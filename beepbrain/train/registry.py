@@ -19,8 +19,8 @@ from pathlib import Path
 
 import mlflow
 import mlflow.pyfunc
-from mlflow.exceptions import MlflowException
 import torch
+from mlflow.exceptions import MlflowException
 
 from beepbrain import settings
 from beepbrain.model import GPT, GPTConfig
