@@ -66,9 +66,12 @@ def test_bad_where_with_a_catalog(tmp_path, prefect_env):
     from beepbrain.corpus.catalog import build_catalog
 
     build_catalog(data)  # an empty corpus: enough for the checks before a build
-    result = beepbrain("dataset", "build", "--name", "x", "--where", "nope(", env={**prefect_env,
-                       "BEEPBRAIN_DATA_DIR": str(data)})
+    env = {**prefect_env, "BEEPBRAIN_DATA_DIR": str(data)}
+    result = beepbrain("dataset", "build", "--name", "x", "--where", "nope(", env=env)
     assert "--where is not a SQL predicate" in assert_one_line_exit_2(result)
+    result = beepbrain("dataset", "build", "--name", "x", "--where", "nosuch_column > 1", env=env)
+    assert 'Referenced column "nosuch_column" not found' in assert_one_line_exit_2(result)
+    assert not (data / "datasets").exists()
 
 
 def test_only_network_failures_are_retried():

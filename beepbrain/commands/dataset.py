@@ -106,6 +106,13 @@ def check_build(data_dir, name: str, where: str | None, overwrite: bool) -> None
             duckdb.extract_statements(f"SELECT 1 FROM songs WHERE ({where})")
         except duckdb.Error as exc:
             raise ValueError(f"--where is not a SQL predicate: {str(exc).splitlines()[0]}") from None
+        from beepbrain.corpus.readonly import open_read_only
+
+        with open_read_only(data_dir) as con:  # binds the predicate (unknown columns, types), reads no rows
+            try:
+                con.execute(f"SELECT 1 FROM songs WHERE ({where}) LIMIT 0").fetchall()
+            except duckdb.Error as exc:
+                raise ValueError(f"--where: {str(exc).splitlines()[0]}") from None
 
 
 def handle_build(args: argparse.Namespace) -> int:
