@@ -26,7 +26,7 @@ def generate_songs(model: str, tracking_uri: str, request: dict, sampling: dict,
     logger = get_run_logger()
     song = None
     if prompt:
-        from beepbrain.commands.generate import read_prompt
+        from beepbrain.generate.prompt import read_prompt
 
         song = read_prompt(prompt)
     net, tokenizer, info = load_generator(model, tracking_uri)

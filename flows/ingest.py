@@ -12,6 +12,7 @@ settings.configure_prefect_env()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
+from beepbrain.archive.download import is_transient  # noqa: E402
 from beepbrain.archive.sources import resolve_source  # noqa: E402
 from beepbrain.corpus.catalog import catalog_path  # noqa: E402
 from beepbrain.corpus.cluster import dask_client  # noqa: E402
@@ -26,7 +27,13 @@ def _progress(stage: str, done: int, total: int | None) -> None:
         _progress_hook(stage, done, total)
 
 
-@task(name="fetch-source", retries=2, retry_delay_seconds=10)
+def retry_network_errors(task, task_run, state) -> bool:
+    """Retry only what a retry can fix (the network, a busy server); bad input fails at once."""
+    exc = state.data if isinstance(state.data, BaseException) else state.result(raise_on_failure=False)
+    return is_transient(exc)
+
+
+@task(name="fetch-source", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_network_errors)
 def fetch_source(source: str | None, data_dir: str, sha256: str | None = None) -> str:
     """Download a URL source into the cache (or find it there), or check a local one; returns its kind."""
     src = resolve_source(source, data_dir, sha256=sha256,

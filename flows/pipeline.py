@@ -83,7 +83,8 @@ def pipeline_flow(
     if not version:
         raise RuntimeError(f"training registered no model: {trained}")
     model_uri = f"models:/beepbrain/{version}"
-    print(f"      train loss {trained['train_loss']:.3f}, val loss {trained.get('val_loss')}; "
+    val = trained.get("val_loss")
+    print(f"      train loss {trained['train_loss']:.3f}, val loss {'-' if val is None else f'{val:.3f}'}; "
           f"registered {model_uri}")
 
     print(f"[4/4] generate {songs} song(s) of {bars} bars")

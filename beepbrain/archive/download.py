@@ -26,8 +26,9 @@ import httpx
 
 log = logging.getLogger(__name__)
 
-# The BeepBox Archive's dump on archive.org (item `beepbox`); override with --source.
-DEFAULT_ARCHIVE_URL = "https://archive.org/download/beepbox/beepbox-archive.jsonl.zst"
+# The BeepBox Archive's dump on archive.org (item `beepbox`) under the name the archive's scripts write;
+# `--source archive` looks the file up in the item's list first (beepbrain.archive.archive_org).
+DEFAULT_ARCHIVE_URL = "https://archive.org/download/beepbox/beepbox-archive.jsonl.zstd"
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 Progress = Callable[[int, int | None], None]
@@ -35,6 +36,16 @@ Progress = Callable[[int, int | None], None]
 
 class DownloadError(RuntimeError):
     """A download that could not be completed or whose bytes are not what the server promised."""
+
+
+class NetworkError(DownloadError):
+    """The network or the server failed (dropped connections, timeouts, 429/5xx) even after the retries:
+    trying again later may succeed, unlike for a wrong URL (404) or a checksum mismatch."""
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Whether a retry of the failed step can succeed: a network failure or a busy server, not bad input."""
+    return isinstance(exc, NetworkError | httpx.TransportError)
 
 
 @dataclass(frozen=True)
@@ -210,7 +221,7 @@ def _fetch_to_part(url: str, part: Path, client: httpx.Client, retries: int, bac
         except (_Retryable, httpx.TransportError) as exc:
             failures += 1
             if failures > retries:
-                raise DownloadError(f"{url}: giving up after {retries} retries: {exc}") from None
+                raise NetworkError(f"{url}: giving up after {retries} retries: {exc}") from None
             delay = _retry_delay(failures - 1, backoff, response if isinstance(exc, _Retryable) else None)
             log.warning("download of %s failed (%s); retrying in %.1fs", url, exc, delay)
             time.sleep(delay)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from beepbrain.archive.archive_org import resolve_dump
 from beepbrain.archive.download import Progress, download
 from beepbrain.archive.jsonl import ZSTD_MAGIC, read_jsonl
 from beepbrain.archive.records import Record
@@ -14,6 +15,7 @@ from beepbrain.archive.twitter import is_twitter_dir, read_twitter_dir
 from beepbrain.archive.urls import read_url_list
 
 SAMPLE = "sample"  # the source name of the bundled sample archive
+ARCHIVE = "archive"  # the BeepBox Archive's dump on archive.org (the item's file list names the file)
 
 
 def sample_archive() -> Path:
@@ -58,15 +60,30 @@ def _kind_of(path: Path) -> str:
 
 def resolve_source(spec: str | Path | None, data_dir: str | Path, *, sha256: str | None = None,
                    progress: Progress | None = None) -> Source:
-    """A local Source for ``spec``: None for the bundled sample; an http(s) URL (downloaded into the cache);
+    """A local Source for ``spec``: None for the bundled sample; ``"archive"`` for the BeepBox Archive's dump
+    on archive.org (see `beepbrain.archive.archive_org`); an http(s) URL (downloaded into the cache);
     a ``.jsonl``/``.jsonl.zst`` file; a text file of song URLs; a raw twitter-archive folder."""
     if spec is None or str(spec) == SAMPLE:
         return Source(SAMPLE, sample_archive(), "jsonl")
     text = str(spec)
+    if text == ARCHIVE:
+        dump = resolve_dump()
+        path = download(dump.url, data_dir, sha256=sha256, md5=None if sha256 else dump.md5, progress=progress)
+        return Source(dump.url, path, _kind_of(path))
     if is_url(text):
         path = download(text, data_dir, sha256=sha256, progress=progress)
         return Source(text, path, _kind_of(path))
+    check_source(text)
     path = Path(text).expanduser()
-    if not path.exists():
-        raise FileNotFoundError(f"source {text!r} is neither an http(s) URL nor an existing file or folder")
     return Source(path.name, path.resolve(), _kind_of(path))
+
+
+def check_source(spec: str | Path | None) -> None:
+    """Raise ``FileNotFoundError`` for a source that names no URL, no known source and no existing file or
+    folder: what can be told before any job starts (a URL is only tried when it is fetched)."""
+    if spec is None or str(spec) in (SAMPLE, ARCHIVE) or is_url(str(spec)):
+        return
+    path = Path(str(spec)).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"source {str(spec)!r} is neither an http(s) URL, `archive`, "
+                                f"nor an existing file or folder")

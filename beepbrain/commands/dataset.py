@@ -112,6 +112,33 @@ def _tokenizer(args: argparse.Namespace):
     return new_tokenizer("pattern")
 
 
+def check_build(data_dir, name: str, where: str | None, overwrite: bool) -> None:
+    """What can be told about a build request before it starts: the name, an existing dataset, a missing
+    catalog, a --where that does not parse (a bad request fails here, never inside a flow)."""
+    import duckdb
+
+    from beepbrain.corpus.catalog import catalog_path
+
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"bad dataset name {name!r}")
+    if (data_dir / "datasets" / name).exists() and not overwrite:
+        raise FileExistsError(f"dataset {data_dir / 'datasets' / name} exists (--overwrite replaces it)")
+    if not catalog_path(data_dir).exists():
+        raise FileNotFoundError(f"no corpus catalog at {catalog_path(data_dir)}; run `beepbrain ingest` first")
+    if where and where.strip():
+        try:
+            duckdb.extract_statements(f"SELECT 1 FROM songs WHERE ({where})")
+        except duckdb.Error as exc:
+            raise ValueError(f"--where is not a SQL predicate: {str(exc).splitlines()[0]}") from None
+        from beepbrain.corpus.readonly import open_read_only
+
+        with open_read_only(data_dir) as con:  # binds the predicate (unknown columns, types), reads no rows
+            try:
+                con.execute(f"SELECT 1 FROM songs WHERE ({where}) LIMIT 0").fetchall()
+            except duckdb.Error as exc:
+                raise ValueError(f"--where: {str(exc).splitlines()[0]}") from None
+
+
 def handle_build(args: argparse.Namespace) -> int:
     from beepbrain import settings
 
@@ -122,6 +149,7 @@ def handle_build(args: argparse.Namespace) -> int:
         return 2
     try:
         tokenizer = _tokenizer(args)
+        check_build(data_dir, args.name, args.where, args.overwrite)  # before any flow starts
         if args.no_prefect:
             from beepbrain.tokens.dataset import build_dataset
 
@@ -144,7 +172,7 @@ def handle_build(args: argparse.Namespace) -> int:
                 train_steps=args.train_steps, tracking_uri=args.tracking_uri)
     except (FileNotFoundError, FileExistsError, ValueError) as exc:
         print(f"beepbrain dataset build: {exc}", file=sys.stderr)
-        return 1
+        return 2
     print(json.dumps(manifest, indent=1) if args.json else summary(manifest))
     return 0
 
@@ -167,7 +195,7 @@ def handle_stats(args: argparse.Namespace) -> int:
         stats = corpus_stats(items, config, use_dask=args.dask, dask_address=settings.dask_address(args.dask_address))
     except (FileNotFoundError, ValueError, OSError) as exc:
         print(f"beepbrain dataset stats: {exc}", file=sys.stderr)
-        return 1
+        return 2
     print(json.dumps(stats, indent=1) if args.json else format_stats(stats))
     return 0
 
@@ -183,7 +211,7 @@ def handle_info(args: argparse.Namespace) -> int:
     manifest_path = path / "manifest.json"
     if not manifest_path.exists():
         print(f"beepbrain dataset info: no dataset at {path}", file=sys.stderr)
-        return 1
+        return 2
     manifest = json.loads(manifest_path.read_text())
     print(json.dumps(manifest, indent=1) if args.json else summary(manifest))
     return 0

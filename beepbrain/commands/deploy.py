@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -19,12 +18,11 @@ def register(subparsers) -> None:
             "project folder to run them. Runs read BEEPBRAIN_DATA_DIR, BEEPBRAIN_DASK_ADDRESS and "
             "MLFLOW_TRACKING_URI from the worker's environment; the options below pin values instead."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
         "--prefect-api-url",
         default=os.environ.get("PREFECT_API_URL"),
-        help="Prefect API to register on ($PREFECT_API_URL)",
+        help="Prefect API to register on (default: $PREFECT_API_URL)",
     )
     p.add_argument("--only", nargs="+", metavar="FLOW[/NAME]", help="register only these deployments")
     p.add_argument("--data-dir", help="pin BEEPBRAIN_DATA_DIR for deployed runs (default: the worker's)")

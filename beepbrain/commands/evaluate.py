@@ -37,11 +37,17 @@ def handle(args) -> int:
     from beepbrain.generate.batch import load_generator
     from beepbrain.generate.evaluate import evaluate, log_to_mlflow, plot
     from beepbrain.generate.sampling import SamplingConfig
+    from beepbrain.train.registry import ModelNotFoundError
 
     try:
         model, tokenizer, info = load_generator(args.model, tracking)
-    except Exception as exc:
-        print(f"error: cannot load model {args.model!r} from {tracking}: {exc}", file=sys.stderr)
+    except ModelNotFoundError as exc:
+        print(f"error: {exc} (train one first: `beepbrain run` does everything from the bundled sample)",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:  # a store that answers badly, a damaged model: one line, not a traceback
+        print(f"error: cannot load model {args.model!r} from {tracking}: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
         return 1
     name = args.dataset or info.get("manifest", {}).get("name")
     if not name:
@@ -50,7 +56,7 @@ def handle(args) -> int:
     dataset_dir = data / "datasets" / name
     if not (dataset_dir / "manifest.json").exists():
         print(f"error: no dataset {name!r} at {dataset_dir}", file=sys.stderr)
-        return 1
+        return 2
     print(f"evaluating {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters) "
           f"on {dataset_dir}", flush=True)
     result = evaluate(model, tokenizer, dataset_dir, samples=args.samples, max_bars=args.max_bars,

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 DEFAULT_MODEL = "models:/beepbrain/latest"
+PITCH_RANGE = (1, 10)  # the conditioning's ranges (beepbrain.tokens.conditioning), as BeepBox allows
+DRUM_RANGE = (0, 5)
 
 
 def add_sampling_arguments(p: argparse.ArgumentParser) -> None:
@@ -47,22 +49,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=handle)
 
 
-def read_prompt(text: str):
-    """A song from a URL/song string, or from a file that holds one (or BeepBox JSON)."""
-    from beepbrain.format import parse_song
-
-    try:
-        is_file = Path(text).expanduser().is_file()
-    except (OSError, ValueError):  # a long song string is no file name
-        is_file = False
-    if is_file:
-        text = Path(text).expanduser().read_text(encoding="utf-8")
-    return parse_song(text)
-
-
 def handle(args) -> int:
     from beepbrain import settings
     from beepbrain.format import BeepBoxFormatError
+    from beepbrain.generate.prompt import read_prompt
 
     if args.count < 1:
         print("error: --count must be at least 1", file=sys.stderr)
@@ -87,12 +77,16 @@ def handle(args) -> int:
     from beepbrain.generate.header_options import parse_instrument, parse_key, parse_scale
     from beepbrain.generate.sampling import SamplingConfig
     from beepbrain.generate.songs import SongRequest
-    from beepbrain.tokens import Conditioning
 
+    if prompt is None:
+        # checked here, against the flags the user typed (the library's own message names its fields)
+        for flag, value, (lo, hi) in (("--pitch-channels", args.pitch_channels, PITCH_RANGE),
+                                      ("--drum-channels", args.drum_channels, DRUM_RANGE)):
+            if not lo <= value <= hi:
+                print(f"error: {flag} {value} is out of range: BeepBox songs have {lo}-{hi}", file=sys.stderr)
+                return 2
     try:
         sampling = SamplingConfig(args.temperature, args.top_k, args.top_p, args.seed)
-        if prompt is None:
-            Conditioning(args.rhythm, args.pitch_channels, args.drum_channels)
         if args.tempo is not None and not 30 <= args.tempo <= 300:
             raise ValueError(f"--tempo {args.tempo}: must be in 30..300")
         key = parse_key(args.key) if args.key is not None else None
@@ -107,12 +101,17 @@ def handle(args) -> int:
                           scale=scale, instruments=instruments)
 
     from beepbrain.generate.batch import generate_to_dir, load_generator
+    from beepbrain.train.registry import ModelNotFoundError
 
     try:
         model, tokenizer, info = load_generator(args.model, tracking)
-    except Exception as exc:  # an absent registry or model is the user's to fix, with a clear message
-        print(f"error: cannot load model {args.model!r} from {tracking}: {exc}", file=sys.stderr)
-        print("hint: train one first (`beepbrain run` does everything from the bundled sample)", file=sys.stderr)
+    except ModelNotFoundError as exc:  # an absent registry or model is the user's to fix
+        print(f"error: {exc} (train one first: `beepbrain run` does everything from the bundled sample)",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:  # a store that answers badly, a damaged model: one line, not a traceback
+        print(f"error: cannot load model {args.model!r} from {tracking}: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
         return 1
     try:
         rows = generate_to_dir(model, tokenizer, request, sampling, args.count, out,

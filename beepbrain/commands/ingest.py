@@ -13,7 +13,7 @@ def register(subparsers) -> None:
         description="Read an archive source, parse every song (in parallel on Dask), store Parquet tables and "
                     "the DuckDB catalog. Re-runs add only records not ingested before.")
     p.add_argument("--source", default=None,
-                   help="http(s) URL (e.g. the archive.org dump; --source archive for the default one), "
+                   help="`archive` (the BeepBox Archive's dump on archive.org), an http(s) URL, "
                         ".jsonl/.jsonl.zst file, text file of song URLs, or raw twitter-archive folder "
                         "(default: the bundled sample archive)")
     p.add_argument("--data-dir", default=None, help="data directory (default: $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
@@ -30,17 +30,17 @@ def register(subparsers) -> None:
     p.set_defaults(func=handle)
 
 
-def _resolve_source(source: str | None) -> str | None:
-    from beepbrain.archive.download import DEFAULT_ARCHIVE_URL
-
-    return DEFAULT_ARCHIVE_URL if source == "archive" else source
-
-
 def handle(args: argparse.Namespace) -> int:
     from beepbrain import settings
+    from beepbrain.archive.sources import check_source
     from beepbrain.commands._progress import IngestProgress
 
-    source = _resolve_source(args.source)
+    source = args.source
+    try:
+        check_source(source)  # bad input is told here, before any flow starts (and is never retried)
+    except FileNotFoundError as exc:
+        print(f"beepbrain ingest: {exc}", file=sys.stderr)
+        return 2
     data_dir = settings.data_dir(args.data_dir)
     options = {"chunk_size": args.chunk_size, "sha256": args.sha256, "retry_rejects": args.retry_rejects}
     options = {k: v for k, v in options.items() if v not in (None, False)}

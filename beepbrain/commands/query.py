@@ -55,38 +55,40 @@ def handle(args: argparse.Namespace) -> int:
             sql, params = args.sql, given
         else:
             raise ValueError("give SQL text or --name QUERY (see --list)")
-        from beepbrain.corpus.catalog import open_catalog
+        from beepbrain.corpus.readonly import run_query
 
-        with open_catalog(args.data_dir, read_only=True) as con:
-            cursor = con.execute(sql, params or None)
-            columns = [d[0] for d in cursor.description or []]
-            rows = cursor.fetchall()
+        result = run_query(sql, params, args.data_dir)
     except (KeyError, ValueError, FileNotFoundError) as exc:
-        print(f"beepbrain query: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # duckdb.Error: bad SQL, unknown column, ...
-        print(f"beepbrain query: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    write_rows(columns, rows, args.format)
+        # KeyError's str() quotes its message: print the message itself
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"beepbrain query: {message}", file=sys.stderr)
+        return 2
+    write_rows(result.columns, result.rows, args.format)
     return 0
 
 
-def write_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
+def write_rows(columns: list[str], rows: list[tuple], fmt: str, out=None) -> None:
+    """Rows to ``out`` (default stdout) as CSV (``\\n`` line ends), JSON, or a table that prints every value
+    as it is: song data, authors and tweet text come from the public, so no markup or emoji codes apply."""
+    out = out or sys.stdout
     if fmt == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
     elif fmt == "json":
-        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=1))
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=1), file=out)
     else:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(*columns)
+        table = Table()
+        for c in columns:
+            table.add_column(Text(str(c)))
         for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console = Console()
+            table.add_row(*(Text("" if v is None else str(v)) for v in row))
+        console = Console(file=out, markup=False, emoji=False, highlight=False)
         if not console.is_terminal:  # piped: do not squeeze columns into 80 characters
-            console = Console(width=max(console.width, 240))
+            console = Console(file=out, markup=False, emoji=False, highlight=False, width=max(console.width, 240))
         console.print(table)
-        print(f"({len(rows)} rows)")
+        print(f"({len(rows)} rows)", file=out)

@@ -35,6 +35,13 @@ def handle(args) -> int:
     if args.steps < 1 or args.songs < 0 or not 1 <= args.bars <= 128:
         print("error: --steps >= 1, --songs >= 0, --bars in 1..128", file=sys.stderr)
         return 2
+    from beepbrain.archive.sources import check_source
+
+    try:
+        check_source(args.source)  # told before the pipeline starts, and never retried
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     settings.configure_prefect_env()
     data = settings.data_dir(args.data_dir)
     print(f"BeepBrain: the whole pipeline into {data} (Prefect local mode starts first)", flush=True)

@@ -25,7 +25,7 @@ def register(subparsers) -> None:
 
 
 def _read_songs(args) -> tuple[list, list[str]]:
-    from beepbrain.commands.generate import read_prompt
+    from beepbrain.generate.prompt import read_prompt
 
     songs, names = [], []
     for arg in args.songs:

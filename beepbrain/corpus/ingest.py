@@ -74,10 +74,11 @@ class IngestReport:
     def summary(self) -> str:
         stages = ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_stage.items())) or "none"
         times = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
+        written = ", ".join(f"{k} {v}" for k, v in self.rows.items() if v) or "none"
         return (f"{self.records_read} records read = {self.songs_new} new songs + {self.duplicates} duplicates "
                 f"+ {self.rejected} rejected ({stages}) + {self.skipped} already ingested"
                 f"{'' if self.balanced else '  [ACCOUNTING MISMATCH]'}\n"
-                f"rows written: " + ", ".join(f"{k} {v}" for k, v in self.rows.items() if v) + f"\ntime: {times}")
+                f"rows written: {written}\ntime: {times}")
 
 
 def new_batch_id() -> str:

@@ -317,7 +317,7 @@ def select_songs(data_dir, where: str | None = None) -> tuple[list[tuple[str, st
     read-only connection), the SQL run, and the corpus version (hash of every song id in ``songs``)."""
     import duckdb
 
-    from beepbrain.corpus.catalog import open_catalog
+    from beepbrain.corpus.readonly import open_read_only
 
     sql = "SELECT song_id, data FROM songs"
     if where and where.strip():
@@ -329,15 +329,12 @@ def select_songs(data_dir, where: str | None = None) -> tuple[list[tuple[str, st
             raise ValueError(f"--where must be one SQL predicate, got {where!r}")
         sql += f" WHERE ({where})"
     sql += " ORDER BY song_id"
-    con = open_catalog(data_dir, read_only=True)
-    try:
+    with open_read_only(data_dir) as con:  # the --where predicate reads the corpus alone, writes nothing
         try:
             rows = con.execute(sql).fetchall()
         except duckdb.Error as exc:
             raise ValueError(f"song selection failed: {exc}") from exc
         ids = con.execute("SELECT song_id FROM songs ORDER BY song_id").fetchall()
-    finally:
-        con.close()
     version = hashlib.sha256("\n".join(r[0] for r in ids).encode()).hexdigest()[:16]
     return [(str(a), str(b)) for a, b in rows], sql, version
 

@@ -2,13 +2,16 @@
 
 A logged model is an MLflow pyfunc whose artifacts are plain files: `weights.pt` (a state dict, loaded
 with `weights_only=True`), `model_config.json` (the `GPTConfig`), `tokenizer.json` and the dataset's
-`manifest.json`. `load_model` rebuilds the `GPT` from them; `mlflow.pyfunc.load_model(uri)` works too
+`manifest.json`. The pyfunc is logged as code (`beepbrain/train/pyfunc_code.py`, MLflow's models from
+code), not as a pickle, so no load runs pickled code. `load_model` rebuilds the `GPT` from the files alone
+(it never reads the MLmodel's flavors); `mlflow.pyfunc.load_model(uri)` works too
 (`.unwrap_python_model().model` is the `GPT`).
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import tempfile
 import warnings
@@ -17,6 +20,7 @@ from pathlib import Path
 import mlflow
 import mlflow.pyfunc
 import torch
+from mlflow.exceptions import MlflowException
 
 from beepbrain import settings
 from beepbrain.model import GPT, GPTConfig
@@ -24,13 +28,23 @@ from beepbrain.train import tracking
 
 REGISTERED_NAME = "beepbrain"
 MODEL_NAME = "model"  # the logged model's name within its run
+PYFUNC_CODE = Path(__file__).with_name("pyfunc_code.py")
+
+
+class ModelNotFoundError(LookupError):
+    """The model URI names no model in the tracking store (or there is no store): the user's to fix."""
 
 
 def build_model(files: Path, device: str | torch.device = "cpu") -> tuple[GPT, dict]:
     """The GPT from a directory holding weights.pt and model_config.json."""
     config = GPTConfig.from_dict(json.loads((files / "model_config.json").read_text()))
     model = GPT(config)
-    model.load_state_dict(torch.load(files / "weights.pt", map_location="cpu", weights_only=True))
+    try:  # weights_only: tensors and plain containers; a pickle that would build anything else is refused
+        state = torch.load(files / "weights.pt", map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ValueError(f"{files / 'weights.pt'} is not a plain state dict (refused to unpickle: "
+                         f"{str(exc).splitlines()[0]})") from None
+    model.load_state_dict(state)
     return model.to(device).eval(), config.to_dict()
 
 
@@ -42,26 +56,6 @@ def load_tokenizer(files: Path):
     from beepbrain.tokens.load import load_tokenizer as load_any
 
     return load_any(path)
-
-
-class BeepBrainModel(mlflow.pyfunc.PythonModel):
-    """pyfunc wrapper: `predict({"tokens": [[...]], "cond": [[21 floats]]})` gives next-token logits."""
-
-    # predict takes a plain dict of lists, which MLflow's type-hint validation cannot describe; opting out
-    # also keeps MLflow from warning about the missing hints on every import
-    _skip_type_hint_validation = True
-
-    def load_context(self, context):
-        files = Path(context.artifacts["weights"]).parent
-        self.model, _ = build_model(files)
-        self.tokenizer = load_tokenizer(files)
-
-    def predict(self, context, model_input, params=None):
-        tokens = torch.as_tensor(model_input["tokens"], dtype=torch.long)
-        cond = torch.as_tensor(model_input["cond"], dtype=torch.float32)
-        with torch.no_grad():
-            logits, _ = self.model(tokens[:, -self.model.config.block_size :], cond)
-        return logits[:, -1].numpy()
 
 
 def log_model(model: GPT, dataset_dir: Path, register: bool = True) -> str | None:
@@ -79,7 +73,7 @@ def log_model(model: GPT, dataset_dir: Path, register: bool = True) -> str | Non
             warnings.simplefilter("ignore", UserWarning)
             info = mlflow.pyfunc.log_model(
                 name=MODEL_NAME,
-                python_model=BeepBrainModel(),
+                python_model=str(PYFUNC_CODE),  # models from code: the source is stored, nothing pickled
                 artifacts=artifacts,
                 registered_model_name=REGISTERED_NAME if register else None,
                 pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "numpy", "beepbrain"],
@@ -99,7 +93,7 @@ def resolve_version(client, model_uri: str):
     if version.lower() == "latest":
         versions = client.search_model_versions(f"name='{name}'")
         if not versions:
-            raise LookupError(f"no versions of registered model {name!r}")
+            raise ModelNotFoundError(f"no versions of registered model {name!r}")
         return max(versions, key=lambda v: int(v.version))
     return client.get_model_version(name, version)
 
@@ -117,13 +111,27 @@ def load_model(
     from mlflow.tracking import MlflowClient
 
     uri = tracking_uri or settings.tracking_uri(settings.data_dir())
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
+        # MLflow would create an empty store there; say instead that there is nothing to load
+        raise ModelNotFoundError(f"no MLflow store at {uri.removeprefix('sqlite:///')}, so no model {model_uri}")
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    version = resolve_version(client, model_uri)
-    source = model_uri
-    if version is not None:
-        source = client.get_model_version_download_uri(version.name, version.version)
+    try:
+        version = resolve_version(client, model_uri)
+        source = model_uri
+        if version is not None:
+            source = client.get_model_version_download_uri(version.name, version.version)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            raise ModelNotFoundError(f"no model {model_uri} in {uri}") from None
+        raise
     with tempfile.TemporaryDirectory(prefix="beepbrain-load-") as tmp, tracking.using_store(uri):
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp, tracking_uri=uri))
+        try:
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp,
+                                                             tracking_uri=uri))
+        except MlflowException as exc:
+            if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+                raise ModelNotFoundError(f"no model {model_uri} in {uri}") from None
+            raise
         files = local / "artifacts"
         model, config = build_model(files, device)
         tokenizer = load_tokenizer(files)

@@ -160,8 +160,8 @@ def test_ingest_cli_defaults_to_the_bundled_sample(tmp_path, capsys):
     assert main(["query", "--data-dir", str(tmp_path), "SELECT count(*) FROM songs", "--format", "csv"]) == 0
     assert capsys.readouterr().out.split()[-1] == str(report["songs_new"])
     assert main(["ingest", "--data-dir", str(tmp_path), "--no-prefect", "--workers", "0",
-                 "--source", str(tmp_path / "missing.jsonl")]) == 1
-    assert "neither an http(s) URL nor an existing file" in capsys.readouterr().err
+                 "--source", str(tmp_path / "missing.jsonl")]) == 2
+    assert "neither an http(s) URL, `archive`, nor an existing file" in capsys.readouterr().err
 
 
 def test_retry_rejects_moves_records_a_better_decoder_accepts(tmp_path, corpus_records, parsed_songs, monkeypatch):

@@ -55,6 +55,6 @@ def test_query_cli(sample_corpus, capsys):
     assert capsys.readouterr().out.split() == ["n", "0"]
     assert main(["query", "--list"]) == 0
     assert "songs_by_tempo" in capsys.readouterr().out
-    assert main(["query", "--data-dir", str(data_dir), "DELETE FROM songs"]) == 1  # read-only
-    assert main(["query", "--data-dir", str(data_dir / "nowhere"), "--name", "corpus_stats"]) == 1
+    assert main(["query", "--data-dir", str(data_dir), "DELETE FROM songs"]) == 2  # read-only
+    assert main(["query", "--data-dir", str(data_dir / "nowhere"), "--name", "corpus_stats"]) == 2
     assert "run `beepbrain ingest` first" in capsys.readouterr().err

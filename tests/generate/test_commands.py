@@ -26,7 +26,8 @@ def test_bad_arguments_exit_2_with_a_message(args, tmp_path, capsys):
 
 
 def test_generate_without_a_model_says_how_to_get_one(tmp_path, capsys):
-    assert main(["generate", "--data-dir", str(tmp_path), "--bars", "1"]) == 1
+    assert main(["generate", "--data-dir", str(tmp_path), "--bars", "1"]) == 2
     err = capsys.readouterr().err
-    assert "cannot load model" in err and "beepbrain run" in err
-    assert not (tmp_path / "generated").exists()
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "no MLflow store" in err and "beepbrain run" in err
+    assert not (tmp_path / "generated").exists() and not (tmp_path / "mlflow.db").exists()

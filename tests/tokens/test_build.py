@@ -102,7 +102,7 @@ def test_cli(data_dir, capsys):
                  "--workers", "0", "--where", "bar_count >= 4"]) == 0
     assert "train" in capsys.readouterr().out
     assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "cli", "--no-prefect",
-                 "--workers", "0"]) == 1  # exists: refused
+                 "--workers", "0"]) == 2  # exists: refused
     assert "exists" in capsys.readouterr().err
     assert main(["dataset", "info", "cli", "--data-dir", str(data_dir), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == "cli"
@@ -111,7 +111,7 @@ def test_cli(data_dir, capsys):
     assert stats["songs"] == len(catalog_strings(data_dir))
     assert stats["losses"]["notes_exact"] + stats["losses"]["notes_altered"] == stats["losses"]["notes_kept"]
     assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "x", "--no-prefect",
-                 "--workers", "0", "--where", "nope("]) == 1
+                 "--workers", "0", "--where", "nope("]) == 2
 
 
 def test_cli_stats_on_a_file(corpus_path, capsys):
