@@ -13,6 +13,7 @@ Only the CLI entry point calls it (`beepbrain ...` and `python -m beepbrain.cli`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -77,10 +78,8 @@ def _watch(parent: int, pipe: int) -> None:
         try:
             for child in process.children(recursive=True):
                 if child.pid != me and child.pid not in seen:
-                    try:
+                    with contextlib.suppress(psutil.NoSuchProcess):
                         seen[child.pid] = child.create_time()
-                    except psutil.NoSuchProcess:
-                        pass
         except psutil.NoSuchProcess:
             break
     survivors: dict[int, psutil.Process] = {}
@@ -97,13 +96,9 @@ def _watch(parent: int, pipe: int) -> None:
     survivors.pop(me, None)
     procs = list(survivors.values())
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.terminate()
-        except psutil.NoSuchProcess:
-            pass
     _, alive = psutil.wait_procs(procs, timeout=GRACE_SECONDS)
     for proc in alive:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
-        except psutil.NoSuchProcess:
-            pass

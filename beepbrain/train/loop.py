@@ -19,8 +19,8 @@ import torch
 import torch.distributed as dist
 
 from beepbrain import settings
-from beepbrain.model import CONFIGS, GPT
 from beepbrain.crashpoints import crash_point
+from beepbrain.model import CONFIGS, GPT
 from beepbrain.train.checkpoint import CHECKPOINT_NAME, rng_state, run_dir, save_checkpoint
 from beepbrain.train.config import TrainConfig
 from beepbrain.train.mfu import peak_flops

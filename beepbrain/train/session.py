@@ -21,6 +21,7 @@ from beepbrain.train import registry, tracking
 from beepbrain.train.config import TrainConfig
 from beepbrain.train.resume import CONFIG_ARTIFACT
 
+
 def logged_steps(client: MlflowClient, run_id: str, after: int) -> dict[str, set[int]]:
     """Metric key -> the steps above ``after`` that the run already holds."""
     run = client.get_run(run_id)

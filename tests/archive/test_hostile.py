@@ -15,6 +15,7 @@ from beepbrain.archive.lines import PREFIX_BYTES, max_record_bytes
 from beepbrain.archive.records import STAGE_SIZE
 from beepbrain.archive.urls import read_url_list
 
+
 def _a_song() -> str:
     from beepbrain.format.new import new_song
 

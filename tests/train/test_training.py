@@ -15,8 +15,8 @@ from beepbrain.cli import main
 from beepbrain.model import GPT, GPTConfig
 from beepbrain.tokens import Tokenizer
 from beepbrain.train.checkpoint import load_checkpoint
-from beepbrain.train.resume import find_checkpoint
 from beepbrain.train.registry import load_model
+from beepbrain.train.resume import find_checkpoint
 from beepbrain.train.tracking import using_store
 
 
