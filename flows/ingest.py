@@ -89,7 +89,8 @@ def _markdown(report: IngestReport, catalog_path: str) -> str:
             ("already ingested", report.skipped)]
     table = "\n".join(f"| {k} | {v} |" for k, v in rows)
     return (f"# Ingest of `{report.source}`\n\n| | records |\n|---|---|\n{table}\n\n"
-            f"Rejects by stage: {report.rejects_by_stage or 'none'}\n\nCatalog: `{catalog_path}`\n")
+            f"Rejects by stage: {report.rejects_by_stage or 'none'}\n\nCatalog: `{catalog_path}`\n"
+            + "".join(f"\n**Stored corpus damaged**: {p}\n" for p in report.stored_problems))
 
 
 def run_ingest_flow(progress=None, **params) -> IngestReport:

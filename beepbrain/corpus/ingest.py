@@ -91,6 +91,9 @@ class IngestReport:
         stages = ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_stage.items())) or "none"
         times = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
         damage = "".join(f"STORED CORPUS DAMAGED: {p}\n" for p in self.stored_problems)
+        if damage:
+            damage += ("  (to repair: move the named batch folders out of DATA_DIR/parquet/batches/ and ingest "
+                       "the source again)\n")
         return (f"{self.records_read} records read = {self.songs_new} new songs + {self.duplicates} duplicates "
                 f"+ {self.rejected} rejected ({stages}) + {self.skipped} already ingested"
                 f"{'' if self.counts_add_up else '  [ACCOUNTING MISMATCH]'}\n{damage}"

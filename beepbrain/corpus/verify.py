@@ -2,8 +2,10 @@
 song's rows in the other tables add up to what its `songs` row says (channels, patterns, notes, sequence,
 instruments, at least one source), with no rows for songs that are not there.
 
-``stored_problems(data_dir)`` returns one line per kind of damage (empty: the corpus is whole). It reads the
-published Parquet files with an in-memory DuckDB (never the catalog, which a reader may hold).
+``stored_problems(data_dir)`` returns one line per kind of damage, naming the batches (empty: the corpus is
+whole). It reads the published Parquet files with an in-memory DuckDB (never the catalog, which a reader may
+hold). A damaged batch (left by a version that committed table by table) is repaired by moving its folder
+out of ``parquet/batches/`` and ingesting the source again: its records are then no longer known.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _counts_sql(read) -> str:
     cols = ["sources", "channels", "channel_notes", "channel_patterns", "channel_instruments", "notes",
             "patterns", "sequence", "instruments"]
     coalesced = ", ".join(f"coalesce({c}, 0) AS {c}" for c in cols)
-    return (f"SELECT s.song_id, s.pitch_channels, s.noise_channels, s.note_count, s.bar_count, {coalesced} "
+    return (f"SELECT s.song_id, s.batch, s.pitch_channels, s.noise_channels, s.note_count, s.bar_count, {coalesced} "
             f"FROM {read('songs')} AS s {joins}")
 
 
@@ -68,9 +70,10 @@ def stored_problems(data_dir: str | Path) -> list[str]:
             problems.append(f"{dupes} songs are stored more than once")
         con.execute(f"CREATE TEMP TABLE counted AS {_counts_sql(read)}")
         for meaning, condition in SONG_CHECKS:
-            n, example = con.execute(f"SELECT count(*), min(song_id) FROM counted WHERE {condition}").fetchone()
+            n, batches = con.execute(f"SELECT count(*), list(DISTINCT batch ORDER BY batch) FROM counted "
+                                     f"WHERE {condition}").fetchone()
             if n:
-                problems.append(f"{n} songs {meaning} (e.g. {example})")
+                problems.append(f"{n} songs {meaning} (batches {', '.join(batches)})")
         for table in ("sources", *SONG_TABLES):
             if table == "songs":
                 continue

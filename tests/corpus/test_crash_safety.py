@@ -88,8 +88,9 @@ def test_ingest_killed_at_each_stage_recovers_to_the_clean_corpus(tmp_path, corp
     check_recovers(tmp_path, corpus_path, clean, published_whole=point == "ingest.after-publish")
 
 
-def test_a_damaged_corpus_is_not_balanced(tmp_path, corpus_path):
-    """A corpus whose songs lost their channels (what the old per-file commit could leave) is reported."""
+def test_a_damaged_corpus_is_not_balanced_and_can_be_repaired(tmp_path, corpus_path, clean):
+    """A corpus whose songs lost their channels (what the old per-file commit could leave) is reported, with
+    the batch to move away; without it, the next run ingests those records again."""
     first = ingest(corpus_path, tmp_path, chunk_size=CHUNK)
     assert first.balanced
     (batch,) = [b for b in published_batches(tmp_path) if b.name != "_empty"]
@@ -97,7 +98,7 @@ def test_a_damaged_corpus_is_not_balanced(tmp_path, corpus_path):
     (batch / "notes.parquet").unlink()
     problems = stored_problems(tmp_path)
     assert any("lacks the tables notes" in p for p in problems)
-    assert any("channels row count" in p for p in problems)
+    assert any("channels row count" in p and batch.name in p for p in problems)
     report = ingest(corpus_path, tmp_path, chunk_size=CHUNK)  # adds nothing, but sees the damage
     assert report.counts_add_up and not report.balanced and report.stored_problems
     assert "STORED CORPUS DAMAGED" in report.summary()
@@ -105,6 +106,10 @@ def test_a_damaged_corpus_is_not_balanced(tmp_path, corpus_path):
                            "--source", str(corpus_path), "--data-dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "STORED CORPUS DAMAGED" in proc.stdout, proc.stdout + proc.stderr
+    batch.rename(tmp_path / "damaged")  # the repair the report suggests
+    repaired = ingest(corpus_path, tmp_path, chunk_size=CHUNK)
+    assert repaired.balanced and repaired.songs_new == first.songs_new
+    assert snapshot(tmp_path) == clean
 
 
 def test_a_corpus_of_the_old_layout_is_moved_into_batches(tmp_path, corpus_path, clean):
