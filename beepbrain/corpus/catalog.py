@@ -33,6 +33,7 @@ def build_catalog(data_dir: str | Path) -> Path:
     ensure_tables(data_dir)
     path = catalog_path(data_dir)
     with duckdb.connect(str(path)) as con:
+        con.execute("BEGIN TRANSACTION")  # all views replaced, or (killed midway) none
         for name in TABLES:
             pattern = table_glob(data_dir, name).as_posix()
             view = "rejects_log" if name == "rejects" else name
@@ -43,6 +44,7 @@ def build_catalog(data_dir: str | Path) -> Path:
         con.execute("CREATE OR REPLACE VIEW rejects AS SELECT * FROM rejects_log "
                     "WHERE record_id NOT IN (SELECT record_id FROM sources)")
         con.execute(views_sql())
+        con.execute("COMMIT")
     return path
 
 
