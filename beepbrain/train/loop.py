@@ -218,9 +218,10 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
         model.train()
         pending: list[tuple[int, torch.Tensor, float]] = []
         train_loss = val_loss = None
+        ckpt_path = None
         if checkpoint is not None:
             train_loss, val_loss = checkpoint.get("train_loss"), checkpoint.get("val_loss")
-        ckpt_path = None
+            ckpt_path = run_dir(data, resume.run_id) / CHECKPOINT_NAME
         t_last, steps_since = time.perf_counter(), 0
         while step < total:
             lr = lr_at(
