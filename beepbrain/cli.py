@@ -34,9 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Subcommands that may start child processes (Prefect's temporary server, Dask workers): run as the command
+# itself (argv from the command line), they get a watchdog that stops those children when the command ends,
+# even by SIGKILL (beepbrain.lifeline).
+CHILD_STARTING = {"ingest", "dataset", "train", "generate", "evaluate", "run", "deploy"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None and args.command in CHILD_STARTING:
+        from beepbrain.lifeline import watch_children
+
+        watch_children()
     try:
         result = args.func(args)
     except KeyboardInterrupt:

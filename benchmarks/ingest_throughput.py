@@ -74,7 +74,7 @@ def show(label: str, report: IngestReport, extra: float = 0.0) -> None:
           f"{report.songs_new / wall:,.0f} new songs/s ({report.songs_new} songs, {report.rejected} rejects, "
           f"{report.duplicates} duplicates){f'; cluster start {extra:.1f}s not included' if extra else ''}")
     print(f"  driver (wall):   read = decompress + JSON {t['read']:.1f}s, write Parquet {t['write']:.1f}s, "
-          f"catalog {t.get('catalog', 0):.1f}s")
+          f"check of the stored corpus {t.get('check', 0):.1f}s, catalog {t.get('catalog', 0):.1f}s")
     print(f"  parse (CPU, summed over {report.workers} worker(s)): parse_song {t.get('parse', 0):.1f}s, "
           f"rows {t.get('rows', 0):.1f}s, Arrow tables {t.get('arrow', 0):.1f}s; "
           f"CPU time {t.get('worker_cpu', 0):.1f}s of {t.get('worker_wall', 0):.1f}s wall "

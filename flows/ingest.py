@@ -86,7 +86,7 @@ def ingest_flow(
     create_markdown_artifact(key="ingest-report", markdown=_markdown(report, catalog_path),
                              description="records read and where each went")
     if not report.balanced:
-        raise RuntimeError(f"ingest accounting does not add up: {report.summary()}")
+        raise RuntimeError(f"ingest check failed (counts or stored tables): {report.summary()}")
     return report.as_dict()
 
 
@@ -96,7 +96,8 @@ def _markdown(report: IngestReport, catalog_path: str) -> str:
             ("already ingested", report.skipped)]
     table = "\n".join(f"| {k} | {v} |" for k, v in rows)
     return (f"# Ingest of `{report.source}`\n\n| | records |\n|---|---|\n{table}\n\n"
-            f"Rejects by stage: {report.rejects_by_stage or 'none'}\n\nCatalog: `{catalog_path}`\n")
+            f"Rejects by stage: {report.rejects_by_stage or 'none'}\n\nCatalog: `{catalog_path}`\n"
+            + "".join(f"\n**Stored corpus damaged**: {p}\n" for p in report.stored_problems))
 
 
 def run_ingest_flow(progress=None, **params) -> IngestReport:
@@ -114,7 +115,8 @@ def report_from_dict(d: dict) -> IngestReport:
     return IngestReport(source=d["source"], batch=d["batch"], records_read=d["records_read"],
                         skipped=d["skipped"], songs_new=d["songs_new"], duplicates=d["duplicates"],
                         rejects_by_stage=d["rejects_by_stage"], rows=d["rows"], timings=d["timings"],
-                        workers=d["workers"], files=d["files"])
+                        workers=d["workers"], files=d["files"],
+                        stored_problems=d.get("stored_problems", []), debris_removed=d.get("debris_removed", []))
 
 
 if __name__ == "__main__":

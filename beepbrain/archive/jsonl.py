@@ -3,6 +3,10 @@
 A damaged source loses nothing: a line that is not a JSON object of the archive's shape becomes a record
 with ``stage="json"``; a zstd stream that ends inside a frame (or holds bytes that are not zstd) ends with
 one ``stage="read"`` record that names the byte offset and keeps the undecoded tail of the last line.
+
+Memory stays bounded whatever the input: zstd input is fed to the decoder in small slices (so one call
+cannot expand to more than about 8 MB, even for a "zstd bomb"), and a line longer than the record limit
+(``beepbrain.archive.lines``) becomes a ``stage="size"`` record holding only its first bytes.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from pathlib import Path
 
 import zstandard
 
+from beepbrain.archive.lines import LineSplitter, Oversize
 from beepbrain.archive.records import STAGE_JSON, STAGE_READ, Record
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 READ_SIZE = 1 << 20
+# Compressed bytes per decoder call. zstd's densest block (an RLE block) is 4 bytes for 128 KiB of output,
+# so one call yields at most about DECODE_STEP * 32 KiB (8 MiB) whatever the stream holds.
+DECODE_STEP = 256
 FIELDS = ("author", "type", "content", "url", "data")
 
 
@@ -49,8 +57,12 @@ def decompressed_chunks(path: Path) -> Iterator[bytes]:
             block = fh.read(READ_SIZE)
             if not block:
                 break
-            pending = block
-            while pending:
+            view = memoryview(block)
+            pos = 0
+            pending = b""
+            while pending or pos < len(view):
+                if not pending:
+                    pending, pos = view[pos:pos + DECODE_STEP], pos + DECODE_STEP
                 try:
                     out = dobj.decompress(pending)
                 except zstandard.ZstdError as exc:
@@ -111,35 +123,30 @@ def record_from_line(source: str, number: int, offset: int, line: bytes) -> Reco
                   content=values["content"], url=values["url"], data=data)
 
 
-def read_jsonl(path: str | Path, source: str | None = None) -> Iterator[Record]:
+def read_jsonl(path: str | Path, source: str | None = None, max_bytes: int | None = None) -> Iterator[Record]:
     """Records of a ``.jsonl`` or ``.jsonl.zst`` file (told by its magic bytes, not its name).
 
     ``source`` names the source in provenance (default: the file's name). Offsets are byte offsets into
-    the decompressed text; blank lines are skipped but still counted in line numbers.
+    the decompressed text; blank lines are skipped but still counted in line numbers. A line longer than
+    ``max_bytes`` (default ``max_record_bytes()``) is a size-stage record with its first bytes.
     """
     path = Path(path)
     source = source or path.name
     chunks = decompressed_chunks(path) if is_zstd(path) else _raw_chunks(path)
-    buffer = b""
-    offset = 0  # of buffer[0] in the decompressed stream
-    number = 0
+    splitter = LineSplitter(max_bytes)
+
+    def record(number: int, offset: int, line: bytes | Oversize) -> Record:
+        if isinstance(line, Oversize):
+            return line.record(source, number, offset, splitter.max_bytes)
+        return record_from_line(source, number, offset, line)
+
     try:
         for block in chunks:
-            buffer += block
-            start = 0
-            while (end := buffer.find(b"\n", start)) >= 0:
-                number += 1
-                line = buffer[start:end]
-                if line.strip():
-                    yield record_from_line(source, number, offset + start, line)
-                start = end + 1
-            buffer = buffer[start:]
-            offset += start
+            for number, offset, line in splitter.feed(block):
+                yield record(number, offset, line)
     except ZstdStreamError as exc:
-        number += 1
-        tail = buffer.decode("utf-8", errors="backslashreplace")
-        yield Record(source, number, offset, raw=tail, error=str(exc), stage=STAGE_READ)
+        tail = splitter.partial.decode("utf-8", errors="backslashreplace")
+        yield Record(source, splitter.number + 1, splitter.start, raw=tail, error=str(exc), stage=STAGE_READ)
         return
-    if buffer.strip():
-        number += 1
-        yield record_from_line(source, number, offset, buffer)
+    if (last := splitter.finish()) is not None:
+        yield record(*last)

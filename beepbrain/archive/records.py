@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 # Stages at which a record can fail; the `rejects` table names one of them.
 STAGE_READ = "read"  # the source itself is damaged (truncated compression, unreadable bytes)
+STAGE_SIZE = "size"  # a record longer than the record limit (BEEPBRAIN_MAX_RECORD_BYTES), kept as a prefix
 STAGE_JSON = "json"  # a line that is not a JSON object of the archive's shape
 STAGE_PARSE = "parse"  # a song string that BeepBox's decoder rejects
 

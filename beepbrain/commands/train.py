@@ -55,7 +55,8 @@ def handle(args) -> int:
         return 2
     if result.run_id is None:  # a torchrun worker other than rank 0: rank 0 reports
         return 0
-    print(f"run {result.run_id}: step {result.step}, train_loss {result.train_loss:.4f}"
+    loss = "n/a" if result.train_loss is None else f"{result.train_loss:.4f}"  # a resumed run with nothing left
+    print(f"run {result.run_id}: step {result.step}, train_loss {loss}"
           + (f", val_loss {result.val_loss:.4f}" if result.val_loss is not None else "")
           + (f", model beepbrain version {result.model_version}" if result.model_version else ""))
     return 0

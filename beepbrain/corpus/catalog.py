@@ -6,7 +6,7 @@ from pathlib import Path
 
 from beepbrain.corpus.schemas import TABLES
 from beepbrain.corpus.sqlfiles import views_sql
-from beepbrain.corpus.store import ensure_tables, table_dir
+from beepbrain.corpus.store import ensure_tables, table_glob
 
 CATALOG_FILE = "corpus.duckdb"
 
@@ -20,7 +20,8 @@ def _literal(text: str) -> str:
 
 
 def build_catalog(data_dir: str | Path) -> Path:
-    """(Re)create the catalog's views: one per table over ``parquet/<table>/*.parquet`` (the rejects files
+    """(Re)create the catalog's views: one per table over ``parquet/batches/*/<table>.parquet``, i.e. the
+    published batches (the rejects files
     are ``rejects_log``; ``rejects`` leaves out records accepted later), then sql/views.sql.
 
     Views name the Parquet folder by absolute path: after moving the data directory, run this again
@@ -32,8 +33,9 @@ def build_catalog(data_dir: str | Path) -> Path:
     ensure_tables(data_dir)
     path = catalog_path(data_dir)
     with duckdb.connect(str(path)) as con:
+        con.execute("BEGIN TRANSACTION")  # all views replaced, or (killed midway) none
         for name in TABLES:
-            pattern = (table_dir(data_dir, name) / "*.parquet").as_posix()
+            pattern = table_glob(data_dir, name).as_posix()
             view = "rejects_log" if name == "rejects" else name
             # Paths cannot be bound parameters in DDL; this is a quoted literal of our own folder.
             con.execute(f"CREATE OR REPLACE VIEW {view} AS "
@@ -42,6 +44,7 @@ def build_catalog(data_dir: str | Path) -> Path:
         con.execute("CREATE OR REPLACE VIEW rejects AS SELECT * FROM rejects_log "
                     "WHERE record_id NOT IN (SELECT record_id FROM sources)")
         con.execute(views_sql())
+        con.execute("COMMIT")
     return path
 
 

@@ -1,5 +1,6 @@
 """Ingest a source into the corpus: read records in chunks, parse them (in-process or on Dask), write one
-Parquet batch, rebuild the catalog. Every record read is accounted for in the IngestReport."""
+Parquet batch, publish it in one step, check what is stored, rebuild the catalog. Every record read is
+accounted for in the IngestReport."""
 
 from __future__ import annotations
 
@@ -25,11 +26,16 @@ from beepbrain.corpus.parse import ChunkResult, normalized, parse_chunk
 from beepbrain.corpus.rows import Rows
 from beepbrain.corpus.schemas import SONG_TABLES
 from beepbrain.corpus.state import CorpusState
-from beepbrain.corpus.store import BatchWriter
+from beepbrain.corpus.store import BatchWriter, clean_debris, migrate_legacy
+from beepbrain.corpus.verify import stored_problems
+from beepbrain.crashpoints import crash_point
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
+# A chunk is also cut when its records' text reaches this many bytes, so that chunks in flight stay small
+# however large the records are (each is at most beepbrain.archive.jsonl.max_record_bytes()).
+CHUNK_BYTES = 8 << 20
 # progress(stage, done, total): stage is "download" (bytes), "read" or "parse" (records); total may be None.
 ProgressFn = Callable[[str, int, int | None], None]
 
@@ -41,7 +47,10 @@ class IngestReport:
     - ``skipped``: records identical to one already ingested (an earlier run, or earlier in this source);
     - ``songs_new``: records that brought a song the corpus did not hold;
     - ``duplicates``: records whose song was already stored (kept as one more row in ``sources``);
-    - ``rejected``: records kept in ``rejects`` (``rejects_by_stage``: read, json, parse).
+    - ``rejected``: records kept in ``rejects`` (``rejects_by_stage``: read, size, json, parse).
+
+    ``stored_problems`` is what the check of the published corpus found (``beepbrain.corpus.verify``);
+    ``balanced`` needs both the counts above to add up and nothing wrong in what is stored.
     """
 
     source: str
@@ -55,6 +64,8 @@ class IngestReport:
     timings: dict[str, float] = field(default_factory=dict)
     workers: int = 1
     files: list[str] = field(default_factory=list)
+    stored_problems: list[str] = field(default_factory=list)
+    debris_removed: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -62,6 +73,10 @@ class IngestReport:
 
     @property
     def balanced(self) -> bool:
+        return self.counts_add_up and not self.stored_problems
+
+    @property
+    def counts_add_up(self) -> bool:
         return self.records_read == self.skipped + self.songs_new + self.duplicates + self.rejected
 
     def as_dict(self) -> dict:
@@ -69,15 +84,20 @@ class IngestReport:
                 "skipped": self.skipped, "songs_new": self.songs_new, "duplicates": self.duplicates,
                 "rejected": self.rejected, "rejects_by_stage": dict(self.rejects_by_stage),
                 "balanced": self.balanced, "rows": dict(self.rows), "timings": dict(self.timings),
-                "workers": self.workers, "files": list(self.files)}
+                "workers": self.workers, "files": list(self.files),
+                "stored_problems": list(self.stored_problems), "debris_removed": list(self.debris_removed)}
 
     def summary(self) -> str:
         stages = ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_stage.items())) or "none"
         times = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
         written = ", ".join(f"{k} {v}" for k, v in self.rows.items() if v) or "none"
+        damage = "".join(f"STORED CORPUS DAMAGED: {p}\n" for p in self.stored_problems)
+        if damage:
+            damage += ("  (to repair: move the named batch folders out of DATA_DIR/parquet/batches/ and ingest "
+                       "the source again)\n")
         return (f"{self.records_read} records read = {self.songs_new} new songs + {self.duplicates} duplicates "
                 f"+ {self.rejected} rejected ({stages}) + {self.skipped} already ingested"
-                f"{'' if self.balanced else '  [ACCOUNTING MISMATCH]'}\n"
+                f"{'' if self.counts_add_up else '  [ACCOUNTING MISMATCH]'}\n{damage}"
                 f"rows written: {written}\ntime: {times}")
 
 
@@ -119,6 +139,7 @@ class _Run:
         """Chunks of records that need parsing; skips seen records, settles known songs here."""
         report = self.report
         todo: list[Record] = []
+        todo_bytes = 0
         for record in _timed(self.source.records(), report.timings):
             report.records_read += 1
             rid = record.record_id
@@ -132,9 +153,10 @@ class _Run:
                     report.duplicates += 1
                 else:
                     todo.append(record)
-                    if len(todo) >= chunk_size:
+                    todo_bytes += len(record.data) + len(record.content) + len(record.raw or "")
+                    if len(todo) >= chunk_size or todo_bytes >= CHUNK_BYTES:
                         yield todo
-                        todo = []
+                        todo, todo_bytes = [], 0
             if self.progress and report.records_read % 1000 == 0:
                 self.progress("read", report.records_read, None)
         if self.progress:
@@ -174,6 +196,7 @@ class _Run:
             tables["rejects"] = rejects.filter(pc.invert(pc.is_in(rejects.column("record_id"), again)))
         for name, table in tables.items():
             self.writer.write(name, table)
+        crash_point("ingest.chunk-written")
         for key, value in result.timings.items():
             self.report.timings[key] = self.report.timings.get(key, 0.0) + value
         self.report.timings["write"] += time.perf_counter() - t0
@@ -184,7 +207,8 @@ class _Run:
     def finish(self) -> None:
         t0 = time.perf_counter()
         self.writer.write("sources", self.known.tables()["sources"])
-        self.report.files = [str(p) for p in self.writer.commit()]
+        published = self.writer.commit()
+        self.report.files = [] if published is None else [str(p) for p in sorted(published.iterdir())]
         self.report.timings["write"] += time.perf_counter() - t0
         self.report.rejects_by_stage = dict(self.rejects)
         self.report.rows = dict(self.writer.rows)
@@ -248,7 +272,8 @@ def ingest(
     """Ingest ``source`` (None: the bundled sample; a URL, file or folder) into ``data_dir``.
 
     With ``client`` (a ``distributed.Client``) chunks are parsed on its workers, otherwise in this process.
-    A failure leaves the corpus as it was: the batch's files are published only at the end.
+    A failure, or a kill at any moment, leaves the corpus as it was: the batch's tables are published
+    together, by one rename, at the end; the next run removes what a killed one left in staging.
     ``retry_rejects`` parses records that earlier runs rejected again (after a decoder upgrade); those
     that now parse move to ``songs`` (the ``rejects`` view hides records that were later accepted).
     """
@@ -256,7 +281,15 @@ def ingest(
     data = settings.data_dir(data_dir)
     data.mkdir(parents=True, exist_ok=True)
     with _writer_lock(data):
-        return _ingest(source, data, started, client, chunk_size, progress, sha256, catalog, retry_rejects)
+        debris = [str(p) for p in clean_debris(data)]
+        if debris:
+            log.warning("removed what a killed ingest left behind: %s", ", ".join(debris))
+        moved = migrate_legacy(data)
+        if moved:
+            log.info("moved %d batches of the old table-per-folder layout into parquet/batches/", moved)
+        report = _ingest(source, data, started, client, chunk_size, progress, sha256, catalog, retry_rejects)
+        report.debris_removed = debris
+        return report
 
 
 def _ingest(source, data: Path, started: float, client, chunk_size: int, progress: ProgressFn | None,
@@ -282,6 +315,9 @@ def _ingest(source, data: Path, started: float, client, chunk_size: int, progres
     except BaseException:
         run.writer.abort()
         raise
+    t0 = time.perf_counter()
+    run.report.stored_problems = stored_problems(data)
+    run.report.timings["check"] = time.perf_counter() - t0
     if catalog:
         t0 = time.perf_counter()
         refresh_catalog(data)

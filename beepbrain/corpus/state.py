@@ -1,4 +1,6 @@
-"""What the corpus already holds: the record ids and song ids of earlier batches (for incremental runs)."""
+"""What the corpus already holds: the record ids and song ids of the published batches (for incremental
+runs). It reads the same published folders as the catalog's views, so a batch a killed run never published
+is neither visible nor "already ingested"."""
 
 from __future__ import annotations
 

@@ -12,15 +12,16 @@ import math
 import os
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
 
 from beepbrain import settings
+from beepbrain.crashpoints import crash_point
 from beepbrain.model import CONFIGS, GPT
-from beepbrain.train.checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_state, run_dir, save_checkpoint
+from beepbrain.train.checkpoint import CHECKPOINT_NAME, rng_state, run_dir, save_checkpoint
 from beepbrain.train.config import TrainConfig
 from beepbrain.train.mfu import peak_flops
 from beepbrain.train.optim import configure_optimizer, lr_at
@@ -81,26 +82,6 @@ def read_manifest(dataset_dir: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def find_checkpoint(data: Path, run_id: str, tracking_uri: str | None) -> Path:
-    """The run's checkpoint: DATA_DIR/runs/<run_id>/ckpt.pt, else downloaded from the run's artifacts."""
-    local = run_dir(data, run_id) / CHECKPOINT_NAME
-    if local.exists():
-        return local
-    import mlflow.artifacts
-
-    uri = settings.tracking_uri(data, tracking_uri)
-    try:
-        path = mlflow.artifacts.download_artifacts(
-            run_id=run_id,
-            artifact_path=f"checkpoints/{CHECKPOINT_NAME}",
-            dst_path=str(local.parent),
-            tracking_uri=uri,
-        )
-    except Exception as exc:  # noqa: BLE001 - any store error means there is nothing to resume from
-        raise FileNotFoundError(f"no checkpoint for run {run_id} at {local} or in MLflow: {exc}") from exc
-    return Path(path)
-
-
 @torch.no_grad()
 def evaluate(model, loader, batches: int, device, autocast) -> float:
     model.eval()
@@ -131,25 +112,18 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
     device = pick_device(config.device, ddp)
     say = log if rank.main else (lambda *a, **k: None)
 
-    checkpoint = None
+    checkpoint = resume = None
     if config.resume:
-        checkpoint = load_checkpoint(find_checkpoint(data, config.resume, config.tracking_uri))
-        saved = TrainConfig.from_dict(checkpoint["train_config"])
-        config = replace(
-            saved,
-            resume=config.resume,
-            data_dir=config.data_dir,
-            device=config.device,
-            compile=config.compile,
-            tracking_uri=config.tracking_uri,
-            max_steps=config.max_steps or saved.max_steps,
-        )
-        if checkpoint["step"] >= config.steps:
-            raise ValueError(
-                f"run {config.resume} already reached step {checkpoint['step']}; "
-                f"pass a larger max_steps to train it further"
-            )
-        say(f"resuming run {config.resume} at step {checkpoint['step']}")
+        from beepbrain.train.resume import plan_resume
+
+        resume = plan_resume(config, data)
+        config, checkpoint = resume.config, resume.checkpoint
+        if checkpoint is None:
+            say(f"run {config.resume} has no checkpoint (killed before its first): starting it over at step 0")
+        elif resume.step >= config.steps:
+            say(f"run {config.resume} was killed after its final checkpoint (step {resume.step}): finishing it")
+        else:
+            say(f"resuming run {config.resume} at step {resume.step}")
 
     dataset_dir = data / "datasets" / config.dataset
     manifest = read_manifest(dataset_dir)
@@ -213,7 +187,7 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
     if rank.main:
         from beepbrain.train.session import TrainingRun
 
-        run = TrainingRun.open(data, config, model_config, manifest, n_params, checkpoint)
+        run = TrainingRun.open(data, config, model_config, manifest, n_params, resume)
         say(f"MLflow run {run.run_id} ({run.uri})")
     if checkpoint is not None:
         from beepbrain.train.checkpoint import set_rng_state
@@ -233,6 +207,7 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
             "train_config": config.to_dict(),
             "model_config": model_config.to_dict(),
             "val_loss": val_loss,
+            "train_loss": train_loss,
         }
         path = save_checkpoint(run_dir(data, run.run_id) / CHECKPOINT_NAME, state)
         run.log_checkpoint(path, step)
@@ -244,6 +219,9 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
         pending: list[tuple[int, torch.Tensor, float]] = []
         train_loss = val_loss = None
         ckpt_path = None
+        if checkpoint is not None:
+            train_loss, val_loss = checkpoint.get("train_loss"), checkpoint.get("val_loss")
+            ckpt_path = run_dir(data, resume.run_id) / CHECKPOINT_NAME
         t_last, steps_since = time.perf_counter(), 0
         while step < total:
             lr = lr_at(
@@ -302,8 +280,10 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
                     say(f"step {step}: val_loss {val_loss:.4f}", flush=True)
                 if run is not None:
                     run.metrics.flush()
+                crash_point(f"train.step.{step}")
                 if checkpoint_now:
                     ckpt_path = save(step, val_loss)
+                    crash_point(f"train.checkpoint.{step}")
                 t_last = time.perf_counter()
 
     except BaseException as exc:

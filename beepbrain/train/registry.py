@@ -82,6 +82,12 @@ def log_model(model: GPT, dataset_dir: Path, register: bool = True) -> str | Non
     return None if version is None else str(version)
 
 
+def registered_version(client, run_id: str, name: str = REGISTERED_NAME) -> str | None:
+    """The version of ``name`` registered from run ``run_id``, if there is one."""
+    versions = [v for v in client.search_model_versions(f"name='{name}'") if v.run_id == run_id]
+    return str(max(int(v.version) for v in versions)) if versions else None
+
+
 def resolve_version(client, model_uri: str):
     """The registry's ModelVersion for `models:/NAME/VERSION|latest` or `models:/NAME@ALIAS`, else None."""
     match = re.fullmatch(r"models:/([^/@]+)(?:/([^/]+)|@(.+))", model_uri)

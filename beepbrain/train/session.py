@@ -1,4 +1,9 @@
-"""One training's MLflow run: opened (or re-opened on resume), fed checkpoints, closed with the model."""
+"""One training's MLflow run: opened (or re-opened on resume), fed checkpoints, closed with the model.
+
+A resumed run's metric history reads like an uninterrupted one: the steps a killed process had already
+logged past its last checkpoint are not logged again when the resumed process replays them (the replayed
+values are the same: data order and RNG state come back with the checkpoint).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,24 @@ from pathlib import Path
 import mlflow
 from mlflow.tracking import MlflowClient
 
+from beepbrain.crashpoints import crash_point
 from beepbrain.model import GPT, GPTConfig
 from beepbrain.tracking_retry import retry_call
 from beepbrain.train import registry, tracking
 from beepbrain.train.config import TrainConfig
+from beepbrain.train.resume import CONFIG_ARTIFACT
+
+
+def logged_steps(client: MlflowClient, run_id: str, after: int) -> dict[str, set[int]]:
+    """Metric key -> the steps above ``after`` that the run already holds."""
+    run = client.get_run(run_id)
+    out = {}
+    for key in run.data.metrics:
+        steps = {m.step for m in client.get_metric_history(run_id, key) if m.step > after}
+        if steps:
+            out[key] = steps
+    return out
+
 
 MANIFEST_PARAMS = ("name", "vocab_size", "pad_id", "cond_dim", "corpus_version", "created", "sql")
 
@@ -32,19 +51,22 @@ class TrainingRun:
         model_config: GPTConfig,
         manifest: dict,
         n_params: int,
-        checkpoint: dict | None,
+        resume=None,
     ) -> TrainingRun:
         uri = mlflow.get_tracking_uri()  # set by the caller (tracking.using_store)
         client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-        if checkpoint is not None:
-            run = mlflow.start_run(run_id=checkpoint["run_id"])
-            client.set_tag(run.info.run_id, "resumed_at_step", str(checkpoint["step"]))
+        logged: dict[str, set[int]] = {}
+        if resume is not None:
+            run = mlflow.start_run(run_id=resume.run_id)
+            client.set_tag(run.info.run_id, "resumed_at_step", str(resume.step))
+            logged = logged_steps(client, resume.run_id, after=resume.step)
         else:
             experiment_id = tracking.ensure_experiment(client, config.experiment, data, uri)
             stamp = time.strftime("%Y%m%d-%H%M%S")
             run = mlflow.start_run(
                 experiment_id=experiment_id, run_name=f"{config.model}-{config.dataset}-{stamp}"
             )
+            crash_point("train.run-created")
             params = {
                 **tracking.flatten_params("train", config.to_dict()),
                 **tracking.flatten_params("model", model_config.to_dict()),
@@ -63,10 +85,12 @@ class TrainingRun:
             }
             client.log_batch(run.info.run_id, params=[mlflow.entities.Param(k, v) for k, v in params.items()])
             client.set_tag(run.info.run_id, "dataset", config.dataset)
+            client.log_dict(run.info.run_id, config.to_dict(), CONFIG_ARTIFACT)
             manifest_path = data / "datasets" / config.dataset / "manifest.json"
             client.log_artifact(run.info.run_id, str(manifest_path), artifact_path="dataset")
         run_id = run.info.run_id
-        return cls(client=client, run_id=run_id, uri=uri, metrics=tracking.MetricBuffer(client, run_id))
+        return cls(client=client, run_id=run_id, uri=uri,
+                   metrics=tracking.MetricBuffer(client, run_id, already_logged=logged))
 
     def log_checkpoint(self, path: Path, step: int) -> None:
         retry_call(self.client.log_artifact, self.run_id, str(path), artifact_path="checkpoints",
@@ -74,8 +98,13 @@ class TrainingRun:
         retry_call(self.client.set_tag, self.run_id, "checkpoint_step", str(step), what="tag checkpoint")
 
     def finish(self, model: GPT, dataset_dir: Path, register: bool = True) -> str | None:
+        """Log (and register) the model and close the run; a run killed after registering its model (and
+        resumed) is closed without a second version."""
         self.metrics.flush()
-        version = registry.log_model(model, dataset_dir, register=register)
+        version = registry.registered_version(self.client, self.run_id) if register else None
+        if version is None:
+            version = registry.log_model(model, dataset_dir, register=register)
+        crash_point("train.registered")
         mlflow.end_run("FINISHED")
         return version
 

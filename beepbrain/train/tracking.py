@@ -90,14 +90,17 @@ def flatten_params(prefix: str, values: dict) -> dict[str, str]:
 class MetricBuffer:
     """Per-step metrics collected in memory and written to the run in batches (one store call each)."""
 
-    def __init__(self, client: MlflowClient, run_id: str):
+    def __init__(self, client: MlflowClient, run_id: str, already_logged: dict[str, set[int]] | None = None):
         self.client = client
         self.run_id = run_id
         self.pending: list[Metric] = []
+        # key -> steps the run holds already (logged before a kill, replayed after resuming): not logged twice
+        self.already_logged = already_logged or {}
 
     def add(self, step: int, **values: float) -> None:
         now = int(time.time() * 1000)
-        self.pending.extend(Metric(k, float(v), now, step) for k, v in values.items() if v is not None)
+        self.pending.extend(Metric(k, float(v), now, step) for k, v in values.items()
+                            if v is not None and step not in self.already_logged.get(k, ()))
 
     def flush(self) -> None:
         """Write what is pending; a batch leaves the buffer only once the store has it, so a tracking

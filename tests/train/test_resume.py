@@ -104,7 +104,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(train_data):
     for key in ("train_loss", "val_loss"):
         got, want = curve(client, run_id, key), curve(client, reference.run_id, key)
         assert sorted(got) == sorted(want), key
-        for step, values in got.items():  # steps replayed after the checkpoint appear twice, equal
-            assert values == pytest.approx(want[step] * len(values), rel=1e-5, abs=1e-6), (key, step)
+        for step, values in got.items():  # steps replayed after the checkpoint are not logged twice
+            assert values == pytest.approx(want[step], rel=1e-5, abs=1e-6), (key, step)
     versions = client.search_model_versions("name='beepbrain'")
     assert run_id in {v.run_id for v in versions}

@@ -15,8 +15,8 @@ from beepbrain.cli import main
 from beepbrain.model import GPT, GPTConfig
 from beepbrain.tokens import Tokenizer
 from beepbrain.train.checkpoint import load_checkpoint
-from beepbrain.train.loop import find_checkpoint
 from beepbrain.train.registry import load_model
+from beepbrain.train.resume import find_checkpoint
 from beepbrain.train.tracking import using_store
 
 
@@ -161,7 +161,9 @@ def test_checkpoint_comes_back_from_mlflow_when_the_local_copy_is_gone(trained, 
     kept = tmp_path / "kept.pt"
     local.rename(kept)
     try:
-        found = find_checkpoint(data, result.run_id, None)
+        uri = settings.tracking_uri(data)
+        tags = MlflowClient(tracking_uri=uri).get_run(result.run_id).data.tags
+        found = find_checkpoint(uri, data, result.run_id, tags)
         assert found == local and found.read_bytes() == kept.read_bytes()
     finally:
         kept.replace(local)
@@ -171,10 +173,10 @@ def test_resume_of_an_unknown_run_is_a_clear_error(trained, capsys):
     data, config, result = trained
     rc = main(["train", "--data-dir", str(data), "--resume", "0123456789abcdef"])
     assert rc == 2
-    assert "no checkpoint for run 0123456789abcdef" in capsys.readouterr().err
+    assert "no MLflow run 0123456789abcdef" in capsys.readouterr().err
 
 
 def test_resuming_a_finished_run_asks_for_more_steps(trained, capsys):
     data, config, result = trained
     assert main(["train", "--data-dir", str(data), "--resume", result.run_id]) == 2
-    assert "already reached step 40" in capsys.readouterr().err
+    assert "already finished at step 40" in capsys.readouterr().err
