@@ -34,7 +34,7 @@ def main() -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
 
     from beepbrain.format import parse_song
-    from beepbrain.tokens import Tokenizer, WindowLoader
+    from beepbrain.tokens import PatternTokenizer, Tokenizer, TokenizerConfig, WindowLoader
     from beepbrain.tokens.dataset import build_dataset_from_songs
     from beepbrain.tokens.stats import read_song_strings
 
@@ -45,20 +45,21 @@ def main() -> None:
         with contextlib.suppress(ValueError):
             songs.append(parse_song(s))
     t_parse = time.perf_counter() - t_parse
-    tok = Tokenizer()
-    encoded = [tok.encode(s) for s in songs]
-    n_tokens = sum(len(e.tokens) for e in encoded)
-    t_enc = best_of(lambda: [tok.encode(s) for s in songs], args.repeat)
-    t_dec = best_of(lambda: [tok.decode(e.tokens, e.conditioning) for e in encoded], args.repeat)
-    print(f"songs: {len(songs)} parsed of {len(strings)} ({len(songs) / t_parse:,.0f} songs/s parse), "
-          f"{n_tokens:,} tokens, vocabulary {tok.vocab_size}")
-    print(f"encode: {len(songs) / t_enc:,.0f} songs/s, {n_tokens / t_enc / 1e6:,.2f} M tokens/s (one core)")
-    print(f"decode: {len(songs) / t_dec:,.0f} songs/s, {n_tokens / t_dec / 1e6:,.2f} M tokens/s (one core)")
-    print(f"parse + encode: {len(songs) / (t_parse + t_enc):,.0f} songs/s")
+    print(f"songs: {len(songs)} parsed of {len(strings)} ({len(songs) / t_parse:,.0f} songs/s parse)")
+    for name, tok in (("tick", Tokenizer()), ("pattern", PatternTokenizer())):
+        encoded = [tok.encode(s) for s in songs]
+        n_tokens = sum(len(e.tokens) for e in encoded)
+        t_enc = best_of(lambda tok=tok: [tok.encode(s) for s in songs], args.repeat)
+        t_dec = best_of(lambda tok=tok, encoded=encoded: [tok.decode(e.tokens, e.conditioning) for e in encoded],
+                        args.repeat)
+        print(f"{name} tokenizer: {n_tokens:,} tokens, vocabulary {tok.vocab_size}")
+        print(f"  encode: {len(songs) / t_enc:,.0f} songs/s, {n_tokens / t_enc / 1e6:,.2f} M tokens/s (one core)")
+        print(f"  decode: {len(songs) / t_dec:,.0f} songs/s, {n_tokens / t_dec / 1e6:,.2f} M tokens/s (one core)")
+        print(f"  parse + encode: {len(songs) / (t_parse + t_enc):,.0f} songs/s")
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "bench"
-        build_dataset_from_songs(strings, out, augment_transpose=3)
+        out = Path(tmp) / "bench"  # the tick tokenizer's long streams: the loader's heaviest case
+        build_dataset_from_songs(strings, out, config=TokenizerConfig(), augment_transpose=3)
         for block, batch in ((512, 8), (512, 64), (1024, 32)):
             loader = WindowLoader(out, "train", block_size=block, batch_size=batch, seed=0)
             loader.get_batch(0)
