@@ -74,7 +74,7 @@ def test_generate_and_evaluate_use_the_registered_model(pipeline_run, capsys):
     assert main(["evaluate", "--data-dir", str(data), "--samples", "1", "--max-bars", "1",
                  "--max-tokens", "4000"]) == 0
     report = capsys.readouterr().out
-    assert re.search(r"val: model \d+\.\d+ bits/token, \d-gram \d+\.\d+", report)
+    assert re.search(r"val: model \d+\.\d+ bits/token, \d+\.\d+ bits/note; \d-gram \d+\.\d+ bits/token", report)
     assert "pitch_class_entropy" in report and "logged to MLflow run" in report
 
 
