@@ -21,9 +21,7 @@ all), bars past 128, values that do not fit their slots; each is counted in the 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -51,6 +49,7 @@ from beepbrain.tokens.pattern_vocab import (
     TIE,
     PatternVocabulary,
 )
+from beepbrain.tokens.saved import SavedTokenizer
 from beepbrain.tokens.tokenizer import TokenizedSong
 
 FORMAT = "beepbrain-pattern-tokenizer"
@@ -95,10 +94,12 @@ class PatternTokenizerConfig:
         return cls(**obj)
 
 
-class PatternTokenizer:
+class PatternTokenizer(SavedTokenizer):
     """Encode songs as header + pattern streams, and decode any such stream back into a valid song."""
 
     kind = KIND
+    FORMAT = FORMAT
+    CONFIG = PatternTokenizerConfig
 
     def __init__(self, config: PatternTokenizerConfig | None = None):
         self.config = config or PatternTokenizerConfig()
@@ -491,31 +492,6 @@ class PatternTokenizer:
         from beepbrain.tokens.pattern_grammar import PatternGrammar
 
         return PatternGrammar(self, conditioning, beats_per_bar=beats_per_bar, bars=bars, **fixed)
-
-    def describe(self, tokens) -> list[str]:
-        return [self.vocab.name(int(t)) for t in tokens]
-
-    def to_dict(self) -> dict:
-        return {"format": FORMAT, "kind": KIND, "version": 1, "config": self.config.to_dict(),
-                "vocab": self.vocab.names}
-
-    def save(self, path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
-        return path
-
-    @classmethod
-    def from_dict(cls, obj: dict) -> PatternTokenizer:
-        if obj.get("format") != FORMAT:
-            raise ValueError(f"not a saved pattern tokenizer (format={obj.get('format')!r})")
-        tokenizer = cls(PatternTokenizerConfig.from_dict(obj.get("config", {})))
-        if "vocab" in obj and obj["vocab"] != tokenizer.vocab.names:
-            raise ValueError("saved vocabulary differs from the one its config builds")
-        return tokenizer
-
-    @classmethod
-    def load(cls, path) -> PatternTokenizer:
-        return cls.from_dict(json.loads(Path(path).read_text()))
 
 
 def _pins(note, start: int, end: int) -> tuple[list[tuple[int, int, int]], bool]:

@@ -8,16 +8,15 @@ chord begins: root pitch x chord shape on pitch channels, drum x shape on drum c
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.config import PARTS_PER_BEAT, TokenizerConfig
 from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.saved import SavedTokenizer
 from beepbrain.tokens.vocab import (
     BAR,
     BOS,
@@ -52,10 +51,12 @@ class TokenizedSong:
         return np.flatnonzero((self.tokens == BOS) | (self.tokens == BAR)).astype(np.int64)
 
 
-class Tokenizer:
+class Tokenizer(SavedTokenizer):
     """Encode songs to token streams and decode streams back to valid songs."""
 
     kind = "tick"
+    FORMAT = FORMAT
+    CONFIG = TokenizerConfig
 
     def __init__(self, config: TokenizerConfig | None = None):
         self.config = config or TokenizerConfig()
@@ -296,28 +297,3 @@ class Tokenizer:
             raise ValueError(f"the tick tokenizer cannot fix {', '.join(unsupported)}: its songs carry no "
                              "header (use a dataset built with --tokenizer pattern)")
         return TokenGrammar(self, conditioning, beats_per_bar=beats_per_bar or 8, bars=bars)
-
-    def describe(self, tokens) -> list[str]:
-        return [self.vocab.name(int(t)) for t in tokens]
-
-    def to_dict(self) -> dict:
-        return {"format": FORMAT, "kind": self.kind, "version": 1, "config": self.config.to_dict(),
-                "vocab": self.vocab.names}
-
-    def save(self, path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
-        return path
-
-    @classmethod
-    def from_dict(cls, obj: dict) -> Tokenizer:
-        if obj.get("format") != FORMAT:
-            raise ValueError(f"not a saved BeepBrain tokenizer (format={obj.get('format')!r})")
-        tokenizer = cls(TokenizerConfig.from_dict(obj["config"]))
-        if "vocab" in obj and obj["vocab"] != tokenizer.vocab.names:
-            raise ValueError("saved vocabulary differs from the one its config builds")
-        return tokenizer
-
-    @classmethod
-    def load(cls, path) -> Tokenizer:
-        return cls.from_dict(json.loads(Path(path).read_text()))

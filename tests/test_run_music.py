@@ -1,0 +1,40 @@
+"""The songs `beepbrain run` prints with its defaults sound like BeepBox songs: they repeat bars, keep to a
+scale, have notes and drums enough, and do not all share one tempo and BeepBox's default instruments."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+import numpy as np
+import pytest
+
+from beepbrain.cli import main
+from beepbrain.format import Instrument, parse_song
+from beepbrain.generate.stats import song_stats
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_defaults_write_songs_like_real_ones(prefect_harness, tmp_path):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["run", "--data-dir", str(tmp_path / "data")])
+    assert code == 0, out.getvalue()
+    urls = re.findall(r"^Song \d+ \(seed \d+\): (https://www\.beepbox\.co/#\S+)$", out.getvalue(), flags=re.M)
+    assert len(urls) >= 3
+    songs = [parse_song(url) for url in urls]
+    stats = [song_stats(song) for song in songs]
+
+    def mean(name: str) -> float:
+        return float(np.nanmean([s[name] for s in stats]))
+
+    assert mean("bar_repeat") >= 0.3
+    assert mean("scale_consistency") >= 0.9
+    assert mean("pitch_onsets_per_bar") >= 2
+    assert mean("drum_onsets_per_bar") >= 2
+    assert len({song.tempo for song in songs}) > 1
+    defaults = [channel.instruments[0] == Instrument.default(channel.instruments[0].type, song.is_noise_channel(c))
+                for song in songs for c, channel in enumerate(song.channels)]
+    assert not all(defaults)
