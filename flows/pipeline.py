@@ -31,17 +31,24 @@ def build_dataset_task(data_dir: str, name: str) -> dict:
     from beepbrain.tokens.dataset import build_dataset
 
     logger = get_run_logger()
-    manifest = build_dataset(data_dir, name, overwrite=True, progress=logger.info)
+    from beepbrain.tokens.load import new_tokenizer
+
+    manifest = build_dataset(data_dir, name, overwrite=True, tokenizer=new_tokenizer(RUN_DEFAULTS["tokenizer"]),
+                             augment_channels=RUN_DEFAULTS["augment_channels"],
+                             augment_transpose=RUN_DEFAULTS["augment_transpose"], progress=logger.info)
     return manifest
 
 
 def _build_dataset(data_dir: str, name: str) -> dict:
-    """The dataset flow when it exists (a subflow), else the library as one task."""
+    """The dataset flow when it exists (a subflow), else the library as one task; with the main job's
+    tokenizer and augmentation."""
     try:
         from flows.dataset import build_dataset_flow
     except ImportError:
         return build_dataset_task(data_dir, name)
-    return build_dataset_flow(name=name, data_dir=data_dir, overwrite=True)
+    return build_dataset_flow(name=name, data_dir=data_dir, overwrite=True, tokenizer=RUN_DEFAULTS["tokenizer"],
+                              augment_channels=RUN_DEFAULTS["augment_channels"],
+                              augment_transpose=RUN_DEFAULTS["augment_transpose"])
 
 
 @flow(name="pipeline", log_prints=True)
@@ -73,7 +80,8 @@ def pipeline_flow(
     manifest = _build_dataset(str(data), dataset)
     splits = ", ".join(f"{k} {v.get('songs')} songs / {v.get('tokens')} tokens"
                        for k, v in manifest.get("splits", {}).items())
-    print(f"      vocabulary {manifest.get('vocab_size')} tokens; {splits}")
+    print(f"      {manifest.get('tokenizer_kind', 'tick')} tokenizer, vocabulary {manifest.get('vocab_size')} "
+          f"tokens; {splits}")
 
     print(f"[3/4] train a {config} model for {steps} steps (MLflow: {uri})")
     trained = train_flow(dataset=dataset, data_dir=str(data), config=config, max_steps=steps,

@@ -7,4 +7,7 @@ RUN_DEFAULTS = {
     "steps": 600,
     "songs": 3,
     "bars": 8,
+    "tokenizer": "pattern",  # the comparison's winner (docs/pattern-tokens.md)
+    "augment_channels": 0,
+    "augment_transpose": 0,
 }
