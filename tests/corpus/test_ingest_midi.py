@@ -121,3 +121,19 @@ def test_music21_unknown_collection_is_a_clear_error(tmp_path, capsys):
                  "--data-dir", str(tmp_path)]) != 0
     err = capsys.readouterr().err
     assert "no collection 'nosuchthing'" in err and "bach" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_midi_files_convert_on_dask_workers_like_in_process(midi_folder, tmp_path):
+    from beepbrain.corpus.cluster import dask_client
+
+    folder, _, _ = midi_folder
+    local = ingest(folder, tmp_path / "local")
+    with dask_client(workers=2) as client:
+        report = ingest(folder, tmp_path / "dask", client=client, chunk_size=2)  # several tasks
+    assert report.workers == 2 and report.balanced
+    assert (report.songs_new, report.duplicates, report.rejects_by_stage) == (
+        local.songs_new, local.duplicates, local.rejects_by_stage)
+    sql = "SELECT song_id, data, source_url FROM songs ORDER BY song_id"
+    with open_catalog(tmp_path / "local") as a, open_catalog(tmp_path / "dask") as b:
+        assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
