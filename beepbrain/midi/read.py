@@ -80,7 +80,7 @@ def read_midi(source: bytes | str | Path) -> MidiScore:
         raise MidiImportError(f"not a readable MIDI file: {reason}") from None
     if midi.type == 2:
         raise MidiImportError("MIDI type 2 (independent sequences) is not supported")
-    if not midi.ticks_per_beat or midi.ticks_per_beat <= 0:
+    if not 0 < midi.ticks_per_beat < 0x8000:  # the top bit set: SMPTE frames per second and ticks per frame
         raise MidiImportError("the file's time division is in SMPTE frames, not ticks per beat")
     return _score(midi)
 

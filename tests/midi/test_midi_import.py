@@ -264,6 +264,7 @@ def test_keys_outside_beepbox_range_move_by_octaves():
     (b"", "ends inside its header"),
     (b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0MTrk\x00\x00\x01\x00\x00\x90", "ends inside"),
     (b"RIFF not a midi file at all, just text", "MThd not found"),
+    (b"MThd\x00\x00\x00\x06\x00\x01\x00\x00\xe7\x28", "SMPTE"),  # 25 frames/s, 40 ticks/frame
 ])
 def test_corrupt_files_raise_a_clear_error(data, reason):
     with pytest.raises(MidiImportError, match=reason):
