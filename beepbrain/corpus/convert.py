@@ -29,6 +29,8 @@ def convert(record: Record) -> tuple[str, Song]:
         else:
             raw = music21_midi(*music21_reference(record.data))
         song, _report = midi_to_song(raw)
+    except ConversionError:
+        raise
     except MidiImportError as exc:
         raise ConversionError(str(exc)) from None
     except ValueError as exc:  # bad base64

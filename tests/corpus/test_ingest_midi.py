@@ -137,3 +137,15 @@ def test_midi_files_convert_on_dask_workers_like_in_process(midi_folder, tmp_pat
     sql = "SELECT song_id, data, source_url FROM songs ORDER BY song_id"
     with open_catalog(tmp_path / "local") as a, open_catalog(tmp_path / "dask") as b:
         assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
+
+
+def test_conversion_errors_name_their_cause():
+    pytest.importorskip("music21", reason="music21 is in the [scores] and [dev] extras")
+    from beepbrain.archive.payload import music21_payload
+    from beepbrain.archive.records import Record
+    from beepbrain.corpus.convert import ConversionError, convert
+
+    with pytest.raises(ConversionError, match=r"^music21 could not read or export nosuch/work\.xml"):
+        convert(Record("t", 1, 0, data=music21_payload("nosuch/work.xml")))
+    with pytest.raises(ConversionError, match=r"^unreadable payload"):
+        convert(Record("t", 1, 0, data="midi;base64,@@not base64@@"))
