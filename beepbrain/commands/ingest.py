@@ -14,8 +14,10 @@ def register(subparsers) -> None:
                     "the DuckDB catalog. Re-runs add only records not ingested before.")
     p.add_argument("--source", default=None,
                    help="`archive` (the BeepBox Archive's dump on archive.org), an http(s) URL, "
-                        ".jsonl/.jsonl.zst file, text file of song URLs, or raw twitter-archive folder "
-                        "(default: the bundled sample archive)")
+                        ".jsonl/.jsonl.zst file, text file of song URLs, raw twitter-archive folder, "
+                        "a folder of .mid/.midi files (each converted to a song; fork 'midi'), or "
+                        "music21[:SUBSET] for the scores bundled with music21 (fork 'music21'; needs "
+                        "pip install 'beepbrain[scores]') (default: the bundled sample archive)")
     p.add_argument("--data-dir", default=None, help="data directory (default: $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
     p.add_argument("--dask-address", default=None,
                    help="Dask scheduler to use (default: $BEEPBRAIN_DASK_ADDRESS, else a LocalCluster)")

@@ -1,4 +1,5 @@
-"""`beepbrain song`: look inside one BeepBox song, or convert it to BeepBox JSON or a version-9 URL.
+"""`beepbrain song`: look inside one BeepBox song, convert it to BeepBox JSON or a version-9 URL, or make
+one from a MIDI file (`from-midi`).
 
 SONG is a song string, a BeepBox URL, a file holding either (or BeepBox JSON), or `-` for standard input.
 """
@@ -39,6 +40,18 @@ def register(subparsers) -> None:
     to_url.add_argument("song", metavar="SONG", help=song_help)
     to_url.add_argument("--bare", action="store_true", help="print only the song string, without the URL")
     to_url.set_defaults(func=handle_to_url)
+
+    from_midi = sub.add_parser(
+        "from-midi", help="convert a MIDI file to a BeepBox song: prints its URL, the import report to stderr")
+    from_midi.add_argument("midi", metavar="FILE.mid", help="a Standard MIDI File (type 0 or 1)")
+    from_midi.add_argument("--rhythm", type=int, choices=range(5), metavar="R", default=None,
+                           help="0 triplets, 1 standard (÷4), 2 ÷6, 3 ÷8, 4 freehand "
+                                "(default: the coarsest grid that holds the file's notes)")
+    from_midi.add_argument("--beats-per-bar", type=int, metavar="B", default=None,
+                           help="3-16 quarter-note beats per bar (default: from the file's time signature)")
+    from_midi.add_argument("--out", metavar="F.json", default=None, help="also write BeepBox JSON to this file")
+    from_midi.add_argument("--json-report", action="store_true", help="print the import report as JSON")
+    from_midi.set_defaults(func=handle_from_midi)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -162,6 +175,26 @@ def handle_to_json(args: argparse.Namespace) -> int:
 
 def handle_to_url(args: argparse.Namespace) -> int:
     return _run(lambda song, _source, a: song.to_url() if a.bare else EDITOR_URL + song.to_url(), args)
+
+
+def handle_from_midi(args: argparse.Namespace) -> int:
+    from beepbrain.midi import MidiImportError, midi_to_song
+
+    try:
+        song, report = midi_to_song(args.midi, rhythm=args.rhythm, beats_per_bar=args.beats_per_bar)
+    except MidiImportError as exc:
+        print(f"beepbrain song from-midi: {args.midi}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                json.dump(song.to_json(), fh, ensure_ascii=False, indent=2)
+        except OSError as exc:
+            print(f"beepbrain song from-midi: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    print(json.dumps(report.as_dict()) if args.json_report else report.summary(), file=sys.stderr)
+    _write(EDITOR_URL + song.to_url())
+    return 0
 
 
 def summary(song, source: str) -> str:

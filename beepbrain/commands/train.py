@@ -31,6 +31,10 @@ def register(subparsers) -> None:
     p.add_argument("--experiment", default="beepbrain", help="MLflow experiment (default beepbrain)")
     p.add_argument("--no-register", action="store_true", help="log the model but do not register it")
     p.add_argument("--resume", metavar="RUN_ID", help="continue this MLflow run from its last checkpoint")
+    p.add_argument("--init-from", metavar="MODEL_URI",
+                   help="start from this registered model's weights (models:/beepbrain/VERSION or "
+                        "models:/beepbrain/latest; same tokenizer and --config), e.g. to fine-tune a "
+                        "pretrained model; the run records it as its parent")
     p.set_defaults(func=handle)
 
 
@@ -47,7 +51,7 @@ def handle(args) -> int:
             eval_interval=args.eval_interval, eval_batches=args.eval_batches,
             checkpoint_interval=args.checkpoint_interval, log_interval=args.log_interval, device=args.device,
             compile=args.compile, seed=args.seed, tracking_uri=args.tracking_uri, experiment=args.experiment,
-            register=not args.no_register, resume=args.resume,
+            register=not args.no_register, resume=args.resume, init_from=args.init_from,
         )
         result = train(config)
     except (FileNotFoundError, ValueError) as exc:

@@ -22,6 +22,7 @@ from beepbrain import settings
 from beepbrain.archive.records import Record, song_id
 from beepbrain.archive.sources import Source, resolve_source
 from beepbrain.corpus.catalog import build_catalog, catalog_path
+from beepbrain.corpus.convert import needs_conversion
 from beepbrain.corpus.parse import ChunkResult, normalized, parse_chunk
 from beepbrain.corpus.rows import Rows
 from beepbrain.corpus.schemas import SONG_TABLES
@@ -165,8 +166,8 @@ class _Run:
             yield todo
 
     def _known_song(self, record: Record) -> str | None:
-        if record.error is not None or not self.state.song_ids:
-            return None
+        if record.error is not None or not self.state.song_ids or needs_conversion(record):
+            return None  # a record to convert: its song is known only once converted
         try:
             sid = song_id(normalized(record))
         except ValueError:
@@ -301,7 +302,7 @@ def _ingest(source, data: Path, started: float, client, chunk_size: int, progres
     batch = new_batch_id()
     run = _Run(src, data, batch, progress, retry_rejects)
     run.report.timings["fetch"] = fetch_seconds
-    chunks = run.chunks(chunk_size)
+    chunks = run.chunks(min(chunk_size, src.chunk_size or chunk_size))
     if client is None:
         results = _parse_local(chunks, batch)
     else:

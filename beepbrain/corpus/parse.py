@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from beepbrain.archive.records import STAGE_PARSE, Record, song_id
+from beepbrain.corpus.convert import STAGE_CONVERT, ConversionError, convert, needs_conversion
 from beepbrain.corpus.rows import Rows
 from beepbrain.format import BeepBoxFormatError, parse_song
 from beepbrain.format.parse import song_string
@@ -29,7 +30,8 @@ def normalized(record: Record) -> str:
 
 def parse_chunk(records: list[Record], batch: str) -> ChunkResult:
     """Every record becomes a ``sources`` row (and its song's rows, once per song string in the chunk) or a
-    ``rejects`` row. Decoder failures of any kind are rejects, never crashes."""
+    ``rejects`` row. Decoder failures of any kind are rejects, never crashes. Records that carry music rather
+    than a song string (MIDI files, scores) are converted here, on the worker."""
     cpu0, wall0 = time.process_time(), time.perf_counter()
     rows = Rows(batch)
     seen: set[str] = set()
@@ -40,9 +42,17 @@ def parse_chunk(records: list[Record], batch: str) -> ChunkResult:
             continue
         t0 = time.perf_counter()
         try:
-            text = normalized(record)
-            sid = song_id(text)
-            song = None if sid in seen else parse_song(text)
+            if needs_conversion(record):
+                text, song = convert(record)
+                sid = song_id(text)
+                song = None if sid in seen else song
+            else:
+                text = normalized(record)
+                sid = song_id(text)
+                song = None if sid in seen else parse_song(text)
+        except ConversionError as exc:
+            rows.add_reject(record, STAGE_CONVERT, str(exc))
+            continue
         except BeepBoxFormatError as exc:
             rows.add_reject(record, STAGE_PARSE, str(exc))
             continue

@@ -34,6 +34,7 @@ class TrainConfig:
     experiment: str = "beepbrain"
     register: bool = True  # register the final model as `beepbrain` in the model registry
     resume: str | None = None  # MLflow run id of a run to continue from its last checkpoint
+    init_from: str | None = None  # model URI whose weights the run starts from (fine-tuning)
 
     def __post_init__(self) -> None:
         from beepbrain.model import CONFIGS

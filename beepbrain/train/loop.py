@@ -153,6 +153,14 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
         device_type=device.type,
     )
     step = 0
+    parent = None
+    if config.init_from and checkpoint is None:
+        from beepbrain.train.init_from import load_parent
+
+        parent = load_parent(config.init_from, settings.tracking_uri(data, config.tracking_uri), model_config,
+                             manifest)
+        model.load_state_dict(parent.state)
+        say(f"starting from {config.init_from} (run {parent.run_id})")
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
@@ -188,6 +196,10 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
         from beepbrain.train.session import TrainingRun
 
         run = TrainingRun.open(data, config, model_config, manifest, n_params, resume)
+        if parent is not None:
+            from beepbrain.train.init_from import tag_run
+
+            tag_run(run.client, run.run_id, parent)
         say(f"MLflow run {run.run_id} ({run.uri})")
     if checkpoint is not None:
         from beepbrain.train.checkpoint import set_rng_state
