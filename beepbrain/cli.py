@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "train",
     "generate",
     "evaluate",
+    "embed",
+    "similar",
     "run",
     "deploy",
 ]
