@@ -30,12 +30,12 @@ def train_encoder_task(data_dir: str, config: dict, tracking_uri: str | None, re
 
 @flow(name="train-embed", log_prints=True)
 def train_embed_flow(data_dir: str | None = None, config: dict | None = None, tracking_uri: str | None = None,
-                     register: bool = True) -> dict:
+                     register_model: bool = True) -> dict:
     """Train the encoder on DATA_DIR's catalog with `config` (EmbedTrainConfig fields) and register it."""
     from beepbrain.embed.train import EmbedTrainConfig
 
     cfg = EmbedTrainConfig.from_dict(config or {}).to_dict()
-    result = train_encoder_task(str(settings.data_dir(data_dir)), cfg, tracking_uri, register)
+    result = train_encoder_task(str(settings.data_dir(data_dir)), cfg, tracking_uri, register_model)
     rows = "\n".join(f"| {k} | {v} |" for k, v in result.items())
     create_markdown_artifact(key="train-embed-result", markdown=f"| | |\n|---|---|\n{rows}\n",
                              description="the pattern encoder's training")
