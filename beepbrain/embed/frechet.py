@@ -30,20 +30,20 @@ def songs_patterns(songs) -> list[PatternNotes]:
 
 
 def random_patterns(like: list[PatternNotes], seed: int = 0) -> list[PatternNotes]:
-    """Random notes shaped like ``like``: per pattern the same kind, note count and lengths, onsets drawn on
-    a 16th-note grid (of a 4-beat bar) and pitches uniformly from the pattern's range widened by 6."""
+    """Random notes: per pattern of ``like`` (of the same kind) 1-16 notes, each with an onset drawn from the
+    bar's 96 steps, a length of 1-24 steps (up to a beat of a 4-beat bar) and a pitch drawn from the
+    channel's whole range (BeepBox's pitched range, or its 12 drums)."""
+    from beepbrain.format.config import MAX_PITCH
+
     rng = np.random.default_rng(seed)
     out = []
     for p in like:
-        n = len(p.notes)
-        lengths = (p.notes[:, 1] - p.notes[:, 0]).astype(np.int64)
-        starts = rng.integers(0, 16, size=n) * (STEPS // 16)
-        if p.is_noise:
-            pitches = rng.integers(0, 12, size=n)
-        else:
-            pitches = rng.integers(int(p.notes[:, 2].min()) - 6, int(p.notes[:, 2].max()) + 7, size=n)
-        notes = np.stack([starts, np.minimum(STEPS, starts + rng.permutation(lengths)), pitches], axis=1)
-        out.append(PatternNotes(p.channel, p.pattern, p.is_noise, np.unique(notes.astype(np.int16), axis=0), p.bars))
+        n = int(rng.integers(1, 17))
+        starts = rng.integers(0, STEPS, size=n)
+        ends = np.minimum(STEPS, starts + rng.integers(1, STEPS // 4 + 1, size=n))
+        pitches = rng.integers(0, 12 if p.is_noise else MAX_PITCH + 1, size=n)
+        notes = np.stack([starts, ends, pitches], axis=1).astype(np.int16)
+        out.append(PatternNotes(p.channel, p.pattern, p.is_noise, np.unique(notes, axis=0), p.bars))
     return out
 
 

@@ -99,5 +99,8 @@ def test_random_patterns_keep_kind_and_size():
             PatternNotes(1, 1, True, np.array([[0, 6, 2]], np.int16))]
     out = random_patterns(like, seed=3)
     assert [p.is_noise for p in out] == [False, True]
-    assert 1 <= len(out[0].notes) <= 2 and out[1].notes[0, 2] < 12
-    assert (out[0].notes[:, 2] >= 42).all() and (out[0].notes[:, 2] <= 61).all()
+    assert 1 <= len(out[0].notes) <= 16 and (out[1].notes[:, 2] < 12).all()
+    many = random_patterns(like * 200, seed=4)
+    pitches = np.concatenate([p.notes[:, 2] for p in many if not p.is_noise])
+    assert pitches.min() >= 0 and pitches.max() <= 84 and pitches.max() - pitches.min() > 60
+    assert all((p.notes[:, 1] > p.notes[:, 0]).all() and (p.notes[:, 1] - p.notes[:, 0] <= 24).all() for p in many)
