@@ -76,6 +76,7 @@ def main() -> None:
                                        "ingested into a scratch dir)")
     ap.add_argument("--steps", type=int, default=None, help="training steps (default: EmbedTrainConfig's)")
     ap.add_argument("--holdout", type=float, default=0.15)
+    ap.add_argument("--temperature", type=float, default=None, help="InfoNCE temperature (default: the config's)")
     ap.add_argument("--pairs", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-copies", action="store_true", help="skip the transposed-copy check")
@@ -100,6 +101,8 @@ def main() -> None:
     cfg = EmbedTrainConfig(holdout=args.holdout, seed=args.seed)
     if args.steps:
         cfg.steps = args.steps
+    if args.temperature:
+        cfg.temperature = args.temperature
     uri = f"sqlite:///{scratch / 'mlflow.db'}"
     trained = train_and_register(data, cfg, uri, register=False, log=lambda *a: None)
     model = trained["model"]
