@@ -57,12 +57,12 @@ def log_and_register(client, run_id: str, model: PatternEncoder, register: bool 
         client.log_artifacts(run_id, str(write_files(model, Path(tmp) / ARTIFACT_PATH)), ARTIFACT_PATH)
     if not register:
         return None
+    import contextlib
+
     from mlflow.exceptions import MlflowException
 
-    try:
+    with contextlib.suppress(MlflowException):  # already there
         client.create_registered_model(REGISTERED_NAME, description="BeepBrain's pattern encoder (beepbrain.embed)")
-    except MlflowException:
-        pass  # already there
     source = f"{client.get_run(run_id).info.artifact_uri.rstrip('/')}/{ARTIFACT_PATH}"
     version = client.create_model_version(REGISTERED_NAME, source, run_id=run_id)
     return str(version.version)

@@ -1,5 +1,8 @@
 """Songs like a given one: cosine similarity of song vectors, ranked in DuckDB by the named queries
-``similar_songs`` (a catalog song, by id) and ``similar_to_vector`` (any song, by its vector)."""
+``similar_songs`` (a catalog song, by id) and ``similar_to_vector`` (any song, by its vector).
+
+Songs whose scores agree to 5 decimals (the same notes up to transposition) are ranked by how much of the
+arrangement matches: tempo, rhythm, beats per bar, bars, channel counts, instrument types."""
 
 from __future__ import annotations
 
@@ -26,6 +29,16 @@ def _run(con, name: str, params: dict) -> list[Match]:
     query = load_query(name)
     rows = con.execute(query.sql, query.bind(params)).fetchall()
     return [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
+
+
+def arrangement(song) -> dict:
+    """What ranks songs of equal score: the corpus columns the named queries compare."""
+    from beepbrain.corpus.rows import type_name
+
+    return {"tempo": song.tempo, "rhythm": song.rhythm, "beats_per_bar": song.beats_per_bar,
+            "bar_count": song.bar_count, "pitch_channels": song.pitch_channel_count,
+            "noise_channels": song.noise_channel_count,
+            "instrument_types": sorted({type_name(i.type) for ch in song.channels for i in ch.instruments})}
 
 
 def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = None) -> tuple[list[Match], str]:
@@ -56,5 +69,6 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
     if vector is None:
         raise ValueError("the song has no notes, so it has no vector to compare")
     with open_catalog(data, read_only=True) as con:
-        matches = _run(con, "similar_to_vector", {"vector": vector.tolist(), "exclude": sid, "k": k})
+        matches = _run(con, "similar_to_vector", {"vector": vector.tolist(), "exclude": sid, "k": k,
+                                                  **arrangement(song)})
     return matches, f"song {sid} (not in the catalog: embedded with beepbrain-embed {encoder.tag})"

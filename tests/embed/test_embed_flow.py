@@ -71,6 +71,17 @@ def copies(corpus, tmp_path_factory):
     return pairs, source
 
 
+@pytest.fixture(scope="module")
+def embedded(corpus, copies):
+    """The corpus with the copies ingested and every song embedded (a no-op after the incremental test)."""
+    from beepbrain.cli import main
+    from beepbrain.corpus.ingest import ingest
+
+    ingest(copies[1], corpus[0])
+    assert main(["embed", "--data-dir", str(corpus[0]), "--workers", "0", "--json"]) == 0
+    return corpus
+
+
 def test_flow_trains_and_registers_a_model_of_plain_files(corpus):
     from mlflow.tracking import MlflowClient
 
@@ -118,11 +129,11 @@ def test_embed_fills_the_views_on_dask_and_adds_only_new_songs(corpus, copies, c
             first["patterns_new"] + third["patterns_new"])
 
 
-def test_similar_ranks_the_transposed_copy_first_from_duckdb(corpus, copies, capsys):
+def test_similar_ranks_the_transposed_copy_first_from_duckdb(embedded, copies, capsys):
     from beepbrain.corpus.catalog import open_catalog
     from beepbrain.corpus.sqlfiles import load_query
 
-    data, _uri, _trained = corpus
+    data, _uri, _trained = embedded
     pairs, _source = copies
     hits = 0
     for original, copy, text in pairs:
@@ -143,11 +154,11 @@ def test_similar_ranks_the_transposed_copy_first_from_duckdb(corpus, copies, cap
     assert [r[0] for r in rows] == [r["song_id"] for r in json.loads(out)]
 
 
-def test_similar_embeds_a_song_outside_the_catalog(corpus, copies, capsys, tmp_path):
+def test_similar_embeds_a_song_outside_the_catalog(embedded, copies, capsys, tmp_path):
     from beepbrain.embed.songs import transpose_song
     from beepbrain.format import parse_song
 
-    data, _uri, _trained = corpus
+    data, _uri, _trained = embedded
     pairs, _source = copies
     original, copy, text = pairs[1]
     outside = transpose_song(parse_song(text), -1).to_url()
@@ -160,27 +171,26 @@ def test_similar_embeds_a_song_outside_the_catalog(corpus, copies, capsys, tmp_p
     assert rc == 0 and "not in the catalog" in err and "(10 rows)" in out and ranked[0]["song_id"] in out
 
 
-def test_clear_errors(corpus, capsys, tmp_path, raw_twitter_dir):
+def test_clear_errors(embedded, capsys, tmp_path, raw_twitter_dir):
+    from beepbrain.corpus.ingest import ingest
     from beepbrain.embed.registry import NoEmbeddingModel, load_encoder
 
-    data, _uri, _trained = corpus
+    data, _uri, _trained = embedded
     rc, _, err = _run_cli(capsys, "similar", "not a song", "--data-dir", str(data))
     assert rc == 2 and err.startswith("beepbrain similar: ") and "Traceback" not in err
     rc, _, err = _run_cli(capsys, "embed", "--data-dir", str(tmp_path / "nothing"))
     assert rc == 2 and "beepbrain ingest" in err
-    from beepbrain.corpus.ingest import ingest
-
     ingest(raw_twitter_dir, tmp_path / "small")  # a catalog, but no vectors yet
-    rc, _, err = _run_cli(capsys, "similar", pairs_text(corpus), "--data-dir", str(tmp_path / "small"))
+    rc, _, err = _run_cli(capsys, "similar", first_song_text(data), "--data-dir", str(tmp_path / "small"))
     assert rc == 2 and "run `beepbrain embed` first" in err
     with pytest.raises(NoEmbeddingModel, match="beepbrain embed"):
         load_encoder(settings.tracking_uri(tmp_path))
 
 
-def pairs_text(corpus) -> str:
+def first_song_text(data) -> str:
     from beepbrain.corpus.catalog import open_catalog
 
-    with open_catalog(corpus[0]) as con:
+    with open_catalog(data) as con:
         return con.execute("SELECT data FROM songs ORDER BY song_id LIMIT 1").fetchone()[0]
 
 
