@@ -193,17 +193,31 @@ def transposed_copy_check(data: Path, model, holdout: float, scratch: Path) -> N
         records.append({"author": "transposer", "type": "beepbox", "content": "",
                         "url": "https://www.beepbox.co/#" + copy_text, "data": copy_text})
         pairs.append((sid, song_id(copy_text), text))
+    # twins: originals with another catalog song of the same notes (score 1 to 5 decimals) and the same
+    # arrangement (all 7 fields), e.g. re-saves of one song; their copies tie with the twin's copy
+    from beepbrain.corpus.sqlfiles import load_query
+
+    encoder = LoadedEncoder(model, None, None)
+    embed_catalog(data, encoder, log=lambda *a: None)
+    query = load_query("similar_songs")
+    twins = set()
+    with open_catalog(data) as con:
+        for original, _copy, _text in pairs:
+            rows = con.execute(query.sql, query.bind({"song_id": original, "k": 1})).fetchall()
+            if rows and round(rows[0][3], 5) == 1.0 and rows[0][4] == 7:
+                twins.add(original)
     source = scratch / "copies.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in records))
     ingest(str(source), data)
-    embed_catalog(data, LoadedEncoder(model, None, None), log=lambda *a: None)
-    results = {"held out": [0, 0, 0], "all": [0, 0, 0]}
+    embed_catalog(data, encoder, log=lambda *a: None)
+    results = {"held out": [0, 0, 0], "all": [0, 0, 0], "no twin": [0, 0, 0]}
     for original, copy, text in pairs:
         matches, _ = similar_songs(data, text, k=10)
         hit = bool(matches) and matches[0].song_id == copy
         top = round(matches[0].score, 5) if matches else None
         tied = any(m.song_id == copy and round(m.score, 5) == top for m in matches)
-        for name in (["held out"] if is_held_out(original, holdout) else []) + ["all"]:
+        names = (["held out"] if is_held_out(original, holdout) else []) + ["all"]
+        for name in names + ([] if original in twins else ["no twin"]):
             results[name][0] += hit
             results[name][1] += tied
             results[name][2] += 1
@@ -211,6 +225,8 @@ def transposed_copy_check(data: Path, model, holdout: float, scratch: Path) -> N
           "(first or tied for first, same score to 5 decimals)")
     for name, (hits, tied, n) in results.items():
         print(f"  {name:<9} {hits}/{n} ({hits / max(1, n):.1%})   tied first: {tied}/{n} ({tied / max(1, n):.1%})")
+    held_twins = sum(is_held_out(t, holdout) for t in twins)
+    print(f"  twins (another song with the same notes and arrangement): {len(twins)}, {held_twins} of them held out")
 
 
 if __name__ == "__main__":

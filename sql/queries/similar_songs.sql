@@ -5,7 +5,7 @@ WITH q AS (
     SELECT e.vector, s.tempo, s.rhythm, s.beats_per_bar, s.bar_count, s.pitch_channels, s.noise_channels,
            s.instrument_types
     FROM song_embeddings e JOIN songs s USING (song_id)
-    WHERE song_id = $song_id
+    WHERE song_id = $song_id AND e.vector IS NOT NULL
 )
 SELECT s.song_id, s.author, s.source_url,
        array_cosine_similarity(e.vector, q.vector) AS score,
