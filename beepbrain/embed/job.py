@@ -13,7 +13,7 @@ from beepbrain.embed import store
 
 CHUNK_SIZE = 100
 
-# Worker-side cache: the encoder rebuilt once per worker process and model version.
+# Worker-side cache: the encoder rebuilt once per worker process and model (keyed by a hash of its weights).
 _WORKER_MODELS: dict[str, object] = {}
 
 
@@ -32,8 +32,18 @@ class EmbedReport:
                 + (f"; {self.songs_failed} could not be parsed" if self.songs_failed else ""))
 
 
-def _model(tag: str, state: dict, config: dict):
-    model = _WORKER_MODELS.get(tag)
+def fingerprint(state: dict) -> str:
+    import hashlib
+
+    h = hashlib.sha1()
+    for name in sorted(state):
+        h.update(name.encode())
+        h.update(state[name].numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _model(key: str, state: dict, config: dict):
+    model = _WORKER_MODELS.get(key)
     if model is None:
         from beepbrain.embed.model import EmbedConfig, PatternEncoder
 
@@ -41,19 +51,20 @@ def _model(tag: str, state: dict, config: dict):
         model.load_state_dict(state)
         model.eval()
         _WORKER_MODELS.clear()
-        _WORKER_MODELS[tag] = model
+        _WORKER_MODELS[key] = model
     return model
 
 
-def embed_chunk(songs: list[tuple[str, str]], tag: str, state: dict, config: dict) -> dict:
-    """Pattern and song rows (as Arrow tables) for ``songs`` [(song_id, song string)]."""
+def embed_chunk(songs: list[tuple[str, str]], tag: str, state: dict, config: dict, key: str = "") -> dict:
+    """Pattern and song rows (as Arrow tables) for ``songs`` [(song_id, song string)]; ``key`` names
+    the model for the worker's cache (default: a hash of ``state``)."""
     import torch
 
     from beepbrain.embed.vectors import embed_song
     from beepbrain.format import parse_song
 
     torch.set_num_threads(1)
-    model = _model(tag, state, config)
+    model = _model(key or fingerprint(state), state, config)
     dim = model.config.dim
     pat = {"song_id": [], "channel": [], "pattern": [], "is_noise": [], "bars": [], "vector": []}
     song_rows = {"song_id": [], "patterns": [], "vector": [], "model_version": []}
@@ -106,6 +117,7 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
     log(f"embed: {len(todo):,} of {len(songs):,} catalog songs to embed with beepbrain-embed {tag}")
     state = {k: v.detach().cpu() for k, v in encoder.model.state_dict().items()}
     config = encoder.model.config.to_dict()
+    key = fingerprint(state)
     dim = encoder.model.config.dim
     writer = store.EmbeddingWriter(data_dir, tag, time.strftime("%Y%m%d-%H%M%S") + f"-{len(done)}", dim)
     chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
@@ -114,12 +126,13 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
         progress("embed", 0, len(todo))
     try:
         if client is None or not chunks:
-            results = (embed_chunk(chunk, tag, state, config) for chunk in chunks)
+            results = (embed_chunk(chunk, tag, state, config, key) for chunk in chunks)
         else:
             from distributed import as_completed
 
             state_future = client.scatter(state, broadcast=True)
-            futures = [client.submit(embed_chunk, chunk, tag, state_future, config, pure=False) for chunk in chunks]
+            futures = [client.submit(embed_chunk, chunk, tag, state_future, config, key, pure=False)
+                       for chunk in chunks]
             results = (f.result() for f in as_completed(futures))
         for result in results:
             writer.write("patterns", result["patterns"])

@@ -104,3 +104,22 @@ def test_random_patterns_keep_kind_and_size():
     pitches = np.concatenate([p.notes[:, 2] for p in many if not p.is_noise])
     assert pitches.min() >= 0 and pitches.max() <= 84 and pitches.max() - pitches.min() > 60
     assert all((p.notes[:, 1] > p.notes[:, 0]).all() and (p.notes[:, 1] - p.notes[:, 0] <= 24).all() for p in many)
+
+
+def test_embed_chunk_rows_and_a_cache_that_follows_the_weights(corpus_records):
+    from beepbrain.embed.job import embed_chunk
+
+    songs = [(f"s{i}", r["data"]) for i, r in enumerate(corpus_records[:6]) if r["type"] == "beepbox"]
+    outs = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = PatternEncoder()
+        state = {k: v.detach() for k, v in model.state_dict().items()}
+        outs.append(embed_chunk(songs, "unregistered", state, model.config.to_dict()))
+    first, second = outs
+    assert first["songs"].num_rows + first["failed"] == len(songs)
+    assert first["patterns"].schema.field("vector").type.list_size == 256
+    assert first["patterns"].num_rows == second["patterns"].num_rows > 0
+    a = np.array(first["patterns"].column("vector").to_pylist())
+    b = np.array(second["patterns"].column("vector").to_pylist())
+    assert not np.allclose(a, b)  # the second model was used, not the cached first one
