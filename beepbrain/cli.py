@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "generate",
     "evaluate",
     "score",
+    "embed",
+    "similar",
     "run",
     "deploy",
 ]

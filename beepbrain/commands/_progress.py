@@ -36,11 +36,12 @@ class IngestProgress:
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if self._progress is None:
             return
-        labels = {"download": "downloading", "read": "records read", "parse": "records parsed"}
+        labels = {"download": "downloading", "read": "records read", "parse": "records parsed",
+                  "embed": "songs embedded"}
         if stage == "download":
             shown = f"{done / 1e6:,.1f}" + (f" / {total / 1e6:,.1f} MB" if total else " MB")
         else:
-            shown = f"{done:,} records"
+            shown = f"{done:,} " + ("songs" if stage == "embed" else "records")
         task = self._tasks.get(stage)
         if task is None:
             task = self._tasks[stage] = self._progress.add_task(labels.get(stage, stage), total=total, shown=shown)

@@ -57,14 +57,25 @@ def handle(args) -> int:
     if not (dataset_dir / "manifest.json").exists():
         print(f"error: no dataset {name!r} at {dataset_dir}", file=sys.stderr)
         return 2
+    from beepbrain.embed.registry import NoEmbeddingModel, load_encoder
+
+    try:
+        embedder = load_encoder(tracking).model
+    except NoEmbeddingModel as exc:
+        embedder = None
+        print(f"note: {exc}; Fréchet distances skipped", flush=True)
     print(f"evaluating {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters) "
           f"on {dataset_dir}", flush=True)
     result = evaluate(model, tokenizer, dataset_dir, samples=args.samples, max_bars=args.max_bars,
                       max_tokens=args.max_tokens, ngram_order=args.ngram_order,
                       sampling=SamplingConfig(temperature=1.0, top_p=1.0, seed=args.seed),
-                      progress=lambda msg: print(msg, flush=True))
+                      progress=lambda msg: print(msg, flush=True), embedder=embedder)
     print()
     print(result.table())
+    fds = {k: v for k, v in result.metrics.items() if k.startswith("fd_")}
+    if fds:
+        print("Fréchet distance of pattern vectors to the train split: "
+              + ", ".join(f"{k[3:]} {v:.4f}" for k, v in fds.items()))
     out = data / "evaluation"
     image = plot(result, out / f"evaluation-v{info.get('version') or 'x'}.png")
     print(f"\nplot: {image}")

@@ -172,8 +172,9 @@ def ngram_song(ngram: NGramModel, tokenizer, request: SongRequest, sampling: Sam
 
 def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max_bars: int = 8,
              max_tokens: int = 200_000, ngram_order: int = 0, sampling: SamplingConfig | None = None,
-             reference_limit: int = 200, progress=print) -> EvalResult:
-    """Losses and musical statistics of ``model`` on a dataset (see the module docstring)."""
+             reference_limit: int = 200, progress=print, embedder=None) -> EvalResult:
+    """Losses and musical statistics of ``model`` on a dataset (see the module docstring); with an
+    ``embedder`` (a ``beepbrain.embed`` PatternEncoder) also Fréchet distances to the train split."""
     dataset_dir = Path(dataset_dir)
     sampling = sampling or SamplingConfig(temperature=1.0, top_p=1.0, seed=0)
     manifest = json.loads((dataset_dir / "manifest.json").read_text())
@@ -206,7 +207,7 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         test = load_split(dataset_dir, "val")
     refs = reference_songs(tokenizer, test, reference_limit)
     result.stats["test songs"] = summarize([song_stats(s) for s in refs])
-    generated, baseline = [], []
+    generated, baseline, songs_by_source = [], [], {"test": [], "model": [], "ngram": []}
     for i in range(min(samples, len(refs))):
         ref = refs[i]
         request = SongRequest(rhythm=ref.rhythm, pitch_channels=ref.pitch_channel_count,
@@ -216,7 +217,10 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         song = generate_song(model, tokenizer, request, cfg)
         generated.append(song_stats(song.song))
         result.urls.append(song.url)
-        baseline.append(song_stats(ngram_song(ngram, tokenizer, request, cfg)))
+        ngram_made = ngram_song(ngram, tokenizer, request, cfg)
+        baseline.append(song_stats(ngram_made))
+        for source, made in (("test", ref), ("model", song.song), ("ngram", ngram_made)):
+            songs_by_source[source].append(made)
         progress(f"sample {i + 1}/{min(samples, len(refs))}: {request.bars} bars, "
                  f"{request.pitch_channels}+{request.drum_channels} channels")
     result.stats["model"] = summarize(generated)
@@ -225,6 +229,11 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         for name, value in result.stats.get(source, {}).items():
             if not math.isnan(value):
                 result.metrics[f"{key}_{name}"] = value
+    if embedder is not None:
+        from beepbrain.embed.frechet import frechet_report
+
+        train = reference_songs(tokenizer, load_split(dataset_dir, "train"), reference_limit)
+        result.metrics.update(frechet_report(embedder, train, songs_by_source, progress=progress))
     return result
 
 

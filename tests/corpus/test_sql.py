@@ -20,6 +20,8 @@ def test_every_named_query_runs_with_its_defaults(sample_corpus):
         for name in names:
             q = sqlfiles.load_query(name)
             assert q.description, name
+            if "song_embeddings" in q.sql:  # needs `beepbrain embed` first: tests/embed runs these
+                continue
             cursor = con.execute(q.sql, q.bind() or None)
             rows = cursor.fetchall()
             assert cursor.description and (rows or name == "duplicate_songs"), name
