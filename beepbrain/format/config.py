@@ -24,6 +24,10 @@ EFFECT_ORDER = (EFFECT_TRANSITION, EFFECT_CHORD, EFFECT_PITCH_SHIFT, EFFECT_DETU
 
 SCALE_NAMES = ("easy :)", "easy :(", "island :)", "island :(", "blues :)", "blues :(", "normal :)", "normal :(",
                "double harmonic :)", "double harmonic :(", "strange", "expert")
+# Each scale's pitch classes above the key (Config.scales' flags): BeepBox's editor only places notes on these
+SCALE_PITCH_CLASSES = ((0, 2, 4, 7, 9), (0, 3, 5, 7, 10), (0, 4, 5, 7, 11), (0, 1, 3, 7, 8), (0, 2, 3, 4, 7, 9),
+                       (0, 3, 5, 6, 7, 10), (0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10), (0, 1, 4, 5, 7, 8, 11),
+                       (0, 2, 3, 6, 7, 8, 11), (0, 2, 4, 6, 8, 10), tuple(range(12)))
 KEY_NAMES = ("C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B")
 RHYTHM_NAMES = ("÷3 (triplets)", "÷4 (standard)", "÷6", "÷8", "freehand")
 RHYTHM_STEPS_PER_BEAT = (3, 4, 6, 8, 24)

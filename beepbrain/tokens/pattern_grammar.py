@@ -6,7 +6,9 @@ header values in their ranges (or the value a caller fixed), instrument types th
 instrument settings in rising order with values in each slot's range, a REF only to a pattern the channel
 already wrote, notes that start after the previous one ends and end inside the bar, pitches rising in the
 channel's range (at most four), bends that keep every pitch in range, and EOS exactly after the header's
-bar count. With ``strict_rhythm`` note starts and pin times fall on the song rhythm's grid.
+bar count. With ``strict_rhythm`` note starts and pin times fall on the song rhythm's grid; with
+``in_scale`` pitch-channel notes keep to the header's scale, as BeepBox's editor places them (pitches are
+stored relative to the key, so the scale's pitch classes are the allowed ones).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class PatternGrammar:
     def __init__(self, tokenizer, conditioning: Conditioning, beats_per_bar: int | None = 8,
                  bars: int | None = None, *, tempo: int | None = None, key: int | None = None,
                  scale: int | None = None, instrument_types: dict[int, int] | None = None,
-                 strict_rhythm: bool = False):
+                 strict_rhythm: bool = False, in_scale: bool = False):
         self.tokenizer = tokenizer
         self.vocab = v = tokenizer.vocab
         self.conditioning = conditioning
@@ -53,6 +55,11 @@ class PatternGrammar:
             self.instrument_types[int(channel)] = int(type_)
         self.step = PARTS_PER_BEAT // fc.RHYTHM_STEPS_PER_BEAT[conditioning.rhythm] if strict_rhythm else 1
         self.detail = tokenizer.config.instrument_detail
+        self.in_scale = in_scale
+        first, last = v.span("P")
+        pitch_class = np.arange(last - first) % 12
+        self._off_scale = [first + np.flatnonzero(~np.isin(pitch_class, classes))
+                           for classes in fc.SCALE_PITCH_CLASSES]
         self.size = len(v)
         self.started = False
         self.done = False
@@ -149,9 +156,11 @@ class PatternGrammar:
             if phase == "tie" and self.note_start == 0:
                 m[TIE] = True
             self._allow(m, "D" if self._is_drum() else "P", 0, self._top())
+            self._keep_scale(m)
         elif phase == "pitch":  # after a pitch: a higher one, the start volume, or the first pin
             if len(self.pitches) < fc.MAX_CHORD_SIZE:
                 self._allow(m, "D" if self._is_drum() else "P", self.pitches[-1] + 1, self._top())
+                self._keep_scale(m)
             self._allow(m, "VOL", 0, fc.NOTE_SIZE_MAX - 1)
             self._allow_pin(m)
         elif phase == "startvol":
@@ -172,6 +181,11 @@ class PatternGrammar:
             end = self.note_start + self.pin_time
             self._allow(m, "POS", end, self.parts_bar - 1, self.step)
         return m
+
+    def _keep_scale(self, m: np.ndarray) -> None:
+        """With ``in_scale``, drop the pitch-channel pitches outside the header's scale."""
+        if self.in_scale and not self._is_drum():
+            m[self._off_scale[int(self.header.get("SCALE", len(fc.SCALE_NAMES) - 1))]] = False
 
     def _allow_pin(self, m: np.ndarray) -> None:
         self._allow(m, "DUR", self.pin_time + 1, self.parts_bar - self.note_start, self.step, self.note_start)

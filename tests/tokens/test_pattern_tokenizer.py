@@ -237,3 +237,23 @@ def test_bpe_shortens_and_expands_back(songs, tok):
         assert (e == tok.bar_id).sum() == (bpe.expand(e) == tok.bar_id).sum()
     again = BPE.from_dict(json.loads(json.dumps(bpe.to_dict())))
     assert np.array_equal(again.encode(held[0]), encoded[0])
+
+
+@pytest.mark.parametrize("scale", [0, 6, 7, 11])
+def test_in_scale_keeps_pitch_channel_notes_in_the_header_scale(tok, scale):
+    from beepbrain.format import config as fc
+
+    cond = Conditioning(1, 2, 1)
+    rng = np.random.default_rng(scale)
+    grammar = tok.grammar(cond, beats_per_bar=4, bars=3, scale=scale, in_scale=True)
+    tokens = []
+    while not grammar.done:
+        t = int(rng.choice(np.flatnonzero(grammar.mask())))
+        grammar.advance(t)
+        tokens.append(t)
+    song = tok.decode(tokens, cond)
+    assert song.scale == scale
+    for c in range(cond.pitch_channels):
+        for p in song.channels[c].patterns:
+            for n in p.notes:
+                assert all(q % 12 in fc.SCALE_PITCH_CLASSES[scale] for q in n.pitches)
