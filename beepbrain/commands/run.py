@@ -77,5 +77,9 @@ def print_summary(summary: dict, seconds: float) -> None:
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
-    print("\nMore songs: beepbrain generate --data-dir " + summary["data_dir"] + " --bars 16 --count 3")
+    from beepbrain.generate.defaults import RUN_DEFAULTS
+
+    print("\nMore songs: beepbrain generate --data-dir " + summary["data_dir"]
+          + f" --bars 16 --count 3 --temperature {RUN_DEFAULTS['temperature']} (add --tempo, --key, --instrument ...)")
+    print("How typical is a song: beepbrain score URL --data-dir " + summary["data_dir"])
     print("Measure the model: beepbrain evaluate --data-dir " + summary["data_dir"])

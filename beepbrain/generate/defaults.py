@@ -4,9 +4,10 @@
 RUN_DEFAULTS = {
     "dataset": "sample",
     "config": "tiny",
-    "steps": 600,
+    "steps": 1200,
     "songs": 3,
-    "bars": 8,
+    "bars": 16,
+    "temperature": 0.85,
     "tokenizer": "pattern",  # the comparison's winner (docs/pattern-tokens.md)
     "augment_channels": 0,
     "augment_transpose": 0,
