@@ -58,6 +58,7 @@ def generate_flow(
     tempo: int | None = None,
     key: int | None = None,
     scale: int | None = None,
+    header_temperature: float | None = None,
 ) -> list[dict]:
     """Write ``count`` songs into ``out`` (default DATA_DIR/generated); returns one row per song (URL,
     files, seed, settings). ``tempo``, ``key``, ``scale``: fixed header values (pattern-tokenizer models;
@@ -67,7 +68,8 @@ def generate_flow(
     out = out or str(data / "generated")
     request = {"rhythm": rhythm, "pitch_channels": pitch_channels, "drum_channels": drum_channels,
                "bars": bars, "beats_per_bar": beats_per_bar, "tempo": tempo, "key": key, "scale": scale}
-    sampling = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed}
+    sampling = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed,
+                "header_temperature": header_temperature}
     rows = generate_songs(model, uri, request, sampling, count, out, prompt)
     links = "\n".join(f"- seed {r['seed']}: [open in BeepBox]({r['url']}) — `{r['json']}`, `{r['midi']}`"
                       for r in rows)

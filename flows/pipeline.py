@@ -98,7 +98,8 @@ def pipeline_flow(
     print(f"[4/4] generate {songs} song(s) of {bars} bars")
     out = str(data / "generated")
     rows = generate_flow(model=model_uri, data_dir=str(data), tracking_uri=uri, bars=bars, count=songs,
-                         seed=seed, out=out, temperature=RUN_DEFAULTS["temperature"]) if songs else []
+                         seed=seed, out=out, temperature=RUN_DEFAULTS["temperature"],
+                         header_temperature=RUN_DEFAULTS["header_temperature"]) if songs else []
 
     summary = {
         "data_dir": str(data),

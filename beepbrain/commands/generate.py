@@ -37,6 +37,8 @@ def register(subparsers) -> None:
                    "replace --rhythm, --pitch-channels, --drum-channels and --beats-per-bar")
     h = p.add_argument_group("header (models trained on a pattern-tokenizer dataset; default: the model chooses)")
     h.add_argument("--tempo", type=int, default=None, metavar="BPM", help="beats per minute, 30-300")
+    h.add_argument("--header-temperature", type=float, default=None, metavar="T",
+                   help="temperature for the header the model writes (default: --temperature)")
     h.add_argument("--key", default=None, help="key: C, C#, Db, ... B (or 0-11)")
     h.add_argument("--scale", default=None, help="BeepBox scale name (\"normal :)\", expert, ...) or 0-11")
     h.add_argument("--instrument", action="append", default=[], metavar="CH=TYPE",
@@ -86,7 +88,7 @@ def handle(args) -> int:
                 print(f"error: {flag} {value} is out of range: BeepBox songs have {lo}-{hi}", file=sys.stderr)
                 return 2
     try:
-        sampling = SamplingConfig(args.temperature, args.top_k, args.top_p, args.seed)
+        sampling = SamplingConfig(args.temperature, args.top_k, args.top_p, args.seed, args.header_temperature)
         if args.tempo is not None and not 30 <= args.tempo <= 300:
             raise ValueError(f"--tempo {args.tempo}: must be in 30..300")
         key = parse_key(args.key) if args.key is not None else None

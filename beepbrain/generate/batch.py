@@ -32,7 +32,8 @@ def generate_to_dir(model, tokenizer, request: SongRequest, sampling: SamplingCo
     for i in range(count):
         result = generate_song(model, tokenizer, request, replace(sampling, seed=sampling.seed + i),
                                use_cache=use_cache)
-        meta = {"model": model_uri, "temperature": sampling.temperature, "top_k": sampling.top_k,
+        meta = {"model": model_uri, "temperature": sampling.temperature,
+                "header_temperature": sampling.header_temperature, "top_k": sampling.top_k,
                 "top_p": sampling.top_p, "prompt": request.prompt is not None}
         [row] = write_batch([result], out_dir, prefix=prefix, meta=meta, start=i)
         rows.append(row)

@@ -7,7 +7,8 @@ RUN_DEFAULTS = {
     "steps": 1200,
     "songs": 3,
     "bars": 16,
-    "temperature": 0.85,
+    "temperature": 0.85,  # notes a little below 1: more coherent (docs/generate.md)
+    "header_temperature": 1.0,  # tempo, key, instruments at 1: as varied as the corpus
     "tokenizer": "pattern",  # the comparison's winner (docs/pattern-tokens.md)
     "augment_channels": 0,
     "augment_transpose": 0,

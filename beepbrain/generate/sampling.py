@@ -23,9 +23,10 @@ class SamplingConfig:
     top_k: int = 0  # 0: no limit
     top_p: float = 1.0  # nucleus; 1.0: no limit
     seed: int = 0
+    header_temperature: float | None = None  # the song's header (tempo, key, instruments); None: temperature
 
     def __post_init__(self):
-        if self.temperature < 0:
+        if self.temperature < 0 or (self.header_temperature is not None and self.header_temperature < 0):
             raise ValueError("temperature must be >= 0 (0 = greedy)")
         if self.top_k < 0:
             raise ValueError("top_k must be >= 0")
@@ -156,7 +157,10 @@ def sample_sequence(
 ) -> list[int]:
     """Sample until the grammar is done: ``prefix`` first (checked against the grammar), then tokens from
     ``next_logits(context)`` masked by the grammar. Forced tokens (one allowed) skip the scorer."""
+    from dataclasses import replace
+
     rng = np.random.default_rng(cfg.seed)
+    header_cfg = cfg if cfg.header_temperature is None else replace(cfg, temperature=cfg.header_temperature)
     context: list[int] = []
     for token in prefix:
         if not grammar.mask()[token]:
@@ -172,7 +176,9 @@ def sample_sequence(
             # forced, or nothing to condition on yet: no model call needed
             token = int(allowed[0]) if len(allowed) == 1 else int(rng.choice(allowed))
         else:
-            token = choose(next_logits(context), mask, cfg, rng)
+            # a grammar with a header (the pattern tokenizer's) may sample it at its own temperature
+            step_cfg = header_cfg if getattr(grammar, "in_header", False) else cfg
+            token = choose(next_logits(context), mask, step_cfg, rng)
         grammar.advance(token)
         context.append(token)
         if on_token is not None:

@@ -79,6 +79,11 @@ class PatternGrammar:
         self.size_now = fc.NOTE_SIZE_MAX
         self.bend_now = 0
 
+    @property
+    def in_header(self) -> bool:
+        """True while the song's header (tempo, key, scale, beats, bars, instruments) is being written."""
+        return self.phase in ("header", "itype", "ifields")
+
     # ---- helpers ------------------------------------------------------------------------------------
 
     def _mask(self, *tokens: int) -> np.ndarray:

@@ -94,3 +94,22 @@ def test_prefix_is_kept_and_checked():
     assert out[:9] == prefix and len(out) == 27
     with pytest.raises(ValueError, match="breaks the grammar"):
         sample_sequence(BarGrammar(20, 8, 3), scorer.logits, SamplingConfig(), prefix=[7])
+
+
+def test_header_temperature_samples_the_header_on_its_own():
+    """Greedy notes with a header sampled at temperature 1: headers differ by seed, and without a header
+    temperature every seed writes the same greedy header."""
+    from beepbrain.generate.sampling import SamplingConfig, sample_sequence
+    from beepbrain.tokens import Conditioning, PatternTokenizer
+
+    tok = PatternTokenizer()
+    cond = Conditioning(1, 1, 0)
+
+    def header(cfg):
+        grammar = tok.grammar(cond, beats_per_bar=4, bars=1)
+        tokens = sample_sequence(grammar, lambda ctx: np.zeros(tok.vocab_size), cfg)
+        return tuple(tokens[: tokens.index(tok.bar_id)])
+
+    greedy = {header(SamplingConfig(temperature=0, seed=s)) for s in range(4)}
+    varied = {header(SamplingConfig(temperature=0, header_temperature=1.0, seed=s)) for s in range(4)}
+    assert len(greedy) == 1 and len(varied) == 4
