@@ -81,5 +81,6 @@ def test_generate_and_evaluate_use_the_registered_model(pipeline_run, capsys):
 def test_run_with_a_missing_source_fails_clearly(prefect_harness, tmp_path, capsys):
     code = main(["run", "--data-dir", str(tmp_path / "data"), "--source", str(tmp_path / "nope.jsonl"),
                  "--steps", "1", "--songs", "0"])
-    assert code == 1
-    assert "beepbrain run:" in capsys.readouterr().err
+    assert code == 2  # a user error: told before the pipeline starts, one line
+    err = capsys.readouterr().err
+    assert "neither an http(s) URL" in err and len(err.strip().splitlines()) == 1

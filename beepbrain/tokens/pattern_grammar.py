@@ -78,6 +78,7 @@ class PatternGrammar:
         self.pin_time = 0
         self.size_now = fc.NOTE_SIZE_MAX
         self.bend_now = 0
+        self.pin_unchanged = False  # the previous pin kept the volume and bend before it
 
     @property
     def in_header(self) -> bool:
@@ -170,6 +171,8 @@ class PatternGrammar:
             self._allow_pin(m)
         elif phase == "startvol":
             self._allow_pin(m)
+        elif phase == "pin" and self.pin_unchanged:  # two pins in a row that change nothing: redundant
+            self._allow_changes(m)
         elif phase in ("pin", "pinvol", "bend"):  # after a pin's time, volume or bend
             if phase == "pin":
                 for s in range(fc.NOTE_SIZE_MAX + 1):
@@ -191,6 +194,15 @@ class PatternGrammar:
         """With ``in_scale``, drop the pitch-channel pitches outside the header's scale."""
         if self.in_scale and not self._is_drum():
             m[self._off_scale[int(self.header.get("SCALE", len(fc.SCALE_NAMES) - 1))]] = False
+
+    def _allow_changes(self, m: np.ndarray) -> None:
+        """A pin's volume or bend, different from the current one."""
+        for size in range(fc.NOTE_SIZE_MAX + 1):
+            if size != self.size_now:
+                m[self.vocab.id_of("VOL", size)] = True
+        self._allow(m, "BEND", -min(self.pitches), self._top() - max(self.pitches))
+        if self.vocab.has("BEND", self.bend_now):
+            m[self.vocab.id_of("BEND", self.bend_now)] = False
 
     def _allow_pin(self, m: np.ndarray) -> None:
         self._allow(m, "DUR", self.pin_time + 1, self.parts_bar - self.note_start, self.step, self.note_start)
@@ -251,6 +263,7 @@ class PatternGrammar:
         elif v.is_family(token, "POS"):
             self.note_start, self.pitches, self.pin_time = value, [], 0
             self.size_now, self.bend_now = fc.NOTE_SIZE_MAX, 0
+            self.pin_unchanged = False
             self.pattern_notes += 1
             self.phase = "tie"
         elif token == TIE:
@@ -262,6 +275,8 @@ class PatternGrammar:
             self.size_now = value
             self.phase = "startvol" if phase == "pitch" else "pinvol"
         elif v.is_family(token, "DUR"):
+            # the pin before this one changed nothing if its DUR came straight after the previous pin
+            self.pin_unchanged = phase == "pin"
             self.pin_time = value
             self.prev_end = self.note_start + value
             self.phase = "pin"

@@ -445,6 +445,7 @@ class PatternTokenizer(SavedTokenizer):
                     bend, i = int(val[toks[i]]), i + 1
                 if time > pins[-1][0] and start + time <= parts_bar:
                     pins.append((time, bend, size))
+            pins = without_redundant_pins(pins)
             if pitches and len(pins) > 1 and start >= prev_end:
                 bends_ok = all(0 <= (p + b) <= (fc.DRUM_COUNT - 1 if drum else fc.MAX_PITCH)
                                for p in (pitches[0], pitches[-1]) for _t, b, _s in pins)
@@ -523,6 +524,19 @@ def _pins(note, start: int, end: int) -> tuple[list[tuple[int, int, int]], bool]
     if out[-1][0] != length:
         out.append((length, out[-1][1], out[-1][2]))
         exact = False
+    out = without_redundant_pins(out)
     if exact and [(int(p.time), int(p.interval), int(p.size)) for p in note.pins] != out:
         exact = False
     return out, exact
+
+
+def without_redundant_pins(pins: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """(time, bend, size) pins without a middle pin equal in bend and size to the pins on both sides: it
+    changes nothing, and BeepBox's JSON import drops it (so a song keeps one form in URL and JSON)."""
+    out: list[tuple[int, int, int]] = []
+    for pin in pins:
+        if len(out) >= 2 and out[-1][1:] == out[-2][1:] == pin[1:]:
+            out[-1] = pin
+        else:
+            out.append(pin)
+    return out

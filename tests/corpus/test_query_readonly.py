@@ -52,7 +52,7 @@ def one_line_error(err: str) -> str:
 
 
 def refused_statements(data_dir, outside) -> dict[str, str]:
-    songs = sorted((data_dir / "parquet" / "songs").glob("*.parquet"))[0]
+    songs = sorted((data_dir / "parquet" / "batches").glob("*/songs.parquet"))[0]  # one published batch's table
     return {
         "copy over a corpus file": f"COPY (SELECT * FROM songs LIMIT 1) TO '{songs}' (FORMAT parquet)",
         "copy a new corpus file": f"COPY (SELECT 'x' AS song_id) TO '{songs.parent}/evil.parquet' (FORMAT parquet)",
@@ -121,7 +121,7 @@ def test_queries_still_read_the_corpus(corpus_copy, capsys):
     before = snapshot(corpus_copy)
     n = run_query("SELECT count(*) AS n FROM songs", data_dir=corpus_copy).rows[0][0]
     assert n > 100
-    pattern = (corpus_copy / "parquet" / "songs" / "*.parquet").as_posix()
+    pattern = (corpus_copy / "parquet" / "batches" / "*" / "songs.parquet").as_posix()
     assert run_query(f"SELECT count(*) FROM read_parquet('{pattern}')", data_dir=corpus_copy).rows[0][0] == n
     for sql in ("DESCRIBE songs", "SHOW TABLES", "SUMMARIZE SELECT tempo FROM songs",
                 "EXPLAIN SELECT * FROM songs", "FROM songs LIMIT 1", "WITH t AS (SELECT 1 AS a) SELECT * FROM t"):
