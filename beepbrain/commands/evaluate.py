@@ -34,21 +34,14 @@ def handle(args) -> int:
     data = settings.data_dir(args.data_dir)
     tracking = settings.tracking_uri(data, args.tracking_uri)
 
-    from beepbrain.generate.batch import load_generator
+    from beepbrain.commands._model import load_or_explain
     from beepbrain.generate.evaluate import evaluate, log_to_mlflow, plot
     from beepbrain.generate.sampling import SamplingConfig
-    from beepbrain.train.registry import ModelNotFoundError
 
-    try:
-        model, tokenizer, info = load_generator(args.model, tracking)
-    except ModelNotFoundError as exc:
-        print(f"error: {exc} (train one first: `beepbrain run` does everything from the bundled sample)",
-              file=sys.stderr)
-        return 2
-    except Exception as exc:  # a store that answers badly, a damaged model: one line, not a traceback
-        print(f"error: cannot load model {args.model!r} from {tracking}: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
-        return 1
+    loaded, code = load_or_explain(args.model, tracking)
+    if loaded is None:
+        return code
+    model, tokenizer, info = loaded
     name = args.dataset or info.get("manifest", {}).get("name")
     if not name:
         print("error: the model names no dataset; pass --dataset", file=sys.stderr)

@@ -102,19 +102,13 @@ def handle(args) -> int:
                           beats_per_bar=args.beats_per_bar, prompt=prompt, tempo=args.tempo, key=key,
                           scale=scale, instruments=instruments)
 
-    from beepbrain.generate.batch import generate_to_dir, load_generator
-    from beepbrain.train.registry import ModelNotFoundError
+    from beepbrain.commands._model import load_or_explain
+    from beepbrain.generate.batch import generate_to_dir
 
-    try:
-        model, tokenizer, info = load_generator(args.model, tracking)
-    except ModelNotFoundError as exc:  # an absent registry or model is the user's to fix
-        print(f"error: {exc} (train one first: `beepbrain run` does everything from the bundled sample)",
-              file=sys.stderr)
-        return 2
-    except Exception as exc:  # a store that answers badly, a damaged model: one line, not a traceback
-        print(f"error: cannot load model {args.model!r} from {tracking}: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
-        return 1
+    loaded, code = load_or_explain(args.model, tracking)
+    if loaded is None:
+        return code
+    model, tokenizer, info = loaded
     try:
         rows = generate_to_dir(model, tokenizer, request, sampling, args.count, out,
                                use_cache=not args.no_cache, model_uri=args.model, echo=True)

@@ -54,13 +54,12 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     data = settings.data_dir(args.data_dir)
     tracking = settings.tracking_uri(data, args.tracking_uri)
-    from beepbrain.generate.batch import load_generator
+    from beepbrain.commands._model import load_or_explain
 
-    try:
-        model, tokenizer, _info = load_generator(args.model, tracking)
-    except Exception as exc:  # an absent registry or model is the user's to fix, with a clear message
-        print(f"beepbrain score: cannot load model {args.model!r} from {tracking}: {exc}", file=sys.stderr)
-        return 2
+    loaded, code = load_or_explain(args.model, tracking)
+    if loaded is None:
+        return code
+    model, tokenizer, _info = loaded
     from beepbrain.generate.score import format_scores, score_songs
 
     try:
