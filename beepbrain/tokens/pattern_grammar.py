@@ -4,7 +4,7 @@ The grammar walks the stream the way ``PatternTokenizer.decode`` reads it (heade
 channel, bars of per-channel items, notes with their pins) and allows only what keeps it well formed:
 header values in their ranges (or the value a caller fixed), instrument types the channel kind can hold,
 instrument settings in rising order with values in each slot's range, a REF only to a pattern the channel
-already wrote, notes that start after the previous one ends and end inside the bar, pitches rising in the
+already wrote, notes that start after the previous one ends and end inside the bar, distinct pitches in the
 channel's range (at most four), bends that keep every pitch in range, and EOS exactly after the header's
 bar count. With ``strict_rhythm`` note starts and pin times fall on the song rhythm's grid; with
 ``in_scale`` pitch-channel notes keep to the header's scale, as BeepBox's editor places them (pitches are
@@ -164,9 +164,12 @@ class PatternGrammar:
             self._allow(m, "D" if self._is_drum() else "P", 0, self._top())
             self._keep_scale(m)
         elif phase == "pitch":  # after a pitch: a higher one, the start volume, or the first pin
-            if len(self.pitches) < fc.MAX_CHORD_SIZE:
-                self._allow(m, "D" if self._is_drum() else "P", self.pitches[-1] + 1, self._top())
+            if len(self.pitches) < fc.MAX_CHORD_SIZE:  # another pitch of the chord, in any order
+                family = "D" if self._is_drum() else "P"
+                self._allow(m, family, 0, self._top())
                 self._keep_scale(m)
+                for p in self.pitches:
+                    m[self.vocab.id_of(family, p)] = False
             self._allow(m, "VOL", 0, fc.NOTE_SIZE_MAX - 1)
             self._allow_pin(m)
         elif phase == "startvol":

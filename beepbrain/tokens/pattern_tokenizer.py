@@ -8,7 +8,8 @@ Stream of a song::
 A channel's bar is ``EMPTY`` (silent), ``REF_k`` (the k-th distinct pattern this channel played, one token
 for a repeat), or ``NEW <notes> END`` (a pattern written out, which becomes the channel's next REF). A note
 is ``POS_p [TIE] <pitches> [VOL_s] DUR_t [VOL_s] [BEND_i] DUR_t ...``: its start in BeepBox parts (24 per
-beat), 1-4 pitches (``P_`` on pitch channels, ``D_`` on drum channels) in rising order, then its pins, each
+beat), 1-4 distinct pitches (``P_`` on pitch channels, ``D_`` on drum channels) in BeepBox's stored order (an
+arpeggio plays them in that order), then its pins, each
 a time from the note's start (the last one is the note's length) with its volume and bend when they change
 (the first pin is volume 3 and bend 0 unless a VOL follows the pitches). Nothing is quantized: ÷8 and
 freehand notes, chords of up to four pitches, volume and bend shapes all come back exactly. An instrument
@@ -56,7 +57,6 @@ FORMAT = "beepbrain-pattern-tokenizer"
 KIND = "pattern"
 FULL_SIZE = fc.NOTE_SIZE_MAX
 PATTERN_LOSS_KEYS = (
-    "pitches_reordered",  # chords whose pitches were not stored rising (an arpeggio's order), now rising
     "pins_altered",  # notes whose volume or bend shape did not come back as it was
     "instruments_dropped",  # a channel's instruments past its first (the first plays every pattern)
     "pattern_instruments",  # patterns that chose an instrument other than the channel's first
@@ -216,7 +216,7 @@ class PatternTokenizer(SavedTokenizer):
         top = fc.DRUM_COUNT - 1 if drum else fc.MAX_PITCH
         family = "D" if drum else "P"
         losses = new_losses()
-        losses["pins_altered"] = losses["pitches_reordered"] = 0
+        losses["pins_altered"] = 0
         out: list[int] = []
         prev_end = 0
         for note in sorted(pattern.notes, key=lambda n: n.start):
@@ -224,9 +224,9 @@ class PatternTokenizer(SavedTokenizer):
             altered = False
             if note.continues_last_pattern:
                 losses["ties"] += 1
-            pitches = sorted(set(note.pitches))
-            if list(note.pitches) != pitches:
-                losses["pitches_reordered"] += 1
+            pitches = list(dict.fromkeys(note.pitches))  # BeepBox's order (an arpeggio plays it), each once
+            if len(pitches) < len(note.pitches):
+                losses["pitches_dropped"] += len(note.pitches) - len(pitches)
             in_range = [p for p in pitches if 0 <= p <= top]
             if len(in_range) < len(pitches):
                 losses["out_of_range"] += 1
@@ -428,7 +428,7 @@ class PatternTokenizer(SavedTokenizer):
             pitches: list[int] = []
             while i < n and fam[toks[i]] == pitch_family:
                 p = int(val[toks[i]])
-                if (not pitches or p > pitches[-1]) and len(pitches) < fc.MAX_CHORD_SIZE:
+                if p not in pitches and len(pitches) < fc.MAX_CHORD_SIZE:
                     pitches.append(p)
                 i += 1
             size = fc.NOTE_SIZE_MAX
@@ -448,7 +448,7 @@ class PatternTokenizer(SavedTokenizer):
             pins = without_redundant_pins(pins)
             if pitches and len(pins) > 1 and start >= prev_end:
                 bends_ok = all(0 <= (p + b) <= (fc.DRUM_COUNT - 1 if drum else fc.MAX_PITCH)
-                               for p in (pitches[0], pitches[-1]) for _t, b, _s in pins)
+                               for p in (min(pitches), max(pitches)) for _t, b, _s in pins)
                 if not bends_ok:
                     pins = [(t, 0, s) for t, _b, s in pins]
                 notes.append((start, tuple(pitches), tie, tuple(pins)))

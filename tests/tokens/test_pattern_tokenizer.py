@@ -39,13 +39,13 @@ def tok():
 
 
 def played(song):
-    """(channel, bar) -> sorted (start, end, pitches) of the notes the song plays there."""
+    """(channel, bar) -> sorted (start, end, pitches in stored order) of the notes the song plays there."""
     out = {}
     for c in range(song.channel_count):
         for b in range(song.bar_count):
             p = song.pattern_at(c, b)
             if p is not None and p.notes:
-                out[(c, b)] = sorted((n.start, n.end, tuple(sorted(n.pitches))) for n in p.notes)
+                out[(c, b)] = sorted((n.start, n.end, tuple(dict.fromkeys(n.pitches))) for n in p.notes)
     return out
 
 
@@ -83,7 +83,7 @@ def test_volume_and_bend_shapes_come_back(tok):
     song = new_song(1, 1, bars=1, beats_per_bar=4)
     song.channels[0].patterns[0].notes = [
         Note([30], 0, 24, [NotePin(0, 0, 2), NotePin(2, 12, 3), NotePin(2, 24, 0)]),
-        Note([40, 44], 30, 33, [NotePin(0, 0, 1), NotePin(-1, 3, 1)]),  # an off-grid (freehand) note
+        Note([44, 40], 30, 33, [NotePin(0, 0, 1), NotePin(-1, 3, 1)]),  # off-grid (freehand); arpeggio order
     ]
     song.channels[1].patterns[0].notes = [Note.simple([0, 5], 48, 54)]
     enc = tok.encode(song)
