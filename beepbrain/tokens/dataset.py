@@ -22,10 +22,9 @@ import numpy as np
 
 from beepbrain.tokens.conditioning import COND_DIM, Conditioning
 from beepbrain.tokens.config import TokenizerConfig
-from beepbrain.tokens.load import tokenizer_from_dict
+from beepbrain.tokens.load import as_tokenizer, tokenizer_from_dict
 from beepbrain.tokens.losses import add_losses, new_losses
 from beepbrain.tokens.splits import SPLITS, assign_split, content_key, fill_empty_splits, group_key
-from beepbrain.tokens.tokenizer import Tokenizer
 from beepbrain.tokens.vocab import BAR, BOS
 
 INDEX_DTYPE = np.dtype([("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), ("pitch_channels", "i1"),
@@ -33,18 +32,6 @@ INDEX_DTYPE = np.dtype([("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), 
 MANIFEST_FORMAT = "beepbrain-dataset"
 MAX_TRANSPOSE = 12
 MAX_CHANNEL_VARIANTS = 8
-
-
-def as_tokenizer(tokenizer=None, config: TokenizerConfig | None = None):
-    """The tokenizer to use: ``tokenizer`` if given, else a tick tokenizer of ``config``, else the default
-    (pattern) tokenizer."""
-    if tokenizer is not None:
-        return tokenizer
-    if config is not None:
-        return Tokenizer(config)
-    from beepbrain.tokens.load import new_tokenizer
-
-    return new_tokenizer("pattern")
 
 
 @dataclass
@@ -139,8 +126,7 @@ def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address
     """Tokenize every item with ``tokenizer`` (a tokenizer, or a tick ``TokenizerConfig``): on a Dask
     cluster (``dask_address``, else a LocalCluster of ``workers`` processes) or, with ``use_dask=False`` or
     a single chunk, in this process."""
-    if isinstance(tokenizer, TokenizerConfig):
-        tokenizer = Tokenizer(tokenizer)
+    tokenizer = as_tokenizer(tokenizer)
     if not 0 <= augment_channels <= MAX_CHANNEL_VARIANTS:
         raise ValueError(f"augment_channels must be in [0, {MAX_CHANNEL_VARIANTS}]")
     spec = task_spec(tokenizer)
@@ -299,7 +285,7 @@ def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, 
     """A dataset straight from songs (``Song`` objects or song strings), skipping the catalog: for tests
     and small experiments. Writes ``out_dir`` itself (the dataset directory); returns the manifest.
     ``tokenizer`` (default: a tick tokenizer of ``config`` if given, else the pattern tokenizer)."""
-    tokenizer = as_tokenizer(tokenizer, config)
+    tokenizer = as_tokenizer(tokenizer if tokenizer is not None else config)
     items: list[tuple[str, object]] = []
     for i, song in enumerate(songs):
         items.append((song_id_of(song) if isinstance(song, str) else f"song-{i}", song))
@@ -353,7 +339,7 @@ def build_dataset(data_dir, name: str, *, where: str | None = None, augment_tran
     out_dir = data_dir / "datasets" / name
     if out_dir.exists() and not overwrite:
         raise FileExistsError(f"dataset {out_dir} exists (use --overwrite to replace it)")
-    tokenizer = as_tokenizer(tokenizer, config)
+    tokenizer = as_tokenizer(tokenizer if tokenizer is not None else config)
     items, sql, version = select_songs(data_dir, where)
     say(f"selected {len(items)} songs")
     if not items:

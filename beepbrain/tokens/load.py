@@ -22,6 +22,20 @@ def new_tokenizer(kind: str = "pattern", **config):
     raise ValueError(f"unknown tokenizer kind {kind!r}: choose one of {', '.join(TOKENIZER_KINDS)}")
 
 
+def as_tokenizer(choice=None):
+    """The tokenizer ``choice`` stands for: a tokenizer itself, a tick ``TokenizerConfig`` (a tick tokenizer
+    of it), or None (the default pattern tokenizer)."""
+    from beepbrain.tokens.config import TokenizerConfig
+
+    if choice is None:
+        return new_tokenizer("pattern")
+    if isinstance(choice, TokenizerConfig):
+        from beepbrain.tokens.tokenizer import Tokenizer
+
+        return Tokenizer(choice)
+    return choice
+
+
 def tokenizer_from_dict(obj: dict):
     """The tokenizer a ``to_dict()`` (a saved tokenizer.json) describes, of either kind."""
     from beepbrain.tokens.pattern_tokenizer import FORMAT as PATTERN_FORMAT

@@ -115,9 +115,8 @@ class PatternTokenizer(SavedTokenizer):
 
     # ---- encode -------------------------------------------------------------------------------------
 
-    def encode(self, song, bars: int | None = None) -> TokenizedSong:
-        """Tokenize a song (its bar sequence from bar 0; loops are not unrolled). ``bars`` overrides the
-        header's bar count (a prompt that the model will continue)."""
+    def encode(self, song) -> TokenizedSong:
+        """Tokenize a song (its bar sequence from bar 0; loops are not unrolled)."""
         v = self.vocab
         cond = Conditioning.of_song(song)
         bpb = min(max(int(song.beats_per_bar), 1), fc.BEATS_PER_BAR_MAX)
@@ -170,7 +169,7 @@ class PatternTokenizer(SavedTokenizer):
             bar_items = bar_items[:keep]
             n_bars = keep
 
-        tokens: list[int] = [BOS] + self._header(song, bpb, n_bars if bars is None else bars)
+        tokens: list[int] = [BOS] + self._header(song, bpb, n_bars)
         for c in range(song.channel_count):
             tokens += self._instrument(song, c, losses)
         for items in bar_items:
@@ -482,9 +481,11 @@ class PatternTokenizer(SavedTokenizer):
     def prompt_tokens(self, song, extra_bars: int) -> tuple[list[int], int]:
         """A song's tokens for the model to continue by ``extra_bars`` bars: its stream without EOS, with
         the header's bar count raised to the total; and that total."""
-        first = self.encode(song)
-        total = min(first.bars + int(extra_bars), fc.BAR_COUNT_MAX)
-        tokens = [int(t) for t in self.encode(song, bars=total).tokens]
+        encoded = self.encode(song)
+        total = min(encoded.bars + int(extra_bars), fc.BAR_COUNT_MAX)
+        tokens = [int(t) for t in encoded.tokens]
+        bars_at = next(i for i, t in enumerate(tokens) if self.vocab.is_family(t, "BARS"))
+        tokens[bars_at] = self.vocab.id_of("BARS", total)
         while tokens and tokens[-1] in (EOS, PAD):
             tokens.pop()
         return tokens, total

@@ -8,21 +8,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from beepbrain.tokens.config import TokenizerConfig
-from beepbrain.tokens.load import tokenizer_from_dict
+from beepbrain.tokens.load import as_tokenizer, tokenizer_from_dict
 from beepbrain.tokens.losses import add_losses, new_losses
-from beepbrain.tokens.tokenizer import Tokenizer
-
-
-def _as_tokenizer(config):
-    """A tokenizer from a tokenizer, a tick ``TokenizerConfig`` or None (the default pattern tokenizer)."""
-    if config is None:
-        from beepbrain.tokens.load import new_tokenizer
-
-        return new_tokenizer("pattern")
-    if isinstance(config, TokenizerConfig):
-        return Tokenizer(config)
-    return config
 
 
 def read_song_strings(path) -> Iterator[tuple[str, str]]:
@@ -84,7 +71,7 @@ def stats_chunk(items: Sequence[tuple[str, str]], spec: dict | str) -> dict:
 
 
 def merge_stats(parts: Sequence[dict], tokenizer) -> dict:
-    tokenizer = _as_tokenizer(tokenizer)
+    tokenizer = as_tokenizer(tokenizer)
     total = {"songs": 0, "rejected": 0, "tokens": 0, "bars": 0, "losses": new_losses()}
     pitch, drum, errors = Counter(), Counter(), Counter()
     for part in parts:
@@ -124,7 +111,7 @@ def corpus_stats(items: Sequence[tuple[str, str]], config=None, *,
     or None for the pattern tokenizer) over ``(id, song string)`` items."""
     from beepbrain.tokens.dataset import task_spec
 
-    tokenizer = _as_tokenizer(config)
+    tokenizer = as_tokenizer(config)
     spec = task_spec(tokenizer)
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
     say = progress or (lambda _msg: None)
