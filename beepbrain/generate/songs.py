@@ -7,7 +7,7 @@ own codec. With a prompt song, its tokens are the prefix and the model continues
 With the pattern tokenizer the model writes the song's header too: tempo, key, scale and each channel's
 instrument, unless the request fixes them (``tempo``, ``key``, ``scale``, ``instruments``: the grammar then
 forces those tokens), note starts and pin times keep to the rhythm's grid, and pitch-channel notes to the
-header's scale (as BeepBox's editor places them). With the tick tokenizer the
+header's scale (as BeepBox's editor places them), and the first bar is never silent. With the tick tokenizer the
 stream holds notes only: songs get BeepBox's default settings (a prompt's carry over).
 """
 
@@ -77,7 +77,8 @@ def fixed_header(tokenizer, request: SongRequest) -> dict:
         return {}
     if getattr(tokenizer, "kind", "tick") == "pattern":
         fixed["strict_rhythm"] = True  # notes on the rhythm's grid, pitches in the header's scale: what
-        fixed["in_scale"] = True  # BeepBox's editor lets a person write
+        fixed["in_scale"] = True  # BeepBox's editor lets a person write; and a song
+        fixed["start_with_notes"] = True  # that starts with sound
     return {k: v for k, v in fixed.items() if v is not None}
 
 

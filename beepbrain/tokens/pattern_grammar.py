@@ -8,7 +8,8 @@ already wrote, notes that start after the previous one ends and end inside the b
 channel's range (at most four), bends that keep every pitch in range, and EOS exactly after the header's
 bar count. With ``strict_rhythm`` note starts and pin times fall on the song rhythm's grid; with
 ``in_scale`` pitch-channel notes keep to the header's scale, as BeepBox's editor places them (pitches are
-stored relative to the key, so the scale's pitch classes are the allowed ones).
+stored relative to the key, so the scale's pitch classes are the allowed ones); with ``start_with_notes``
+some channel plays in the first bar, so a song never starts with a silent bar (or stays silent).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class PatternGrammar:
     def __init__(self, tokenizer, conditioning: Conditioning, beats_per_bar: int | None = 8,
                  bars: int | None = None, *, tempo: int | None = None, key: int | None = None,
                  scale: int | None = None, instrument_types: dict[int, int] | None = None,
-                 strict_rhythm: bool = False, in_scale: bool = False):
+                 strict_rhythm: bool = False, in_scale: bool = False, start_with_notes: bool = False):
         self.tokenizer = tokenizer
         self.vocab = v = tokenizer.vocab
         self.conditioning = conditioning
@@ -56,6 +57,8 @@ class PatternGrammar:
         self.step = PARTS_PER_BEAT // fc.RHYTHM_STEPS_PER_BEAT[conditioning.rhythm] if strict_rhythm else 1
         self.detail = tokenizer.config.instrument_detail
         self.in_scale = in_scale
+        self.start_with_notes = start_with_notes
+        self.first_bar_sounds = False  # some channel wrote a pattern in the first bar
         first, last = v.span("P")
         pitch_class = np.arange(last - first) % 12
         self._off_scale = [first + np.flatnonzero(~np.isin(pitch_class, classes))
@@ -152,6 +155,9 @@ class PatternGrammar:
             m[EOS if self.bar >= self.header["BARS"] else BAR] = True
         elif phase == "item":
             m[EMPTY] = m[NEW] = True
+            if (self.start_with_notes and self.bar == 1 and self.channel == self.channels - 1
+                    and not self.first_bar_sounds):
+                m[EMPTY] = False  # the first bar's last channel: the others all stayed silent
             if self.defined[self.channel]:
                 self._allow(m, "REF", 1, self.defined[self.channel])
         elif phase == "note":  # a note's POS, or the pattern's END
@@ -258,6 +264,7 @@ class PatternGrammar:
         elif phase == "item":
             if token == NEW:
                 self.phase, self.pattern_notes, self.prev_end = "note", 0, 0
+                self.first_bar_sounds = self.first_bar_sounds or self.bar == 1
             else:
                 self._next_channel()
         elif token == END:

@@ -306,3 +306,24 @@ def test_transposed_and_edited_songs_round_trip(songs, tok):
                 notes += len(ns)
                 exact += sum(n in got.get(where, []) for n in ns)
     assert notes > 2_000 and exact / notes >= 0.99
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_start_with_notes_never_leaves_the_first_bar_silent(tok, seed):
+    """Even a scorer that prefers EMPTY everywhere writes some pattern in the first bar."""
+    from beepbrain.generate.sampling import SamplingConfig, sample_sequence
+
+    cond = Conditioning(1, 2, 1)
+    grammar = tok.grammar(cond, beats_per_bar=4, bars=2, start_with_notes=True)
+    logits = np.zeros(tok.vocab_size)
+    logits[tok.vocab.id("EMPTY")] = 50.0
+    tokens = sample_sequence(grammar, lambda ctx: logits, SamplingConfig(temperature=0, seed=seed))
+    song = tok.decode(tokens, cond)
+    assert any(song.pattern_at(c, 0) is not None for c in range(cond.channels))
+    silent = tok.grammar(cond, beats_per_bar=4, bars=2)
+    assert song_is_silent(tok.decode(sample_sequence(silent, lambda ctx: logits, SamplingConfig(temperature=0)),
+                                     cond))
+
+
+def song_is_silent(song) -> bool:
+    return all(song.pattern_at(c, b) is None for c in range(song.channel_count) for b in range(song.bar_count))
