@@ -193,8 +193,8 @@ def transposed_copy_check(data: Path, model, holdout: float, scratch: Path) -> N
         records.append({"author": "transposer", "type": "beepbox", "content": "",
                         "url": "https://www.beepbox.co/#" + copy_text, "data": copy_text})
         pairs.append((sid, song_id(copy_text), text))
-    # twins: originals with another catalog song of the same notes (score 1 to 5 decimals) and the same
-    # arrangement (all 7 fields), e.g. re-saves of one song; their copies tie with the twin's copy
+    # twins: originals with the same song in another key already in the catalog (score 1 to 5 decimals,
+    # the same form_hash, other notes): their copy ties with the twin, and the nearer key wins
     from beepbrain.corpus.sqlfiles import load_query
 
     encoder = LoadedEncoder(model, None, None)
@@ -204,7 +204,7 @@ def transposed_copy_check(data: Path, model, holdout: float, scratch: Path) -> N
     with open_catalog(data) as con:
         for original, _copy, _text in pairs:
             rows = con.execute(query.sql, query.bind({"song_id": original, "k": 1})).fetchall()
-            if rows and round(rows[0][3], 5) == 1.0 and rows[0][4] == 7:
+            if rows and round(rows[0][3], 5) == 1.0 and rows[0][6]:
                 twins.add(original)
     source = scratch / "copies.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -212,7 +212,7 @@ def transposed_copy_check(data: Path, model, holdout: float, scratch: Path) -> N
     embed_catalog(data, encoder, log=lambda *a: None)
     results = {"held out": [0, 0, 0], "all": [0, 0, 0], "no twin": [0, 0, 0]}
     for original, copy, text in pairs:
-        matches, _ = similar_songs(data, text, k=10)
+        matches = similar_songs(data, text, k=10).matches
         hit = bool(matches) and matches[0].song_id == copy
         top = round(matches[0].score, 5) if matches else None
         tied = any(m.song_id == copy and round(m.score, 5) == top for m in matches)
@@ -226,7 +226,14 @@ def transposed_copy_check(data: Path, model, holdout: float, scratch: Path) -> N
     for name, (hits, tied, n) in results.items():
         print(f"  {name:<9} {hits}/{n} ({hits / max(1, n):.1%})   tied first: {tied}/{n} ({tied / max(1, n):.1%})")
     held_twins = sum(is_held_out(t, holdout) for t in twins)
-    print(f"  twins (another song with the same notes and arrangement): {len(twins)}, {held_twins} of them held out")
+    print(f"  twins (the same song in another key already in the catalog): {len(twins)}, {held_twins} of them "
+          f"held out")
+    with open_catalog(data) as con:
+        resaved = con.execute("SELECT count(*) FROM song_embeddings e WHERE notes_hash IN (SELECT notes_hash FROM "
+                              "song_embeddings GROUP BY 1 HAVING count(*) > 1) AND song_id IN (SELECT unnest($ids))",
+                              {"ids": [o for o, _c, _t in pairs]}).fetchone()[0]
+    print(f"  originals with a re-save in the catalog (another song playing exactly the same notes, left out "
+          f"by `similar`): {resaved}")
 
 
 if __name__ == "__main__":

@@ -47,22 +47,46 @@ def random_patterns(like: list[PatternNotes], seed: int = 0) -> list[PatternNote
     return out
 
 
+def frechet_at_size(vectors: np.ndarray, reference: np.ndarray, size: int, repeats: int = 32,
+                    seed: int = 0) -> float:
+    """The Fréchet distance of ``size`` rows of ``vectors`` to ``reference``, averaged over ``repeats``
+    random subsets (all rows when there are no more than ``size``).
+
+    An estimate from n vectors is biased upward by roughly c/n (its covariance is noisier, and in 256
+    dimensions a few dozen vectors span only a few dozen), so sets are only comparable at one size."""
+    if len(vectors) <= size:
+        return frechet_distance(vectors, reference)
+    rng = np.random.default_rng(seed)
+    return float(np.mean([frechet_distance(vectors[rng.choice(len(vectors), size, replace=False)], reference)
+                          for _ in range(repeats)]))
+
+
 def frechet_report(model, train_songs, sets: dict[str, list], random_like: str | None = "test",
                    progress=print, seed: int = 0) -> dict[str, float]:
     """``fd_<name>`` for each set of songs against ``train_songs`` (pattern vectors of ``model``), and
-    ``fd_random`` for random notes shaped like the patterns of ``sets[random_like]``."""
+    ``fd_random`` for random notes shaped like the patterns of ``sets[random_like]``. Every set is measured
+    at the size of the smallest (``fd_patterns``), averaged over random subsets of the larger ones."""
     from beepbrain.embed.vectors import encode
 
     reference = encode(model, songs_patterns(train_songs))
-    metrics: dict[str, float] = {}
     groups = {name: songs_patterns(songs) for name, songs in sets.items()}
     if random_like and groups.get(random_like):
         groups["random"] = random_patterns(groups[random_like], seed)
+    metrics: dict[str, float] = {}
+    if len(reference) < 2:
+        progress(f"Fréchet distances skipped: the train split has {len(reference)} pattern(s)")
+        return metrics
     for name, patterns in groups.items():
-        if len(patterns) < 2 or len(reference) < 2:
+        if len(patterns) < 2:
             progress(f"Fréchet distance, {name}: too few patterns ({len(patterns)}), skipped")
-            continue
-        metrics[f"fd_{name}"] = frechet_distance(encode(model, patterns), reference)
-        progress(f"Fréchet distance to train ({len(reference)} patterns), {name} ({len(patterns)} patterns): "
-                 f"{metrics[f'fd_{name}']:.4f}")
+    vectors = {name: encode(model, patterns) for name, patterns in groups.items() if len(patterns) >= 2}
+    if not vectors:
+        return metrics
+    size = min(len(v) for v in vectors.values())
+    metrics["fd_patterns"] = float(size)
+    progress(f"Fréchet distance to train ({len(reference)} patterns), each set at {size} patterns "
+             f"(" + ", ".join(f"{name} has {len(v)}" for name, v in vectors.items()) + ")")
+    for name, v in vectors.items():
+        metrics[f"fd_{name}"] = frechet_at_size(v, reference, size, seed=seed)
+        progress(f"Fréchet distance to train, {name}: {metrics[f'fd_{name}']:.4f}")
     return metrics

@@ -4,6 +4,7 @@ and encoded in chunks on Dask (or in this process), written as one Parquet batch
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,7 @@ def embed_chunk(songs: list[tuple[str, str]], tag: str, state: dict, config: dic
     the model for the worker's cache (default: a hash of ``state``)."""
     import torch
 
+    from beepbrain.embed.identity import form_fingerprint, lowest_pitch, notes_fingerprint
     from beepbrain.embed.vectors import embed_song
     from beepbrain.format import parse_song
 
@@ -67,7 +69,8 @@ def embed_chunk(songs: list[tuple[str, str]], tag: str, state: dict, config: dic
     model = _model(key or fingerprint(state), state, config)
     dim = model.config.dim
     pat = {"song_id": [], "channel": [], "pattern": [], "is_noise": [], "bars": [], "vector": []}
-    song_rows = {"song_id": [], "patterns": [], "vector": [], "model_version": []}
+    song_rows = {"song_id": [], "patterns": [], "vector": [], "model_version": [],
+                 "notes_hash": [], "form_hash": [], "lowest_pitch": []}
     failed = 0
     for sid, text in songs:
         try:
@@ -87,6 +90,9 @@ def embed_chunk(songs: list[tuple[str, str]], tag: str, state: dict, config: dic
         song_rows["patterns"].append(len(patterns))
         song_rows["vector"].append(vector)
         song_rows["model_version"].append(tag)
+        song_rows["notes_hash"].append(notes_fingerprint(song))
+        song_rows["form_hash"].append(form_fingerprint(song))
+        song_rows["lowest_pitch"].append(lowest_pitch(song))
     return {"patterns": _table(pat, store.pattern_schema(dim)), "songs": _table(song_rows, store.song_schema(dim)),
             "failed": failed}
 
@@ -112,6 +118,7 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
     t0 = time.perf_counter()
     tag = encoder.tag
     songs = catalog_songs(data_dir)
+    legacy = store.legacy_batches(data_dir, tag)
     done = store.embedded_song_ids(data_dir, tag)
     todo = [(sid, text) for sid, text in songs if sid not in done]
     log(f"embed: {len(todo):,} of {len(songs):,} catalog songs to embed with beepbrain-embed {tag}")
@@ -119,7 +126,7 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
     config = encoder.model.config.to_dict()
     key = fingerprint(state)
     dim = encoder.model.config.dim
-    writer = store.EmbeddingWriter(data_dir, tag, time.strftime("%Y%m%d-%H%M%S") + f"-{len(done)}", dim)
+    writer = store.EmbeddingWriter(data_dir, tag, time.strftime("%Y%m%d-%H%M%S") + f"-{len(done)}-{uuid.uuid4().hex[:6]}", dim)
     chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
     finished = failed = 0
     if progress:
@@ -145,6 +152,9 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
     except BaseException:
         writer.abort()
         raise
+    if legacy:
+        store.remove_batches(data_dir, tag, legacy)
+        log(f"embed: replaced {len(legacy)} batch(es) written before song rows had notes_hash")
     store.build_views(data_dir, tag, dim)
     return EmbedReport(tag, len(songs), writer.rows["songs"], writer.rows["patterns"], failed,
                        time.perf_counter() - t0)

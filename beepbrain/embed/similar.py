@@ -1,12 +1,17 @@
 """Songs like a given one: cosine similarity of song vectors, ranked in DuckDB by the named queries
 ``similar_songs`` (a catalog song, by id) and ``similar_to_vector`` (any song, by its vector).
 
-Songs whose scores agree to 5 decimals (the same notes up to transposition) are ranked by how much of the
-arrangement matches: tempo, rhythm, beats per bar, bars, channel counts, instrument types."""
+Songs that play exactly the query's notes (the same ``notes_hash``: the song saved again, perhaps with other
+instruments or tempo) are the query itself as far as its music goes: they are left out of the ranking and
+named apart (``Similar.identical``), unless ``include_identical`` asks for them in it. Songs whose scores
+agree to 5 decimals (the same notes up to transposition) are ranked: first the query's song in another key
+with all else equal (the same ``form_hash``: ``Match.transposed``), then by how much of the arrangement
+matches (tempo, rhythm, beats per bar, bars, channel counts, instrument types), then by the nearest key
+(``lowest_pitch``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from beepbrain.embed import store
 
@@ -21,6 +26,15 @@ class Match:
     author: str | None
     source_url: str | None
     score: float
+    identical: bool = False  # plays exactly the query's notes
+    transposed: bool = False  # the query's song in another key, all else equal
+
+
+@dataclass
+class Similar:
+    matches: list[Match]
+    found: str  # how the query song was found
+    identical: list[str] = field(default_factory=list)  # catalog songs with the query's notes, itself aside
 
 
 def _run(con, name: str, params: dict) -> list[Match]:
@@ -28,7 +42,15 @@ def _run(con, name: str, params: dict) -> list[Match]:
 
     query = load_query(name)
     rows = con.execute(query.sql, query.bind(params)).fetchall()
-    return [Match(r[0], r[1], r[2], float(r[3])) for r in rows]
+    return [Match(r[0], r[1], r[2], float(r[3]), bool(r[5]), bool(r[6])) for r in rows]
+
+
+def _identical(con, notes_hash: str | None, sid: str) -> list[str]:
+    if notes_hash is None:
+        return []
+    rows = con.execute("SELECT song_id FROM song_embeddings WHERE notes_hash = $h AND song_id <> $s "
+                       "ORDER BY song_id", {"h": notes_hash, "s": sid}).fetchall()
+    return [r[0] for r in rows]
 
 
 def arrangement(song) -> dict:
@@ -41,11 +63,13 @@ def arrangement(song) -> dict:
             "instrument_types": sorted({type_name(i.type) for ch in song.channels for i in ch.instruments})}
 
 
-def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = None) -> tuple[list[Match], str]:
-    """(matches, how the query song was found) for a song text (string, URL or JSON) against the catalog."""
+def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = None,
+                  include_identical: bool = False) -> Similar:
+    """The catalog songs most like a song text (string, URL or JSON), best first."""
     from beepbrain import settings
     from beepbrain.archive.records import song_id
     from beepbrain.corpus.catalog import open_catalog
+    from beepbrain.embed.identity import form_fingerprint, lowest_pitch, notes_fingerprint
     from beepbrain.format import parse_song
     from beepbrain.format.parse import song_string
 
@@ -55,10 +79,11 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
         raise NotEmbedded(f"the catalog in {data} has no song vectors; run `beepbrain embed` first")
     sid = song_id(song_string(text))
     with open_catalog(data, read_only=True) as con:
-        known = con.execute("SELECT count(*) FROM song_embeddings WHERE song_id = $s AND vector IS NOT NULL",
-                            {"s": sid}).fetchone()[0]
+        known = con.execute("SELECT notes_hash FROM song_embeddings WHERE song_id = $s AND vector IS NOT NULL",
+                            {"s": sid}).fetchall()
         if known:
-            return _run(con, "similar_songs", {"song_id": sid, "k": k}), f"catalog song {sid}"
+            matches = _run(con, "similar_songs", {"song_id": sid, "k": k, "include_identical": include_identical})
+            return Similar(matches, f"catalog song {sid}", _identical(con, known[0][0], sid))
     from beepbrain.embed.registry import load_encoder
     from beepbrain.embed.vectors import embed_song
 
@@ -68,7 +93,12 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
     _patterns, _vectors, vector = embed_song(encoder.model, song)
     if vector is None:
         raise ValueError("the song has no notes, so it has no vector to compare")
+    notes_hash = notes_fingerprint(song)
     with open_catalog(data, read_only=True) as con:
         matches = _run(con, "similar_to_vector", {"vector": vector.tolist(), "exclude": sid, "k": k,
-                                                  **arrangement(song)})
-    return matches, f"song {sid} (not in the catalog: embedded with beepbrain-embed {encoder.tag})"
+                                                  "notes_hash": notes_hash, "form_hash": form_fingerprint(song),
+                                                  "lowest_pitch": lowest_pitch(song),
+                                                  "include_identical": include_identical, **arrangement(song)})
+        identical = _identical(con, notes_hash, sid)
+    return Similar(matches, f"song {sid} (not in the catalog: embedded with beepbrain-embed {encoder.tag})",
+                   identical)

@@ -5,7 +5,9 @@ version (vectors of two versions are not comparable), one file per `beepbrain em
 ``.tmp`` and renamed when complete. ``embeddings/current`` names the tag the views show:
 
 - ``pattern_embeddings``: song_id, channel, pattern, is_noise, bars (bars that play it), vector FLOAT[256]
-- ``song_embeddings``: song_id, patterns, vector FLOAT[256] (NULL for a song without notes), model_version
+- ``song_embeddings``: song_id, patterns, vector FLOAT[256] (NULL for a song without notes), model_version,
+  and from ``beepbrain.embed.identity``: notes_hash (songs sharing it play the same notes), form_hash
+  (the same song up to transposition) and lowest_pitch
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def pattern_schema(dim: int = DIM) -> pa.Schema:
 
 def song_schema(dim: int = DIM) -> pa.Schema:
     return pa.schema([("song_id", pa.string()), ("patterns", pa.int32()),
-                      ("vector", pa.list_(pa.float32(), dim)), ("model_version", pa.string())])
+                      ("vector", pa.list_(pa.float32(), dim)), ("model_version", pa.string()),
+                      ("notes_hash", pa.string()), ("form_hash", pa.string()), ("lowest_pitch", pa.int16())])
 
 
 def embeddings_dir(data_dir) -> Path:
@@ -51,11 +54,30 @@ def set_current(data_dir, tag: str) -> None:
     os.replace(tmp, path)
 
 
+def legacy_batches(data_dir, tag: str) -> list[str]:
+    """Batches written before song rows had all of today's columns (``notes_hash`` and the rest): their
+    songs are embedded again, then the batches removed (``remove_batches``), so every song row can say
+    which songs are identical."""
+    folder = version_dir(data_dir, tag) / "songs"
+    names = set(song_schema().names)
+    return sorted(f.stem for f in folder.glob("*.parquet")
+                  if not names <= set(pq.read_schema(f).names) and pq.read_metadata(f).num_rows)
+
+
+def remove_batches(data_dir, tag: str, batches: list[str]) -> None:
+    for batch in batches:
+        for kind in ("songs", "patterns"):  # songs first: a song without its row is simply not done
+            (version_dir(data_dir, tag) / kind / f"{batch}.parquet").unlink(missing_ok=True)
+
+
 def embedded_song_ids(data_dir, tag: str) -> set[str]:
+    """The songs ``tag`` has embedded (legacy batches aside)."""
+    legacy = set(legacy_batches(data_dir, tag))
     files = sorted((version_dir(data_dir, tag) / "songs").glob("*.parquet"))
     ids: set[str] = set()
     for f in files:
-        ids.update(pq.read_table(f, columns=["song_id"]).column("song_id").to_pylist())
+        if f.stem not in legacy:
+            ids.update(pq.read_table(f, columns=["song_id"]).column("song_id").to_pylist())
     return ids
 
 
@@ -100,8 +122,10 @@ def ensure_files(data_dir, tag: str, dim: int = DIM) -> None:
     for kind, schema in (("patterns", pattern_schema(dim)), ("songs", song_schema(dim))):
         folder = version_dir(data_dir, tag) / kind
         folder.mkdir(parents=True, exist_ok=True)
-        if not any(folder.glob("*.parquet")):
-            pq.write_table(schema.empty_table(), folder / "empty.parquet")
+        empty = folder / "empty.parquet"
+        stale = empty.exists() and pq.read_schema(empty).names != schema.names
+        if stale or not any(folder.glob("*.parquet")):
+            pq.write_table(schema.empty_table(), empty)
 
 
 def build_views(data_dir, tag: str, dim: int = DIM) -> None:
@@ -116,9 +140,9 @@ def build_views(data_dir, tag: str, dim: int = DIM) -> None:
     with duckdb.connect(str(catalog_path(data_dir))) as con:
         for view, kind, cols in (
             ("pattern_embeddings", "patterns", "song_id, channel, pattern, is_noise, bars"),
-            ("song_embeddings", "songs", "song_id, patterns, model_version"),
+            ("song_embeddings", "songs", "song_id, patterns, model_version, notes_hash, form_hash, lowest_pitch"),
         ):
             glob = (base / kind / "*.parquet").as_posix()
             con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {cols}, vector::FLOAT[{dim}] AS vector "
-                        f"FROM read_parquet({_literal(glob)})")
+                        f"FROM read_parquet({_literal(glob)}, union_by_name = true)")
     set_current(data_dir, tag)

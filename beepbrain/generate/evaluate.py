@@ -207,9 +207,10 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         test = load_split(dataset_dir, "val")
     refs = reference_songs(tokenizer, test, reference_limit)
     result.stats["test songs"] = summarize([song_stats(s) for s in refs])
-    generated, baseline, songs_by_source = [], [], {"test": [], "model": [], "ngram": []}
-    for i in range(min(samples, len(refs))):
-        ref = refs[i]
+    generated, baseline, songs_by_source = [], [], {"test": list(refs), "model": [], "ngram": []}
+    count = samples if refs else 0
+    for i in range(count):
+        ref = refs[i % len(refs)]  # each sample asks for a test song's shape, in turn
         request = SongRequest(rhythm=ref.rhythm, pitch_channels=ref.pitch_channel_count,
                               drum_channels=ref.noise_channel_count, bars=min(ref.bar_count, max_bars),
                               beats_per_bar=ref.beats_per_bar)
@@ -219,9 +220,9 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         result.urls.append(song.url)
         ngram_made = ngram_song(ngram, tokenizer, request, cfg)
         baseline.append(song_stats(ngram_made))
-        for source, made in (("test", ref), ("model", song.song), ("ngram", ngram_made)):
-            songs_by_source[source].append(made)
-        progress(f"sample {i + 1}/{min(samples, len(refs))}: {request.bars} bars, "
+        songs_by_source["model"].append(song.song)
+        songs_by_source["ngram"].append(ngram_made)
+        progress(f"sample {i + 1}/{count}: {request.bars} bars, "
                  f"{request.pitch_channels}+{request.drum_channels} channels")
     result.stats["model"] = summarize(generated)
     result.stats[f"{ngram.order}-gram"] = summarize(baseline)

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.slow
 
 TRAIN = {"steps": 16, "batch_size": 64, "checkpoint_interval": 8}
 COPIES = 20
+RESAVES = 3
 
 
 def _run_cli(capsys, *argv) -> tuple[int, str, str]:
@@ -43,7 +44,8 @@ def corpus(tmp_path_factory, corpus_path, prefect_harness):
 @pytest.fixture(scope="module")
 def copies(corpus, tmp_path_factory):
     """(original id, copy id, original text) for COPIES songs with a +2-semitone copy by another author,
-    and the .jsonl source that holds the copies."""
+    the .jsonl source that holds the copies, and (original id, re-save id) for RESAVES of those songs
+    saved again in another scale (the same notes and arrangement) by a third author."""
     from beepbrain.archive.records import song_id
     from beepbrain.corpus.catalog import open_catalog
     from beepbrain.embed.songs import transpose_song
@@ -52,7 +54,7 @@ def copies(corpus, tmp_path_factory):
     data, _uri, _trained = corpus
     with open_catalog(data) as con:
         songs = con.execute("SELECT song_id, data FROM songs WHERE pitch_channels > 0 ORDER BY song_id").fetchall()
-    pairs, lines = [], []
+    pairs, lines, resaves = [], [], []
     for sid, text in songs:
         song = parse_song(text)
         if not any(p.notes for c, ch in enumerate(song.channels) if not song.is_noise_channel(c) for p in ch.patterns):
@@ -64,11 +66,17 @@ def copies(corpus, tmp_path_factory):
         pairs.append((sid, song_id(copy), text))
         lines.append(json.dumps({"author": "someone-else", "type": "beepbox", "content": "",
                                  "url": "https://www.beepbox.co/#" + copy, "data": copy}))
+        if len(resaves) < RESAVES:
+            song.scale = 1 if song.scale != 1 else 0  # not in the arrangement `similar` breaks ties by
+            again = song.to_url()
+            resaves.append((sid, song_id(again)))
+            lines.append(json.dumps({"author": "re-saver", "type": "beepbox", "content": "",
+                                     "url": "https://www.beepbox.co/#" + again, "data": again}))
         if len(pairs) == COPIES:
             break
     source = tmp_path_factory.mktemp("copies") / "copies.jsonl"
     source.write_text("\n".join(lines) + "\n")
-    return pairs, source
+    return pairs, source, resaves
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +117,7 @@ def test_embed_fills_the_views_on_dask_and_adds_only_new_songs(corpus, copies, c
     from beepbrain.corpus.ingest import ingest
 
     data, _uri, _trained = corpus
-    pairs, source = copies
+    pairs, source, _resaves = copies
     rc, out, _ = _run_cli(capsys, "embed", "--data-dir", str(data), "--workers", "1", "--json")
     first = json.loads(out)
     assert rc == 0 and first["trained"] is None and first["model_version"] == "v1"
@@ -119,7 +127,8 @@ def test_embed_fills_the_views_on_dask_and_adds_only_new_songs(corpus, copies, c
     ingest(source, data)
     rc, out, _ = _run_cli(capsys, "embed", "--data-dir", str(data), "--workers", "1", "--json")
     third = json.loads(out)
-    assert rc == 0 and third["songs_new"] == len(pairs) and third["songs_total"] == first["songs_total"] + len(pairs)
+    assert rc == 0 and third["songs_new"] == len(pairs) + RESAVES
+    assert third["songs_total"] == first["songs_total"] + len(pairs) + RESAVES
     with open_catalog(data) as con:
         assert con.execute("SELECT count(*), count(DISTINCT song_id) FROM song_embeddings").fetchone() == (
             third["songs_total"], third["songs_total"])
@@ -134,7 +143,7 @@ def test_similar_ranks_the_transposed_copy_first_from_duckdb(embedded, copies, c
     from beepbrain.corpus.sqlfiles import load_query
 
     data, _uri, _trained = embedded
-    pairs, _source = copies
+    pairs, _source, resaves = copies
     hits = 0
     for original, copy, text in pairs:
         rc, out, _ = _run_cli(capsys, "similar", text, "--k", "5", "--format", "json", "--data-dir", str(data))
@@ -144,7 +153,7 @@ def test_similar_ranks_the_transposed_copy_first_from_duckdb(embedded, copies, c
         assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
         hits += ranked[0]["song_id"] == copy
         if ranked[0]["song_id"] == copy:
-            assert ranked[0]["author"] == "someone-else"
+            assert ranked[0]["author"] == "someone-else" and ranked[0]["transposed"] is True
     assert hits >= 0.9 * len(pairs)
     original, copy, _text = pairs[0]
     query = load_query("similar_songs")
@@ -154,19 +163,39 @@ def test_similar_ranks_the_transposed_copy_first_from_duckdb(embedded, copies, c
     assert [r[0] for r in rows] == [r["song_id"] for r in json.loads(out)]
 
 
+def test_similar_leaves_out_songs_with_exactly_the_same_notes(embedded, copies, capsys):
+    data, _uri, _trained = embedded
+    pairs, _source, resaves = copies
+    texts = {original: text for original, _copy, text in pairs}
+    copies_of = {original: copy for original, copy, _text in pairs}
+    for original, again in resaves:
+        rc, out, err = _run_cli(capsys, "similar", texts[original], "--k", "5", "--format", "json",
+                                "--data-dir", str(data))
+        ranked = json.loads(out)
+        assert rc == 0 and again not in [r["song_id"] for r in ranked] and not any(r["identical"] for r in ranked)
+        assert ranked[0]["song_id"] == copies_of[original]
+        assert "1 catalog song(s) play exactly the same notes" in err and again in err
+        rc, out, _ = _run_cli(capsys, "similar", texts[original], "--k", "5", "--format", "json",
+                              "--include-identical", "--data-dir", str(data))
+        ranked = json.loads(out)
+        assert rc == 0 and ranked[0]["song_id"] == again and ranked[0]["identical"] is True
+        assert ranked[1]["song_id"] == copies_of[original] and ranked[1]["identical"] is False
+
+
 def test_similar_embeds_a_song_outside_the_catalog(embedded, copies, capsys, tmp_path):
     from beepbrain.embed.songs import transpose_song
     from beepbrain.format import parse_song
 
     data, _uri, _trained = embedded
-    pairs, _source = copies
+    pairs, _source, resaves = copies
     original, copy, text = pairs[1]
     outside = transpose_song(parse_song(text), -1).to_url()
     path = tmp_path / "song.txt"
     path.write_text("https://www.beepbox.co/#" + outside)
     rc, out, err = _run_cli(capsys, "similar", str(path), "--format", "json", "--k", "3", "--data-dir", str(data))
     ranked = json.loads(out)
-    assert rc == 0 and ranked[0]["song_id"] in (original, copy) and ranked[0]["score"] > 0.999
+    same_notes = {original, copy} | {again for o, again in resaves if o == original}
+    assert rc == 0 and ranked[0]["song_id"] in same_notes and ranked[0]["score"] > 0.999
     rc, out, err = _run_cli(capsys, "similar", "https://www.beepbox.co/#" + outside, "--data-dir", str(data))
     assert rc == 0 and "not in the catalog" in err and "(10 rows)" in out and ranked[0]["song_id"] in out
 

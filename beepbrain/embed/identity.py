@@ -1,0 +1,70 @@
+"""Which songs hold the same music: fingerprints of a song's notes, for the cases its vector cannot tell.
+
+Song vectors are blind to key (a transposed song has the vector of the original), so `beepbrain similar`
+scores a second save of a song, a transposed copy of it and a copy of that save alike. Two fingerprints
+order them:
+
+- ``notes_fingerprint``: two songs share it when every channel plays the same notes in every bar, at the
+  same sounding pitch (key, channel octave and note pitch together; drums by drum), with the same timing
+  (parts of the bar) and the same pins (bends, volume). Tempo, instruments, the scale and channels without
+  notes do not count: they change how the notes are played, not which. Songs sharing it are one piece of
+  music saved twice; a transposed copy (by its notes, its key or an octave) does not share it.
+- ``form_fingerprint``: the whole song (notes, sequence, instruments, tempo, every setting) with its
+  pitched notes moved so that the lowest sits at 0 and the key and octaves folded in. Songs sharing it are
+  the same song in another key, all else equal: a transposed copy shares it with its original, a re-save
+  with other instruments does not. ``lowest_pitch`` (the lowest sounding pitch) says how far apart two
+  such songs are.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+
+
+def _digest(value) -> str:
+    return hashlib.sha1(repr(value).encode()).hexdigest()[:16]
+
+
+def notes_fingerprint(song) -> str | None:
+    """16 hex digits naming the song's sounding notes, or None for a song without notes."""
+    channels = []
+    for c, channel in enumerate(song.channels):
+        noise = song.is_noise_channel(c)
+        offset = 0 if noise else song.key + 12 * channel.octave
+        bars = []
+        for bar in range(song.bar_count):
+            pattern = song.pattern_at(c, bar)
+            notes = pattern.notes if pattern is not None else []
+            bars.append(tuple(
+                (n.start, n.end, tuple(p + offset for p in n.pitches),
+                 tuple((pin.time, pin.interval, pin.size) for pin in n.pins))
+                for n in sorted(notes, key=lambda n: (n.start, n.end, n.pitches))))
+        if any(bars):
+            channels.append((noise, song.parts_per_bar, tuple(bars)))
+    return _digest(channels) if channels else None
+
+
+def lowest_pitch(song) -> int | None:
+    """The lowest sounding pitch (key + 12 x octave + note pitch) of any pitched note, None without one."""
+    pitches = [song.key + 12 * channel.octave + p
+               for c, channel in enumerate(song.channels) if not song.is_noise_channel(c)
+               for pattern in channel.patterns for note in pattern.notes for p in note.pitches]
+    return min(pitches) if pitches else None
+
+
+def form_fingerprint(song) -> str:
+    """16 hex digits naming the whole song up to transposition (see the module docstring)."""
+    low = lowest_pitch(song)
+    form = copy.deepcopy(song)
+    if low is not None:
+        for c, channel in enumerate(form.channels):
+            if form.is_noise_channel(c):
+                continue
+            shift = form.key + 12 * channel.octave - low
+            for pattern in channel.patterns:
+                for note in pattern.notes:
+                    note.pitches = [p + shift for p in note.pitches]
+            channel.octave = 0
+    form.key = 0
+    return _digest(form)
