@@ -65,10 +65,11 @@ def handle(args) -> int:
                       progress=lambda msg: print(msg, flush=True), embedder=embedder)
     print()
     print(result.table())
-    fds = {k: v for k, v in result.metrics.items() if k.startswith("fd_") and k != "fd_patterns"}
+    fds = {k: v for k, v in result.metrics.items() if k.startswith("fd_") and k not in ("fd_songs", "fd_patterns")}
     if fds:
-        print(f"Fréchet distance of pattern vectors to the train split (each set at "
-              f"{result.metrics['fd_patterns']:.0f} patterns): " + ", ".join(f"{k[3:]} {v:.4f}" for k, v in fds.items()))
+        print(f"Fréchet distance of pattern vectors to the train split (each set at {result.metrics['fd_songs']:.0f} "
+              f"songs, {result.metrics['fd_patterns']:.0f} patterns): "
+              + ", ".join(f"{k[3:]} {v:.4f}" for k, v in fds.items()))
     out = data / "evaluation"
     image = plot(result, out / f"evaluation-v{info.get('version') or 'x'}.png")
     print(f"\nplot: {image}")

@@ -47,46 +47,71 @@ def random_patterns(like: list[PatternNotes], seed: int = 0) -> list[PatternNote
     return out
 
 
-def frechet_at_size(vectors: np.ndarray, reference: np.ndarray, size: int, repeats: int = 32,
-                    seed: int = 0) -> float:
-    """The Fréchet distance of ``size`` rows of ``vectors`` to ``reference``, averaged over ``repeats``
-    random subsets (all rows when there are no more than ``size``).
+FEW_SONGS = 20  # below this many songs a set, distances say little (benchmarks/frechet_order.py, docs/embed.md)
 
-    An estimate from n vectors is biased upward by roughly c/n (its covariance is noisier, and in 256
-    dimensions a few dozen vectors span only a few dozen), so sets are only comparable at one size."""
-    if len(vectors) <= size:
-        return frechet_distance(vectors, reference)
+
+def frechet_matched(sets: dict[str, list[np.ndarray]], reference: np.ndarray, repeats: int = 32,
+                    seed: int = 0) -> tuple[dict[str, tuple[float, float]], int, float]:
+    """The Fréchet distance of each set (a list of songs, each an array of its pattern vectors) to
+    ``reference``, every set measured on the same number of songs and of patterns: ({name: (mean, standard
+    deviation over the draws)}, songs, mean patterns per draw).
+
+    An estimate from n vectors is biased upward by roughly c/n (in 256 dimensions the covariance of a few
+    dozen vectors is mostly noise), and patterns of one song resemble each other, so a set of few songs
+    looks narrower than it is. Sets of different sizes are not comparable; so each of ``repeats`` draws
+    takes the same number of songs from every set (the smallest set's count), pools their patterns and
+    cuts every pool to the smallest pool's size; the distances are averaged over the draws."""
+    songs = {name: [v for v in vs if len(v)] for name, vs in sets.items()}
+    songs = {name: vs for name, vs in songs.items() if sum(len(v) for v in vs) >= 2}
+    if not songs:
+        return {}, 0, 0.0
+    n_songs = min(len(vs) for vs in songs.values())
     rng = np.random.default_rng(seed)
-    return float(np.mean([frechet_distance(vectors[rng.choice(len(vectors), size, replace=False)], reference)
-                          for _ in range(repeats)]))
+    draws: dict[str, list[float]] = {name: [] for name in songs}
+    sizes = []
+    for _ in range(repeats):
+        pools = {name: np.concatenate([vs[i] for i in rng.choice(len(vs), n_songs, replace=False)])
+                 for name, vs in songs.items()}
+        size = max(2, min(len(p) for p in pools.values()))
+        sizes.append(size)
+        for name, pool in pools.items():
+            pick = pool if len(pool) <= size else pool[rng.choice(len(pool), size, replace=False)]
+            draws[name].append(frechet_distance(pick, reference))
+    return ({name: (float(np.mean(d)), float(np.std(d))) for name, d in draws.items()}, n_songs,
+            float(np.mean(sizes)))
 
 
 def frechet_report(model, train_songs, sets: dict[str, list], random_like: str | None = "test",
                    progress=print, seed: int = 0) -> dict[str, float]:
     """``fd_<name>`` for each set of songs against ``train_songs`` (pattern vectors of ``model``), and
-    ``fd_random`` for random notes shaped like the patterns of ``sets[random_like]``. Every set is measured
-    at the size of the smallest (``fd_patterns``), averaged over random subsets of the larger ones."""
+    ``fd_random`` for random notes shaped like the patterns of ``sets[random_like]`` (song by song); all
+    measured on equal numbers of songs (``fd_songs``) and patterns (``fd_patterns``, the mean over draws)
+    by ``frechet_matched``."""
     from beepbrain.embed.vectors import encode
 
     reference = encode(model, songs_patterns(train_songs))
-    groups = {name: songs_patterns(songs) for name, songs in sets.items()}
-    if random_like and groups.get(random_like):
-        groups["random"] = random_patterns(groups[random_like], seed)
-    metrics: dict[str, float] = {}
     if len(reference) < 2:
         progress(f"Fréchet distances skipped: the train split has {len(reference)} pattern(s)")
-        return metrics
-    for name, patterns in groups.items():
-        if len(patterns) < 2:
-            progress(f"Fréchet distance, {name}: too few patterns ({len(patterns)}), skipped")
-    vectors = {name: encode(model, patterns) for name, patterns in groups.items() if len(patterns) >= 2}
-    if not vectors:
-        return metrics
-    size = min(len(v) for v in vectors.values())
-    metrics["fd_patterns"] = float(size)
-    progress(f"Fréchet distance to train ({len(reference)} patterns), each set at {size} patterns "
-             f"(" + ", ".join(f"{name} has {len(v)}" for name, v in vectors.items()) + ")")
-    for name, v in vectors.items():
-        metrics[f"fd_{name}"] = frechet_at_size(v, reference, size, seed=seed)
-        progress(f"Fréchet distance to train, {name}: {metrics[f'fd_{name}']:.4f}")
+        return {}
+    per_song = {name: [list(song_patterns(song)) for song in songs] for name, songs in sets.items()}
+    if random_like and per_song.get(random_like):
+        per_song["random"] = [random_patterns(patterns, seed + i) for i, patterns in enumerate(per_song[random_like])]
+    vectors = {name: [encode(model, patterns) for patterns in songs] for name, songs in per_song.items()}
+    for name, songs in vectors.items():
+        if sum(len(v) for v in songs) < 2:
+            progress(f"Fréchet distance, {name}: too few patterns ({sum(len(v) for v in songs)}), skipped")
+    distances, n_songs, n_patterns = frechet_matched(vectors, reference, seed=seed)
+    if not distances:
+        return {}
+    progress(f"Fréchet distance to train ({len(reference)} patterns), each set at {n_songs} songs and "
+             f"{n_patterns:.0f} patterns (" + ", ".join(
+                 f"{name} has {sum(1 for v in vectors[name] if len(v))} songs, {sum(len(v) for v in vectors[name])} "
+                 f"patterns" for name in distances) + ")")
+    metrics = {"fd_songs": float(n_songs), "fd_patterns": n_patterns}
+    for name, (value, spread) in distances.items():
+        metrics[f"fd_{name}"] = value
+        progress(f"Fréchet distance to train, {name}: {value:.4f} (± {spread:.4f} between draws)")
+    if n_songs < FEW_SONGS:
+        progress(f"note: the Fréchet distances compare sets of {n_songs} songs; below about {FEW_SONGS} a set, the "
+                 f"spread between draws of songs is as large as the gaps between sets (docs/embed.md)")
     return metrics

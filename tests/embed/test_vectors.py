@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from beepbrain.embed import augment
-from beepbrain.embed.frechet import frechet_distance, random_patterns
+from beepbrain.embed.frechet import frechet_distance, frechet_matched, random_patterns
 from beepbrain.embed.grid import STEPS, PatternNotes, pattern_notes, render, song_patterns
 from beepbrain.embed.model import EmbedConfig, PatternEncoder
 from beepbrain.embed.songs import transpose_song
@@ -92,6 +92,26 @@ def test_frechet_distance_matches_the_closed_form():
     assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
     with pytest.raises(ValueError):
         frechet_distance(a[:1], b)
+
+
+def test_sets_of_different_sizes_are_compared_like_for_like():
+    """The same distribution in a small set and a large one: measured each at its own size the small set
+    looks much farther (the c/n bias); matched, they come out alike, and a shifted set stays farther."""
+    rng = np.random.default_rng(1)
+    dim = 32
+    reference = rng.normal(size=(5000, dim))
+
+    def songs(n, shift=0.0):  # songs of 5 patterns each
+        return [rng.normal(size=(5, dim)) + shift for _ in range(n)]
+
+    sets = {"small": songs(8), "large": songs(80), "shifted": songs(80, shift=0.3)}
+    unmatched = {k: frechet_distance(np.concatenate(v), reference) for k, v in sets.items()}
+    assert unmatched["small"] > 2 * unmatched["large"]
+    matched, n_songs, n_patterns = frechet_matched(sets, reference, seed=0)
+    assert n_songs == 8 and n_patterns == 40
+    assert abs(matched["small"][0] - matched["large"][0]) < 0.25 * matched["large"][0]
+    assert matched["shifted"][0] > matched["large"][0] + dim * 0.3**2 / 2
+    assert matched["large"][1] > 0 and matched["small"][1] == pytest.approx(0, abs=1e-9)  # drawn whole each time
 
 
 def test_random_patterns_keep_kind_and_size():
