@@ -66,6 +66,8 @@ def arrangement(song) -> dict:
 def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = None,
                   include_identical: bool = False) -> Similar:
     """The catalog songs most like a song text (string, URL or JSON), best first."""
+    import duckdb
+
     from beepbrain import settings
     from beepbrain.archive.records import song_id
     from beepbrain.corpus.catalog import open_catalog
@@ -79,6 +81,14 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
         raise NotEmbedded(f"the catalog in {data} has no song vectors; run `beepbrain embed` first")
     sid = song_id(song_string(text))
     with open_catalog(data, read_only=True) as con:
+        try:
+            columns = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE song_embeddings)").fetchall()}
+        except duckdb.Error:  # a view over files that lack its columns
+            columns = set()
+        missing = sorted(set(store.song_schema().names) - columns)
+        if missing:
+            raise NotEmbedded(f"the song vectors in {data} were made by an older beepbrain (no {', '.join(missing)}); "
+                              f"run `beepbrain embed` to bring them up to date")
         known = con.execute("SELECT notes_hash FROM song_embeddings WHERE song_id = $s AND vector IS NOT NULL",
                             {"s": sid}).fetchall()
         if known:

@@ -7,6 +7,7 @@ import copy
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 
 from beepbrain.embed.identity import form_fingerprint, lowest_pitch, notes_fingerprint
 from beepbrain.embed.songs import transpose_song
@@ -86,12 +87,15 @@ def test_batches_without_notes_hash_are_embedded_again_and_replaced(tmp_path, ra
     from beepbrain.embed.job import embed_catalog
     from beepbrain.embed.model import PatternEncoder
     from beepbrain.embed.registry import LoadedEncoder
+    from beepbrain.embed.similar import NotEmbedded, similar_songs
 
     data = tmp_path / "data"
     ingest(raw_twitter_dir, data)
     encoder = LoadedEncoder(PatternEncoder().eval(), "1", None)
     first = embed_catalog(data, encoder, log=lambda *a: None)
     assert first.songs_new > 0
+    with open_catalog(data, read_only=True) as con:
+        first_song = con.execute("SELECT data FROM songs ORDER BY song_id LIMIT 1").fetchone()[0]
     songs_dir = store.version_dir(data, "v1") / "songs"
     (batch,) = [f for f in songs_dir.glob("*.parquet") if f.stem != "empty"]
     old = tmp_path / "old.parquet"  # the batch as the previous release wrote it
@@ -100,6 +104,8 @@ def test_batches_without_notes_hash_are_embedded_again_and_replaced(tmp_path, ra
     assert "notes_hash" not in pq.read_schema(old).names
     old.replace(batch)
     assert store.embedded_song_ids(data, "v1") == set()
+    with pytest.raises(NotEmbedded, match="older beepbrain .*run `beepbrain embed`"):
+        similar_songs(data, "https://www.beepbox.co/#" + first_song)
     logs: list[str] = []
     second = embed_catalog(data, encoder, log=logs.append)
     assert second.songs_new == first.songs_new and any("notes_hash" in line for line in logs)
@@ -108,3 +114,5 @@ def test_batches_without_notes_hash_are_embedded_again_and_replaced(tmp_path, ra
         total, distinct, hashed = con.execute(
             "SELECT count(*), count(DISTINCT song_id), count(notes_hash) FROM song_embeddings").fetchone()
     assert total == distinct == first.songs_new and hashed > 0
+    result = similar_songs(data, "https://www.beepbox.co/#" + first_song, k=3)
+    assert len(result.matches) == 3 and result.found.startswith("catalog song")
