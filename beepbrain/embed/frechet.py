@@ -97,16 +97,16 @@ def frechet_report(model, train_songs, sets: dict[str, list], random_like: str |
     if random_like and per_song.get(random_like):
         per_song["random"] = [random_patterns(patterns, seed + i) for i, patterns in enumerate(per_song[random_like])]
     vectors = {name: [encode(model, patterns) for patterns in songs] for name, songs in per_song.items()}
-    for name, songs in vectors.items():
-        if sum(len(v) for v in songs) < 2:
-            progress(f"Fréchet distance, {name}: too few patterns ({sum(len(v) for v in songs)}), skipped")
+    sizes = {name: (sum(1 for v in songs if len(v)), sum(len(v) for v in songs)) for name, songs in vectors.items()}
+    for name, (_songs, patterns) in sizes.items():
+        if patterns < 2:
+            progress(f"Fréchet distance, {name}: too few patterns ({patterns}), skipped")
     distances, n_songs, n_patterns = frechet_matched(vectors, reference, seed=seed)
     if not distances:
         return {}
     progress(f"Fréchet distance to train ({len(reference)} patterns), each set at {n_songs} songs and "
              f"{n_patterns:.0f} patterns (" + ", ".join(
-                 f"{name} has {sum(1 for v in vectors[name] if len(v))} songs, {sum(len(v) for v in vectors[name])} "
-                 f"patterns" for name in distances) + ")")
+                 f"{name} has {sizes[name][0]} songs, {sizes[name][1]} patterns" for name in distances) + ")")
     metrics = {"fd_songs": float(n_songs), "fd_patterns": n_patterns}
     for name, (value, spread) in distances.items():
         metrics[f"fd_{name}"] = value

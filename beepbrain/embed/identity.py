@@ -26,12 +26,24 @@ def _digest(value) -> str:
     return hashlib.sha1(repr(value).encode()).hexdigest()[:16]
 
 
+def _offset(song, c: int) -> int:
+    """What turns channel ``c``'s note pitches into sounding pitches: 0 for drums, else key + 12 x octave."""
+    return 0 if song.is_noise_channel(c) else song.key + 12 * song.channels[c].octave
+
+
+def fingerprints(song) -> dict:
+    """``notes_hash``, ``form_hash`` and ``lowest_pitch`` of a song: the columns `song_embeddings` stores
+    and the parameters `similar_to_vector` takes."""
+    return {"notes_hash": notes_fingerprint(song), "form_hash": form_fingerprint(song),
+            "lowest_pitch": lowest_pitch(song)}
+
+
 def notes_fingerprint(song) -> str | None:
     """16 hex digits naming the song's sounding notes, or None for a song without notes."""
     channels = []
-    for c, channel in enumerate(song.channels):
+    for c in range(len(song.channels)):
         noise = song.is_noise_channel(c)
-        offset = 0 if noise else song.key + 12 * channel.octave
+        offset = _offset(song, c)
         bars = []
         for bar in range(song.bar_count):
             pattern = song.pattern_at(c, bar)
@@ -47,7 +59,7 @@ def notes_fingerprint(song) -> str | None:
 
 def lowest_pitch(song) -> int | None:
     """The lowest sounding pitch (key + 12 x octave + note pitch) of any pitched note, None without one."""
-    pitches = [song.key + 12 * channel.octave + p
+    pitches = [_offset(song, c) + p
                for c, channel in enumerate(song.channels) if not song.is_noise_channel(c)
                for pattern in channel.patterns for note in pattern.notes for p in note.pitches]
     return min(pitches) if pitches else None
@@ -61,7 +73,7 @@ def form_fingerprint(song) -> str:
         for c, channel in enumerate(form.channels):
             if form.is_noise_channel(c):
                 continue
-            shift = form.key + 12 * channel.octave - low
+            shift = _offset(form, c) - low
             for pattern in channel.patterns:
                 for note in pattern.notes:
                     note.pitches = [p + shift for p in note.pitches]

@@ -61,16 +61,15 @@ def embed_chunk(songs: list[tuple[str, str]], tag: str, state: dict, config: dic
     the model for the worker's cache (default: a hash of ``state``)."""
     import torch
 
-    from beepbrain.embed.identity import form_fingerprint, lowest_pitch, notes_fingerprint
+    from beepbrain.embed.identity import fingerprints
     from beepbrain.embed.vectors import embed_song
     from beepbrain.format import parse_song
 
     torch.set_num_threads(1)
     model = _model(key or fingerprint(state), state, config)
     dim = model.config.dim
-    pat = {"song_id": [], "channel": [], "pattern": [], "is_noise": [], "bars": [], "vector": []}
-    song_rows = {"song_id": [], "patterns": [], "vector": [], "model_version": [],
-                 "notes_hash": [], "form_hash": [], "lowest_pitch": []}
+    pat = {name: [] for name in store.pattern_schema(dim).names}
+    song_rows = {name: [] for name in store.song_schema(dim).names}
     failed = 0
     for sid, text in songs:
         try:
@@ -90,9 +89,8 @@ def embed_chunk(songs: list[tuple[str, str]], tag: str, state: dict, config: dic
         song_rows["patterns"].append(len(patterns))
         song_rows["vector"].append(vector)
         song_rows["model_version"].append(tag)
-        song_rows["notes_hash"].append(notes_fingerprint(song))
-        song_rows["form_hash"].append(form_fingerprint(song))
-        song_rows["lowest_pitch"].append(lowest_pitch(song))
+        for column, value in fingerprints(song).items():
+            song_rows[column].append(value)
     return {"patterns": _table(pat, store.pattern_schema(dim)), "songs": _table(song_rows, store.song_schema(dim)),
             "failed": failed}
 

@@ -71,7 +71,7 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
     from beepbrain import settings
     from beepbrain.archive.records import song_id
     from beepbrain.corpus.catalog import open_catalog
-    from beepbrain.embed.identity import form_fingerprint, lowest_pitch, notes_fingerprint
+    from beepbrain.embed.identity import fingerprints
     from beepbrain.format import parse_song
     from beepbrain.format.parse import song_string
 
@@ -103,12 +103,11 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
     _patterns, _vectors, vector = embed_song(encoder.model, song)
     if vector is None:
         raise ValueError("the song has no notes, so it has no vector to compare")
-    notes_hash = notes_fingerprint(song)
+    identity = fingerprints(song)
     with open_catalog(data, read_only=True) as con:
         matches = _run(con, "similar_to_vector", {"vector": vector.tolist(), "exclude": sid, "k": k,
-                                                  "notes_hash": notes_hash, "form_hash": form_fingerprint(song),
-                                                  "lowest_pitch": lowest_pitch(song),
-                                                  "include_identical": include_identical, **arrangement(song)})
-        identical = _identical(con, notes_hash, sid)
+                                                  "include_identical": include_identical, **identity,
+                                                  **arrangement(song)})
+        identical = _identical(con, identity["notes_hash"], sid)
     return Similar(matches, f"song {sid} (not in the catalog: embedded with beepbrain-embed {encoder.tag})",
                    identical)
