@@ -12,7 +12,7 @@
 5. Each catalog song gets a +2-semitone copy under another author, ingested and embedded; `similar` on
    each original: how often its copy comes first (for the held-out songs, and for all).
 
-    python benchmarks/embed_quality.py [--data-dir DIR] [--steps N] [--no-copies]
+    python benchmarks/embed_quality.py [--data-dir DIR | --archive FILE] [--steps N] [--no-copies]
 """
 
 from __future__ import annotations
@@ -69,10 +69,31 @@ def recall(scores: np.ndarray, target: np.ndarray) -> np.ndarray:
     return 1 + (scores > best[:, None] + 1e-6).sum(axis=1)
 
 
+def archive_of(source: str, scratch: Path) -> str:
+    """``source`` itself, or for a folder of .url files an archive of them (author `generated`)."""
+    folder = Path(source)
+    if not folder.is_dir():
+        return source
+    urls = sorted(folder.glob("*.url"))
+    if not urls:
+        raise SystemExit(f"no .url files in {folder}")
+    out = scratch / "songs.jsonl"
+    with out.open("w") as f:
+        for path in urls:
+            url = path.read_text().strip()
+            f.write(json.dumps({"author": "generated", "type": "beepbox", "content": "", "url": url,
+                                "data": url.split("#", 1)[-1]}) + "\n")
+    print(f"archive of {len(urls)} songs from {folder}")
+    return str(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", help="a data dir with an ingested catalog (default: the bundled sample, "
                                        "ingested into a scratch dir)")
+    ap.add_argument("--archive", help="songs the project has never seen, ingested into the scratch dir instead of "
+                                      "the bundled sample: an archive (JSON lines) or a folder of .url files (as "
+                                      "`beepbrain generate --out` writes them)")
     ap.add_argument("--steps", type=int, default=None, help="training steps (default: EmbedTrainConfig's)")
     ap.add_argument("--holdout", type=float, default=0.15)
     ap.add_argument("--temperature", type=float, default=None, help="InfoNCE temperature (default: the config's)")
@@ -96,7 +117,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="embed-quality-"))
     data = Path(args.data_dir) if args.data_dir else scratch / "data"
     if not (data / "corpus.duckdb").exists():
-        ingest(None, data)
+        ingest(archive_of(args.archive, scratch) if args.archive else None, data)
     cfg = EmbedTrainConfig(holdout=args.holdout, seed=args.seed)
     if args.steps:
         cfg.steps = args.steps
