@@ -2,7 +2,7 @@
 
 Every BeepBox song of the test corpus (../shared/corpus/songs.jsonl.zst, or --corpus) is written as MIDI twice:
 by an independent writer here (mido directly: one track per channel, drums on channel 10 with a General MIDI
-kit, 480 ticks per quarter note) and by BeepBrain's own exporter (beepbrain.generate.midi). Each file is
+kit, 480 ticks per quarter note) and by BeepBrain's own exporter (beepbrain.midi.write). Each file is
 imported (beepbrain.midi) with no options, and its notes compared with the song's: the share at the same bar,
 start, length and sounding pitch (drums: the same drum).
 
@@ -22,8 +22,7 @@ import mido
 import zstandard
 
 from beepbrain.format import BeepBoxFormatError, parse_song
-from beepbrain.generate.midi import song_to_midi
-from beepbrain.midi import midi_to_song
+from beepbrain.midi import midi_to_song, song_to_midi
 
 KIT = (35, 36, 41, 38, 45, 40, 48, 39, 42, 44, 46, 49)
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "songs.jsonl.zst"

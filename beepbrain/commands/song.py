@@ -1,5 +1,5 @@
-"""`beepbrain song`: look inside one BeepBox song, convert it to BeepBox JSON or a version-9 URL, or make
-one from a MIDI file (`from-midi`).
+"""`beepbrain song`: look inside one BeepBox song, convert it to BeepBox JSON, a version-9 URL or a MIDI file
+(`to-midi`), draw it as a piano roll (`show`), or make one from a MIDI file (`from-midi`).
 
 SONG is a song string, a BeepBox URL, a file holding either (or BeepBox JSON), or `-` for standard input.
 """
@@ -21,7 +21,7 @@ class SongInputError(Exception):
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "song", help="inspect a BeepBox song, or convert it to JSON or a URL",
+        "song", help="inspect a BeepBox song, convert it to JSON, a URL or MIDI, or draw it",
         description=__doc__)
     sub = p.add_subparsers(dest="song_command", metavar="ACTION")
     sub.required = True
@@ -40,6 +40,13 @@ def register(subparsers) -> None:
     to_url.add_argument("song", metavar="SONG", help=song_help)
     to_url.add_argument("--bare", action="store_true", help="print only the song string, without the URL")
     to_url.set_defaults(func=handle_to_url)
+
+    to_midi = sub.add_parser(
+        "to-midi", help="write the song as a MIDI file (a track per channel, General MIDI programs from the "
+                        "instruments' presets, drums on channel 10); prints the file's path")
+    to_midi.add_argument("song", metavar="SONG", help=song_help)
+    to_midi.add_argument("--out", metavar="FILE.mid", required=True, help="the MIDI file to write")
+    to_midi.set_defaults(func=handle_to_midi)
 
     from_midi = sub.add_parser(
         "from-midi", help="convert a MIDI file to a BeepBox song: prints its URL, the import report to stderr")
@@ -175,6 +182,41 @@ def handle_to_json(args: argparse.Namespace) -> int:
 
 def handle_to_url(args: argparse.Namespace) -> int:
     return _run(lambda song, _source, a: song.to_url() if a.bare else EDITOR_URL + song.to_url(), args)
+
+
+def handle_to_midi(args: argparse.Namespace) -> int:
+    def action(song, _source, a):
+        from beepbrain.midi.write import write_midi
+
+        try:
+            path = write_midi(song, a.out)
+        except OSError as exc:
+            raise SongInputError(f"cannot write {a.out}: {exc.strerror or exc}") from None
+        print(midi_summary(song), file=sys.stderr)
+        return str(path)
+
+    return _run(action, args)
+
+
+def midi_summary(song) -> str:
+    """One line on what `to-midi` wrote: tracks, notes, and the program of each pitch channel's instruments."""
+    from beepbrain.format import config as c
+    from beepbrain.midi.presets import preset_name, preset_program
+    from beepbrain.midi.write import channel_events, instrument_program
+
+    def label(inst) -> str:
+        name = preset_name(inst.preset) if preset_program(inst.preset) is not None else None
+        return f"{name or c.INSTRUMENT_TYPE_NAMES[inst.type]} {instrument_program(inst)}"
+
+    notes = sum(len(channel_events(song, index)) for index in range(song.channel_count))
+    programs = []
+    for index in range(song.pitch_channel_count):
+        labels = list(dict.fromkeys(label(inst) for inst in song.channels[index].instruments))
+        more = f" +{len(labels) - 3} more" if len(labels) > 3 else ""
+        programs.append(f"{index + 1} {' / '.join(labels[:3])}{more}")
+    drums = f", {song.noise_channel_count} drum on channel 10" if song.noise_channel_count else ""
+    return (f"{song.channel_count} tracks ({song.pitch_channel_count} pitch{drums}), {notes} notes, "
+            f"{song.bar_count} bars at {song.tempo} bpm; programs: {', '.join(programs)}")
 
 
 def handle_from_midi(args: argparse.Namespace) -> int:

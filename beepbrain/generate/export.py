@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from beepbrain.generate.midi import write_midi
 from beepbrain.generate.songs import GeneratedSong
+from beepbrain.midi.write import write_midi
 
 
 def write_song(result: GeneratedSong, out_dir: str | Path, stem: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""MIDI files to BeepBox songs: read with mido (``read``), convert to the song model (``convert``)."""
+"""MIDI both ways: files to BeepBox songs (read with mido in ``read``, converted to the song model in ``convert``)
+and songs to files (``write``; programs from BeepBox's presets in ``presets``, the drum kit in ``drums``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from beepbrain.midi.convert import ImportReport, score_to_song
 from beepbrain.midi.read import MidiImportError, MidiScore, read_midi
+from beepbrain.midi.write import song_to_midi, write_midi
 
 
 def midi_to_song(source: bytes | str | Path, *, rhythm: int | None = None, beats_per_bar: int | None = None):
@@ -13,4 +15,5 @@ def midi_to_song(source: bytes | str | Path, *, rhythm: int | None = None, beats
     return score_to_song(read_midi(source), rhythm=rhythm, beats_per_bar=beats_per_bar)
 
 
-__all__ = ["ImportReport", "MidiImportError", "MidiScore", "midi_to_song", "read_midi", "score_to_song"]
+__all__ = ["ImportReport", "MidiImportError", "MidiScore", "midi_to_song", "read_midi", "score_to_song",
+           "song_to_midi", "write_midi"]

@@ -1,14 +1,16 @@
-"""General MIDI percussion (channel 10) to BeepBox's 12 noise pitches.
+"""BeepBox's 12 noise pitches and General MIDI percussion (channel 10), both ways.
 
-BeepBox's noise pitches run from low rumble (0) to high hiss (11). The twelve sounds BeepBrain's own MIDI
-export writes (``beepbrain.generate.midi.GM_DRUMS``) come back to the pitch they were written from; every
+BeepBox's noise pitches run from low rumble (0) to high hiss (11). Export (``beepbrain.midi.write``) plays
+pitch ``p`` as the kit sound ``GM_DRUMS[p]``, from bass drum up through toms and snares to hi-hats and
+cymbals. Import (``noise_pitch``) brings those twelve sounds back to the pitch they were written from; every
 other General MIDI percussion key goes to the pitch of the nearest sound of its family (kicks low, toms in
 the middle, snares and claps above them, hi-hats and shakers high, cymbals highest).
 """
 
 from __future__ import annotations
 
-from beepbrain.generate.midi import GM_DRUMS
+# General MIDI percussion notes for BeepBox noise pitches 0 (lowest) .. 11 (highest).
+GM_DRUMS = (35, 36, 41, 38, 45, 40, 48, 39, 42, 44, 46, 49)
 
 _FAMILIES = {
     # kicks and surdos

@@ -9,8 +9,8 @@ import pytest
 
 from beepbrain.format import new_song, parse_song
 from beepbrain.format.song import Note
-from beepbrain.generate.midi import GM_DRUMS, TICKS_PER_PART, write_midi
 from beepbrain.generate.stats import STAT_NAMES, song_stats, summarize
+from beepbrain.midi.write import GM_DRUMS, TICKS_PER_PART, write_midi
 
 
 def _song():

@@ -3,9 +3,12 @@
 Pitches: BeepBox stores absolute pitches 0..84 in notes (a channel's ``octave`` only scrolls the editor's
 view) and sounds pitch ``p`` in key ``k`` at MIDI note ``12 + k + p`` (its key table's ``basePitch``: C0 is
 MIDI 12), plus the instrument's pitch-shift effect when it is on. Drum channels go to MIDI channel 10 with a
-General MIDI kit: BeepBox's 12 noise pitches run from low rumble to high hiss, so they map from bass drum
-up through toms and snares to hi-hats and cymbals. Time: 24 BeepBox parts per beat become ``TICKS_PER_PART``
-MIDI ticks each; the song plays its bars once, in order, without the loop.
+General MIDI kit (``beepbrain.midi.drums.GM_DRUMS``): BeepBox's 12 noise pitches run from low rumble to high
+hiss, so they map from bass drum up through toms and snares to hi-hats and cymbals. Programs: an instrument
+made from one of BeepBox's presets gets that preset's General MIDI program (``beepbrain.midi.presets``, the
+program BeepBox's own export writes), any other its type's (``GM_PROGRAMS``); a channel whose patterns switch
+to an instrument of another program gets a program change at that bar. Time: 24 BeepBox parts per beat become
+``TICKS_PER_PART`` MIDI ticks each; the song plays its bars once, in order, without the loop.
 """
 
 from __future__ import annotations
@@ -13,16 +16,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from beepbrain.format import config as c
-from beepbrain.format.song import PARTS_PER_BEAT, Note, Song
+from beepbrain.format.song import PARTS_PER_BEAT, Instrument, Note, Song
+from beepbrain.midi.drums import GM_DRUMS
+from beepbrain.midi.presets import preset_program
 
 TICKS_PER_PART = 20  # 480 MIDI ticks per beat, the common resolution
 DRUM_MIDI_CHANNEL = 9  # "channel 10" counted from 1
-# General MIDI percussion notes for BeepBox noise pitches 0 (lowest) .. 11 (highest).
-GM_DRUMS = (35, 36, 41, 38, 45, 40, 48, 39, 42, 44, 46, 49)
-# General MIDI programs by BeepBox instrument type: chip -> square lead, FM -> FM electric piano,
-# spectrum -> pad, harmonics -> organ, PWM -> square lead, Picked String -> guitar, supersaw -> saw lead.
+# General MIDI programs by BeepBox instrument type, for instruments that are no preset: chip -> square lead,
+# FM -> FM electric piano, spectrum -> pad, harmonics -> organ, PWM -> square lead, Picked String -> guitar,
+# supersaw -> saw lead.
 GM_PROGRAMS = {c.CHIP: 80, c.FM: 5, c.SPECTRUM: 88, c.HARMONICS: 16, c.PWM: 80, c.PICKED_STRING: 25,
                c.SUPERSAW: 81}
+DEFAULT_PROGRAM = 80
+
+
+def instrument_program(instrument: Instrument) -> int:
+    """The General MIDI program for ``instrument``: its preset's where it is one, else its type's."""
+    program = preset_program(instrument.preset)
+    return program if program is not None else GM_PROGRAMS.get(instrument.type, DEFAULT_PROGRAM)
 
 
 def midi_pitch(song: Song, channel: int, pitch: int, pitch_shift: int = 0) -> int:
@@ -68,6 +79,35 @@ def channel_events(song: Song, channel: int) -> list[tuple[int, int, int, int]]:
     return events
 
 
+def _instrument(song: Song, channel: int, index: int) -> Instrument | None:
+    instruments = song.channels[channel].instruments
+    return instruments[min(index, len(instruments) - 1)] if instruments else None
+
+
+def channel_programs(song: Song, channel: int) -> list[tuple[int, int]]:
+    """(tick, program) changes of pitch channel ``channel``: at tick 0 the program of the instrument its first
+    played pattern uses (the channel's first instrument's when it plays nothing), then one at the start of
+    each bar whose pattern plays an instrument of another program (a layered pattern: its first)."""
+    bar_ticks = song.parts_per_bar * TICKS_PER_PART
+    changes: list[tuple[int, int]] = []
+    for bar in range(song.bar_count):
+        pattern = song.pattern_at(channel, bar)
+        if pattern is None or not pattern.notes:
+            continue
+        inst = _instrument(song, channel, pattern.instruments[0] if pattern.instruments else 0)
+        if inst is None:
+            continue
+        program = instrument_program(inst)
+        if not changes:
+            changes.append((0, program))
+        elif program != changes[-1][1]:
+            changes.append((bar * bar_ticks, program))
+    if not changes:
+        first = _instrument(song, channel, 0)
+        changes.append((0, instrument_program(first) if first is not None else DEFAULT_PROGRAM))
+    return changes
+
+
 def song_to_midi(song: Song):
     """A ``mido.MidiFile``: a tempo track, then one track per BeepBox channel."""
     import mido
@@ -92,21 +132,21 @@ def song_to_midi(song: Song):
             melodic += 1
             name = f"pitch {index + 1}"
         track.append(mido.MetaMessage("track_name", name=name, time=0))
-        if not is_noise:
-            instruments = song.channels[index].instruments
-            inst_type = instruments[0].type if instruments else c.CHIP
-            track.append(mido.Message("program_change", channel=midi_channel,
-                                      program=GM_PROGRAMS.get(inst_type, 80), time=0))
-        # note_off sorts before note_on at the same tick, so repeated notes retrigger cleanly.
-        messages = []
+        # (tick, order, kind, value, velocity): at one tick note_off first, then a program change, then
+        # note_on, so repeated notes retrigger cleanly and a bar's first notes sound with its program.
+        events = [] if is_noise else [(tick, 1, "program_change", program, 0)
+                                      for tick, program in channel_programs(song, index)]
         for start, end, note, velocity in channel_events(song, index):
-            messages.append((start, 1, note, velocity))
-            messages.append((end, 0, note, 0))
-        messages.sort()
+            events.append((start, 2, "note_on", note, velocity))
+            events.append((end, 0, "note_off", note, 0))
+        events.sort()
         now = 0
-        for tick, is_on, note, velocity in messages:
-            kind = "note_on" if is_on else "note_off"
-            track.append(mido.Message(kind, channel=midi_channel, note=note, velocity=velocity, time=tick - now))
+        for tick, _, kind, value, velocity in events:
+            if kind == "program_change":
+                message = mido.Message(kind, channel=midi_channel, program=value, time=tick - now)
+            else:
+                message = mido.Message(kind, channel=midi_channel, note=value, velocity=velocity, time=tick - now)
+            track.append(message)
             now = tick
         track.append(mido.MetaMessage("end_of_track", time=0))
         midi.tracks.append(track)
