@@ -14,14 +14,36 @@ some channel plays in the first bar, so a song never starts with a silent bar (o
 
 from __future__ import annotations
 
+import copy
+import enum
+
 import numpy as np
 
 from beepbrain.format import config as fc
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.instrument_tokens import DETAILED_FIELDS, FIELDS, allowed_types, slot_maxima
+from beepbrain.tokens.pattern_stream import PatternStream
 from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, IEND, NEW, PAD, PARTS_PER_BEAT, TIE
 
 HEADER = ("TEMPO", "KEY", "SCALE", "BEATS", "BARS")
+
+
+class Phase(enum.Enum):
+    """Where the stream stands: what the last token was, so what may come next."""
+
+    HEADER = "header"  # a header value
+    ITYPE = "itype"  # a channel's instrument type
+    IFIELDS = "ifields"  # its settings, then IEND
+    BAR = "bar"  # BAR, or EOS after the last bar
+    ITEM = "item"  # a channel's EMPTY / REF / NEW
+    NOTE = "note"  # a note's POS, or the pattern's END
+    TIE = "tie"  # after POS: TIE (at part 0) or the first pitch
+    FIRST_PITCH = "firstpitch"  # after TIE: the first pitch
+    PITCH = "pitch"  # after a pitch: another, the start volume, or the first pin
+    START_VOL = "startvol"  # after the start volume: the first pin
+    PIN = "pin"  # after a pin's time: its volume, bend, the next pin, the next note or END
+    PIN_VOL = "pinvol"  # after a pin's volume
+    BEND = "bend"  # after a pin's bend
 
 
 class PatternGrammar:
@@ -54,11 +76,13 @@ class PatternGrammar:
                 raise ValueError(f"channel {channel} is a {'drum' if is_noise else 'pitch'} channel: its "
                                  f"instrument must be one of {names}")
             self.instrument_types[int(channel)] = int(type_)
-        self.step = PARTS_PER_BEAT // fc.RHYTHM_STEPS_PER_BEAT[conditioning.rhythm] if strict_rhythm else 1
+        self.grid = PARTS_PER_BEAT // fc.RHYTHM_STEPS_PER_BEAT[conditioning.rhythm] if strict_rhythm else 1
         self.detail = tokenizer.config.instrument_detail
         self.in_scale = in_scale
         self.start_with_notes = start_with_notes
-        self.first_bar_sounds = False  # some channel wrote a pattern in the first bar
+        self.relaxed = False  # True: only validity is checked (a prompt), not the musical constraints
+        self.notes_bar = 1  # the bar that start_with_notes keeps from silence
+        self.notes_bar_sounds = False  # some channel wrote a pattern in that bar
         first, last = v.span("P")
         pitch_class = np.arange(last - first) % 12
         self._off_scale = [first + np.flatnonzero(~np.isin(pitch_class, classes))
@@ -67,13 +91,15 @@ class PatternGrammar:
         self.started = False
         self.done = False
         self.header: dict[str, int] = {}
-        self.channel = 0  # channel whose instrument, or whose bar item, comes next
-        self.phase = "header"
+        self.instrument_channel = 0  # channel whose instrument comes next
+        self.stream = PatternStream.for_vocab(v, self.channels)  # bars, channels, pattern tables
+        self.body: list[int] = []  # the tokens of the pattern being written
+        self.lookahead = True
+        self.refused_repeats = 0  # masks that refused END for a pattern the channel already had
+        self.phase = Phase.HEADER
         self.field = -1  # last instrument field written
         self.slots: list[int] = []  # maxima of the value slots still to write
         self.slot_field = None
-        self.bar = 0  # bars started
-        self.defined = [0] * self.channels  # patterns each channel wrote
         self.pattern_notes = 0
         self.prev_end = 0
         self.note_start = 0
@@ -84,9 +110,32 @@ class PatternGrammar:
         self.pin_unchanged = False  # the previous pin kept the volume and bend before it
 
     @property
+    def channel(self) -> int:
+        """The channel whose instrument, or whose bar item, comes next."""
+        return self.instrument_channel if self.in_header else self.stream.channel
+
+    @property
+    def bar(self) -> int:
+        """Bars started."""
+        return self.stream.bar
+
+    @property
+    def step(self) -> int:
+        """The grid note starts and pin times keep to (1: any part)."""
+        return 1 if self.relaxed else self.grid
+
+    def relax(self, relaxed: bool) -> None:
+        """Check only validity (``True``: a prompt), or the musical constraints too from here on; a song
+        that turns strict at a bar line keeps start_with_notes for its next bar."""
+        if self.relaxed and not relaxed:
+            self.notes_bar = self.bar + 1 if self.phase == Phase.BAR else self.bar
+            self.notes_bar_sounds = self.phase != Phase.BAR
+        self.relaxed = bool(relaxed)
+
+    @property
     def in_header(self) -> bool:
         """True while the song's header (tempo, key, scale, beats, bars, instruments) is being written."""
-        return self.phase in ("header", "itype", "ifields")
+        return self.phase in (Phase.HEADER, Phase.ITYPE, Phase.IFIELDS)
 
     # ---- helpers ------------------------------------------------------------------------------------
 
@@ -130,7 +179,7 @@ class PatternGrammar:
             return self._mask(BOS)
         m = np.zeros(self.size, dtype=bool)
         phase = self.phase
-        if phase == "header":
+        if phase == Phase.HEADER:
             name = HEADER[len(self.header)]
             value = self.fixed[name]
             if value is not None:
@@ -138,12 +187,12 @@ class PatternGrammar:
             else:
                 lo = fc.BEATS_PER_BAR_MIN if name == "BEATS" else None
                 self._allow(m, name, lo)
-        elif phase == "itype":
+        elif phase == Phase.ITYPE:
             types = ([self.instrument_types[self.channel]] if self.channel in self.instrument_types
                      else allowed_types(self._is_drum()))
             for t in types:
                 m[self.vocab.id_of("ITYPE", t)] = True
-        elif phase == "ifields":
+        elif phase == Phase.IFIELDS:
             if self.slots:
                 self._allow(m, "V", 0, self.slots[0])
             else:
@@ -151,25 +200,25 @@ class PatternGrammar:
                 for i in range(self.field + 1, len(FIELDS)):
                     if self.detail == "full" or FIELDS[i].name not in DETAILED_FIELDS:
                         m[self.vocab.id_of("IF", i)] = True
-        elif phase == "bar":
+        elif phase == Phase.BAR:
             m[EOS if self.bar >= self.header["BARS"] else BAR] = True
-        elif phase == "item":
+        elif phase == Phase.ITEM:
             m[EMPTY] = m[NEW] = True
-            if (self.start_with_notes and self.bar == 1 and self.channel == self.channels - 1
-                    and not self.first_bar_sounds):
+            if (self.start_with_notes and not self.relaxed and self.bar == self.notes_bar
+                    and self.channel == self.channels - 1 and not self.notes_bar_sounds):
                 m[EMPTY] = False  # the first bar's last channel: the others all stayed silent
-            if self.defined[self.channel]:
-                self._allow(m, "REF", 1, self.defined[self.channel])
-        elif phase == "note":  # a note's POS, or the pattern's END
+            if self.stream.count():
+                self._allow(m, "REF", 1, self.stream.count())
+        elif phase == Phase.NOTE:  # a note's POS, or the pattern's END
             if self.pattern_notes:
                 m[END] = True
             self._allow(m, "POS", self.prev_end, self.parts_bar - 1, self.step)
-        elif phase in ("tie", "firstpitch"):  # after POS: TIE (at part 0, once), or the first pitch
-            if phase == "tie" and self.note_start == 0:
+        elif phase in (Phase.TIE, Phase.FIRST_PITCH):  # after POS: TIE (at part 0, once), or the first pitch
+            if phase == Phase.TIE and self.note_start == 0:
                 m[TIE] = True
             self._allow(m, "D" if self._is_drum() else "P", 0, self._top())
             self._keep_scale(m)
-        elif phase == "pitch":  # after a pitch: a higher one, the start volume, or the first pin
+        elif phase == Phase.PITCH:  # after a pitch: a higher one, the start volume, or the first pin
             if len(self.pitches) < fc.MAX_CHORD_SIZE:  # another pitch of the chord, in any order
                 family = "D" if self._is_drum() else "P"
                 self._allow(m, family, 0, self._top())
@@ -178,16 +227,16 @@ class PatternGrammar:
                     m[self.vocab.id_of(family, p)] = False
             self._allow(m, "VOL", 0, fc.NOTE_SIZE_MAX - 1)
             self._allow_pin(m)
-        elif phase == "startvol":
+        elif phase == Phase.START_VOL:
             self._allow_pin(m)
-        elif phase == "pin" and self.pin_unchanged:  # two pins in a row that change nothing: redundant
+        elif phase == Phase.PIN and self.pin_unchanged:  # two pins in a row that change nothing: redundant
             self._allow_changes(m)
-        elif phase in ("pin", "pinvol", "bend"):  # after a pin's time, volume or bend
-            if phase == "pin":
+        elif phase in (Phase.PIN, Phase.PIN_VOL, Phase.BEND):  # after a pin's time, volume or bend
+            if phase == Phase.PIN:
                 for s in range(fc.NOTE_SIZE_MAX + 1):
                     if s != self.size_now:
                         m[self.vocab.id_of("VOL", s)] = True
-            if phase in ("pin", "pinvol"):
+            if phase in (Phase.PIN, Phase.PIN_VOL):
                 lo = -min(self.pitches)
                 hi = self._top() - max(self.pitches)
                 self._allow(m, "BEND", lo, hi)
@@ -197,11 +246,30 @@ class PatternGrammar:
             m[END] = True
             end = self.note_start + self.pin_time
             self._allow(m, "POS", end, self.parts_bar - 1, self.step)
+        if m[END] and self.stream.ref_of(self.body) is not None:
+            m[END] = False  # the channel has this pattern: a REF writes it, not a second NEW
+            self.refused_repeats += 1
+        if self.lookahead and phase in (Phase.PIN, Phase.PIN_VOL) and self._at_bar_end():
+            self._drop_dead_ends(m)
         return m
+
+    def _at_bar_end(self) -> bool:
+        return self.note_start + self.pin_time >= self.parts_bar and self.stream.is_prefix_of_known(self.body)
+
+    def _drop_dead_ends(self, m: np.ndarray) -> None:
+        """At the bar's end a pin's volume or bend may leave END as the only way on; where that pattern
+        is one the channel already has, the token is a dead end: refuse it."""
+        for token in np.flatnonzero(m):
+            if self.vocab.is_family(int(token), "VOL") or self.vocab.is_family(int(token), "BEND"):
+                probe = copy.copy(self)
+                probe.body, probe.pitches, probe.lookahead = list(self.body), list(self.pitches), False
+                probe._advance(int(token))
+                if not probe.mask().any():
+                    m[token] = False
 
     def _keep_scale(self, m: np.ndarray) -> None:
         """With ``in_scale``, drop the pitch-channel pitches outside the header's scale."""
-        if self.in_scale and not self._is_drum():
+        if self.in_scale and not self.relaxed and not self._is_drum():
             m[self._off_scale[int(self.header.get("SCALE", len(fc.SCALE_NAMES) - 1))]] = False
 
     def _allow_changes(self, m: np.ndarray) -> None:
@@ -225,6 +293,9 @@ class PatternGrammar:
         token = int(token)
         if not self.allows(token):
             raise ValueError(f"token {token} ({self.vocab.name(token)}) not allowed here")
+        self._advance(token)
+
+    def _advance(self, token: int) -> None:
         if self.done:
             return
         if not self.started:
@@ -233,17 +304,17 @@ class PatternGrammar:
         v = self.vocab
         value = int(v.value[token])
         phase = self.phase
-        if phase == "header":
+        if phase == Phase.HEADER:
             self.header[HEADER[len(self.header)]] = value
             if len(self.header) == len(HEADER):
-                self.phase = "itype"
-                self.channel = 0
-        elif phase == "itype":
-            self.phase, self.field, self.slots = "ifields", -1, []
-        elif phase == "ifields":
+                self.phase = Phase.ITYPE
+                self.instrument_channel = 0
+        elif phase == Phase.ITYPE:
+            self.phase, self.field, self.slots = Phase.IFIELDS, -1, []
+        elif phase == Phase.IFIELDS:
             if token == IEND:
-                self.channel += 1
-                self.phase = "itype" if self.channel < self.channels else "bar"
+                self.instrument_channel += 1
+                self.phase = Phase.ITYPE if self.instrument_channel < self.channels else Phase.BAR
             elif self.slots:
                 self.slots.pop(0)
                 if self.slot_field is not None:  # a list's length: its elements' slots follow
@@ -254,46 +325,54 @@ class PatternGrammar:
                 field = FIELDS[value]
                 self.slots = slot_maxima(field)
                 self.slot_field = field if field.kind == "points" else None
-        elif phase == "bar":
+        elif phase == Phase.BAR:
             if token == EOS:
                 self.done = True
             else:
-                self.bar += 1
-                self.channel = 0
-                self.phase = "item"
-        elif phase == "item":
-            if token == NEW:
-                self.phase, self.pattern_notes, self.prev_end = "note", 0, 0
-                self.first_bar_sounds = self.first_bar_sounds or self.bar == 1
+                self.stream.start_bar()
+                self.phase = Phase.ITEM
+        elif phase == Phase.ITEM:
+            if token == NEW:  # the channel's item stays open until END
+                self.phase, self.pattern_notes, self.prev_end, self.body = Phase.NOTE, 0, 0, []
+                self.notes_bar_sounds = self.notes_bar_sounds or self.bar == self.notes_bar
+                return
+            if token == EMPTY:
+                self.stream.empty()
             else:
-                self._next_channel()
+                self.stream.ref(value)
+            self._next_item()
+            return
         elif token == END:
-            self.defined[self.channel] = min(self.defined[self.channel] + 1, v.max_refs)
-            self._next_channel()
-        elif v.is_family(token, "POS"):
+            self.stream.new(self.body)
+            self._next_item()
+            return
+        if phase in (Phase.HEADER, Phase.ITYPE, Phase.IFIELDS, Phase.BAR):
+            return
+        self.body.append(token)  # a token of the open pattern's notes
+        if v.is_family(token, "POS"):
             self.note_start, self.pitches, self.pin_time = value, [], 0
             self.size_now, self.bend_now = fc.NOTE_SIZE_MAX, 0
             self.pin_unchanged = False
             self.pattern_notes += 1
-            self.phase = "tie"
+            self.phase = Phase.TIE
         elif token == TIE:
-            self.phase = "firstpitch"
+            self.phase = Phase.FIRST_PITCH
         elif v.is_family(token, "P") or v.is_family(token, "D"):
             self.pitches.append(value)
-            self.phase = "pitch"
+            self.phase = Phase.PITCH
         elif v.is_family(token, "VOL"):
             self.size_now = value
-            self.phase = "startvol" if phase == "pitch" else "pinvol"
+            self.phase = Phase.START_VOL if phase == Phase.PITCH else Phase.PIN_VOL
         elif v.is_family(token, "DUR"):
             # the pin before this one changed nothing if its DUR came straight after the previous pin
-            self.pin_unchanged = phase == "pin"
+            self.pin_unchanged = phase == Phase.PIN
             self.pin_time = value
             self.prev_end = self.note_start + value
-            self.phase = "pin"
+            self.phase = Phase.PIN
         elif v.is_family(token, "BEND"):
             self.bend_now = value
-            self.phase = "bend"
+            self.phase = Phase.BEND
 
-    def _next_channel(self) -> None:
-        self.channel += 1
-        self.phase = "item" if self.channel < self.channels else "bar"
+    def _next_item(self) -> None:
+        """After a whole item: the next channel's, or the bar's end."""
+        self.phase = Phase.BAR if self.stream.bar_complete else Phase.ITEM

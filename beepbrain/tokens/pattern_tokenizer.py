@@ -37,6 +37,7 @@ from beepbrain.tokens.instrument_tokens import (
     slot_maxima,
 )
 from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.pattern_stream import PatternStream, join_parts, split_stream, view
 from beepbrain.tokens.pattern_vocab import (
     BAR,
     BOS,
@@ -135,15 +136,16 @@ class PatternTokenizer(SavedTokenizer):
 
         # the body first: bar by bar, each channel's EMPTY / REF / NEW...END
         bar_items: list[list[tuple[int, ...]]] = []
-        seen: list[dict[tuple[int, ...], int]] = [{} for _ in range(song.channel_count)]
+        stream = PatternStream.for_vocab(v, song.channel_count)
         cache: list[dict[int, tuple[tuple[int, ...], dict]]] = [{} for _ in range(song.channel_count)]
         for b in range(n_bars):
             items: list[tuple[int, ...]] = []
+            stream.start_bar()
             for c in range(song.channel_count):
                 channel = song.channels[c]
                 index = channel.bars[b] if b < len(channel.bars) else 0
                 if index <= 0 or index > len(channel.patterns):
-                    items.append((EMPTY,))
+                    items.append(stream.write(()))
                     continue
                 if index not in cache[c]:
                     pattern = channel.patterns[index - 1]
@@ -152,14 +154,7 @@ class PatternTokenizer(SavedTokenizer):
                         losses["pattern_instruments"] += 1
                 body, pattern_losses = cache[c][index]
                 add_losses(losses, pattern_losses)
-                if not body:
-                    items.append((EMPTY,))
-                elif body in seen[c]:
-                    items.append((v.id_of("REF", seen[c][body]),))
-                else:
-                    if len(seen[c]) < self.config.max_refs:
-                        seen[c][body] = len(seen[c]) + 1
-                    items.append((NEW, *body, END))
+                items.append(stream.write(body))
             bar_items.append(items)
         if self.config.trim_trailing_silence:
             keep = len(bar_items)
@@ -307,31 +302,34 @@ class PatternTokenizer(SavedTokenizer):
             instruments.append(inst if inst is not None else Instrument.default(2 if is_noise else 0, is_noise))
 
         bars: list[list[tuple | None]] = []  # per bar, per channel: note tuple key or None
-        defined: list[list[tuple]] = [[] for _ in range(cond.channels)]  # each channel's REF targets
+        stream = PatternStream.for_vocab(v, cond.channels)  # what each REF names: the one rule
+        notes_of: dict[tuple[int, tuple[int, ...]], tuple] = {}  # (channel, body) -> its notes
         while i < n:
             if toks[i] != BAR:
                 i += 1
                 continue
             i += 1
+            stream.start_bar()
             row: list[tuple | None] = [None] * cond.channels
             for c in range(cond.channels):
                 if i >= n or toks[i] == BAR:
                     break
                 t = toks[i]
-                if t == EMPTY:
-                    i += 1
-                elif fam[t] == fi["REF"]:
-                    k = int(val[t])
-                    if k <= len(defined[c]):
-                        row[c] = defined[c][k - 1]
-                    i += 1
-                elif t == NEW:
-                    notes, i = self._read_notes(toks, i + 1, parts_bar, c >= cond.pitch_channels)
+                if t == NEW:
+                    start = i + 1
+                    notes, i = self._read_notes(toks, start, parts_bar, c >= cond.pitch_channels)
+                    body = tuple(toks[start:i - 1] if toks[i - 1] == END else toks[start:i])
                     if notes:
-                        row[c] = notes
-                        if notes not in defined[c] and len(defined[c]) < self.config.max_refs:
-                            defined[c].append(notes)
-                else:
+                        row[c] = notes_of.setdefault((c, body), notes)
+                        stream.new(body)
+                    else:
+                        stream.empty()
+                elif fam[t] == fi["REF"]:
+                    body = stream.ref(int(val[t]))
+                    row[c] = notes_of.get((c, body)) if body is not None else None
+                    i += 1
+                else:  # EMPTY, or a token out of place: the channel is silent in this bar
+                    stream.empty()
                     i += 1
             bars.append(row)
             if len(bars) >= fc.BAR_COUNT_MAX:
@@ -471,6 +469,43 @@ class PatternTokenizer(SavedTokenizer):
         out = toks.copy()
         out[is_pitch] = moved
         return out.astype(np.uint16)
+
+    def change_key(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
+        """The same song in a key ``semitones`` away: only the KEY token moves (its notes are written
+        relative to the key, so they, the scale and the drums stay as they are)."""
+        toks = np.asarray(tokens).astype(np.int64).copy()
+        at = np.flatnonzero(self.vocab.family[toks] == self.vocab.family_index["KEY"])
+        if len(at):
+            key = int(self.vocab.value[toks[at[0]]])
+            toks[at[0]] = self.vocab.id_of("KEY", (key + int(semitones)) % 12)
+        return toks.astype(np.uint16)
+
+    def key_of(self, tokens: np.ndarray) -> int:
+        """The key the stream's header names (0 without one)."""
+        toks = np.asarray(tokens).astype(np.int64)
+        at = np.flatnonzero(self.vocab.family[toks] == self.vocab.family_index["KEY"])
+        return int(self.vocab.value[toks[at[0]]]) if len(at) else 0
+
+    def view(self, tokens, conditioning: Conditioning, start_bar: int) -> list[int]:
+        """The stream from bar ``start_bar`` (0-based) on as a song of its own: the header with the bars
+        left, the instruments, the bars with their patterns numbered from there (``pattern_stream``)."""
+        return view(tokens, self.vocab, conditioning.channels, start_bar)
+
+    def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
+        """The whole stream again from ``tokens`` (the song up to where ``window`` began) and ``window``
+        (its ``view`` from ``start_bar``, maybe written further since): bars before ``start_bar`` from
+        ``tokens``, the rest from ``window``, every pattern numbered as one stream numbers it."""
+        if start_bar <= 0:
+            return [int(t) for t in window]
+        whole = split_stream(tokens, self.vocab, conditioning.channels)
+        later = split_stream(window, self.vocab, conditioning.channels)
+        whole.bars = whole.bars[:start_bar] + later.bars
+        whole.partial, whole.ended = later.partial, later.ended
+        return join_parts(whole, self.vocab, conditioning.channels)
+
+    def bar_lines(self, tokens) -> np.ndarray:
+        """Offsets of the stream's bar lines (each BAR), bar 0 first."""
+        return np.flatnonzero(np.asarray(tokens) == BAR)
 
     def lowest_pitch(self, tokens: np.ndarray) -> int | None:
         """The lowest pitch-channel pitch the stream writes (None: no pitch notes)."""

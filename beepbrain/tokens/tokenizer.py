@@ -271,6 +271,38 @@ class Tokenizer(SavedTokenizer):
             return None
         return moved.astype(np.uint16)
 
+    def change_key(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
+        """The song in a key ``semitones`` away: its pitches are sounding pitches, so they move
+        (``transpose``); None if a note would leave the range."""
+        return self.transpose(np.asarray(tokens), int(semitones))
+
+    def key_of(self, tokens: np.ndarray) -> int:
+        """The tick stream names no key: 0."""
+        return 0
+
+    def view(self, tokens, conditioning: Conditioning, start_bar: int) -> list[int]:
+        """The stream from bar ``start_bar`` (0-based) on as a song of its own: BOS, then its bars (a
+        tick stream has no header and no pattern numbers to rewrite)."""
+        toks = [int(t) for t in tokens]
+        if start_bar <= 0:
+            return toks
+        lines = self.bar_lines(toks)
+        at = int(lines[min(int(start_bar), len(lines) - 1)])
+        return [BOS] + toks[at + 1:]
+
+    def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
+        """The whole stream from the song before ``start_bar`` (``tokens``) and its ``view`` from there."""
+        if start_bar <= 0:
+            return [int(t) for t in window]
+        toks = [int(t) for t in tokens]
+        at = int(self.bar_lines(toks)[int(start_bar)])
+        return toks[:at] + [BAR] + [int(t) for t in window[1:]]
+
+    def bar_lines(self, tokens) -> np.ndarray:
+        """Offsets of the stream's bar lines: BOS opens bar 0, each BAR the next."""
+        toks = np.asarray(tokens)
+        return np.flatnonzero((toks == BOS) | (toks == BAR))
+
     def lowest_pitch(self, tokens: np.ndarray) -> int | None:
         """The lowest root of the stream's pitch-channel start tokens (None: no pitch notes)."""
         toks = np.asarray(tokens).astype(np.int64)

@@ -1,0 +1,210 @@
+"""The pattern stream's one rule: which pattern a ``REF_k`` names, and what a window of a song holds.
+
+``PatternStream`` is the bar level of a pattern-token stream: the bar, the channel whose item comes next,
+and each channel's pattern table. The encoder (``write``), the decoder (``empty`` / ``ref`` / ``new``) and
+the grammar all advance this one state, so ``REF_k`` means the same pattern to each of them. A pattern is
+its body: the note tokens between ``NEW`` and ``END``. ``REF_k`` names the k-th distinct body the channel
+wrote; a ``NEW`` whose body the channel's table already holds is not canonical (the encoder writes a REF
+there): the grammar refuses it, so every stream the grammar accepts is the encoder's own stream of the song
+it decodes to, and the tolerant decoder reads one as that earlier pattern without numbering it twice.
+
+A window of a song is a song of its own (``view``): the song's header with the bar count of what is left,
+its instruments, then its bars from bar ``b`` on, written afresh by a new ``PatternStream`` (patterns
+numbered from there, each first use written out). Training windows, the sampler's slide and scoring all
+cut songs with it, so the model never sees a ``REF`` to a pattern out of its view, nor a song without its
+header. ``split_stream`` reads a stream (or a prefix of one) into those parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, NEW
+
+HEADER_LENGTH = 6  # BOS TEMPO KEY SCALE BEATS BARS
+BARS_AT = 5  # the BARS token's place in the header
+
+
+class PatternStream:
+    """Bars, channels and pattern tables of one stream. ``bar`` counts the bars started; ``channel`` is
+    the channel whose item comes next in the current bar (``channels`` once the bar is complete)."""
+
+    def __init__(self, channels: int, max_refs: int, ref_base: int = 0):
+        self.channels = int(channels)
+        self.max_refs = int(max_refs)
+        self.ref_base = int(ref_base)  # the vocabulary's id of REF_1
+        self.tables: list[list[tuple[int, ...]]] = [[] for _ in range(self.channels)]
+        self._index: list[dict[tuple[int, ...], int]] = [{} for _ in range(self.channels)]
+        self.bar = 0
+        self.channel = self.channels
+
+    # ---- reading the state --------------------------------------------------------------------------
+
+    @property
+    def bar_complete(self) -> bool:
+        return self.channel >= self.channels
+
+    def count(self, channel: int | None = None) -> int:
+        """How many patterns ``channel`` (default: the current one) can REF."""
+        return len(self.tables[self.channel if channel is None else channel])
+
+    def ref_of(self, body, channel: int | None = None) -> int | None:
+        """k of the table entry holding ``body`` (1-based), None if the channel has no such pattern."""
+        return self._index[self.channel if channel is None else channel].get(tuple(body))
+
+    def body_of(self, k: int, channel: int | None = None) -> tuple[int, ...] | None:
+        table = self.tables[self.channel if channel is None else channel]
+        return table[k - 1] if 1 <= k <= len(table) else None
+
+    def is_prefix_of_known(self, body) -> bool:
+        """Whether some pattern of the current channel starts with ``body`` (a NEW being written might
+        yet repeat it)."""
+        body = tuple(body)
+        return any(known[: len(body)] == body for known in self.tables[self.channel])
+
+    # ---- advancing ----------------------------------------------------------------------------------
+
+    def start_bar(self) -> None:
+        self.bar += 1
+        self.channel = 0
+
+    def empty(self) -> None:
+        self.channel += 1
+
+    def ref(self, k: int) -> tuple[int, ...] | None:
+        """The current channel plays its pattern k; returns its body (None: no such pattern)."""
+        body = self.body_of(k)
+        self.channel += 1
+        return body
+
+    def new(self, body) -> int | None:
+        """The current channel writes ``body`` out; returns its number (None: the table is full). A body
+        the table already holds keeps its number."""
+        body = tuple(body)
+        c = self.channel
+        self.channel += 1
+        known = self._index[c].get(body)
+        if known is not None:
+            return known
+        if len(self.tables[c]) >= self.max_refs:
+            return None
+        self.tables[c].append(body)
+        self._index[c][body] = len(self.tables[c])
+        return len(self.tables[c])
+
+    def write(self, body) -> tuple[int, ...]:
+        """The encoder's item for the current channel: ``EMPTY`` for no notes, ``REF_k`` for a pattern the
+        channel has, else ``NEW body END``; advances to the next channel."""
+        body = tuple(body)
+        if not body:
+            self.empty()
+            return (EMPTY,)
+        known = self.ref_of(body)
+        if known is not None:
+            self.channel += 1
+            return (self.ref_token(known),)
+        self.new(body)
+        return (NEW, *body, END)
+
+    def ref_token(self, k: int) -> int:
+        return self.ref_base + k - 1
+
+    @classmethod
+    def for_vocab(cls, vocab, channels: int) -> PatternStream:
+        return cls(channels, vocab.max_refs, vocab.id_of("REF", 1))
+
+
+@dataclass
+class StreamParts:
+    """A pattern stream (or a prefix of one) read into its parts. ``bars[b][c]`` is channel c's body in bar
+    b (``()`` for silence); the last bar may be incomplete, and ``partial`` holds the tokens after a ``NEW``
+    whose ``END`` has not come yet (None: no pattern open)."""
+
+    header: list[int]
+    instruments: list[int]
+    bars: list[list[tuple[int, ...]]] = field(default_factory=list)
+    partial: list[int] | None = None
+    ended: bool = False  # EOS was written
+    total_bars: int = 0  # the bar count the header declares
+
+
+def split_stream(tokens, vocab, channels: int) -> StreamParts:
+    """The parts of a well-formed pattern stream or prefix of one (as the grammar accepts them)."""
+    toks = [int(t) for t in tokens]
+    if not toks or toks[0] != BOS:
+        raise ValueError("a pattern stream starts with BOS")
+    try:
+        first_bar = toks.index(BAR)
+    except ValueError:
+        first_bar = len(toks)
+    parts = StreamParts(header=toks[:HEADER_LENGTH], instruments=toks[HEADER_LENGTH:first_bar])
+    if len(parts.header) > BARS_AT:
+        parts.total_bars = int(vocab.value[parts.header[BARS_AT]])
+    stream = PatternStream.for_vocab(vocab, channels)
+    ref_lo = vocab.start["REF"]
+    ref_hi = ref_lo + vocab.max_refs
+    i, n = first_bar, len(toks)
+    while i < n:
+        t = toks[i]
+        if t == EOS:
+            parts.ended = True
+            break
+        if t == BAR:
+            stream.start_bar()
+            parts.bars.append([])
+            i += 1
+            continue
+        if t == EMPTY:
+            stream.empty()
+            parts.bars[-1].append(())
+            i += 1
+        elif ref_lo <= t < ref_hi:
+            body = stream.ref(t - ref_lo + 1)
+            parts.bars[-1].append(body if body is not None else ())
+            i += 1
+        elif t == NEW:
+            try:
+                end = toks.index(END, i + 1)
+            except ValueError:
+                parts.partial = toks[i + 1:]
+                break
+            body = tuple(toks[i + 1:end])
+            stream.new(body)
+            parts.bars[-1].append(body)
+            i = end + 1
+        else:
+            raise ValueError(f"token {vocab.name(t)} at {i} is not a bar item")
+    return parts
+
+
+def join_parts(parts: StreamParts, vocab, channels: int, start_bar: int = 0,
+               bars: list[list[tuple[int, ...]]] | None = None) -> list[int]:
+    """The stream of ``parts`` from bar ``start_bar`` on, as a song of its own: the header with the bar
+    count left, the instruments, the bars written by a fresh ``PatternStream``, an open pattern's tokens,
+    EOS if the stream had ended."""
+    rows = parts.bars if bars is None else bars
+    start_bar = max(0, min(int(start_bar), max(len(rows) - 1, 0)))
+    header = list(parts.header)
+    if start_bar and len(header) > BARS_AT:
+        header[BARS_AT] = vocab.id_of("BARS", max(1, parts.total_bars - start_bar))
+    out = header + list(parts.instruments)
+    stream = PatternStream.for_vocab(vocab, channels)
+    for row in rows[start_bar:]:
+        out.append(BAR)
+        stream.start_bar()
+        for body in row:
+            out.extend(stream.write(body))
+    if parts.partial is not None:
+        out.append(NEW)
+        out.extend(parts.partial)
+    if parts.ended:
+        out.append(EOS)
+    return out
+
+
+def view(tokens, vocab, channels: int, start_bar: int) -> list[int]:
+    """The stream from bar ``start_bar`` on as a song of its own (bar 0: the stream itself)."""
+    toks = [int(t) for t in tokens]
+    if start_bar <= 0:
+        return toks
+    return join_parts(split_stream(toks, vocab, channels), vocab, channels, start_bar)

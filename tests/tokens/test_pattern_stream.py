@@ -1,0 +1,176 @@
+"""One pattern stream: the encoder, the decoder and the grammar number patterns by one rule, so a stream the
+grammar accepts decodes to the song that encodes back to that very stream; and a window of a song is a song
+of its own (header first, every REF naming a pattern written inside it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from beepbrain.format import Note, NotePin, new_song, parse_song
+from beepbrain.tokens import (
+    Conditioning,
+    PatternTokenizer,
+    PatternTokenizerConfig,
+    Tokenizer,
+    TokenizerConfig,
+)
+from beepbrain.tokens.pattern_stream import PatternStream, split_stream
+from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, IEND, NEW
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return PatternTokenizer(PatternTokenizerConfig(trim_trailing_silence=False))
+
+
+def walk(grammar, vocab, rng, *, end_bias: float) -> list[int]:
+    """A seeded random walk through the grammar that favours short patterns of few, low notes (so the
+    same pattern is often written twice) and plain instruments."""
+    tokens = []
+    while not grammar.done:
+        allowed = np.flatnonzero(grammar.mask())
+        assert len(allowed), "the grammar left no way on"
+        names = [vocab.name(t) for t in allowed]
+        if IEND in allowed:
+            token = IEND
+        elif END in allowed and rng.random() < end_bias:
+            token = END
+        elif any(n.startswith(("POS_", "DUR_")) for n in names) and rng.random() < 0.7:
+            token = next(t for t, n in zip(allowed, names, strict=True) if n.startswith(("POS_", "DUR_")))
+        else:
+            few = [t for t, n in zip(allowed, names, strict=True)
+                   if not (n.startswith(("P_", "D_")) and int(n.split("_")[1]) > 3)]
+            token = int(rng.choice(few or allowed))
+        grammar.advance(int(token))
+        tokens.append(int(token))
+    return tokens
+
+
+def test_thousands_of_random_walks_decode_to_the_song_that_encodes_back_to_them(tok):
+    rng = np.random.default_rng(19)
+    repeated_new_refused = 0
+    for _ in range(1500):
+        cond = Conditioning(int(rng.integers(0, 5)), int(rng.integers(1, 3)), int(rng.integers(0, 2)))
+        grammar = tok.grammar(cond, beats_per_bar=int(rng.integers(3, 5)), bars=int(rng.integers(1, 6)),
+                              strict_rhythm=True)
+        tokens = walk(grammar, tok.vocab, rng, end_bias=0.8)
+        song = tok.decode(tokens, cond)
+        assert tok.encode(song).tokens.tolist() == tokens
+        repeated_new_refused += grammar.refused_repeats
+    assert repeated_new_refused > 50  # the walks did try to write a pattern the channel already had
+
+
+def test_tick_random_walks_round_trip_too():
+    tick = Tokenizer(TokenizerConfig(trim_trailing_silence=False))
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        cond = Conditioning(int(rng.integers(0, 5)), int(rng.integers(1, 3)), int(rng.integers(0, 2)))
+        beats = int(rng.integers(3, 5))
+        grammar = tick.grammar(cond, beats_per_bar=beats, bars=int(rng.integers(1, 4)))
+        tokens = []
+        while not grammar.done:
+            token = int(rng.choice(np.flatnonzero(grammar.mask())))
+            grammar.advance(token)
+            tokens.append(token)
+        song = tick.decode(np.array(tokens), cond, beats_per_bar=beats)
+        assert tick.encode(song).tokens.tolist() == tokens
+
+
+def one_note(tok, pitch: int) -> list[int]:
+    v = tok.vocab
+    return [NEW, v.id_of("POS", 0), v.id_of("P", pitch), v.id_of("DUR", 24), END]
+
+
+def test_a_repeated_new_is_refused_and_a_ref_names_what_the_decoder_plays(tok):
+    """NEW[36] | NEW[36] | NEW[40] | REF_2: the grammar refuses the second NEW[36]; read tolerantly, REF_2
+    is the second distinct pattern (40) for the decoder, as for the grammar's table."""
+    v = tok.vocab
+    cond = Conditioning(1, 1, 0)
+    song = new_song(1, 0, bars=4, beats_per_bar=4)
+    header = tok.encode(song).tokens.tolist()
+    head = header[: header.index(BAR)]
+    head[5] = v.id_of("BARS", 4)
+    bars = [one_note(tok, 36), one_note(tok, 36), one_note(tok, 40), [v.id_of("REF", 2)]]
+    stream = head + [t for bar in bars for t in [BAR, *bar]] + [EOS]
+    grammar = tok.grammar(cond, beats_per_bar=None)
+    at = None
+    for i, t in enumerate(stream):
+        if not grammar.allows(t):
+            at = i
+            break
+        grammar.advance(t)
+    second = len(head) + 1 + len(bars[0]) + 1  # the second bar's NEW
+    assert at == second + len(bars[1]) - 1  # its END: the channel has that pattern, REF_1 writes it
+    played = tok.decode(stream, cond)
+    pitches = [played.pattern_at(0, b).notes[0].pitches[0] for b in range(4)]
+    assert pitches == [36, 36, 40, 40]
+    canonical = tok.encode(played).tokens.tolist()
+    assert canonical.count(NEW) == 2 and v.id_of("REF", 1) in canonical
+
+
+def test_the_stream_state_is_the_one_rule():
+    stream = PatternStream(2, max_refs=2, ref_base=100)
+    stream.start_bar()
+    assert stream.write((5, 6)) == (NEW, 5, 6, END)
+    assert stream.write(()) == (EMPTY,)
+    stream.start_bar()
+    assert stream.write((5, 6)) == (100,)  # REF_1
+    assert stream.write((5, 6)) == (NEW, 5, 6, END)  # channel 1 has its own table
+    stream.start_bar()
+    assert stream.new((7,)) == 2
+    stream.empty()
+    stream.start_bar()
+    assert stream.new((8,)) is None  # a full table numbers no more
+    assert stream.write((8,)) == (NEW, 8, END)  # so the encoder writes such a pattern out each time
+    assert stream.bar_complete and stream.body_of(2, channel=0) == (7,)
+
+
+def song_with_repeats(bars: int = 12):
+    song = new_song(2, 1, bars=bars, beats_per_bar=4, patterns_per_channel=3)
+    for c, channel in enumerate(song.channels):
+        for k, pattern in enumerate(channel.patterns):
+            pitch = (k * 3 + c) % 12 if c == 2 else 24 + 4 * k + c
+            pattern.notes = [Note([pitch], 0, 12, [NotePin(0, 0, 3), NotePin(0, 12, 3)])]
+        channel.bars = [1 + (b // 2 + c) % 3 for b in range(bars)]
+    return parse_song(song.to_url())
+
+
+def assert_is_song(tok, window, cond):
+    """``window`` is a song of its own, or a prefix of one: BOS and the header first, every REF naming a
+    pattern written earlier inside it, and the grammar accepts every token."""
+    assert window[0] == BOS
+    grammar = tok.grammar(cond, beats_per_bar=None)
+    refs = 0
+    for t in window:  # the grammar allows REF_k only where the channel wrote k patterns in this stream
+        assert grammar.allows(t), tok.vocab.name(t)
+        if tok.vocab.is_family(t, "REF"):
+            refs += 1
+            assert int(tok.vocab.value[t]) <= grammar.stream.count()
+        grammar.advance(t)
+    return refs
+
+
+def test_a_view_from_any_bar_is_a_song_that_plays_those_bars(tok):
+    song = song_with_repeats()
+    enc = tok.encode(song)
+    for start in range(song.bar_count):
+        window = tok.view(enc.tokens, enc.conditioning, start)
+        refs = assert_is_song(tok, window, enc.conditioning)
+        assert refs > 0 or start >= song.bar_count - 2  # bars repeat two by two
+        part = tok.decode(window, enc.conditioning)
+        assert part.bar_count == song.bar_count - start
+        for c in range(song.channel_count):
+            for b in range(part.bar_count):
+                assert part.pattern_at(c, b).notes == song.pattern_at(c, b + start).notes
+        back = tok.rejoin(enc.tokens, window, enc.conditioning, start)
+        assert back == enc.tokens.tolist()
+
+
+def test_split_stream_reads_an_unfinished_stream(tok):
+    enc = tok.encode(song_with_repeats(4))
+    toks = enc.tokens.tolist()
+    cut = toks[: len(toks) - 4]  # inside the last bar's last pattern
+    parts = split_stream(cut, tok.vocab, enc.conditioning.channels)
+    assert len(parts.bars) == 4 and not parts.ended
+    assert parts.partial is not None or len(parts.bars[-1]) < enc.conditioning.channels
