@@ -8,6 +8,9 @@ Read top to bottom: configuration, the key/value cache, attention, block, model,
 - The conditioning vector (rhythm, pitch-channel count, drum-channel count one-hots; `cond_dim` = 21) goes
   through a learned linear projection that is added to every token's embedding, so every position sees
   it at full strength and no context position is spent on it.
+- Rows may hold several songs packed end to end (training): a song starts at BOS (`bos_id`), and each
+  token attends only to the tokens of its own song; `cond` may then be `[B, T, cond_dim]`, each position
+  its song's conditioning.
 - `model(idx, cond, targets=None, cache=None) -> (logits, loss)`; targets equal to -1 are ignored.
 """
 
@@ -35,6 +38,7 @@ class GPTConfig:
     bias: bool = False  # biases in Linear and LayerNorm layers
     rope_base: float = 10000.0
     pad_vocab_to: int = 64  # embedding rows rounded up to a multiple of this (GPU matmul alignment)
+    bos_id: int = 1  # the token that starts a song (both tokenizers): attention stays inside each song
 
     @property
     def padded_vocab_size(self) -> int:
@@ -82,10 +86,6 @@ class KVCache:
         self.layers[layer] = (k[:, :, -keep:], v[:, :, -keep:]) if keep > 0 else None
         return k, v
 
-    def reorder(self, index: torch.Tensor) -> None:
-        """Keep only the batch rows in `index` (beam search, dropping finished samples)."""
-        self.layers = [None if e is None else (e[0][index], e[1][index]) for e in self.layers]
-
 
 def rope_tables(head_dim: int, positions: torch.Tensor, base: float) -> tuple[torch.Tensor, torch.Tensor]:
     """cos/sin tables `[T, head_dim/2]` for the given absolute positions."""
@@ -114,13 +114,15 @@ class CausalSelfAttention(nn.Module):
         self.dropout = config.dropout
         self.resid_dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x, cos, sin, cache: KVCache | None = None):
+    def forward(self, x, cos, sin, cache: KVCache | None = None, songs: torch.Tensor | None = None):
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)
         q, k, v = (t.view(B, T, self.n_head, self.head_dim).transpose(1, 2) for t in (q, k, v))
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         dropout = self.dropout if self.training else 0.0
-        if cache is None:
+        if cache is None and songs is not None:  # packed songs: causal, and inside each song only
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=songs, dropout_p=dropout)
+        elif cache is None:
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)
         else:
             past = cache.cached(self.layer)
@@ -156,8 +158,8 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.mlp = MLP(config)
 
-    def forward(self, x, cos, sin, cache=None):
-        x = x + self.attn(self.ln_1(x), cos, sin, cache)
+    def forward(self, x, cos, sin, cache=None, songs=None):
+        x = x + self.attn(self.ln_1(x), cos, sin, cache, songs)
         return x + self.mlp(self.ln_2(x))
 
 
@@ -204,10 +206,12 @@ class GPT(nn.Module):
             raise ValueError(f"{length} tokens exceed the {what} of {limit}")
         positions = torch.arange(start, start + length, device=idx.device)
         cos, sin = rope_tables(self.config.n_embd // self.config.n_head, positions, self.config.rope_base)
-        x = self.wte(idx) + self.cond_proj(cond.to(self.wte.weight.dtype))[:, None, :]
+        cond = self.cond_proj(cond.to(self.wte.weight.dtype))
+        x = self.wte(idx) + (cond[:, None, :] if cond.dim() == 2 else cond)
         x = self.drop(x)
+        songs = self.song_mask(idx) if cache is None else None
         for block in self.blocks:
-            x = block(x, cos, sin, cache)
+            x = block(x, cos, sin, cache, songs)
         if cache is not None:
             cache.pos += length
         logits = self.lm_head(self.ln_f(x))[..., : self.config.vocab_size]  # drop the padding rows
@@ -217,6 +221,17 @@ class GPT(nn.Module):
                 logits.float().view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1
             )
         return logits, loss
+
+    def song_mask(self, idx: torch.Tensor) -> torch.Tensor | None:
+        """`bool[B, 1, T, T]`: causal attention inside each song of a packed row (a song starts at BOS);
+        None when no row holds a second song (plain causal attention, the fast path)."""
+        starts = idx == self.config.bos_id
+        if not bool(starts[:, 1:].any()):
+            return None
+        song = starts.cumsum(dim=1)
+        T = idx.size(1)
+        causal = torch.ones(T, T, dtype=torch.bool, device=idx.device).tril()
+        return ((song[:, :, None] == song[:, None, :]) & causal)[:, None]
 
     def flops_per_token(self, context: int | None = None) -> float:
         """Training FLOPs per token (forward + backward): 6N plus attention (PaLM appendix B)."""

@@ -187,8 +187,8 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
     peak *= rank.world_size  # MFU of the whole job: every process has a device like this one
     say(
         f"model {config.model}: {n_params:,} parameters, context {block}, vocab {model_config.vocab_size}; "
-        f"{tokens_per_step:,} tokens/step on {device} x{rank.world_size}; MFU against {peak / 1e12:.2f} "
-        f"TFLOP/s ({peak_source})"
+        f"{tokens_per_step:,} positions/step on {device} x{rank.world_size} ({train_loader.windows:,} "
+        f"windows, each a song, packed); MFU against {peak / 1e12:.2f} TFLOP/s ({peak_source})"
     )
 
     run = None
@@ -235,6 +235,7 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
             train_loss, val_loss = checkpoint.get("train_loss"), checkpoint.get("val_loss")
             ckpt_path = run_dir(data, resume.run_id) / CHECKPOINT_NAME
         t_last, steps_since = time.perf_counter(), 0
+        real_since = positions_since = 0  # targets that are a song's next token, and all positions
         while step < total:
             lr = lr_at(
                 step, peak=config.peak_lr, warmup=config.warmup, total=total, min_ratio=config.min_lr_ratio
@@ -244,7 +245,11 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
             loss_sum = torch.zeros((), device=device)
             for micro in range(config.grad_accum):
                 index = (step * config.grad_accum + micro) * rank.world_size + rank.rank
-                x, y, c = (t.to(device, non_blocking=True) for t in train_loader.get_batch(index))
+                x, y, c = train_loader.get_batch(index)
+                real = int((y >= 0).sum())
+                real_since += real * rank.world_size
+                positions_since += y.numel() * rank.world_size
+                x, y, c = x.to(device), y.to(device), c.to(device)
                 sync = ddp is None or micro == config.grad_accum - 1  # DDP: all-reduce on the last only
                 with nullcontext() if sync else model.no_sync():
                     with autocast:
@@ -271,20 +276,22 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
                     dist.all_reduce(losses, op=dist.ReduceOp.AVG)
                 losses = losses.tolist()  # one device sync per interval
                 elapsed = time.perf_counter() - t_last
-                tokens_per_s = tokens_per_step * steps_since / elapsed
-                mfu = flops_per_step * steps_since / elapsed / peak
+                tokens_per_s = real_since / elapsed  # real tokens only: no padding, no song boundary
+                mfu = flops_per_step / tokens_per_step * real_since / elapsed / peak
+                padding = 1 - real_since / max(positions_since, 1)
                 train_loss = losses[-1]
                 if run is not None:
                     for (s, _, rate), value in zip(pending, losses, strict=True):
-                        run.metrics.add(s, train_loss=value, lr=rate, tokens_per_s=tokens_per_s, mfu=mfu)
+                        run.metrics.add(s, train_loss=value, lr=rate, tokens_per_s=tokens_per_s, mfu=mfu,
+                                        pad_share=padding)
                 say(
                     f"step {step}/{total} loss {train_loss:.4f} lr {lr:.2e} {tokens_per_s:,.0f} tok/s "
-                    f"mfu {100 * mfu:.1f}%",
+                    f"mfu {100 * mfu:.1f}% padding {100 * padding:.1f}%",
                     flush=True,
                 )
                 if not math.isfinite(train_loss):
                     raise FloatingPointError(f"training loss became {train_loss} at step {step}")
-                pending, steps_since = [], 0
+                pending, steps_since, real_since, positions_since = [], 0, 0, 0
                 if evaluate_now:
                     val_loss = evaluate(model, val_loader, config.eval_batches, device, autocast)
                     if run is not None:

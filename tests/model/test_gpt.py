@@ -18,7 +18,7 @@ def make_model(**overrides) -> GPT:
 
 def batch(B=2, T=40, seed=1):
     g = torch.Generator().manual_seed(seed)
-    idx = torch.randint(0, VOCAB, (B, T), generator=g)
+    idx = torch.randint(2, VOCAB, (B, T), generator=g)  # no BOS inside: one song a row
     cond = torch.zeros(B, COND_DIM)
     cond[0, [1, 7, 16]] = 1
     cond[1, [0, 5, 18]] = 1
@@ -149,3 +149,23 @@ def test_bf16_autocast_trains():
     assert logits.dtype == torch.bfloat16 and loss.dtype == torch.float32
     loss.backward()
     assert torch.isfinite(loss) and all(torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_packed_songs_attend_only_inside_their_own_song():
+    """A row of two songs (each starting at BOS) gives each the logits it gets alone, with its own
+    conditioning per position."""
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=VOCAB, block_size=32, n_layer=2, n_head=2, n_embd=32)).eval()
+    g = torch.Generator().manual_seed(1)
+    a = torch.randint(2, VOCAB, (1, 12), generator=g)
+    b = torch.randint(2, VOCAB, (1, 9), generator=g)
+    a[0, 0] = b[0, 0] = 1
+    ca, cb = torch.zeros(1, 21), torch.zeros(1, 21)
+    ca[0, 1], cb[0, 3] = 1.0, 1.0
+    packed = torch.cat([a, b], dim=1)
+    cond = torch.cat([ca[:, None].expand(1, 12, 21), cb[:, None].expand(1, 9, 21)], dim=1)
+    with torch.no_grad():
+        both = model(packed, cond)[0]
+        alone_a, alone_b = model(a, ca)[0], model(b, cb)[0]
+    assert torch.allclose(both[:, :12], alone_a, atol=1e-5)
+    assert torch.allclose(both[:, 12:], alone_b, atol=1e-5)

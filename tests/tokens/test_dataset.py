@@ -167,17 +167,15 @@ def test_loader(dataset):
     loader = WindowLoader(out, "train", block_size=512, batch_size=8, seed=3)
     assert loader.vocab_size == manifest["vocab_size"] and loader.cond_dim == COND_DIM
     x, y, cond = loader.get_batch(7)
-    assert x.shape == y.shape == (8, 512) and cond.shape == (8, COND_DIM)
+    assert x.shape == y.shape == (8, 512) and cond.shape == (8, 512, COND_DIM)
     assert str(x.dtype) == "torch.int64" and str(y.dtype) == "torch.int64" and str(cond.dtype) == "torch.float32"
-    bar_starts = WindowLoader(out, "train", block_size=512, batch_size=64, seed=3, intra_bar=False)
-    assert set(bar_starts.get_batch(7)[0][:, 0].tolist()) <= {BOS, BAR}  # windows start on bar lines
-    assert (cond.sum(dim=1) == 3).all()
-    # y is x shifted by one inside each song; -1 past the song's end
+    assert (x[:, 0] == BOS).all()  # every row starts a song (a tick window from bar b: BOS, bars b..)
+    assert (cond.sum(dim=2) == 3).all()
+    # y is x shifted by one inside each song; -1 where the next token starts another song; no padding
     inside = y[:, :-1] >= 0
     assert (x[:, 1:][inside] == y[:, :-1][inside]).all()
-    ended = (y == -1)
-    assert (ended.cummax(dim=1).values == ended).all()  # once a song ends, it stays ended
-    assert (x[:, 1:][ended[:, :-1]] == PAD).all()
+    assert (x != PAD).all()
+    assert ((y == -1) == (torch_roll_left(x) == BOS)).all()
     x2, y2, c2 = WindowLoader(out, "train", block_size=512, batch_size=8, seed=3).get_batch(7)
     assert (x2 == x).all() and (y2 == y).all() and (c2 == cond).all()
     x3, _, _ = loader.get_batch(8)
@@ -185,17 +183,24 @@ def test_loader(dataset):
     assert not (WindowLoader(out, "train", seed=4).get_batch(7)[0] == x).all()
 
 
+def torch_roll_left(x):
+    """x moved one place left, its last column the token that would follow (unknown: not BOS)."""
+    out = x.roll(-1, dims=1)
+    out[:, -1] = PAD
+    return out
+
+
 def test_loader_conditioning_matches_song(dataset):
     out, _ = dataset
     loader = WindowLoader(out, "val", block_size=64, batch_size=32, seed=0)
-    tokens, index, _ = read_split(out, "val")
     x, _, cond = loader.get_batch_numpy(0)
-    rng = np.random.default_rng([0, 0])
-    starts = loader.starts[rng.integers(0, len(loader.starts), size=32)]
-    for start, c in zip(starts, cond, strict=True):
-        row = index[np.searchsorted(index["offset"], start, side="right") - 1]
-        assert np.array_equal(c, Conditioning(int(row["rhythm"]), int(row["pitch_channels"]),
-                                              int(row["noise_channels"])).vector())
+    first = loader.index[0]
+    want = Conditioning(int(first["rhythm"]), int(first["pitch_channels"]), int(first["noise_channels"]))
+    assert np.array_equal(loader.cond_vectors[0], want.vector())
+    for r in range(len(x)):  # each position carries the conditioning of the song it belongs to
+        starts = np.flatnonzero(x[r] == BOS)
+        for a, b in zip(starts, list(starts[1:]) + [len(x[r])], strict=True):
+            assert (cond[r, a:b] == cond[r, a]).all()
 
 
 def test_loader_errors(tmp_path, dataset):
@@ -205,21 +210,17 @@ def test_loader_errors(tmp_path, dataset):
         WindowLoader(dataset[0], "training")
 
 
-def test_loader_covers_long_bars(tmp_path):
-    """Bars longer than a window get tick-aligned starts inside them: every token is a target."""
-    notes = {c: [(b, Note.simple(40 + c + b, 0, 48)) for b in range(3)] for c in range(15)}
-    song = make_song(10, 5, bars=3, beats_per_bar=16, notes=notes)
+def test_loader_covers_long_songs_with_windows_that_are_songs(tmp_path):
+    """A song longer than the context gets windows from later bar lines; each is BOS then that bar on."""
+    notes = {c: [(b, Note.simple(40 + c + b, 0, 48)) for b in range(6)] for c in range(4)}
+    song = make_song(3, 1, bars=6, beats_per_bar=16, notes=notes)
     out = tmp_path / "long"
     build_dataset_from_songs([song.to_url()], out, val_fraction=0, test_fraction=0)
     loader = WindowLoader(out, "train", block_size=128, batch_size=4)
-    bars = loader.bars
     tokens = np.fromfile(out / "train.tokens", dtype="<u2")
-    assert len(bars) == 3 and len(loader.starts) > 3 * (16 * 12 * 15) // 64 - 3
-    covered = np.zeros(len(tokens), dtype=bool)
-    for start in loader.starts:
-        covered[start + 1 : start + 129] = True
-        line = bars[np.searchsorted(bars, start, side="right") - 1]
-        assert (start - line) % 15 == 0  # whole ticks after the bar line: channel phase as on a bar line
-    assert covered[1:].all()
-    only_bars = WindowLoader(out, "train", block_size=128, batch_size=4, intra_bar=False)
-    assert list(only_bars.starts) == list(bars)
+    lines = loader.tokenizer.bar_lines(tokens)
+    assert len(loader.starts) > 3 and loader.starts[0].tolist() == [0, 0]
+    for song_index, bar in loader.starts:
+        window = loader.window(song_index, bar)
+        assert window[0] == BOS and len(window) <= 129
+        assert window[1:].tolist() == tokens[lines[bar] + 1: lines[bar] + len(window)].tolist()
