@@ -48,6 +48,16 @@ def register(subparsers) -> None:
     to_midi.add_argument("--out", metavar="FILE.mid", required=True, help="the MIDI file to write")
     to_midi.set_defaults(func=handle_to_midi)
 
+    show = sub.add_parser(
+        "show", help="draw the song as a piano roll (PNG): pitch channels, drum lanes, the bar sequence; "
+                     "prints the file's path")
+    show.add_argument("song", metavar="SONG", help=song_help)
+    show.add_argument("--out", metavar="FILE.png", required=True, help="the PNG file to write")
+    show.add_argument("--title", default=None, help="a title before the tempo, key and bars "
+                                                    "(default: the file's name where SONG is a file)")
+    show.add_argument("--dpi", type=int, default=100, help="pixels per inch (default 100)")
+    show.set_defaults(func=handle_show)
+
     from_midi = sub.add_parser(
         "from-midi", help="convert a MIDI file to a BeepBox song: prints its URL, the import report to stderr")
     from_midi.add_argument("midi", metavar="FILE.mid", help="a Standard MIDI File (type 0 or 1)")
@@ -193,6 +203,22 @@ def handle_to_midi(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise SongInputError(f"cannot write {a.out}: {exc.strerror or exc}") from None
         print(midi_summary(song), file=sys.stderr)
+        return str(path)
+
+    return _run(action, args)
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    def action(song, _source, a):
+        from beepbrain.generate.pianoroll import save_piano_roll
+
+        if not 10 <= a.dpi <= 600:
+            raise SongInputError(f"--dpi must be 10-600, not {a.dpi}")
+        title = a.title if a.title is not None else (os.path.basename(a.song) if _is_file(a.song) else None)
+        try:
+            path = save_piano_roll(song, a.out, title=title, dpi=a.dpi)
+        except OSError as exc:
+            raise SongInputError(f"cannot write {a.out}: {exc.strerror or exc}") from None
         return str(path)
 
     return _run(action, args)

@@ -49,7 +49,8 @@ def note_velocity(note: Note) -> int:
     return max(1, min(127, round(127 * (0.4 + 0.6 * size / c.NOTE_SIZE_MAX))))
 
 
-def _pitch_shift(song: Song, channel: int, instrument_index: int) -> int:
+def pitch_shift_of(song: Song, channel: int, instrument_index: int) -> int:
+    """Semitones the channel's instrument ``instrument_index`` shifts its notes (its pitch-shift effect)."""
     instruments = song.channels[channel].instruments
     if song.is_noise_channel(channel) or not instruments:
         return 0
@@ -67,7 +68,7 @@ def channel_events(song: Song, channel: int) -> list[tuple[int, int, int, int]]:
         pattern = song.pattern_at(channel, bar)
         if pattern is None:
             continue
-        shift = _pitch_shift(song, channel, pattern.instruments[0] if pattern.instruments else 0)
+        shift = pitch_shift_of(song, channel, pattern.instruments[0] if pattern.instruments else 0)
         for note in pattern.notes:
             start = bar * bar_ticks + note.start * TICKS_PER_PART
             end = bar * bar_ticks + min(note.end, song.parts_per_bar) * TICKS_PER_PART

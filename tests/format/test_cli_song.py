@@ -1,4 +1,5 @@
-"""`beepbrain song info | to-json | to-url | to-midi`: every input form, and clear errors (exit 2) for bad input."""
+"""`beepbrain song info | to-json | to-url | to-midi | show`: every input form, and clear errors (exit 2) for
+bad input."""
 
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def test_song_from_stdin(capsys, monkeypatch, record):
 ])
 def test_bad_input_exits_2_with_a_message(capsys, tmp_path, make_arg, message):
     arg = make_arg(tmp_path)
-    for action in (["info"], ["to-json"], ["to-url"], ["to-midi", "--out", str(tmp_path / "out.mid")]):
+    for action in (["info"], ["to-json"], ["to-url"], ["to-midi", "--out", str(tmp_path / "out.mid")],
+                   ["show", "--out", str(tmp_path / "out.png")]):
         code, out, err = run(capsys, *action, arg)
         assert code == 2 and out == ""
         assert err.startswith("beepbrain song: ") and message in err
