@@ -121,10 +121,10 @@ def score(data: Path, runs: dict[str, str]) -> dict:
     results = {}
     for label, run_id in runs.items():
         version = max(int(v.version) for v in client.search_model_versions(f"run_id='{run_id}'"))
-        model, _, _ = load_model(f"models:/beepbrain/{version}", uri)
+        model, tokenizer, _ = load_model(f"models:/beepbrain/{version}", uri)
         results[label] = {"run_id": run_id, "model_version": version}
         for split, songs in splits.items():
-            results[label][f"{split}_bits_per_token"] = model_bits_per_token(model, songs)
+            results[label][f"{split}_bits_per_token"] = model_bits_per_token(model, tokenizer, songs)
             results[label][f"{split}_held_out"] = {"songs": len(songs.songs),
                                                    "tokens": int(sum(len(x) for x in songs.songs))}
         # both splits together: every held-out token counts once (the model_bits_per_token weighting)

@@ -117,7 +117,7 @@ def measure(work: Path, datasets: dict[str, Path], models: dict[str, str], notes
         lengths = np.array([len(s) for s in test.songs])
         notes = sum(notes_of[sid] for sid in manifest["splits"]["test"]["song_ids"])
         model, tokenizer, info = load_model(models[name], uri)
-        bits = song_bits(model, test.songs, test.cond)
+        bits = song_bits(model, tokenizer, test.songs, test.cond)
         ngram = fit_baseline(path, manifest["vocab_size"], 0, 200_000, lambda m: None)
         ngram_total, _count = ngram_bits(ngram, test)
         row = {"params": info["params"], "test_songs": len(test.songs),

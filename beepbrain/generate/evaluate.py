@@ -64,10 +64,70 @@ def load_split(dataset_dir: Path, split: str, max_tokens: int | None = None) -> 
     return SplitSongs(out, conds)
 
 
-def song_bits(model, songs: list[np.ndarray], conds: list, batch_size: int = 16) -> np.ndarray:
-    """float64[N]: -log2 P of each song's tokens under ``model``, every token but the first (BOS, always
-    the same) scored once: a song longer than the block size is cut into consecutive windows, each token
-    scored with the context since its window's start."""
+def scoring_windows(tokenizer, song, cond, block_size: int) -> list[tuple[list[int], int, int]]:
+    """How a song is scored with every token in view of its song: ``(window, first, end)`` triples, each
+    window a song of its own (``tokenizer.view`` from a bar line, at most ``block_size + 1`` tokens) whose
+    tokens ``first``..``end - 1`` are scored. A song that fits is one window from BOS; a longer one goes on
+    in windows that start at later bar lines (with the header, and the patterns their bars use written out)
+    and score whole bars, each bar once, with at least a quarter of the context before it where it fits."""
+    toks = [int(t) for t in song]
+    T = int(block_size)
+    if len(toks) <= T + 1:
+        return [(toks, 1, len(toks))]
+    if not tokenizer.HAS_HEADER:  # no header, no pattern numbers (tick): windows overlapping by half
+        return [(toks[: T + 1], 1, T + 1)] + _overlapping(toks, T + 1, len(toks), T)
+    n_bars = len(tokenizer.bar_lines(toks))
+    out: list[tuple[list[int], int, int]] = []
+    start, done = 0, 0  # the window's first bar; bars scored
+    while done < n_bars:
+        view = tokenizer.view(toks, cond, start)
+        lines = [int(x) for x in tokenizer.bar_lines(view)] + [len(view)]
+        window = view[: T + 1]
+        first = 1 if done == 0 else max(1, lines[done - start])
+        complete = [k for k in range(done - start, len(lines) - 1) if lines[k + 1] <= len(window)]
+        if complete:
+            last = complete[-1]
+            end = lines[last + 1]
+            done = start + last + 1
+        else:  # one bar (or the header) longer than the context: the rest of it in overlapping windows
+            if first < len(window):
+                out.append((window, first, len(window)))
+            bar_end = lines[done - start + 1]
+            out += _overlapping(view, max(first, len(window)), bar_end, T)
+            done += 1
+            first = end = 0
+        if end > first:
+            out.append((window, first, end))
+        if done >= n_bars:
+            break
+        nxt = done
+        for a in range(start + 1, done + 1):
+            later = tokenizer.view(toks, cond, a)
+            ends = [int(x) for x in tokenizer.bar_lines(later)] + [len(later)]
+            if ends[min(done - a + 1, len(ends) - 1)] <= T * 3 // 4:
+                nxt = a
+                break
+        start = nxt
+    return out
+
+
+def _overlapping(toks: list[int], begin: int, end: int, T: int) -> list[tuple[list[int], int, int]]:
+    """Windows that score ``toks[begin:end]``, each token with the half context before it."""
+    out, half = [], T // 2
+    while begin < end:
+        first = max(0, begin - (T + 1 - half))
+        window = toks[first: first + T + 1]
+        stop = min(end, first + len(window))
+        out.append((window, begin - first, stop - first))
+        begin = stop
+    return out
+
+
+def song_bits(model, tokenizer, songs: list[np.ndarray], conds: list, batch_size: int = 16,
+              counts: list | None = None) -> np.ndarray:
+    """float64[N]: -log2 P of each song under ``model``, every token scored with its song's header and the
+    patterns it names in view (``scoring_windows``: the windows training sees); the first token (BOS,
+    always the same) is not scored. ``counts``, if given, gets the tokens scored per song."""
     import torch
     import torch.nn.functional as F
 
@@ -76,9 +136,10 @@ def song_bits(model, songs: list[np.ndarray], conds: list, batch_size: int = 16)
     windows = []
     for index, (song, cond) in enumerate(zip(songs, conds, strict=True)):
         vec = cond.vector()
-        for start in range(0, max(len(song) - 1, 0), T):
-            windows.append((index, song[start:start + T + 1], vec))
+        for window, first, end in scoring_windows(tokenizer, song, cond, T):
+            windows.append((index, window, first, end, vec))
     bits = np.zeros(len(songs), dtype=np.float64)
+    scored = np.zeros(len(songs), dtype=np.int64)
     was_training = model.training
     model.eval()
     try:
@@ -87,27 +148,30 @@ def song_bits(model, songs: list[np.ndarray], conds: list, batch_size: int = 16)
                 batch = windows[i:i + batch_size]
                 x = np.zeros((len(batch), T), dtype=np.int64)
                 y = np.full((len(batch), T), -1, dtype=np.int64)
-                for row, (_index, chunk, _vec) in enumerate(batch):
-                    n = len(chunk) - 1
-                    x[row, :n] = chunk[:-1]
-                    y[row, :n] = chunk[1:]
-                cond = torch.from_numpy(np.stack([vec for _i, _chunk, vec in batch])).to(device)
+                for row, (_index, window, first, end, _vec) in enumerate(batch):
+                    n = len(window) - 1
+                    x[row, :n] = window[:-1]
+                    y[row, first - 1:end - 1] = window[first:end]
+                cond = torch.from_numpy(np.stack([b[4] for b in batch])).to(device)
                 logits, _ = model(torch.from_numpy(x).to(device), cond)
                 target = torch.from_numpy(y).to(device)
                 nats = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), target.reshape(-1),
                                        ignore_index=-1, reduction="none").reshape(len(batch), T).sum(dim=1)
-                for row, (index, _chunk, _vec) in enumerate(batch):
+                for row, (index, _window, first, end, _vec) in enumerate(batch):
                     bits[index] += float(nats[row]) / LN2
+                    scored[index] += end - first
     finally:
         model.train(was_training)
+    if counts is not None:
+        counts.extend(int(c) for c in scored)
     return bits
 
 
-def model_bits_per_token(model, split: SplitSongs, batch_size: int = 16) -> float:
-    """Mean -log2 P(token) over every token but each song's first, in consecutive block-size windows."""
-    bits = song_bits(model, split.songs, split.cond, batch_size)
-    count = sum(max(len(s) - 1, 0) for s in split.songs)
-    return float(bits.sum()) / max(count, 1)
+def model_bits_per_token(model, tokenizer, split: SplitSongs, batch_size: int = 16) -> float:
+    """Mean -log2 P(token) over the tokens ``song_bits`` scores."""
+    counts: list[int] = []
+    bits = song_bits(model, tokenizer, split.songs, split.cond, batch_size, counts=counts)
+    return float(bits.sum()) / max(sum(counts), 1)
 
 
 def split_notes(tokenizer, split: SplitSongs) -> np.ndarray:
@@ -187,8 +251,9 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         if not split.songs:
             progress(f"{split_name}: no songs, skipped")
             continue
-        bits = song_bits(model, split.songs, split.cond)
-        tokens = sum(max(len(s) - 1, 0) for s in split.songs)
+        counts: list[int] = []
+        bits = song_bits(model, tokenizer, split.songs, split.cond, counts=counts)
+        tokens = sum(counts)
         notes = int(split_notes(tokenizer, split).sum())
         ngram_total, ngram_count = ngram_bits(ngram, split)
         m = result.metrics

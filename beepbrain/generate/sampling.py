@@ -3,9 +3,14 @@
 The tokenizer's grammar says which tokens may come next (channel order, bar lines, pitch ranges, the
 song's end), so every sampled sequence decodes into a valid song. The model runs with its KV cache: the
 tokens since the last call (often several at once: forced tokens such as bar lines need no sampling)
-are fed in one call. A song longer than the context window goes on with a sliding window: the cache is
-emptied and re-filled with the most recent part of the song, starting at a bar line as training windows
-do. The uncached path feeds the same window every step, so both give the same tokens.
+are fed in one call. A song longer than the context goes on in a ``SongWindow``: the model's view moves
+to a later bar line and becomes the song from there as a song of its own (``tokenizer.view``: the header,
+the patterns numbered inside the view), exactly as training windows are cut, with a grammar replayed over
+it; the whole song is put back together at the end (``tokenizer.rejoin``). The uncached path feeds the
+same view every step, so both give the same tokens.
+
+A prompt (``prefix``) is only checked for validity: the grammar's musical constraints (rhythm grid, scale,
+a first bar with notes) hold for what is sampled after it (``grammar.relax``).
 """
 
 from __future__ import annotations
@@ -66,8 +71,7 @@ def choose(logits: np.ndarray, mask: np.ndarray, cfg: SamplingConfig, rng: np.ra
 class ModelScorer:
     """Next-token logits from a GPT, with or without its KV cache, over a sliding window."""
 
-    def __init__(self, model, cond: np.ndarray, *, use_cache: bool = True,
-                 is_window_start: Callable[[int], bool] | None = None, device: str = "cpu"):
+    def __init__(self, model, cond: np.ndarray, *, use_cache: bool = True, device: str = "cpu"):
         import torch
 
         self.torch = torch
@@ -75,44 +79,33 @@ class ModelScorer:
         self.block_size = int(model.config.block_size)
         self.cond = torch.as_tensor(np.asarray(cond, dtype=np.float32), device=device).unsqueeze(0)
         self.use_cache = use_cache
-        self.is_window_start = is_window_start
         self.device = device
-        self.window_start = 0  # index into the context where the model's window begins
         self.cache = None
         self.cached = 0  # tokens of the context already in the cache
         self.forward_tokens = 0  # tokens pushed through the model, for throughput figures
 
-    def _slide(self, context: Sequence[int]) -> None:
-        """Move the window so the context fits with room to go on: keep about the last half."""
-        n = len(context)
-        keep = max(1, self.block_size // 2)
-        start = n - keep
-        if self.is_window_start is not None:
-            # the nearest bar line at or after `start`, as long as it leaves some context
-            for i in range(start, n - max(1, keep // 4)):
-                if self.is_window_start(context[i]):
-                    start = i
-                    break
-        self.window_start = start
+    def reset(self) -> None:
+        """The view was replaced (it slid): forget the cached keys."""
         self.cache = None
         self.cached = 0
 
     def logits(self, context: Sequence[int]) -> np.ndarray:
         torch = self.torch
-        if len(context) - self.window_start > self.block_size:
-            self._slide(context)
+        if len(context) > self.block_size:
+            raise ValueError(f"{len(context)} tokens exceed the model's context of {self.block_size}: "
+                             "sample through a SongWindow")
         with torch.no_grad():
             if self.use_cache:
                 if self.cache is None:
                     self.cache = new_cache(self.model, self.device)
                     self.cached = 0
-                fresh = context[self.window_start + self.cached:]
+                fresh = context[self.cached:]
                 idx = torch.tensor([list(fresh)], dtype=torch.long, device=self.device)
                 out, _ = self.model(idx, self.cond, cache=self.cache)
                 self.cached += len(fresh)
                 self.forward_tokens += len(fresh)
             else:
-                window = context[self.window_start:]
+                window = context
                 idx = torch.tensor([list(window)], dtype=torch.long, device=self.device)
                 out, _ = self.model(idx, self.cond)
                 self.forward_tokens += len(window)
@@ -142,8 +135,76 @@ def decoding_threads(model) -> Iterator[None]:
 
 
 def new_cache(model, device: str = "cpu"):
-    """A fresh KV cache for ``model`` (batch of one), holding a whole window."""
+    """A fresh KV cache for ``model`` (batch of one), holding a whole window (``device``: where the model
+    is; the cache's tensors come from the model's own keys and values)."""
     return model.new_cache()
+
+
+class SongWindow:
+    """The song being sampled and the model's view of it. ``view`` is the song from bar ``start`` on as a
+    song of its own (at first the song itself); ``grammar`` is the grammar of that view. When the view
+    fills ``block_size`` tokens it moves to the first later bar line that leaves a quarter of the context
+    free (``tokenizer.view``), and a new grammar (``make_grammar(start, first)``: ``first`` is whether the
+    sampled part has not begun yet) is replayed over it. ``tokens()`` is the whole song."""
+
+    def __init__(self, grammar, *, tokenizer=None, conditioning=None, block_size: int | None = None,
+                 make_grammar: Callable[[int, bool], object] | None = None):
+        self.grammar = grammar
+        self.tokenizer, self.conditioning = tokenizer, conditioning
+        self.block_size, self.make_grammar = block_size, make_grammar
+        self.view: list[int] = []
+        self.before: list[int] = []  # the whole song as it stood when the view last moved
+        self.start = 0
+        self.slides = 0
+        self.sampling = False  # the prompt is done: what comes now is the model's
+        self.whole: list[int] | None = None  # the whole song, while the view is a plain tail of it
+
+    def push(self, token: int) -> None:
+        self.grammar.advance(int(token))
+        self.view.append(int(token))
+        if self.whole is not None:
+            self.whole.append(int(token))
+
+    @property
+    def full(self) -> bool:
+        return self.block_size is not None and self.make_grammar is not None and len(self.view) >= self.block_size
+
+    def tokens(self) -> list[int]:
+        if self.whole is not None:
+            return list(self.whole)
+        if not self.start:
+            return list(self.view)
+        return self.tokenizer.rejoin(self.before, self.view, self.conditioning, self.start)
+
+    def slide(self) -> None:
+        tok, cond = self.tokenizer, self.conditioning
+        whole = self.tokens()
+        current = len(tok.bar_lines(whole)) - 1  # the bar being written
+        view = None
+        for start in range(self.start + 1, current + 1):
+            view = tok.view(whole, cond, start)
+            if len(view) <= self.block_size * 3 // 4:
+                break
+        if (view is None or len(view) >= self.block_size) and not tok.HAS_HEADER:
+            # a tick bar longer than the context: the view is the song's last half context (no header or
+            # pattern numbers lose their meaning there), and the grammar goes on as it was
+            self.whole, self.view = whole, whole[len(whole) - self.block_size // 2:]
+            self.slides += 1
+            return
+        if view is None or len(view) >= self.block_size:
+            raise RuntimeError(f"one bar of this song takes more than the model's context of {self.block_size} "
+                               "tokens: use a model with a longer context")
+        grammar = self.make_grammar(start, not self.sampling)
+        relax = getattr(grammar, "relax", None)
+        if relax is not None:
+            relax(True)
+        for token in view:
+            grammar.advance(token)
+        if relax is not None:
+            relax(not self.sampling)
+        self.before, self.view, self.start, self.grammar = whole, view, start, grammar
+        self.whole = None
+        self.slides += 1
 
 
 def sample_sequence(
@@ -154,33 +215,52 @@ def sample_sequence(
     prefix: Sequence[int] = (),
     max_tokens: int | None = None,
     on_token: Callable[[int], None] | None = None,
+    window: SongWindow | None = None,
+    on_slide: Callable[[], None] | None = None,
 ) -> list[int]:
-    """Sample until the grammar is done: ``prefix`` first (checked against the grammar), then tokens from
-    ``next_logits(context)`` masked by the grammar. Forced tokens (one allowed) skip the scorer."""
+    """Sample until the grammar is done: ``prefix`` first (checked against the grammar for validity only),
+    then tokens from ``next_logits(view)`` masked by the grammar. Forced tokens (one allowed) skip the
+    scorer. ``window`` (default: no sliding) holds the model's view; ``on_slide`` is called when it moves."""
     from dataclasses import replace
 
     rng = np.random.default_rng(cfg.seed)
     header_cfg = cfg if cfg.header_temperature is None else replace(cfg, temperature=cfg.header_temperature)
-    context: list[int] = []
-    for token in prefix:
-        if not grammar.mask()[token]:
-            raise ValueError(f"prompt token {token} at position {len(context)} breaks the grammar")
-        grammar.advance(int(token))
-        context.append(int(token))
-    while not grammar.done:
-        if max_tokens is not None and len(context) >= max_tokens:
+    song = window or SongWindow(grammar)
+    relax = getattr(song.grammar, "relax", None)
+    if relax is not None:
+        relax(True)
+    for i, token in enumerate(prefix):
+        if song.full:
+            song.slide()
+        if not song.grammar.mask()[token]:
+            raise ValueError(f"prompt token {token} at position {i} breaks the grammar")
+        song.push(int(token))
+    relax = getattr(song.grammar, "relax", None)
+    if relax is not None:
+        relax(False)
+    song.sampling = True
+    written = len(prefix)
+    while not song.grammar.done:
+        if max_tokens is not None and written >= max_tokens:
             raise RuntimeError(f"song not finished after {max_tokens} tokens")
+        if song.full:
+            song.slide()
+            if on_slide is not None:
+                on_slide()
+        grammar = song.grammar
         mask = grammar.mask()
         allowed = np.flatnonzero(mask)
-        if len(allowed) == 1 or not context:
+        if len(allowed) == 0:
+            raise RuntimeError("the grammar allows no token here")
+        if len(allowed) == 1 or not song.view:
             # forced, or nothing to condition on yet: no model call needed
             token = int(allowed[0]) if len(allowed) == 1 else int(rng.choice(allowed))
         else:
             # a grammar with a header (the pattern tokenizer's) may sample it at its own temperature
             step_cfg = header_cfg if getattr(grammar, "in_header", False) else cfg
-            token = choose(next_logits(context), mask, step_cfg, rng)
-        grammar.advance(token)
-        context.append(token)
+            token = choose(next_logits(song.view), mask, step_cfg, rng)
+        song.push(token)
+        written += 1
         if on_token is not None:
             on_token(token)
-    return context
+    return song.tokens()

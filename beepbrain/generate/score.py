@@ -33,7 +33,8 @@ def score_songs(model, tokenizer, songs: list, names: list[str] | None = None, b
     """Score each ``Song``: its token stream's bits under ``model`` (every token but BOS), tokens, notes."""
     names = names or [f"song {i + 1}" for i in range(len(songs))]
     encoded = [tokenizer.encode(song) for song in songs]
-    bits = song_bits(model, [e.tokens for e in encoded], [e.conditioning for e in encoded], batch_size)
+    bits = song_bits(model, tokenizer, [e.tokens for e in encoded], [e.conditioning for e in encoded],
+                     batch_size)
     out = []
     for name, song, enc, b in zip(names, songs, encoded, bits, strict=True):
         tokens = int(len(enc.tokens))

@@ -66,19 +66,18 @@ def _conditioning(request: SongRequest):
 
 
 def fixed_header(tokenizer, request: SongRequest) -> dict:
-    """The grammar's fixed values for ``request``: header values and instrument types the user chose, and
-    the rhythm grid (pattern tokenizer, no prompt); nothing for a prompt, whose own header comes first."""
+    """The grammar's fixed values for ``request``: header values and instrument types the user chose (a
+    prompt's own header comes first, so none with a prompt), and the musical constraints the tokenizer's
+    grammar offers (notes on the rhythm's grid, pitches in the header's scale: what BeepBox's editor lets a
+    person write; a first bar with sound). With a prompt they hold for the part sampled after it."""
     fixed = {"tempo": request.tempo, "key": request.key, "scale": request.scale,
              "instrument_types": dict(request.instruments) or None}
     if request.prompt is not None:
         chosen = [k for k, v in fixed.items() if v is not None]
         if chosen:
             raise ValueError(f"a prompt's own header sets {', '.join(chosen)}: leave them out with --prompt")
-        return {}
-    if getattr(tokenizer, "kind", "tick") == "pattern":
-        fixed["strict_rhythm"] = True  # notes on the rhythm's grid, pitches in the header's scale: what
-        fixed["in_scale"] = True  # BeepBox's editor lets a person write; and a song
-        fixed["start_with_notes"] = True  # that starts with sound
+    for constraint in tokenizer.GRAMMAR_CONSTRAINTS:
+        fixed[constraint] = True
     return {k: v for k, v in fixed.items() if v is not None}
 
 
@@ -86,7 +85,7 @@ def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingCo
                     use_cache: bool = True, on_token: Callable[[int], None] | None = None,
                     scorer_out: list | None = None) -> tuple[list[int], object, int]:
     """Sample one song's tokens; returns them, the conditioning and the beats per bar used."""
-    from beepbrain.tokens.vocab import BAR, BOS
+    from beepbrain.generate.sampling import SongWindow
 
     cond = _conditioning(request)
     prefix: list[int] = []
@@ -97,15 +96,25 @@ def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingCo
         beats_per_bar = request.prompt.beats_per_bar
     if total_bars > 128:
         raise ValueError(f"the song would have {total_bars} bars; BeepBox holds at most 128")
-    grammar = tokenizer.grammar(cond, beats_per_bar=beats_per_bar, bars=total_bars,
-                                **fixed_header(tokenizer, request))
+    fixed = fixed_header(tokenizer, request)
+
+    def make_grammar(start_bar: int, first: bool):
+        """The grammar of the song from ``start_bar`` on (a window); ``first``: nothing sampled yet."""
+        options = dict(fixed)
+        if not first:
+            options.pop("start_with_notes", None)
+        return tokenizer.grammar(cond, beats_per_bar=beats_per_bar, bars=total_bars - start_bar, **options)
+
     device = next(model.parameters()).device.type
-    scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, is_window_start=lambda t: t in (BAR, BOS),
-                         device=device)
+    scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, device=device)
+    window = SongWindow(make_grammar(0, True), tokenizer=tokenizer, conditioning=cond,
+                        block_size=scorer.block_size, make_grammar=make_grammar)
+    scorer.window = window
     if scorer_out is not None:
         scorer_out.append(scorer)
     with decoding_threads(model):
-        tokens = sample_sequence(grammar, scorer.logits, sampling, prefix=prefix, on_token=on_token)
+        tokens = sample_sequence(window.grammar, scorer.logits, sampling, prefix=prefix, on_token=on_token,
+                                 window=window, on_slide=scorer.reset)
     return tokens, cond, beats_per_bar
 
 
@@ -121,7 +130,7 @@ def generate_song(model, tokenizer, request: SongRequest, sampling: SamplingConf
     finally:
         model.train(was_training)
     song = tokenizer.decode(np.asarray(tokens), cond, beats_per_bar=beats_per_bar)
-    if getattr(tokenizer, "kind", "tick") == "tick":  # no header in the stream: settings come from outside
+    if not tokenizer.HAS_HEADER:  # no header in the stream (tick tokenizer): settings come from outside
         if request.prompt is not None:
             carry_settings(request.prompt, song)
         else:

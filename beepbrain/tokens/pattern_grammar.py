@@ -126,10 +126,9 @@ class PatternGrammar:
 
     def relax(self, relaxed: bool) -> None:
         """Check only validity (``True``: a prompt), or the musical constraints too from here on; a song
-        that turns strict at a bar line keeps start_with_notes for its next bar."""
+        that turns strict keeps start_with_notes for the next bar it starts."""
         if self.relaxed and not relaxed:
-            self.notes_bar = self.bar + 1 if self.phase == Phase.BAR else self.bar
-            self.notes_bar_sounds = self.phase != Phase.BAR
+            self.notes_bar, self.notes_bar_sounds = self.bar + 1, False
         self.relaxed = bool(relaxed)
 
     @property

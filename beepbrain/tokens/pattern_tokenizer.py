@@ -101,6 +101,8 @@ class PatternTokenizer(SavedTokenizer):
     kind = KIND
     FORMAT = FORMAT
     CONFIG = PatternTokenizerConfig
+    HAS_HEADER = True  # the stream holds tempo, key, scale and instruments
+    GRAMMAR_CONSTRAINTS = ("strict_rhythm", "in_scale", "start_with_notes")  # what generation asks of it
 
     def __init__(self, config: PatternTokenizerConfig | None = None):
         self.config = config or PatternTokenizerConfig()

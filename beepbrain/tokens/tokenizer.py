@@ -56,6 +56,8 @@ class Tokenizer(SavedTokenizer):
 
     kind = "tick"
     FORMAT = FORMAT
+    HAS_HEADER = False  # notes only: tempo, key, scale and instruments come from outside the stream
+    GRAMMAR_CONSTRAINTS = ()  # its grammar has no musical constraints to switch on
     CONFIG = TokenizerConfig
 
     def __init__(self, config: TokenizerConfig | None = None):

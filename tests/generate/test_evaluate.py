@@ -65,7 +65,7 @@ def test_model_bits_per_token_is_the_mean_cross_entropy(dataset, model):
     y = torch.tensor(song[None, 1:])
     with torch.no_grad():
         _, loss = model(x, torch.tensor(val.cond[0].vector()[None]), y)
-    assert model_bits_per_token(model, one) == pytest.approx(float(loss) / math.log(2), rel=1e-4)
+    assert model_bits_per_token(model, Tokenizer(), one) == pytest.approx(float(loss) / math.log(2), rel=1e-4)
 
 
 def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
@@ -90,3 +90,36 @@ def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
     assert logged["eval_val_bpt"] == pytest.approx(result.metrics["eval_val_bpt"])
     files = {f.path for f in client.list_artifacts(run.info.run_id, "evaluation")}
     assert files == {"evaluation/eval.png", "evaluation/evaluation.json"}
+
+
+def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
+    """A song longer than the context is scored in windows that are songs of their own (BOS, header,
+    patterns in view); together they score every bar of it exactly once, and a song that fits is scored
+    whole."""
+    from beepbrain.format import parse_song
+    from beepbrain.generate.evaluate import scoring_windows
+    from beepbrain.tokens import PatternTokenizer
+
+    tok = PatternTokenizer()
+    checked = 0
+    for record in corpus_records[:60]:
+        try:
+            enc = tok.encode(parse_song(record["data"]))
+        except ValueError:
+            continue
+        toks = enc.tokens.tolist()
+        windows = scoring_windows(tok, toks, enc.conditioning, 128)
+        if len(toks) <= 129:
+            assert windows == [(toks, 1, len(toks))]
+            continue
+        checked += 1
+        bars_scored = 0
+        for window, first, end in windows:
+            assert len(window) <= 129 and 1 <= first < end <= len(window)
+            if window[0] == 1:  # BOS: a song of its own (else the rest of a bar longer than the context)
+                grammar = tok.grammar(enc.conditioning, beats_per_bar=None)
+                for t in window:  # every REF in it names a pattern written inside it
+                    grammar.advance(t)
+            bars_scored += sum(1 for t in window[first:end] if t == 3)  # BAR lines scored
+        assert bars_scored == enc.bars
+    assert checked >= 5

@@ -73,7 +73,7 @@ def test_generated_song_is_valid_and_as_asked(trained, rhythm, pitch, drums, bar
 
 def test_same_seed_same_song_and_cache_equals_full_pass(trained):
     model, tokenizer = trained
-    request = SongRequest(bars=2, pitch_channels=2, drum_channels=1)
+    request = SongRequest(bars=6, pitch_channels=2, drum_channels=1, beats_per_bar=3)
     a = generate_song(model, tokenizer, request, SamplingConfig(seed=11))
     b = generate_song(model, tokenizer, request, SamplingConfig(seed=11))
     c = generate_song(model, tokenizer, request, SamplingConfig(seed=12))
@@ -82,7 +82,8 @@ def test_same_seed_same_song_and_cache_equals_full_pass(trained):
     scorers = []
     cached, _, _ = generate_tokens(model, tokenizer, request, SamplingConfig(seed=11), scorer_out=scorers)
     full, _, _ = generate_tokens(model, tokenizer, request, SamplingConfig(seed=11), use_cache=False)
-    assert len(cached) > 2 * model.config.block_size and scorers[0].window_start > 0  # the window slid
+    assert len(cached) > 2 * model.config.block_size and scorers[0].window.slides > 1  # the view moved on
+    assert scorers[0].window.view[0] == tokenizer.bos_id  # and is a song of its own
     assert cached == full == a.tokens
 
 

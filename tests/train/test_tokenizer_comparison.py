@@ -39,8 +39,8 @@ def test_pattern_model_needs_fewer_bits_per_note_than_tick_model(corpus_records,
         result = train(TrainConfig(dataset=name, data_dir=str(tmp_path), model="tiny", max_steps=150,
                                    eval_interval=0, checkpoint_interval=0, tracking_uri=uri, device="cpu"),
                        log=lambda *a, **k: None)
-        model, _tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
+        model, tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
         test = load_split(datasets / name, "test")
         notes = sum(notes_of[sid] for sid in manifest["splits"]["test"]["song_ids"])
-        bits_per_note[name] = float(song_bits(model, test.songs, test.cond).sum()) / notes
+        bits_per_note[name] = float(song_bits(model, tokenizer, test.songs, test.cond).sum()) / notes
     assert bits_per_note["pattern"] < bits_per_note["tick"], bits_per_note
