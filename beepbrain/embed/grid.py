@@ -1,8 +1,10 @@
 """One channel's pattern as notes on a fixed grid, and its rendering as an image.
 
 A pattern becomes an array of notes ``(start, end, pitch)`` in grid steps: ``STEPS`` (96) steps span the
-bar whatever its length, so a 4-beat bar has one step per BeepBox part (24 a beat). Pitches are absolute
-(the channel's octave applied) for pitched channels and 0-11 for drums; a chord is one row per pitch.
+bar whatever its length, so a 4-beat bar has one step per BeepBox part (24 a beat). Pitches are the notes'
+own: absolute (0-84) for pitched channels, as BeepBox stores them, and 0-11 for drums; a chord is one row
+per pitch. A channel's ``octave`` is not added: it is the editor's scroll bar (``octaveScrollBar`` in
+BeepBox's JSON), not a transposition, so moving it changes no grid.
 
 The rendering is ``ROWS`` (64) pitch rows from ``lowest pitch - MARGIN``: the encoder pools over pitch, so
 where the window starts does not matter, only that the pattern's notes fit in it (a pattern spanning more
@@ -36,14 +38,12 @@ class PatternNotes:
 def pattern_notes(song, channel: int, pattern) -> np.ndarray:
     """The grid notes of ``pattern`` (a ``beepbrain.format.Pattern``) of ``channel`` in ``song``."""
     parts = max(1, song.parts_per_bar)
-    noise = song.is_noise_channel(channel)
-    offset = 0 if noise else 12 * song.channels[channel].octave
     rows = []
     for note in pattern.notes:
         start = min(STEPS - 1, note.start * STEPS // parts)
         end = min(STEPS, max(start + 1, -(-note.end * STEPS // parts)))
         for pitch in note.pitches:
-            rows.append((start, end, pitch + offset))
+            rows.append((start, end, pitch))
     if not rows:
         return np.zeros((0, 3), dtype=np.int16)
     return np.unique(np.asarray(rows, dtype=np.int16), axis=0)

@@ -1,5 +1,7 @@
 """`beepbrain embed`'s work: vectors for every catalog song not embedded yet by the current model, parsed
-and encoded in chunks on Dask (or in this process), written as one Parquet batch, views rebuilt."""
+and encoded in chunks on Dask (or in this process), written as one Parquet batch, views rebuilt. Songs of
+batches an older beepbrain wrote (``store.legacy_batches``) count as not embedded: they are embedded
+again and those batches removed."""
 
 from __future__ import annotations
 
@@ -152,7 +154,8 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
         raise
     if legacy:
         store.remove_batches(data_dir, tag, legacy)
-        log(f"embed: replaced {len(legacy)} batch(es) written before song rows had notes_hash")
+        log(f"embed: replaced {len(legacy)} batch(es) written by an older beepbrain (before song rows had "
+            f"notes_hash, or before embed version {store.EMBED_VERSION}, which reads channel octaves as BeepBox does)")
     store.build_views(data_dir, tag, dim)
     return EmbedReport(tag, len(songs), writer.rows["songs"], writer.rows["patterns"], failed,
                        time.perf_counter() - t0)

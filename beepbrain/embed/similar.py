@@ -89,6 +89,10 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
         if missing:
             raise NotEmbedded(f"the song vectors in {data} were made by an older beepbrain (no {', '.join(missing)}); "
                               f"run `beepbrain embed` to bring them up to date")
+        legacy = store.legacy_batches(data, tag)
+        if legacy:
+            raise NotEmbedded(f"the song vectors in {data} were made by an older beepbrain ({len(legacy)} batch(es) "
+                              f"read channel octaves as transpositions); run `beepbrain embed` to bring them up to date")
         known = con.execute("SELECT notes_hash FROM song_embeddings WHERE song_id = $s AND vector IS NOT NULL",
                             {"s": sid}).fetchall()
         if known:

@@ -8,6 +8,8 @@ version (vectors of two versions are not comparable), one file per `beepbrain em
 - ``song_embeddings``: song_id, patterns, vector FLOAT[256] (NULL for a song without notes), model_version,
   and from ``beepbrain.embed.identity``: notes_hash (songs sharing it play the same notes), form_hash
   (the same song up to transposition) and lowest_pitch
+
+Each file's Parquet metadata names the ``EMBED_VERSION`` that wrote it (``beepbrain.embed_version``).
 """
 
 from __future__ import annotations
@@ -20,17 +22,29 @@ import pyarrow.parquet as pq
 
 DIM = 256
 
+EMBED_VERSION = 2
+"""How this beepbrain reads a song into grids and fingerprints, apart from the model (``model_version``).
+1 (files without the key): a channel's octave read as a transposition, 12 x octave added to its pitches;
+2: note pitches are absolute, as BeepBox reads them (only the key moves sounding pitch). Batches of another
+version are embedded again, and replaced, by the next `beepbrain embed` (``legacy_batches``)."""
+VERSION_KEY = b"beepbrain.embed_version"
+
+
+def _metadata() -> dict[bytes, bytes]:
+    return {VERSION_KEY: str(EMBED_VERSION).encode()}
+
 
 def pattern_schema(dim: int = DIM) -> pa.Schema:
     return pa.schema([("song_id", pa.string()), ("channel", pa.int16()), ("pattern", pa.int32()),
                       ("is_noise", pa.bool_()), ("bars", pa.int32()),
-                      ("vector", pa.list_(pa.float32(), dim))])
+                      ("vector", pa.list_(pa.float32(), dim))], metadata=_metadata())
 
 
 def song_schema(dim: int = DIM) -> pa.Schema:
     return pa.schema([("song_id", pa.string()), ("patterns", pa.int32()),
                       ("vector", pa.list_(pa.float32(), dim)), ("model_version", pa.string()),
-                      ("notes_hash", pa.string()), ("form_hash", pa.string()), ("lowest_pitch", pa.int16())])
+                      ("notes_hash", pa.string()), ("form_hash", pa.string()), ("lowest_pitch", pa.int16())],
+                     metadata=_metadata())
 
 
 def embeddings_dir(data_dir) -> Path:
@@ -54,14 +68,29 @@ def set_current(data_dir, tag: str) -> None:
     os.replace(tmp, path)
 
 
+def batch_version(schema: pa.Schema) -> int:
+    """The ``EMBED_VERSION`` a file of this schema was written by (1 for a file without the key)."""
+    value = (schema.metadata or {}).get(VERSION_KEY)
+    try:
+        return int(value) if value is not None else 1
+    except ValueError:
+        return 0
+
+
+def is_current(schema: pa.Schema) -> bool:
+    """Whether a song file of this schema has all of today's columns and today's ``EMBED_VERSION``."""
+    return set(song_schema().names) <= set(schema.names) and batch_version(schema) == EMBED_VERSION
+
+
 def legacy_batches(data_dir, tag: str) -> list[str]:
-    """Batches written before song rows had all of today's columns (``notes_hash`` and the rest): their
-    songs are embedded again, then the batches removed (``remove_batches``), so every song row can say
-    which songs are identical."""
+    """Batches written by an older beepbrain: before song rows had all of today's columns (``notes_hash``
+    and the rest), or with another ``EMBED_VERSION`` (version 1 read a channel's octave as a
+    transposition, so its hashes, ``lowest_pitch`` and grids are off). Their songs are embedded again,
+    then the batches removed (``remove_batches``), so every song row says which songs are identical by
+    today's reading."""
     folder = version_dir(data_dir, tag) / "songs"
-    names = set(song_schema().names)
     return sorted(f.stem for f in folder.glob("*.parquet")
-                  if not names <= set(pq.read_schema(f).names) and pq.read_metadata(f).num_rows)
+                  if not is_current(pq.read_schema(f)) and pq.read_metadata(f).num_rows)
 
 
 def remove_batches(data_dir, tag: str, batches: list[str]) -> None:
@@ -123,7 +152,8 @@ def ensure_files(data_dir, tag: str, dim: int = DIM) -> None:
         folder = version_dir(data_dir, tag) / kind
         folder.mkdir(parents=True, exist_ok=True)
         empty = folder / "empty.parquet"
-        stale = empty.exists() and pq.read_schema(empty).names != schema.names
+        stale = empty.exists() and (pq.read_schema(empty).names != schema.names
+                                    or batch_version(pq.read_schema(empty)) != EMBED_VERSION)
         if stale or not any(folder.glob("*.parquet")):
             pq.write_table(schema.empty_table(), empty)
 

@@ -27,11 +27,30 @@ def _song(beats: int = 4) -> Song:
 def test_pattern_notes_place_notes_on_the_96_step_grid():
     song = _song(beats=4)  # 96 parts a bar: one step a part
     notes = pattern_notes(song, 0, song.channels[0].patterns[0])
-    assert notes.tolist() == [[0, 12, 48], [24, 48, 52], [24, 48, 55], [72, 96, 60]]  # octave 2 = +24
+    assert notes.tolist() == [[0, 12, 24], [24, 48, 28], [24, 48, 31], [72, 96, 36]]  # the notes' own pitches
     song8 = _song(beats=8)  # 192 parts a bar: two parts a step
     assert pattern_notes(song8, 0, song8.channels[0].patterns[0])[:, :2].tolist() == [[0, 6], [12, 24], [12, 24], [36, 48]]
     pats = list(song_patterns(song))
     assert [(p.channel, p.pattern, p.is_noise, p.bars) for p in pats] == [(0, 1, False, 2), (1, 1, True, 2)]
+
+
+def test_moving_a_channels_octave_scroll_bar_changes_no_grid():
+    """BeepBox's notes hold absolute pitches; the channel's octave is the editor's scroll bar, so a song
+    re-saved with it moved (nothing else changed) has the original's grids, not transposed ones."""
+    from beepbrain.format import parse_song
+
+    song = _song()
+    song.patterns_per_channel, song.loop_length = 2, 3  # as a saved song has them, for the URL codec
+    original = parse_song(song.to_url())
+    for octave in (0, 3, 6):
+        song.channels[0].octave = octave
+        resaved = parse_song(song.to_url())
+        assert resaved.channels[0].octave == octave
+        pats, base = list(song_patterns(resaved)), list(song_patterns(original))
+        assert [(p.channel, p.pattern, p.bars, p.notes.tolist()) for p in pats] == \
+            [(p.channel, p.pattern, p.bars, p.notes.tolist()) for p in base]
+    model = PatternEncoder(EmbedConfig()).eval()
+    assert np.array_equal(encode(model, pats), encode(model, base))
 
 
 def test_render_is_relative_to_the_lowest_note():
