@@ -42,11 +42,12 @@ def tokenize(items: list[tuple[str, str]], spec: dict, dask_address: str | None,
 
 @task(name="write-dataset", cache_policy=NO_CACHE)
 def write(result: ChunkResult, out_dir: str, name: str, spec: dict, val_fraction: float, test_fraction: float,
-          augment_transpose: int, extra: dict, overwrite: bool) -> dict:
+          augment_transpose: int, extra: dict, overwrite: bool, augment_octaves: int = 0) -> dict:
     """Split by content, drop duplicate streams, augment the train split, write shards and manifest."""
     return write_dataset(result.encoded, out_dir, name=name, tokenizer=tokenizer_from_dict(spec),
                          val_fraction=val_fraction, test_fraction=test_fraction,
-                         augment_transpose=augment_transpose, rejected=result.rejected, extra=extra,
+                         augment_transpose=augment_transpose, augment_octaves=augment_octaves,
+                         rejected=result.rejected, silent=result.silent, extra=extra,
                          overwrite=overwrite, progress=get_run_logger().info)
 
 
@@ -57,6 +58,7 @@ def build_dataset_flow(
     where: str | None = None,
     augment_transpose: int = 0,
     augment_channels: int = 0,
+    augment_octaves: int = 0,
     tokenizer: str = "pattern",
     ticks_per_beat: int = 12,
     val_fraction: float = 0.05,
@@ -72,7 +74,8 @@ def build_dataset_flow(
     """Build ``DATA_DIR/datasets/NAME`` from the catalog songs matching ``where``; returns the manifest.
 
     ``tokenizer`` is ``pattern`` (header + patterns + bar sequence) or ``tick`` (``ticks_per_beat`` grid);
-    ``augment_transpose`` / ``augment_channels`` add train copies (transposed; channels reordered or left out).
+    ``augment_transpose`` / ``augment_octaves`` / ``augment_channels`` add train copies (in other keys; pitch
+    channels an octave or more away; channels reordered or left out).
 
     With ``train_config`` (tiny, small, base) the flow then triggers the `train` flow on the new dataset as a
     subflow (``train_steps`` steps, the model registered in MLflow); its result is returned under
@@ -92,7 +95,7 @@ def build_dataset_flow(
     result = tokenize(items, spec, dask_address, workers, chunk_size, augment_channels)
     extra = {"sql": sql, "where": where, "corpus_version": version, "source": str(Path(data) / "corpus.duckdb")}
     manifest = write(result, str(out_dir), name, spec, val_fraction, test_fraction, augment_transpose, extra,
-                     overwrite)
+                     overwrite, augment_octaves)
     create_markdown_artifact(key="dataset-manifest", markdown=_markdown(manifest),
                              description=f"dataset {name}: splits, tokens, losses")
     if train_config:

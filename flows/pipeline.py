@@ -35,7 +35,8 @@ def build_dataset_task(data_dir: str, name: str) -> dict:
 
     manifest = build_dataset(data_dir, name, overwrite=True, tokenizer=new_tokenizer(RUN_DEFAULTS["tokenizer"]),
                              augment_channels=RUN_DEFAULTS["augment_channels"],
-                             augment_transpose=RUN_DEFAULTS["augment_transpose"], progress=logger.info)
+                             augment_transpose=RUN_DEFAULTS["augment_transpose"],
+                             augment_octaves=RUN_DEFAULTS["augment_octaves"], progress=logger.info)
     return manifest
 
 
@@ -48,7 +49,8 @@ def _build_dataset(data_dir: str, name: str) -> dict:
         return build_dataset_task(data_dir, name)
     return build_dataset_flow(name=name, data_dir=data_dir, overwrite=True, tokenizer=RUN_DEFAULTS["tokenizer"],
                               augment_channels=RUN_DEFAULTS["augment_channels"],
-                              augment_transpose=RUN_DEFAULTS["augment_transpose"])
+                              augment_transpose=RUN_DEFAULTS["augment_transpose"],
+                              augment_octaves=RUN_DEFAULTS["augment_octaves"])
 
 
 @flow(name="pipeline", log_prints=True)

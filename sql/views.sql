@@ -20,9 +20,10 @@ FROM (SELECT batch, 'source' AS kind FROM sources UNION ALL SELECT batch, 'rejec
 GROUP BY batch
 ORDER BY batch;
 
--- Pitched notes with their absolute pitch (channel octave applied), one row per pitch.
+-- Pitched notes with their pitch, one row per pitch (notes store absolute pitches; the channel octave is
+-- only the editor's scroll bar, as BeepBox reads it).
 CREATE OR REPLACE VIEW note_pitches AS
 SELECT n.song_id, n.channel, n.pattern, n.note, n.start, n."end",
-       unnest(n.pitches) + 12 * c.octave AS pitch
+       unnest(n.pitches) AS pitch
 FROM notes n JOIN channels c USING (song_id, channel)
 WHERE NOT c.is_noise;

@@ -23,7 +23,11 @@ def register(subparsers) -> None:
     build.add_argument("--name", required=True, help="dataset name (a folder under DATA_DIR/datasets)")
     build.add_argument("--where", default=None, help=WHERE_HELP)
     build.add_argument("--augment-transpose", type=int, default=0, metavar="N",
-                       help="add train copies transposed by +-1..N semitones where they stay in range (0-12)")
+                       help="add train copies in keys +-1..N semitones away (pattern tokenizer: the KEY changes, the "
+                            "notes stay relative to it; tick: the notes move where they stay in range) (0-12)")
+    build.add_argument("--augment-octaves", type=int, default=0, metavar="N",
+                       help="add train copies with the pitch channels moved +-1..N octaves where they stay in "
+                            "range (0-3)")
     build.add_argument("--augment-channels", type=int, default=0, metavar="N",
                        help="add up to N train copies of each song with its pitch channels reordered or a "
                             "channel left out (0-8)")
@@ -86,7 +90,7 @@ def summary(manifest: dict) -> str:
         lines.append(f"  {split:<5} {info['songs']:>7,} songs{extra} {info['tokens']:>12,} tokens "
                      f"{info['bars']:>9,} bars")
     lines.append(f"  selected {manifest['songs_selected']:,}, rejected {manifest['songs_rejected']:,}, "
-                 f"duplicates dropped {manifest['duplicates_dropped']:,}")
+                 f"silent (no note, left out) {manifest.get('songs_silent', 0):,}, duplicates dropped {manifest['duplicates_dropped']:,}")
     losses = manifest["losses"]
     if losses.get("notes"):
         lines.append(f"  notes {losses['notes']:,}: exact {losses['notes_exact']:,} "
@@ -156,7 +160,7 @@ def handle_build(args: argparse.Namespace) -> int:
             address = settings.dask_address(args.dask_address)
             manifest = build_dataset(
                 data_dir, args.name, where=args.where, augment_transpose=args.augment_transpose,
-                augment_channels=args.augment_channels, tokenizer=tokenizer, val_fraction=args.val_fraction,
+                augment_channels=args.augment_channels, augment_octaves=args.augment_octaves, tokenizer=tokenizer, val_fraction=args.val_fraction,
                 test_fraction=args.test_fraction, dask_address=address, use_dask=args.workers != 0 or bool(address),
                 workers=args.workers or None, chunk_size=args.chunk_size, overwrite=args.overwrite, progress=_say)
         else:
@@ -165,7 +169,8 @@ def handle_build(args: argparse.Namespace) -> int:
 
             manifest = build_dataset_flow(
                 data_dir=str(data_dir), name=args.name, where=args.where, augment_transpose=args.augment_transpose,
-                augment_channels=args.augment_channels, tokenizer=args.tokenizer,
+                augment_channels=args.augment_channels, augment_octaves=args.augment_octaves,
+                tokenizer=args.tokenizer,
                 ticks_per_beat=args.ticks_per_beat, val_fraction=args.val_fraction,
                 test_fraction=args.test_fraction, dask_address=args.dask_address, workers=args.workers,
                 chunk_size=args.chunk_size, overwrite=args.overwrite, train_config=args.then_train,

@@ -12,4 +12,5 @@ RUN_DEFAULTS = {
     "tokenizer": "pattern",  # the comparison's winner (docs/pattern-tokens.md)
     "augment_channels": 0,
     "augment_transpose": 0,
+    "augment_octaves": 0,
 }

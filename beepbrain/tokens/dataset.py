@@ -31,6 +31,7 @@ INDEX_DTYPE = np.dtype([("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), 
                         ("noise_channels", "i1")])
 MANIFEST_FORMAT = "beepbrain-dataset"
 MAX_TRANSPOSE = 12
+MAX_OCTAVES = 3
 MAX_CHANNEL_VARIANTS = 8
 
 
@@ -57,6 +58,7 @@ class Encoded:
 class ChunkResult:
     encoded: list[Encoded] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (song_id, error)
+    silent: list[str] = field(default_factory=list)  # songs that play no note: nothing to learn from
 
 
 def song_id_of(data: str) -> str:
@@ -79,6 +81,9 @@ def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict | str, augmen
             encoded = tokenizer.encode(song)
         except Exception as exc:  # noqa: BLE001 - any bad song is reported, never fatal
             result.rejected.append((song_id, f"{type(exc).__name__}: {exc}"))
+            continue
+        if not encoded.losses.get("notes_kept", 0):
+            result.silent.append(song_id)
             continue
         cond = encoded.conditioning
         variants = []
@@ -138,6 +143,7 @@ def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address
             part = tokenize_chunk(chunk, spec, augment_channels)
             total.encoded += part.encoded
             total.rejected += part.rejected
+            total.silent += part.silent
             say(f"tokenized chunk {i}/{len(chunks)}")
         return total
     from dask.distributed import as_completed
@@ -152,6 +158,7 @@ def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address
     for i in range(len(chunks)):
         total.encoded += results[i].encoded
         total.rejected += results[i].rejected
+        total.silent += results[i].silent
     return total
 
 
@@ -172,9 +179,12 @@ def _write_split(out: Path, split: str, streams: Iterable[tuple[np.ndarray, Cond
     return {"songs": len(rows), "tokens": offset, "bars": int(sum(len(b) for b in bars))}
 
 
-def _split_streams(items: list[Encoded], tokenizer, transpose: int, counter: list[int], channels: bool = False):
-    """The songs of a split, then (``channels``) their channel variants, then (``transpose`` > 0) their
-    transposed copies; counts copies in counter[0]."""
+def _split_streams(items: list[Encoded], tokenizer, transpose: int, counter: list[int], channels: bool = False,
+                   octaves: int = 0):
+    """The songs of a split, then (``channels``) their channel variants, then (``transpose`` > 0) copies in
+    keys +-1..``transpose`` semitones away (``tokenizer.change_key``: the pattern tokenizer's notes stay
+    as written, relative to the key), then (``octaves`` > 0) copies with every pitch channel moved
+    +-1..``octaves`` octaves where the notes stay in range; counts copies in counter[0]."""
     for item in items:
         yield item.tokens, item.conditioning
     if channels:
@@ -184,16 +194,26 @@ def _split_streams(items: list[Encoded], tokenizer, transpose: int, counter: lis
                 yield tokens, cond
     shifts = [s for d in range(1, transpose + 1) for s in (d, -d)]
     for item in items:
+        seen = {tokenizer.key_of(item.tokens)}
         for shift in shifts:
-            moved = tokenizer.transpose(item.tokens, shift)
-            if moved is not None:
+            moved = tokenizer.change_key(item.tokens, shift)
+            key = tokenizer.key_of(moved) if moved is not None else None
+            if moved is not None and (key not in seen or not tokenizer.HAS_HEADER):
+                seen.add(key)
+                counter[0] += 1
+                yield moved, item.conditioning
+    for item in items:
+        for octave in [s for d in range(1, octaves + 1) for s in (d, -d)]:
+            moved = tokenizer.transpose(item.tokens, 12 * octave)
+            if moved is not None and not np.array_equal(moved, item.tokens):
                 counter[0] += 1
                 yield moved, item.conditioning
 
 
 def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
                   val_fraction: float = 0.05, test_fraction: float = 0.05, augment_transpose: int = 0,
-                  rejected: Sequence[tuple[str, str]] = (), extra: dict | None = None,
+                  augment_octaves: int = 0, rejected: Sequence[tuple[str, str]] = (), silent: Sequence[str] = (),
+                  extra: dict | None = None,
                   overwrite: bool = False, fixed_splits: dict[str, str] | None = None,
                   progress: Callable[[str], None] | None = None) -> dict:
     """Split, deduplicate, augment and write tokenized songs as a dataset directory; returns the manifest.
@@ -204,6 +224,8 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
         raise ValueError("val_fraction and test_fraction must be in [0, 1) and sum below 1")
     if not 0 <= augment_transpose <= MAX_TRANSPOSE:
         raise ValueError(f"augment_transpose must be in [0, {MAX_TRANSPOSE}]")
+    if not 0 <= augment_octaves <= MAX_OCTAVES:
+        raise ValueError(f"augment_octaves must be in [0, {MAX_OCTAVES}]")
     out_dir = Path(out_dir)
     if out_dir.exists() and not overwrite:
         raise FileExistsError(f"dataset {out_dir} exists (use overwrite / --overwrite to replace it)")
@@ -238,8 +260,9 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
             items = [by_key[k] for k in sorted(assigned[split])]
             augmented = [0]
             transpose = augment_transpose if split == "train" else 0
+            octaves = augment_octaves if split == "train" else 0
             splits[split] = _write_split(tmp, split, _split_streams(items, tokenizer, transpose, augmented,
-                                                                    channels=split == "train"))
+                                                                    channels=split == "train", octaves=octaves))
             splits[split]["augmented_songs"] = augmented[0]
             splits[split]["song_ids"] = sorted(by_key[k].song_id for k in assigned[split])
             say(f"{split}: {splits[split]['songs']} songs, {splits[split]['tokens']} tokens")
@@ -258,9 +281,11 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
             "splits": splits,
             "split_fractions": {"val": val_fraction, "test": test_fraction},
             "augment_transpose": augment_transpose,
+            "augment_octaves": augment_octaves,
             "augment_channels": max((len(e.variants) for e in encoded), default=0),
-            "songs_selected": len(encoded) + len(rejected),
+            "songs_selected": len(encoded) + len(rejected) + len(silent),
             "songs_rejected": len(rejected),
+            "songs_silent": len(silent),  # play no note: left out
             "rejected": [{"song_id": s, "error": e} for s, e in list(rejected)[:100]],
             "duplicates_dropped": duplicates,
             "losses": losses,
@@ -278,7 +303,7 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
 
 def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, *,
                              config: TokenizerConfig | None = None, tokenizer=None, augment_transpose: int = 0,
-                             augment_channels: int = 0, val_fraction: float = 0.05, test_fraction: float = 0.05,
+                             augment_channels: int = 0, augment_octaves: int = 0, val_fraction: float = 0.05, test_fraction: float = 0.05,
                              overwrite: bool = False, use_dask: bool = False,
                              fixed_splits: dict[str, str] | None = None,
                              progress: Callable[[str], None] | None = None) -> dict:
@@ -293,7 +318,8 @@ def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, 
                           progress=progress)
     return write_dataset(result.encoded, out_dir, name=name or Path(out_dir).name, tokenizer=tokenizer,
                          val_fraction=val_fraction, test_fraction=test_fraction,
-                         augment_transpose=augment_transpose, rejected=result.rejected,
+                         augment_transpose=augment_transpose, augment_octaves=augment_octaves,
+                         rejected=result.rejected, silent=result.silent,
                          extra={"sql": None, "corpus_version": None, "source": "songs"},
                          overwrite=overwrite, fixed_splits=fixed_splits, progress=progress)
 
@@ -326,7 +352,7 @@ def select_songs(data_dir, where: str | None = None) -> tuple[list[tuple[str, st
 
 
 def build_dataset(data_dir, name: str, *, where: str | None = None, augment_transpose: int = 0,
-                  augment_channels: int = 0, config: TokenizerConfig | None = None, tokenizer=None,
+                  augment_channels: int = 0, augment_octaves: int = 0, config: TokenizerConfig | None = None, tokenizer=None,
                   val_fraction: float = 0.05,
                   test_fraction: float = 0.05, dask_address: str | None = None, use_dask: bool = True,
                   workers: int | None = None, chunk_size: int = 64, overwrite: bool = False,
@@ -348,7 +374,8 @@ def build_dataset(data_dir, name: str, *, where: str | None = None, augment_tran
                           chunk_size=chunk_size, augment_channels=augment_channels, progress=progress)
     return write_dataset(result.encoded, out_dir, name=name, tokenizer=tokenizer,
                          val_fraction=val_fraction, test_fraction=test_fraction,
-                         augment_transpose=augment_transpose, rejected=result.rejected,
+                         augment_transpose=augment_transpose, augment_octaves=augment_octaves,
+                         rejected=result.rejected, silent=result.silent,
                          extra={"sql": sql, "where": where, "corpus_version": version,
                                 "source": str(data_dir / "corpus.duckdb")},
                          overwrite=overwrite, progress=progress)

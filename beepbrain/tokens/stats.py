@@ -46,7 +46,7 @@ def stats_chunk(items: Sequence[tuple[str, str]], spec: dict | str) -> dict:
     from beepbrain.format import parse_song
 
     tokenizer = tokenizer_from_dict(json.loads(spec) if isinstance(spec, str) else spec)
-    out = {"songs": 0, "rejected": 0, "tokens": 0, "bars": 0, "losses": new_losses(),
+    out = {"songs": 0, "rejected": 0, "silent": 0, "tokens": 0, "bars": 0, "losses": new_losses(),
            "pitch_shapes": Counter(), "drum_shapes": Counter(), "errors": Counter()}
     for _song_id, data in items:
         try:
@@ -57,6 +57,7 @@ def stats_chunk(items: Sequence[tuple[str, str]], spec: dict | str) -> dict:
             out["errors"][f"{type(exc).__name__}: {str(exc)[:60]}"] += 1
             continue
         out["songs"] += 1
+        out["silent"] += not encoded.losses.get("notes_kept", 0)  # datasets leave these out
         out["tokens"] += len(encoded.tokens)
         out["bars"] += encoded.bars
         add_losses(out["losses"], encoded.losses)
@@ -72,10 +73,10 @@ def stats_chunk(items: Sequence[tuple[str, str]], spec: dict | str) -> dict:
 
 def merge_stats(parts: Sequence[dict], tokenizer) -> dict:
     tokenizer = as_tokenizer(tokenizer)
-    total = {"songs": 0, "rejected": 0, "tokens": 0, "bars": 0, "losses": new_losses()}
+    total = {"songs": 0, "rejected": 0, "silent": 0, "tokens": 0, "bars": 0, "losses": new_losses()}
     pitch, drum, errors = Counter(), Counter(), Counter()
     for part in parts:
-        for key in ("songs", "rejected", "tokens", "bars"):
+        for key in ("songs", "rejected", "silent", "tokens", "bars"):
             total[key] += part[key]
         add_losses(total["losses"], part["losses"])
         pitch.update(part["pitch_shapes"])
@@ -135,7 +136,8 @@ def format_stats(stats: dict) -> str:
     notes = losses["notes"] or 1
     lines = [
         f"{stats.get('tokenizer', 'tick')} tokenizer: songs tokenized: {stats['songs']}   "
-        f"rejected: {stats['rejected']}   vocabulary: {stats['vocab_size']}",
+        f"rejected: {stats['rejected']}   silent (no note; datasets leave them out): {stats['silent']}   "
+        f"vocabulary: {stats['vocab_size']}",
         f"tokens: {stats['tokens']:,}   bars: {stats['bars']:,}   tokens per song: {stats['tokens_per_song']:,.0f}",
         "",
         f"{'counter':<28}{'count':>10}{'% of notes':>12}",

@@ -52,7 +52,11 @@ def test_build_on_dask_matches_in_process(data_dir, tmp_path):
 
     items = select_songs(data_dir)[0]
     on_dask = corpus_stats(items, use_dask=True, chunk_size=32)
-    assert on_dask == corpus_stats(items) and on_dask["losses"] == manifest["losses"]
+    assert on_dask == corpus_stats(items)
+    # the dataset leaves out songs that play no note: the same notes, fewer trimmed bars
+    assert on_dask["silent"] == manifest["songs_silent"] > 0
+    notes = {k: v for k, v in manifest["losses"].items() if k.startswith("notes")}
+    assert notes == {k: v for k, v in on_dask["losses"].items() if k.startswith("notes")}
 
 
 def test_where_selects_and_is_recorded(data_dir):

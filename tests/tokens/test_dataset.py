@@ -55,7 +55,8 @@ def test_files_and_manifest(dataset, corpus_strings):
     assert manifest["tokenizer"] == tok.config.to_dict()
     assert manifest["songs_selected"] == len(corpus_strings) + 20
     kept = sum(manifest["splits"][s]["songs"] for s in SPLITS)
-    assert kept + manifest["duplicates_dropped"] + manifest["songs_rejected"] == manifest["songs_selected"]
+    left_out = manifest["duplicates_dropped"] + manifest["songs_rejected"] + manifest["songs_silent"]
+    assert kept + left_out == manifest["songs_selected"] and manifest["songs_silent"] > 0
     assert manifest["duplicates_dropped"] >= 20
     assert manifest["songs_rejected"] > 0 and all(r["error"] for r in manifest["rejected"])
     assert manifest["losses"]["notes"] > 0
@@ -224,3 +225,37 @@ def test_loader_covers_long_songs_with_windows_that_are_songs(tmp_path):
         window = loader.window(song_index, bar)
         assert window[0] == BOS and len(window) <= 129
         assert window[1:].tolist() == tokens[lines[bar] + 1: lines[bar] + len(window)].tolist()
+
+
+def test_silent_songs_are_left_out_and_counted(tmp_path):
+    from beepbrain.tokens import PatternTokenizer
+
+    playing = make_song(1, 0, bars=2, notes={0: [(0, Note.simple(50, 0, 12))]})
+    silent = make_song(2, 1, bars=3)
+    manifest = _build([playing.to_url(), silent.to_url()], tmp_path / "d", tokenizer=PatternTokenizer(),
+                      val_fraction=0, test_fraction=0)
+    assert manifest["songs_silent"] == 1 and manifest["songs_selected"] == 2
+    assert manifest["splits"]["train"]["songs"] == 1
+
+
+def test_key_augmentation_keeps_the_notes_and_moves_the_key(tmp_path):
+    """Pattern-tokenizer notes are written relative to the key: a copy in another key changes only KEY, so
+    every note stays in the declared scale; octave copies move pitch-channel notes by 12."""
+    from beepbrain.tokens import PatternTokenizer
+    from beepbrain.tokens.loader import WindowLoader as Loader
+
+    tok = PatternTokenizer()
+    song = make_song(1, 1, bars=2, notes={0: [(0, Note.simple(30, 0, 12))], 1: [(1, Note.simple(3, 0, 12))]})
+    manifest = _build([song.to_url()], tmp_path / "k", tokenizer=tok, val_fraction=0, test_fraction=0,
+                      augment_transpose=2, augment_octaves=1)
+    assert manifest["splits"]["train"]["augmented_songs"] == 4 + 2
+    loader = Loader(tmp_path / "k", "train")
+    songs = [loader.song_tokens(i) for i in range(len(loader.index))]
+    keys = [tok.key_of(s) for s in songs]
+    assert sorted(keys[:5]) == sorted([0, 1, 11, 2, 10])
+    decoded = [tok.decode(s, loader.conds[i]) for i, s in enumerate(songs)]
+    for d in decoded[:5]:  # key copies: the same notes, drums included
+        assert d.channels[0].patterns[0].notes[0].pitches == [30]
+        assert d.channels[1].patterns[0].notes[0].pitches == [3]
+    assert sorted(d.channels[0].patterns[0].notes[0].pitches[0] for d in decoded[5:]) == [18, 42]
+    assert all(d.channels[1].patterns[0].notes[0].pitches == [3] for d in decoded[5:])  # drums stay
