@@ -78,6 +78,39 @@ def test_generate_and_evaluate_use_the_registered_model(pipeline_run, capsys):
     assert "pitch_class_entropy" in report and "logged to MLflow run" in report
 
 
+def test_run_and_generate_log_piano_rolls_to_the_models_mlflow_run(pipeline_run, capsys):
+    """The training run of `beepbrain run` holds its songs' piano rolls; `beepbrain generate` adds its own
+    there (`--no-log`: none)."""
+    from mlflow.tracking import MlflowClient
+
+    from beepbrain import settings
+
+    code, output, data = pipeline_run
+    assert code == 0
+    run_id = re.search(r"\(run ([0-9a-f]{32})\)", output).group(1)
+    client = MlflowClient(tracking_uri=settings.tracking_uri(data))
+
+    def rolls() -> list[str]:
+        return sorted(a.path for a in client.list_artifacts(run_id, "piano_rolls/generated"))
+
+    before = rolls()
+    pipeline_songs = [Path(json.loads(line)["json"]).stem + ".png"
+                      for line in (data / "generated" / "index.jsonl").read_text().splitlines()]
+    assert {f"piano_rolls/generated/{name}" for name in pipeline_songs} <= set(before)
+    out = data / "rolls"
+    args = ["generate", "--data-dir", str(data), "--bars", "1", "--seed", "41", "--count", "2", "--out", str(out)]
+    assert main(args) == 0
+    assert f"2 piano roll(s) in MLflow run {run_id}" in capsys.readouterr().out
+    added = sorted(set(rolls()) - set(before))
+    names = [Path(json.loads(line)["json"]).stem + ".png" for line in (out / "index.jsonl").read_text().splitlines()]
+    assert added == sorted(f"piano_rolls/generated/{name}" for name in names)
+    local = Path(client.download_artifacts(run_id, added[0], str(data / "down")))
+    assert local.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["generate", "--data-dir", str(data), "--bars", "1", "--seed", "77", "--out", str(out),
+                 "--no-log"]) == 0
+    assert "piano roll" not in capsys.readouterr().out and len(rolls()) == len(before) + 2
+
+
 def test_run_with_a_missing_source_fails_clearly(prefect_harness, tmp_path, capsys):
     code = main(["run", "--data-dir", str(tmp_path / "data"), "--source", str(tmp_path / "nope.jsonl"),
                  "--steps", "1", "--songs", "0"])

@@ -46,6 +46,8 @@ def register(subparsers) -> None:
                         "Picked String, supersaw; drum channels: noise, spectrum, drumset); repeatable")
     p.add_argument("--count", type=int, default=1, help="how many songs (default 1)")
     p.add_argument("--out", help="output folder (default DATA_DIR/generated)")
+    p.add_argument("--no-log", action="store_true",
+                   help="do not draw piano rolls of the songs (the first 8) into the model's MLflow run")
     p.add_argument("--no-cache", action="store_true", help="recompute the whole window every token (slow)")
     add_sampling_arguments(p)
     p.set_defaults(func=handle)
@@ -103,7 +105,8 @@ def handle(args) -> int:
                           scale=scale, instruments=instruments)
 
     from beepbrain.commands._model import load_or_explain
-    from beepbrain.generate.batch import generate_to_dir
+    from beepbrain.generate.batch import generate_to_dir, log_piano_rolls_to_model_run
+    from beepbrain.generate.pianoroll import GENERATED_LIMIT
 
     loaded, code = load_or_explain(args.model, tracking)
     if loaded is None:
@@ -116,4 +119,9 @@ def handle(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"\n{len(rows)} song(s) in {out} (BeepBox JSON: File > Import in BeepBox; MIDI; .url)")
+    if not args.no_log:
+        line = log_piano_rolls_to_model_run(info, tracking, rows, GENERATED_LIMIT,
+                                            warn=lambda msg: print(f"warning: {msg}", file=sys.stderr))
+        if line:
+            print(line)
     return 0

@@ -19,6 +19,35 @@ def load_generator(model_uri: str, tracking_uri: str):
     return model, tokenizer, info
 
 
+def model_run_id(info: dict) -> str | None:
+    """The MLflow run a loaded model came from (``load_generator``'s info): a registered version's run, or
+    the run of a ``runs:/RUN_ID/...`` URI; None when neither is known."""
+    if info.get("run_id"):
+        return info["run_id"]
+    uri = info.get("model_uri") or ""
+    if not uri.startswith("runs:/"):
+        return None
+    return uri.removeprefix("runs:/").split("/", 1)[0] or None
+
+
+def log_piano_rolls_to_model_run(info: dict, tracking_uri: str, rows: list[dict], limit: int, warn=print) -> str:
+    """The first ``limit`` generated songs' piano rolls into the model's MLflow run (``piano_rolls/generated``);
+    a line saying where, or why not (a failure is ``warn``ed: the songs are written already)."""
+    from beepbrain.generate.pianoroll import log_generated_piano_rolls
+
+    if limit <= 0 or not rows:
+        return ""
+    run_id = model_run_id(info)
+    if run_id is None:
+        return "piano rolls not logged: the model names no MLflow run"
+    try:
+        paths = log_generated_piano_rolls(tracking_uri, run_id, rows, limit=limit)
+    except Exception as exc:  # noqa: BLE001 - a drawing or store failure must not lose the written songs
+        warn(f"piano rolls not logged to MLflow run {run_id}: {type(exc).__name__}: {exc}")
+        return ""
+    return f"{len(paths)} piano roll(s) in MLflow run {run_id} under piano_rolls/generated/"
+
+
 def generate_to_dir(model, tokenizer, request: SongRequest, sampling: SamplingConfig, count: int,
                     out_dir: str | Path, *, use_cache: bool = True, model_uri: str | None = None,
                     echo: bool = False) -> list[dict]:

@@ -9,6 +9,8 @@ high) in the drum colours (``DRUM_COLORS``). The title gives tempo, key, scale, 
 
     save_piano_roll(song, "song.png", title="my song")
     log_piano_rolls(client, run_id, [("song-01", song), ...])   # PNGs as the run's artifacts
+    log_generated_piano_rolls(client, run_id, rows)              # `beepbrain generate`'s songs (the first 8)
+    log_eval_piano_rolls(client, run_id, generated, test)        # evaluation: model songs beside test songs
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ PITCH_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 DRUM_COLORS = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173")
 BAR_LINE, LOOP_SHADE = "#d9d9d9", "#fff7d9"
 DPI = 100
+GENERATED_LIMIT = 8  # songs of one `beepbrain generate` drawn into the MLflow run at most (~0.8 s each)
+EVAL_LIMIT = 4  # generated and test songs of one evaluation drawn, each
 
 
 def channel_color(song: Song, channel: int) -> str:
@@ -228,10 +232,7 @@ def log_piano_rolls(client, run_id: str, songs: Iterable[tuple[str, Song]],
                     artifact_dir: str = "piano_rolls", dpi: int = DPI) -> list[str]:
     """Each ``(name, song)`` as ``artifact_dir/<name>.png`` in MLflow run ``run_id``; returns those artifact
     paths. ``client`` is an ``MlflowClient``, the ``mlflow`` module, or a tracking URI. One upload call."""
-    if isinstance(client, str):
-        from mlflow.tracking import MlflowClient
-
-        client = MlflowClient(tracking_uri=client)
+    client = _client(client)
     with tempfile.TemporaryDirectory(prefix="beepbrain-piano-rolls-") as tmp:
         taken: set[str] = set()
         paths = []
@@ -246,3 +247,39 @@ def log_piano_rolls(client, run_id: str, songs: Iterable[tuple[str, Song]],
         else:
             client.log_artifacts(run_id, tmp, artifact_path=artifact_dir)
     return paths
+
+
+def _client(client):
+    if isinstance(client, str):
+        from mlflow.tracking import MlflowClient
+
+        return MlflowClient(tracking_uri=client)
+    return client
+
+
+def log_generated_piano_rolls(client, run_id: str, rows: Iterable[dict], limit: int = GENERATED_LIMIT,
+                              artifact_dir: str = "piano_rolls/generated") -> list[str]:
+    """The first ``limit`` songs of ``rows`` (``generate_to_dir``'s: each with its ``url`` and ``json`` file)
+    as ``artifact_dir/<the JSON file's stem>.png`` in MLflow run ``run_id``; returns the artifact paths."""
+    from itertools import islice
+
+    from beepbrain.format import parse_song
+
+    songs = []
+    for i, row in enumerate(islice(rows, max(0, limit))):
+        name = Path(row["json"]).stem if row.get("json") else f"song-{i + 1:02d}"
+        songs.append((name, parse_song(row["url"])))
+    return log_piano_rolls(_client(client), run_id, songs, artifact_dir=artifact_dir)
+
+
+def log_eval_piano_rolls(client, run_id: str, generated: list[Song], test: list[Song],
+                         limit: int = EVAL_LIMIT) -> list[str]:
+    """An evaluation's songs side by side in MLflow run ``run_id``: the first ``limit`` generated songs as
+    ``piano_rolls/generated/evaluate-01.png``, ... and the first ``limit`` test songs as
+    ``piano_rolls/test/test-01.png``, ... (a later evaluation replaces them); returns the artifact paths."""
+    client = _client(client)
+    limit = max(0, limit)
+    paths = log_piano_rolls(client, run_id, [(f"evaluate-{i + 1:02d}", song) for i, song in
+                                             enumerate(generated[:limit])], artifact_dir="piano_rolls/generated")
+    return paths + log_piano_rolls(client, run_id, [(f"test-{i + 1:02d}", song) for i, song in
+                                                    enumerate(test[:limit])], artifact_dir="piano_rolls/test")

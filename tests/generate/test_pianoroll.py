@@ -147,3 +147,47 @@ def test_log_piano_rolls_to_a_local_mlflow_store(tmp_path, record):
     assert sorted(p.name for p in (tmp_path / "mlartifacts").rglob("*.png")) == [
         "a-b.png", "by-module.png", "by-uri.png", "song-01-2.png", "song-01.png"]
     assert all(_mask(pixels, channel_color(song, i)).sum() > 100 for i in range(song.channel_count))
+
+
+def test_generated_and_evaluation_piano_rolls_land_under_piano_rolls(tmp_path, record):
+    """`beepbrain generate`'s rows (the first `limit`), and an evaluation's generated and test songs, as PNGs
+    under piano_rolls/generated and piano_rolls/test of a real local MLflow run."""
+    from mlflow.tracking import MlflowClient
+
+    from beepbrain.generate.batch import log_piano_rolls_to_model_run, model_run_id
+    from beepbrain.generate.pianoroll import log_eval_piano_rolls, log_generated_piano_rolls
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.create_experiment("rolls", artifact_location=(tmp_path / "mlartifacts").as_uri())
+    run_id = client.create_run(experiment).info.run_id
+    small = new_song(pitch_channels=1, noise_channels=1, bars=2, beats_per_bar=4)
+    small.channels[0].patterns[0].notes = [Note.simple(30, 0, 24)]
+    small.channels[0].bars = [1, 1]
+    song = parse_song(record["data"])
+    rows = [{"url": s.to_url(), "json": str(tmp_path / f"song-x-{i + 1:02d}-seed{i}.json")}
+            for i, s in enumerate([small, song, small])]
+
+    assert log_generated_piano_rolls(uri, run_id, rows, limit=2) == [
+        "piano_rolls/generated/song-x-01-seed0.png", "piano_rolls/generated/song-x-02-seed1.png"]
+    assert log_eval_piano_rolls(client, run_id, [small] * 5, [song, small], limit=4) == [
+        *(f"piano_rolls/generated/evaluate-{i:02d}.png" for i in range(1, 5)),
+        "piano_rolls/test/test-01.png", "piano_rolls/test/test-02.png"]
+    assert log_eval_piano_rolls(client, run_id, [], [], limit=4) == []
+    listed = {a.path for a in MlflowClient(tracking_uri=uri).list_artifacts(run_id, "piano_rolls/generated")}
+    assert len(listed) == 6 and all(p.endswith(".png") for p in listed)
+    assert [a.path for a in client.list_artifacts(run_id, "piano_rolls/test")] == [
+        "piano_rolls/test/test-01.png", "piano_rolls/test/test-02.png"]
+
+    # the commands' helper: the model's run (a registered version's, or a runs:/ URI's), never an exception
+    assert model_run_id({"run_id": None, "model_uri": f"runs:/{run_id}/model"}) == run_id
+    assert model_run_id({"run_id": "abc", "model_uri": "models:/beepbrain/1"}) == "abc"
+    assert model_run_id({"run_id": None, "model_uri": "models:/beepbrain/1"}) is None
+    line = log_piano_rolls_to_model_run({"run_id": run_id}, uri, rows[2:], limit=8)
+    assert line == f"1 piano roll(s) in MLflow run {run_id} under piano_rolls/generated/"
+    assert log_piano_rolls_to_model_run({"run_id": run_id}, uri, rows, limit=0) == ""
+    assert "names no MLflow run" in log_piano_rolls_to_model_run({}, uri, rows, limit=8)
+    warnings = []
+    assert log_piano_rolls_to_model_run({"run_id": run_id}, uri, [{"url": "not a song", "json": "x.json"}],
+                                        limit=8, warn=warnings.append) == ""
+    assert len(warnings) == 1 and run_id in warnings[0]
