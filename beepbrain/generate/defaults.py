@@ -4,7 +4,7 @@
 RUN_DEFAULTS = {
     "dataset": "sample",
     "config": "tiny",
-    "steps": 1200,
+    "steps": 800,  # x 8 rows of 512 tokens: 3.3M tokens (docs/generate.md)
     "songs": 3,
     "bars": 16,
     "temperature": 0.85,  # notes a little below 1: more coherent (docs/generate.md)

@@ -242,7 +242,7 @@ class GPT(nn.Module):
 
 # Named configurations; vocab_size and cond_dim are filled in from the dataset with `with_data`.
 CONFIGS: dict[str, GPTConfig] = {
-    "tiny": GPTConfig(block_size=128, n_layer=2, n_head=2, n_embd=64),
+    "tiny": GPTConfig(block_size=512, n_layer=2, n_head=2, n_embd=64),  # a song header alone is ~110 tokens
     "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),
     "base": GPTConfig(block_size=512, n_layer=12, n_head=12, n_embd=768),
 }

@@ -13,7 +13,7 @@ from beepbrain.format import parse_song
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-SAMPLE_RECORDS = 262  # records in beepbrain/data/sample-archive.jsonl.zst
+SAMPLE_RECORDS = 370  # records in beepbrain/data/sample-archive.jsonl.zst (../shared/corpus/songs.jsonl.zst)
 
 
 def test_pipeline_runs_every_stage_as_a_subflow(pipeline_run, prefect_api):

@@ -1,0 +1,85 @@
+"""Bits per note of the main job's model on songs it never saw, next to the n-gram baseline on the same
+tokens, and the padding share of its training batches; the figures docs/generate.md states.
+
+    .venv/bin/python benchmarks/main_job_quality.py [--data-dir beepbrain-data]   # after `beepbrain run`
+
+Songs it never saw: the dataset's test split (split by content, so no copy of them is in train) and edited
+copies of those songs no corpus holds (every pitch-channel note moved up two semitones inside the song's
+key, and the bars rotated by a quarter of the song). Scoring sees whole songs (``scoring_windows``: every
+token with its song's header and the patterns it names in view). The n-gram (order picked on val) is fitted
+on the same dataset's train split and scores the same songs' streams.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+from pathlib import Path
+
+
+def edited(song):
+    """A copy no corpus holds: pitch-channel notes two semitones up where they stay in range, bars rotated."""
+    from beepbrain.format import parse_song
+
+    out = copy.deepcopy(song)
+    for c, channel in enumerate(out.channels):
+        if out.is_noise_channel(c):
+            continue
+        for pattern in channel.patterns:
+            if all(max(n.pitches) + 2 + max(0, *(pin.interval for pin in n.pins)) <= 84 for n in pattern.notes):
+                for note in pattern.notes:
+                    note.pitches = [p + 2 for p in note.pitches]
+    shift = max(1, out.bar_count // 4)
+    for channel in out.channels:
+        channel.bars = channel.bars[shift:] + channel.bars[:shift]
+    return parse_song(out.to_url())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default="beepbrain-data")
+    parser.add_argument("--model", default="models:/beepbrain/latest")
+    parser.add_argument("--dataset", default="sample")
+    args = parser.parse_args()
+
+    import numpy as np
+
+    from beepbrain import settings
+    from beepbrain.generate.evaluate import fit_baseline, load_split, ngram_bits, song_bits
+    from beepbrain.generate.stats import played_notes
+    from beepbrain.tokens.loader import WindowLoader, pad_share
+    from beepbrain.train.registry import load_model
+
+    data = Path(args.data_dir)
+    dataset = data / "datasets" / args.dataset
+    manifest = json.loads((dataset / "manifest.json").read_text())
+    model, tokenizer, _info = load_model(args.model, settings.tracking_uri(data))
+    T = model.config.block_size
+    loader = WindowLoader(dataset, "train", block_size=T, batch_size=8, seed=0)
+    shares = [pad_share(loader.get_batch_numpy(step)[1]) for step in range(50)]
+    print(f"training batches ({T}-token rows of packed windows): {100 * float(np.mean(shares)):.1f}% of targets "
+          f"are padding or a song boundary (mean of 50 batches)")
+
+    ngram = fit_baseline(dataset, manifest["vocab_size"], 0, 200_000, lambda _m: None)
+    test = load_split(dataset, "test")
+    songs = [tokenizer.decode(t, c) for t, c in zip(test.songs, test.cond, strict=True)]
+    copies = [edited(s) for s in songs]
+    sets = {"test split": songs, "edited copies": copies}
+    for name, group in sets.items():
+        encoded = [tokenizer.encode(s) for s in group]
+        toks = [e.tokens for e in encoded]
+        conds = [e.conditioning for e in encoded]
+        bits = song_bits(model, tokenizer, toks, conds)
+        notes = sum(played_notes(s) for s in group)
+        split = type(test)(toks, conds)
+        n_total, _n = ngram_bits(ngram, split)
+        per = bits / np.maximum([played_notes(s) for s in group], 1)
+        print(f"{name}: {len(group)} songs, {notes:,} notes: model {bits.sum() / notes:.3f} bits/note "
+              f"(songs' spread: median {np.median(per):.2f}, IQR {np.percentile(per, 25):.2f}-"
+              f"{np.percentile(per, 75):.2f}), n-gram (order {ngram.order}) {n_total / notes:.3f}: "
+              f"model {100 * (1 - bits.sum() / n_total):.0f}% below")
+
+
+if __name__ == "__main__":
+    main()
