@@ -31,7 +31,8 @@ def test_run_defaults_write_songs_like_real_ones(prefect_harness, tmp_path):
         return float(np.nanmean([s[name] for s in stats]))
 
     assert mean("bar_repeat") >= 0.3
-    assert mean("scale_consistency") >= 0.9
+    # (scale consistency is the in_scale grammar's doing, not the model's: not a test of the songs)
+    assert mean("pitch_class_entropy") < 3.45  # below log2(12) = 3.58: some pitch classes are favoured
     assert mean("pitch_onsets_per_bar") >= 2
     assert mean("drum_onsets_per_bar") >= 2
     defaults = [channel.instruments[0] == Instrument.default(channel.instruments[0].type, song.is_noise_channel(c))

@@ -75,5 +75,9 @@ def handle(args) -> int:
     print(f"\nplot: {image}")
     if not args.no_log and info.get("run_id"):
         log_to_mlflow(result, info["run_id"], tracking, image)
-        print(f"logged to MLflow run {info['run_id']} ({tracking})")
+        from beepbrain.generate.pianoroll import log_eval_piano_rolls
+
+        rolls = log_eval_piano_rolls(tracking, info["run_id"], result.songs.get("model", []),
+                                     result.songs.get("test", []))
+        print(f"logged to MLflow run {info['run_id']} ({tracking}), with {len(rolls)} piano rolls")
     return 0

@@ -21,6 +21,9 @@ def register(subparsers) -> None:
     p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
     p.add_argument("--tracking-uri", help="MLflow tracking URI (default: the SQLite store in the data dir)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+    p.add_argument("--baseline", choices=("ngram",), default=None,
+                   help="also score the songs under the n-gram baseline fitted on the model's training split "
+                        "(same tokens; the dataset must be in the data directory)")
     p.set_defaults(func=handle)
 
 
@@ -59,11 +62,22 @@ def handle(args: argparse.Namespace) -> int:
     loaded, code = load_or_explain(args.model, tracking)
     if loaded is None:
         return code
-    model, tokenizer, _info = loaded
+    model, tokenizer, info = loaded
     from beepbrain.generate.score import format_scores, score_songs
 
+    ngram = None
+    if args.baseline == "ngram":
+        name = (info.get("manifest") or {}).get("name")
+        dataset = data / "datasets" / str(name)
+        if not name or not (dataset / "train.tokens").exists():
+            print(f"beepbrain score: --baseline ngram needs the model's dataset {name!r} in {data / 'datasets'}",
+                  file=sys.stderr)
+            return 2
+        from beepbrain.generate.evaluate import fit_baseline
+
+        ngram = fit_baseline(dataset, tokenizer.vocab_size, 0, 200_000, lambda _m: None)
     try:
-        scores = score_songs(model, tokenizer, songs, names)
+        scores = score_songs(model, tokenizer, songs, names, ngram=ngram)
     except ValueError as exc:
         print(f"beepbrain score: {exc}", file=sys.stderr)
         return 2

@@ -33,6 +33,7 @@ class EvalResult:
     metrics: dict[str, float] = field(default_factory=dict)
     stats: dict[str, dict[str, float]] = field(default_factory=dict)  # source -> statistic -> mean
     urls: list[str] = field(default_factory=list)
+    songs: dict[str, list] = field(default_factory=dict)  # source (test, model, ngram) -> Songs
 
     def table(self) -> str:
         sources = list(self.stats)
@@ -289,6 +290,7 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         songs_by_source["ngram"].append(ngram_made)
         progress(f"sample {i + 1}/{count}: {request.bars} bars, "
                  f"{request.pitch_channels}+{request.drum_channels} channels")
+    result.songs = songs_by_source
     result.stats["model"] = summarize(generated)
     result.stats[f"{ngram.order}-gram"] = summarize(baseline)
     for source, key in (("test songs", "ref"), ("model", "gen"), (f"{ngram.order}-gram", "ngram")):

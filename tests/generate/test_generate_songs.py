@@ -82,7 +82,7 @@ def test_same_seed_same_song_and_cache_equals_full_pass(trained):
     scorers = []
     cached, _, _ = generate_tokens(model, tokenizer, request, SamplingConfig(seed=11), scorer_out=scorers)
     full, _, _ = generate_tokens(model, tokenizer, request, SamplingConfig(seed=11), use_cache=False)
-    assert len(cached) > 2 * model.config.block_size and scorers[0].window.slides > 1  # the view moved on
+    assert len(cached) > model.config.block_size and scorers[0].window.slides >= 1  # the view moved on
     assert scorers[0].window.view[0] == tokenizer.bos_id  # and is a song of its own
     assert cached == full == a.tokens
 

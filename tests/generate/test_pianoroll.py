@@ -128,12 +128,18 @@ def test_log_piano_rolls_to_a_local_mlflow_store(tmp_path, record):
     paths = log_piano_rolls(client, run_id, [("song 01", song), ("song 01", small), ("a/b", small)])
     assert paths == ["piano_rolls/song-01.png", "piano_rolls/song-01-2.png", "piano_rolls/a-b.png"]
     assert log_piano_rolls(uri, run_id, [("by uri", small)], artifact_dir="more") == ["more/by-uri.png"]
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
+    import os
+
+    previous, env = mlflow.get_tracking_uri(), os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(uri)  # mlflow also writes MLFLOW_TRACKING_URI: put both back for later tests
     try:
         assert log_piano_rolls(mlflow, run_id, [("by module", small)]) == ["piano_rolls/by-module.png"]
     finally:
         mlflow.set_tracking_uri(previous)
+        if env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = env
     assert log_piano_rolls(client, run_id, []) == []
 
     reader = MlflowClient(tracking_uri=uri)

@@ -174,3 +174,36 @@ def test_split_stream_reads_an_unfinished_stream(tok):
     parts = split_stream(cut, tok.vocab, enc.conditioning.channels)
     assert len(parts.bars) == 4 and not parts.ended
     assert parts.partial is not None or len(parts.bars[-1]) < enc.conditioning.channels
+
+
+def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
+    """The loader's rows, pattern tokenizer: each window in a row starts with BOS and the header, and every
+    REF in it names a pattern written inside that window (the grammar, started at its BOS, accepts it)."""
+    from beepbrain.tokens.dataset import build_dataset_from_songs
+    from beepbrain.tokens.loader import WindowLoader
+
+    songs = [r["data"] for r in corpus_records[:80]]
+    build_dataset_from_songs(songs, tmp_path / "p", tokenizer=PatternTokenizer(), val_fraction=0, test_fraction=0)
+    loader = WindowLoader(tmp_path / "p", "train", block_size=256, batch_size=16, seed=1)
+    tok = loader.tokenizer
+    assert any(bar > 0 for _song, bar in loader.starts)  # long songs get windows from later bars
+    windows = refs = 0
+    for step in range(3):
+        x, y, cond = loader.get_batch_numpy(step)
+        for r in range(len(x)):
+            row = x[r].tolist() + [int(y[r, -1])] if y[r, -1] >= 0 else x[r].tolist()
+            starts = [i for i, t in enumerate(row) if t == BOS]
+            assert starts[0] == 0
+            for a, b in zip(starts, starts[1:] + [len(row)], strict=True):
+                window = row[a:b]
+                assert tok.vocab.is_family(window[1], "TEMPO") if len(window) > 1 else True
+                c = Conditioning(*[int(v) for v in _cond_of(cond[r, a])])
+                refs += assert_is_song(tok, window, c)
+                windows += 1
+    assert windows > 48 and refs > 0
+
+
+def _cond_of(vector):
+    """(rhythm, pitch channels, drum channels) back from a conditioning vector's three one-hots."""
+    v = np.asarray(vector)
+    return int(np.argmax(v[:5])), int(np.argmax(v[5:15])) + 1, int(np.argmax(v[15:21]))
