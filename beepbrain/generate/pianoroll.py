@@ -56,15 +56,11 @@ def channel_label(song: Song, channel: int) -> str:
 
 def _note_polygons(song: Song, channel: int, lane_base: int | None = None) -> list[list[tuple[float, float]]]:
     """One polygon per played pitch: its pins' times across, pitch + bend up, thickness by volume."""
-    from beepbrain.midi.write import midi_pitch, pitch_shift_of
+    from beepbrain.midi.write import midi_pitch, played_patterns
 
     ppb = song.parts_per_bar
     polygons = []
-    for bar in range(song.bar_count):
-        pattern = song.pattern_at(channel, bar)
-        if pattern is None:
-            continue
-        shift = pitch_shift_of(song, channel, pattern.instruments[0] if pattern.instruments else 0)
+    for bar, pattern, shift in played_patterns(song, channel):
         for note in pattern.notes:
             if min(note.end, ppb) <= note.start:
                 continue

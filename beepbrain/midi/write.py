@@ -60,15 +60,19 @@ def pitch_shift_of(song: Song, channel: int, instrument_index: int) -> int:
     return 0
 
 
+def played_patterns(song: Song, channel: int):
+    """(bar, pattern, pitch shift) for every bar in which ``channel`` plays a pattern, in song order."""
+    for bar in range(song.bar_count):
+        pattern = song.pattern_at(channel, bar)
+        if pattern is not None:
+            yield bar, pattern, pitch_shift_of(song, channel, pattern.instruments[0] if pattern.instruments else 0)
+
+
 def channel_events(song: Song, channel: int) -> list[tuple[int, int, int, int]]:
     """(start_tick, end_tick, midi_note, velocity) of every note ``channel`` plays, in song order."""
     events = []
     bar_ticks = song.parts_per_bar * TICKS_PER_PART
-    for bar in range(song.bar_count):
-        pattern = song.pattern_at(channel, bar)
-        if pattern is None:
-            continue
-        shift = pitch_shift_of(song, channel, pattern.instruments[0] if pattern.instruments else 0)
+    for bar, pattern, shift in played_patterns(song, channel):
         for note in pattern.notes:
             start = bar * bar_ticks + note.start * TICKS_PER_PART
             end = bar * bar_ticks + min(note.end, song.parts_per_bar) * TICKS_PER_PART
