@@ -192,10 +192,10 @@ def main() -> None:
 
     import torch
 
+    from beepbrain.archive.records import song_id
     from beepbrain.format import parse_song
     from beepbrain.generate.stats import played_notes
     from beepbrain.model import CONFIGS
-    from beepbrain.tokens.dataset import song_id_of
     from beepbrain.tokens.stats import read_song_strings
 
     torch.manual_seed(0)
@@ -208,7 +208,7 @@ def main() -> None:
         notes_of = {}
         for _id, data in read_song_strings(source):
             try:
-                notes_of[song_id_of(data)] = played_notes(parse_song(data))
+                notes_of[song_id(data)] = played_notes(parse_song(data))
             except Exception:  # noqa: BLE001 - a song that does not parse is in no dataset
                 continue
         models = {name: train_one(work, name if name != "pattern+bpe" else "pattern-bpe", args.config,

@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from beepbrain.tokens.dataset import ChunkResult, select_songs, tokenize_all, write_dataset  # noqa: E402
+from beepbrain.tokens.dataset import Tokenized, dataset_dir, select_songs, tokenize_all, write_dataset  # noqa: E402
 from beepbrain.tokens.load import new_tokenizer, tokenizer_from_dict  # noqa: E402
 
 
@@ -28,7 +28,7 @@ def select(data_dir: str, where: str | None) -> tuple[list[tuple[str, str]], str
 
 @task(name="tokenize-songs", cache_policy=NO_CACHE)
 def tokenize(items: list[tuple[str, str]], spec: dict, dask_address: str | None, workers: int | None,
-             chunk_size: int, augment_channels: int = 0) -> ChunkResult:
+             chunk_size: int, augment_channels: int = 0) -> Tokenized:
     """Parse and tokenize every song in parallel on Dask (``workers=0``: in this process) with the tokenizer
     ``spec`` describes (its ``to_dict()``)."""
     logger = get_run_logger()
@@ -41,7 +41,7 @@ def tokenize(items: list[tuple[str, str]], spec: dict, dask_address: str | None,
 
 
 @task(name="write-dataset", cache_policy=NO_CACHE)
-def write(result: ChunkResult, out_dir: str, name: str, spec: dict, val_fraction: float, test_fraction: float,
+def write(result: Tokenized, out_dir: str, name: str, spec: dict, val_fraction: float, test_fraction: float,
           augment_transpose: int, extra: dict, overwrite: bool, augment_octaves: int = 0) -> dict:
     """Split by content, drop duplicate streams, augment the train split, write shards and manifest."""
     return write_dataset(result.encoded, out_dir, name=name, tokenizer=tokenizer_from_dict(spec),
@@ -84,9 +84,7 @@ def build_dataset_flow(
     from pathlib import Path
 
     data = settings.data_dir(data_dir)
-    out_dir = data / "datasets" / name
-    if not name or "/" in name or name.startswith("."):
-        raise ValueError(f"bad dataset name {name!r}")
+    out_dir = dataset_dir(data, name)
     if out_dir.exists() and not overwrite:
         raise FileExistsError(f"dataset {out_dir} exists (use overwrite=True to replace it)")
     settings_ = {"ticks_per_beat": ticks_per_beat} if tokenizer == "tick" else {}

@@ -1,7 +1,7 @@
 """The whole of `beepbrain run`: ingest -> dataset -> train -> register -> generate, one flow.
 
-It reads as the pipeline's table of contents: each stage is the other parts' flow run as a subflow (or
-their library function as a task where no flow exists), so each can also run, and be tested, alone.
+It reads as the pipeline's table of contents: each stage is the other parts' flow run as a subflow, so
+each can also run, and be tested, alone.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from beepbrain import settings
 
 settings.configure_prefect_env()
 
-from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect import flow, get_run_logger  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 from beepbrain.generate.defaults import RUN_DEFAULTS  # noqa: E402
+from flows.dataset import build_dataset_flow  # noqa: E402
 from flows.generate import generate_flow  # noqa: E402
 from flows.ingest import ingest_flow  # noqa: E402
 from flows.train import train_flow  # noqa: E402
@@ -25,28 +26,8 @@ DEFAULT_CONFIG = RUN_DEFAULTS["config"]
 DEFAULT_BARS = RUN_DEFAULTS["bars"]
 
 
-@task(name="build-dataset")
-def build_dataset_task(data_dir: str, name: str) -> dict:
-    """Tokenize every catalog song into DATA_DIR/datasets/NAME (rebuilt if it exists); the manifest."""
-    from beepbrain.tokens.dataset import build_dataset
-
-    logger = get_run_logger()
-    from beepbrain.tokens.load import new_tokenizer
-
-    manifest = build_dataset(data_dir, name, overwrite=True, tokenizer=new_tokenizer(RUN_DEFAULTS["tokenizer"]),
-                             augment_channels=RUN_DEFAULTS["augment_channels"],
-                             augment_transpose=RUN_DEFAULTS["augment_transpose"],
-                             augment_octaves=RUN_DEFAULTS["augment_octaves"], progress=logger.info)
-    return manifest
-
-
 def _build_dataset(data_dir: str, name: str) -> dict:
-    """The dataset flow when it exists (a subflow), else the library as one task; with the main job's
-    tokenizer and augmentation."""
-    try:
-        from flows.dataset import build_dataset_flow
-    except ImportError:
-        return build_dataset_task(data_dir, name)
+    """The dataset flow as a subflow, with the main job's tokenizer and augmentation."""
     return build_dataset_flow(name=name, data_dir=data_dir, overwrite=True, tokenizer=RUN_DEFAULTS["tokenizer"],
                               augment_channels=RUN_DEFAULTS["augment_channels"],
                               augment_transpose=RUN_DEFAULTS["augment_transpose"],

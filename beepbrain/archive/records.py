@@ -53,5 +53,6 @@ class Record:
 
 
 def song_id(song_text: str) -> str:
-    """Stable id of a song: sha1 of its song string (what follows ``#``), 16 hex digits."""
+    """Stable id of a song: sha1 of its song string (what follows ``#``), 16 hex digits. The one song id:
+    the catalog's ``song_id`` and the datasets' ``song_ids`` (``beepbrain.tokens.dataset``) both use it."""
     return hashlib.sha1(song_text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -122,11 +122,11 @@ def check_build(data_dir, name: str, where: str | None, overwrite: bool) -> None
     import duckdb
 
     from beepbrain.corpus.catalog import catalog_path
+    from beepbrain.tokens.dataset import dataset_dir
 
-    if not name or "/" in name or name.startswith("."):
-        raise ValueError(f"bad dataset name {name!r}")
-    if (data_dir / "datasets" / name).exists() and not overwrite:
-        raise FileExistsError(f"dataset {data_dir / 'datasets' / name} exists (--overwrite replaces it)")
+    out_dir = dataset_dir(data_dir, name)
+    if out_dir.exists() and not overwrite:
+        raise FileExistsError(f"dataset {out_dir} exists (--overwrite replaces it)")
     if not catalog_path(data_dir).exists():
         raise FileNotFoundError(f"no corpus catalog at {catalog_path(data_dir)}; run `beepbrain ingest` first")
     if where and where.strip():

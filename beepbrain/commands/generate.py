@@ -56,13 +56,14 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     from beepbrain import settings
     from beepbrain.format import BeepBoxFormatError
+    from beepbrain.format.config import BAR_COUNT_MAX
     from beepbrain.generate.prompt import read_prompt
 
     if args.count < 1:
         print("error: --count must be at least 1", file=sys.stderr)
         return 2
-    if not 1 <= args.bars <= 128:
-        print("error: --bars must be in 1..128", file=sys.stderr)
+    if not 1 <= args.bars <= BAR_COUNT_MAX:
+        print(f"error: --bars must be in 1..{BAR_COUNT_MAX}", file=sys.stderr)
         return 2
     if not 3 <= args.beats_per_bar <= 16:
         print("error: --beats-per-bar must be in 3..16", file=sys.stderr)

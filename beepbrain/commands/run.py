@@ -31,9 +31,10 @@ def register(subparsers) -> None:
 
 def handle(args) -> int:
     from beepbrain import settings
+    from beepbrain.format.config import BAR_COUNT_MAX
 
-    if args.steps < 1 or args.songs < 0 or not 1 <= args.bars <= 128:
-        print("error: --steps >= 1, --songs >= 0, --bars in 1..128", file=sys.stderr)
+    if args.steps < 1 or args.songs < 0 or not 1 <= args.bars <= BAR_COUNT_MAX:
+        print(f"error: --steps >= 1, --songs >= 0, --bars in 1..{BAR_COUNT_MAX}", file=sys.stderr)
         return 2
     from beepbrain.archive.sources import check_source
 

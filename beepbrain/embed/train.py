@@ -7,7 +7,6 @@ asks every view to pick its partner among the other ``2 * batch_size - 1`` views
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -18,6 +17,7 @@ import torch.nn.functional as F
 from beepbrain.embed.augment import view
 from beepbrain.embed.grid import PatternNotes, render_batch
 from beepbrain.embed.model import EmbedConfig, PatternEncoder
+from beepbrain.train.optim import lr_at
 
 
 @dataclass
@@ -75,13 +75,6 @@ def views_batch(patterns: list[PatternNotes], idx: np.ndarray, rng: np.random.Ge
     return torch.from_numpy(render_batch(a)), torch.from_numpy(render_batch(b)), noise
 
 
-def lr_at(step: int, cfg: EmbedTrainConfig) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
-
-
 def train_encoder(patterns: list[PatternNotes], cfg: EmbedTrainConfig, *, on_step=None,
                   on_checkpoint=None, log=print) -> EmbedTrainResult:
     """Train a fresh encoder on ``patterns``. ``on_step(step, loss, lr)`` after every step,
@@ -100,7 +93,7 @@ def train_encoder(patterns: list[PatternNotes], cfg: EmbedTrainConfig, *, on_ste
     for step in range(cfg.steps):
         idx = rng.choice(len(patterns), size=batch, replace=False)
         a, b, noise = views_batch(patterns, idx, rng, cfg)
-        lr = lr_at(step, cfg)
+        lr = lr_at(step, peak=cfg.lr, warmup=cfg.warmup, total=cfg.steps, min_ratio=0.1)
         for group in opt.param_groups:
             group["lr"] = lr
         loss = info_nce(model(a, noise), model(b, noise), cfg.temperature)

@@ -16,7 +16,6 @@ PITCH_CHANNEL_COUNT_MAX = 10
 NOISE_CHANNEL_COUNT_MAX = 5
 DRUM_COUNT = 12  # pitches 0..11 on noise channels
 MAX_PITCH = 84  # pitches 0..84 on pitch channels
-BAR_COUNT_MAX = 128
 BEATS_PER_BAR_MAX = 16
 RHYTHM_COUNT = 5
 # stepsPerBeat of BeepBox's rhythms, by rhythm index: ÷3 (triplets), ÷4 (standard), ÷6, ÷8, freehand

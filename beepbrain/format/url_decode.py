@@ -220,7 +220,7 @@ class _Decoder:
     def t_bar_count(self):
         bar_count = (_z(self.next()) << 6) + self.next() + 1
         if not c.BAR_COUNT_MIN <= bar_count <= c.BAR_COUNT_MAX:
-            _fail(f"Value {bar_count} not in range [1, 128]", self.i - 1)
+            _fail(f"Value {bar_count} not in range [{c.BAR_COUNT_MIN}, {c.BAR_COUNT_MAX}]", self.i - 1)
         self.song.bar_count = bar_count
         for index in range(self.channel_count()):
             bars = self.channel(index).bars
@@ -231,7 +231,7 @@ class _Decoder:
     def t_pattern_count(self):
         count = self.next() + 1 if self.before8 else (_z(self.next()) << 6) + self.next() + 1
         if not 1 <= count <= c.BAR_COUNT_MAX:
-            _fail(f"Value {count} not in range [1, 128]", self.i - 1)
+            _fail(f"Value {count} not in range [1, {c.BAR_COUNT_MAX}]", self.i - 1)
         self.song.patterns_per_channel = count
         for index in range(self.channel_count()):
             patterns = self.channel(index).patterns

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from beepbrain.format import parse_song
+from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.format.song import Song
 from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_threads, sample_sequence
 
@@ -94,8 +95,8 @@ def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingCo
     if request.prompt is not None:
         prefix, total_bars = tokenizer.prompt_tokens(request.prompt, request.bars)
         beats_per_bar = request.prompt.beats_per_bar
-    if total_bars > 128:
-        raise ValueError(f"the song would have {total_bars} bars; BeepBox holds at most 128")
+    if total_bars > BAR_COUNT_MAX:
+        raise ValueError(f"the song would have {total_bars} bars; BeepBox holds at most {BAR_COUNT_MAX}")
     fixed = fixed_header(tokenizer, request)
 
     def make_grammar(start_bar: int, first: bool):

@@ -7,19 +7,19 @@ pitch_channels, noise_channels per song), ``{split}.bars.npy`` (offsets of the b
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from beepbrain.archive.records import song_id
+from beepbrain.corpus.cluster import dask_client, default_workers
 from beepbrain.tokens.conditioning import COND_DIM, Conditioning
 from beepbrain.tokens.config import TokenizerConfig
 from beepbrain.tokens.load import as_tokenizer, tokenizer_from_dict
@@ -55,17 +55,27 @@ class Encoded:
 
 
 @dataclass
-class ChunkResult:
+class Tokenized:
+    """What tokenizing a chunk of songs (or all of them) gave: the songs kept, rejected and silent."""
+
     encoded: list[Encoded] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (song_id, error)
     silent: list[str] = field(default_factory=list)  # songs that play no note: nothing to learn from
 
+    def extend(self, other: Tokenized) -> None:
+        self.encoded += other.encoded
+        self.rejected += other.rejected
+        self.silent += other.silent
 
-def song_id_of(data: str) -> str:
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+def dataset_dir(data_dir, name: str) -> Path:
+    """``DATA_DIR/datasets/NAME``; a name that is not one folder name is a ValueError."""
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"bad dataset name {name!r}")
+    return Path(data_dir) / "datasets" / name
 
 
-def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict | str, augment_channels: int = 0) -> ChunkResult:
+def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict | str, augment_channels: int = 0) -> Tokenized:
     """Tokenize ``(song_id, song string or Song)`` pairs with the tokenizer ``spec`` describes (its
     ``to_dict()``), plus up to ``augment_channels`` channel variants of each; songs that fail to parse or
     tokenize are rejected with their error (a worker task: plain inputs, plain outputs)."""
@@ -73,27 +83,27 @@ def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict | str, augmen
     from beepbrain.tokens.augment import channel_variants
 
     tokenizer = tokenizer_from_dict(json.loads(spec) if isinstance(spec, str) else spec)
-    result = ChunkResult()
-    for song_id, song in items:
+    result = Tokenized()
+    for sid, song in items:
         try:
             if isinstance(song, str):
                 song = parse_song(song)
             encoded = tokenizer.encode(song)
         except Exception as exc:  # noqa: BLE001 - any bad song is reported, never fatal
-            result.rejected.append((song_id, f"{type(exc).__name__}: {exc}"))
+            result.rejected.append((sid, f"{type(exc).__name__}: {exc}"))
             continue
         if not encoded.losses.get("notes_kept", 0):
-            result.silent.append(song_id)
+            result.silent.append(sid)
             continue
         cond = encoded.conditioning
         variants = []
-        for variant in channel_variants(song, augment_channels, seed=song_id):
+        for variant in channel_variants(song, augment_channels, seed=sid):
             try:
                 more = tokenizer.encode(variant)
             except Exception:  # noqa: BLE001, S112 - a variant that does not tokenize is just not added
                 continue
             variants.append((more.tokens, more.conditioning))
-        result.encoded.append(Encoded(song_id, content_key(encoded.tokens, cond),
+        result.encoded.append(Encoded(sid, content_key(encoded.tokens, cond),
                                       group_key(encoded.tokens, cond, tokenizer), encoded.tokens,
                                       cond.rhythm, cond.pitch_channels, cond.noise_channels, encoded.losses,
                                       variants))
@@ -104,21 +114,6 @@ def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-@contextlib.contextmanager
-def dask_client(address: str | None = None, workers: int | None = None) -> Iterator[object]:
-    """A Dask client: joined to ``address``, else to a LocalCluster of single-threaded worker processes."""
-    from dask.distributed import Client, LocalCluster
-
-    if address:
-        with Client(address) as client:
-            yield client
-        return
-    n = workers or max(1, min(os.cpu_count() or 1, 8))
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=40) as cluster, Client(cluster) as client:
-        yield client
-
-
 def task_spec(tokenizer) -> str:
     """The tokenizer as a worker task's argument: its settings as JSON text (no vocabulary; a plain string,
     so Dask never mistakes a part of it for a task key)."""
@@ -127,38 +122,33 @@ def task_spec(tokenizer) -> str:
 
 def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address: str | None = None,
                  use_dask: bool = True, workers: int | None = None, chunk_size: int = 64,
-                 augment_channels: int = 0, progress: Callable[[str], None] | None = None) -> ChunkResult:
+                 augment_channels: int = 0, progress: Callable[[str], None] | None = None) -> Tokenized:
     """Tokenize every item with ``tokenizer`` (a tokenizer, or a tick ``TokenizerConfig``): on a Dask
-    cluster (``dask_address``, else a LocalCluster of ``workers`` processes) or, with ``use_dask=False`` or
-    a single chunk, in this process."""
+    cluster (``dask_address``, else a LocalCluster of ``workers`` processes, default one per core up to 8)
+    or, with ``use_dask=False`` or a single chunk, in this process."""
     tokenizer = as_tokenizer(tokenizer)
     if not 0 <= augment_channels <= MAX_CHANNEL_VARIANTS:
         raise ValueError(f"augment_channels must be in [0, {MAX_CHANNEL_VARIANTS}]")
     spec = task_spec(tokenizer)
     say = progress or (lambda _msg: None)
     chunks = _chunks(list(items), chunk_size)
-    total = ChunkResult()
+    total = Tokenized()
     if not use_dask or len(chunks) <= 1:
         for i, chunk in enumerate(chunks, 1):
-            part = tokenize_chunk(chunk, spec, augment_channels)
-            total.encoded += part.encoded
-            total.rejected += part.rejected
-            total.silent += part.silent
+            total.extend(tokenize_chunk(chunk, spec, augment_channels))
             say(f"tokenized chunk {i}/{len(chunks)}")
         return total
     from dask.distributed import as_completed
 
-    with dask_client(dask_address, workers) as client:
+    with dask_client(dask_address, workers or min(default_workers(), 8)) as client:
         futures = client.map(tokenize_chunk, chunks, spec=spec, augment_channels=augment_channels, pure=False)
-        results: dict[int, ChunkResult] = {}
+        results: dict[int, Tokenized] = {}
         order = {f.key: i for i, f in enumerate(futures)}
         for done, future in enumerate(as_completed(futures), 1):
             results[order[future.key]] = future.result()
             say(f"tokenized chunk {done}/{len(chunks)}")
     for i in range(len(chunks)):
-        total.encoded += results[i].encoded
-        total.rejected += results[i].rejected
-        total.silent += results[i].silent
+        total.extend(results[i])
     return total
 
 
@@ -310,10 +300,20 @@ def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, 
     """A dataset straight from songs (``Song`` objects or song strings), skipping the catalog: for tests
     and small experiments. Writes ``out_dir`` itself (the dataset directory); returns the manifest.
     ``tokenizer`` (default: a tick tokenizer of ``config`` if given, else the pattern tokenizer)."""
+    from beepbrain.format import BeepBoxFormatError
+    from beepbrain.format.parse import song_string
+
     tokenizer = as_tokenizer(tokenizer if tokenizer is not None else config)
     items: list[tuple[str, object]] = []
     for i, song in enumerate(songs):
-        items.append((song_id_of(song) if isinstance(song, str) else f"song-{i}", song))
+        if isinstance(song, str):
+            try:  # the catalog's id: of the song string (what follows ``#``)
+                sid = song_id(song_string(song))
+            except BeepBoxFormatError:  # not a song: rejected when it is parsed, under an id of its text
+                sid = song_id(song)
+        else:
+            sid = f"song-{i}"
+        items.append((sid, song))
     result = tokenize_all(items, tokenizer, use_dask=use_dask, augment_channels=augment_channels,
                           progress=progress)
     return write_dataset(result.encoded, out_dir, name=name or Path(out_dir).name, tokenizer=tokenizer,
@@ -359,10 +359,8 @@ def build_dataset(data_dir, name: str, *, where: str | None = None, augment_tran
                   progress: Callable[[str], None] | None = None) -> dict:
     """Build ``DATA_DIR/datasets/NAME`` from the catalog's songs; returns the manifest."""
     say = progress or (lambda _msg: None)
-    if not name or "/" in name or name.startswith("."):
-        raise ValueError(f"bad dataset name {name!r}")
     data_dir = Path(data_dir)
-    out_dir = data_dir / "datasets" / name
+    out_dir = dataset_dir(data_dir, name)
     if out_dir.exists() and not overwrite:
         raise FileExistsError(f"dataset {out_dir} exists (use --overwrite to replace it)")
     tokenizer = as_tokenizer(tokenizer if tokenizer is not None else config)

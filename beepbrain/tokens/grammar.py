@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.vocab import BAR, BOS, EOS, HOLD, KIND_DRUM, KIND_PITCH, PAD, REST
-
-BAR_COUNT_MAX = 128
 
 
 class TokenGrammar:

@@ -15,7 +15,7 @@ from beepbrain.tokens.losses import add_losses, new_losses
 def read_song_strings(path) -> Iterator[tuple[str, str]]:
     """(id, song string) from a .jsonl / .jsonl.zst file of archive records (field ``data``) or a text
     file with one song string or URL a line."""
-    from beepbrain.tokens.dataset import song_id_of
+    from beepbrain.archive.records import song_id
 
     path = Path(path)
     with open(path, "rb") as raw:
@@ -37,7 +37,7 @@ def read_song_strings(path) -> Iterator[tuple[str, str]]:
                     data = json.loads(line).get("data") or ""
                 except (json.JSONDecodeError, AttributeError):
                     data = ""
-            yield song_id_of(line), data
+            yield song_id(line), data
 
 
 def stats_chunk(items: Sequence[tuple[str, str]], spec: dict | str) -> dict:
@@ -122,9 +122,9 @@ def corpus_stats(items: Sequence[tuple[str, str]], config=None, *,
             parts.append(stats_chunk(chunk, spec))
             say(f"chunk {i}/{len(chunks)}")
         return merge_stats(parts, tokenizer)
-    from beepbrain.tokens.dataset import dask_client
+    from beepbrain.corpus.cluster import dask_client, default_workers
 
-    with dask_client(dask_address) as client:
+    with dask_client(dask_address, min(default_workers(), 8)) as client:
         futures = client.map(stats_chunk, chunks, spec=spec, pure=False)
         parts = client.gather(futures)
     return merge_stats(parts, tokenizer)

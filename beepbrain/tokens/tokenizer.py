@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.config import PARTS_PER_BEAT, TokenizerConfig
 from beepbrain.tokens.losses import add_losses, new_losses
@@ -31,7 +32,6 @@ from beepbrain.tokens.vocab import (
     Vocabulary,
 )
 
-BAR_COUNT_MAX = 128
 BEATS_PER_BAR_MIN, BEATS_PER_BAR_MAX = 3, 16
 NOTE_SIZE_MAX = 3
 FORMAT = "beepbrain-tokenizer"

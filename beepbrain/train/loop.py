@@ -21,6 +21,7 @@ import torch.distributed as dist
 from beepbrain import settings
 from beepbrain.crashpoints import crash_point
 from beepbrain.model import CONFIGS, GPT
+from beepbrain.tokens.conditioning import COND_DIM
 from beepbrain.train.checkpoint import CHECKPOINT_NAME, rng_state, run_dir, save_checkpoint
 from beepbrain.train.config import TrainConfig
 from beepbrain.train.mfu import peak_flops
@@ -128,7 +129,7 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
     dataset_dir = data / "datasets" / config.dataset
     manifest = read_manifest(dataset_dir)
     model_config = CONFIGS[config.model].with_data(
-        int(manifest["vocab_size"]), int(manifest.get("cond_dim", 21))
+        int(manifest["vocab_size"]), int(manifest.get("cond_dim", COND_DIM))
     )
     block = model_config.block_size
     train_loader = WindowLoader(

@@ -21,11 +21,12 @@ class BeepBrainModel(mlflow.pyfunc.PythonModel):
     _skip_type_hint_validation = True
 
     def load_context(self, context):
-        from beepbrain.train.registry import build_model, load_tokenizer
+        from beepbrain.tokens.load import load_tokenizer
+        from beepbrain.train.registry import build_model
 
         files = Path(context.artifacts["weights"]).parent
         self.model, _ = build_model(files)
-        self.tokenizer = load_tokenizer(files)
+        self.tokenizer = load_tokenizer(files) if (files / "tokenizer.json").exists() else None
 
     def predict(self, context, model_input, params=None):
         tokens = torch.as_tensor(model_input["tokens"], dtype=torch.long)

@@ -24,6 +24,7 @@ from mlflow.exceptions import MlflowException
 
 from beepbrain import settings
 from beepbrain.model import GPT, GPTConfig
+from beepbrain.tokens.load import load_tokenizer
 from beepbrain.train import tracking
 
 REGISTERED_NAME = "beepbrain"
@@ -46,16 +47,6 @@ def build_model(files: Path, device: str | torch.device = "cpu") -> tuple[GPT, d
                          f"{str(exc).splitlines()[0]})") from None
     model.load_state_dict(state)
     return model.to(device).eval(), config.to_dict()
-
-
-def load_tokenizer(files: Path):
-    """The model's tokenizer (either kind), or None if the model was logged without one."""
-    path = files / "tokenizer.json"
-    if not path.exists():
-        return None
-    from beepbrain.tokens.load import load_tokenizer as load_any
-
-    return load_any(path)
 
 
 def log_model(model: GPT, dataset_dir: Path, register: bool = True) -> str | None:
@@ -140,7 +131,7 @@ def load_model(
             raise
         files = local / "artifacts"
         model, config = build_model(files, device)
-        tokenizer = load_tokenizer(files)
+        tokenizer = load_tokenizer(files) if (files / "tokenizer.json").exists() else None  # logged without one
         manifest_path = files / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     info = {

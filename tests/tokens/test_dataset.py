@@ -114,12 +114,12 @@ def test_transpositions_share_a_split(tmp_path):
     manifest = build_dataset_from_songs([s.to_url() for s in songs], tmp_path / "t", val_fraction=0.3,
                                         test_fraction=0.3)
     assert sum(manifest["splits"][s]["songs"] for s in SPLITS) == 24
-    from beepbrain.tokens.dataset import song_id_of
+    from beepbrain.archive.records import song_id
 
     split_of = {sid: split for split in SPLITS for sid in manifest["splits"][split]["song_ids"]}
     for a, b in pairs:
-        assert split_of[song_id_of(songs[a].to_url())] == split_of[song_id_of(songs[b].to_url())]
-    assert len({split_of[song_id_of(s.to_url())] for s in songs}) > 1
+        assert split_of[song_id(songs[a].to_url())] == split_of[song_id(songs[b].to_url())]
+    assert len({split_of[song_id(s.to_url())] for s in songs}) > 1
 
 
 def test_assign_split_fractions():

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from beepbrain.archive.records import song_id
 from beepbrain.format import parse_song
 from beepbrain.generate.evaluate import load_split, song_bits
 from beepbrain.generate.stats import played_notes
 from beepbrain.tokens import PatternTokenizer, Tokenizer
-from beepbrain.tokens.dataset import build_dataset_from_songs, song_id_of
+from beepbrain.tokens.dataset import build_dataset_from_songs
 from beepbrain.train import TrainConfig, train
 from beepbrain.train.registry import load_model
 
@@ -22,7 +23,7 @@ def test_pattern_model_needs_fewer_bits_per_note_than_tick_model(corpus_records,
     notes_of = {}
     for s in strings:
         try:
-            notes_of[song_id_of(s)] = played_notes(parse_song(s))
+            notes_of[song_id(s)] = played_notes(parse_song(s))
         except ValueError:
             continue
     datasets = tmp_path / "datasets"
