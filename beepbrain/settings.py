@@ -7,6 +7,7 @@ runs pick them up from the worker's environment.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 DATA_DIR_ENV = "BEEPBRAIN_DATA_DIR"
@@ -37,7 +38,19 @@ def mlflow_artifact_root(data: Path) -> Path:
     return data / "mlartifacts"
 
 
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
 def configure_prefect_env() -> None:
-    """Defaults that let Prefect's local mode run offline; call before importing prefect."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    """Defaults that let Prefect's local mode run offline (where the environment does not set them). Called
+    where a flow or command starts (the CLI's handlers, a flow module run as a script, the tests), never at
+    import; when prefect is imported already, its settings are re-read so that they hold."""
+    added = [key for key in PREFECT_DEFAULTS if key not in os.environ]
+    for key in added:
+        os.environ[key] = PREFECT_DEFAULTS[key]
+    context = sys.modules.get("prefect.context")
+    if added and context is not None:
+        context.refresh_global_settings_context()

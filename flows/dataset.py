@@ -3,16 +3,13 @@ A table of contents over `beepbrain.tokens.dataset`."""
 
 from __future__ import annotations
 
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
 from beepbrain import settings
-
-settings.configure_prefect_env()
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-
-from beepbrain.tokens.dataset import Tokenized, dataset_dir, select_songs, tokenize_all, write_dataset  # noqa: E402
-from beepbrain.tokens.load import new_tokenizer, tokenizer_from_dict  # noqa: E402
+from beepbrain.tokens.dataset import Tokenized, dataset_dir, select_songs, tokenize_all, write_dataset
+from beepbrain.tokens.load import new_tokenizer, tokenizer_from_dict
 
 
 # Inputs are whole corpora: no input hashing for cache keys.
@@ -118,6 +115,7 @@ def _markdown(manifest: dict) -> str:
 
 
 if __name__ == "__main__":
+    settings.configure_prefect_env()
     import sys
 
     print(build_dataset_flow(name=sys.argv[1] if len(sys.argv) > 1 else "default"))

@@ -5,15 +5,16 @@ embeds the catalog songs not embedded yet on Dask and rebuilds the views. Tables
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import DEFAULT
+
 from beepbrain import settings
 
-settings.configure_prefect_env()
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-
-# Set by run_embed_flow for the duration of a run in this process (a callable is not a flow parameter).
-_progress_hook = None
+Progress = Callable[[str, int, int | None], None]  # progress(stage, done, total)
+NOT_PROGRESS = DEFAULT - "progress"  # a task's cache key leaves its progress callback out (it cannot be hashed)
 
 
 @task(name="train-encoder")
@@ -42,16 +43,15 @@ def train_embed_flow(data_dir: str | None = None, config: dict | None = None, tr
     return result
 
 
-@task(name="embed-songs")
+@task(name="embed-songs", cache_policy=NOT_PROGRESS)
 def embed_songs(data_dir: str, tracking_uri: str, dask_address: str | None, workers: int | None,
-                chunk_size: int) -> dict:
+                chunk_size: int, progress: Progress | None = None) -> dict:
     from beepbrain.corpus.cluster import dask_client
     from beepbrain.embed.job import embed_catalog
     from beepbrain.embed.registry import load_encoder
 
     logger = get_run_logger()
     encoder = load_encoder(tracking_uri)
-    progress = _progress_hook
     address = settings.dask_address(dask_address)
     if workers == 0 and not address:
         report = embed_catalog(data_dir, encoder, chunk_size=chunk_size, progress=progress, log=logger.info)
@@ -66,8 +66,9 @@ def embed_songs(data_dir: str, tracking_uri: str, dask_address: str | None, work
 @flow(name="embed", log_prints=True)
 def embed_flow(data_dir: str | None = None, retrain: bool = False, train_config: dict | None = None,
                tracking_uri: str | None = None, dask_address: str | None = None, workers: int | None = None,
-               chunk_size: int = 100) -> dict:
-    """Vectors for every catalog song (see the module docstring); returns the embedding report."""
+               chunk_size: int = 100, progress: Progress | None = None) -> dict:
+    """Vectors for every catalog song (see the module docstring); returns the embedding report.
+    ``progress(stage, done, total)``: a callback for runs in this process (deployments leave it unset)."""
     from mlflow.tracking import MlflowClient
 
     from beepbrain.embed.registry import latest_version
@@ -79,16 +80,6 @@ def embed_flow(data_dir: str | None = None, retrain: bool = False, train_config:
     trained = None
     if retrain or latest_version(MlflowClient(tracking_uri=uri, registry_uri=uri)) is None:
         trained = train_embed_flow(str(data), train_config, uri, True)
-    report = embed_songs(str(data), uri, dask_address, workers, chunk_size)
+    report = embed_songs(str(data), uri, dask_address, workers, chunk_size, progress)
     report["trained"] = trained
     return report
-
-
-def run_embed_flow(progress=None, **params) -> dict:
-    """Run the flow in this process with a progress callback ``progress(stage, done, total)``."""
-    global _progress_hook
-    _progress_hook = progress
-    try:
-        return embed_flow(**params)
-    finally:
-        _progress_hook = None

@@ -6,14 +6,11 @@ A table of contents over `beepbrain.generate`; the pipeline flow calls it after 
 
 from __future__ import annotations
 
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
 from beepbrain import settings
-
-settings.configure_prefect_env()
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-
-from beepbrain.generate.pianoroll import GENERATED_LIMIT as PIANO_ROLLS  # noqa: E402
+from beepbrain.generate.pianoroll import GENERATED_LIMIT as PIANO_ROLLS
 
 DEFAULT_MODEL = "models:/beepbrain/latest"
 
@@ -88,5 +85,6 @@ def generate_flow(
 
 
 if __name__ == "__main__":
+    settings.configure_prefect_env()
     for row in generate_flow():
         print(row["url"])

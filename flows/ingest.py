@@ -3,28 +3,22 @@ rebuild the catalog, report. A table of contents over `beepbrain.archive` and `b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import DEFAULT
+
 from beepbrain import settings
+from beepbrain.archive.download import is_transient
+from beepbrain.archive.sources import resolve_source
+from beepbrain.corpus.catalog import catalog_path
+from beepbrain.corpus.cluster import dask_client
+from beepbrain.corpus.ingest import CHUNK_SIZE, IngestReport, ingest, refresh_catalog
 
-settings.configure_prefect_env()
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-
-from beepbrain.archive.download import is_transient  # noqa: E402
-from beepbrain.archive.sources import resolve_source  # noqa: E402
-from beepbrain.corpus.catalog import catalog_path  # noqa: E402
-from beepbrain.corpus.cluster import dask_client  # noqa: E402
-from beepbrain.corpus.ingest import CHUNK_SIZE, IngestReport, ingest, refresh_catalog  # noqa: E402
-
-# Set by run_ingest_flow for the duration of a run in this process (a callable is not a flow parameter).
-_progress_hook = None
-
-
-def _progress(stage: str, done: int, total: int | None) -> None:
-    if _progress_hook is not None:
-        _progress_hook(stage, done, total)
+Progress = Callable[[str, int, int | None], None]  # progress(stage, done, total)
+NOT_PROGRESS = DEFAULT - "progress"  # a task's cache key leaves its progress callback out (it cannot be hashed)
 
 
 def retry_network_errors(task, task_run, state) -> bool:
@@ -33,18 +27,21 @@ def retry_network_errors(task, task_run, state) -> bool:
     return is_transient(exc)
 
 
-@task(name="fetch-source", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_network_errors)
-def fetch_source(source: str | None, data_dir: str, sha256: str | None = None) -> str:
+@task(name="fetch-source", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_network_errors,
+      cache_policy=NOT_PROGRESS)
+def fetch_source(source: str | None, data_dir: str, sha256: str | None = None,
+                 progress: Progress | None = None) -> str:
     """Download a URL source into the cache (or find it there), or check a local one; returns its kind."""
-    src = resolve_source(source, data_dir, sha256=sha256,
-                         progress=lambda done, total: _progress("download", done, total))
+    download = None if progress is None else (lambda done, total: progress("download", done, total))
+    src = resolve_source(source, data_dir, sha256=sha256, progress=download)
     get_run_logger().info("source %s: %s (%s)", src.name, src.path, src.kind)
     return src.kind
 
 
-@task(name="parse-and-write")
+@task(name="parse-and-write", cache_policy=NOT_PROGRESS)
 def parse_and_write(source: str | None, data_dir: str, dask_address: str | None, workers: int | None,
-                    chunk_size: int, retry_rejects: bool, sha256: str | None) -> IngestReport:
+                    chunk_size: int, retry_rejects: bool, sha256: str | None,
+                    progress: Progress | None = None) -> IngestReport:
     """Read records in chunks, parse the chunks in parallel on Dask, write one Parquet batch.
 
     One task, streaming: the archive never sits in memory as a whole, and chunks flow from reader to
@@ -52,11 +49,11 @@ def parse_and_write(source: str | None, data_dir: str, dask_address: str | None,
     logger = get_run_logger()
     address = settings.dask_address(dask_address)
     if workers == 0 and not address:
-        return ingest(source, data_dir, progress=_progress, chunk_size=chunk_size, catalog=False,
+        return ingest(source, data_dir, progress=progress, chunk_size=chunk_size, catalog=False,
                       retry_rejects=retry_rejects, sha256=sha256)
     with dask_client(address, workers) as client:
         logger.info("parsing on Dask: %s", client.dashboard_link if address else f"{workers or 'auto'} local workers")
-        return ingest(source, data_dir, client=client, progress=_progress, chunk_size=chunk_size,
+        return ingest(source, data_dir, client=client, progress=progress, chunk_size=chunk_size,
                       catalog=False, retry_rejects=retry_rejects, sha256=sha256)
 
 
@@ -75,12 +72,14 @@ def ingest_flow(
     chunk_size: int = CHUNK_SIZE,
     sha256: str | None = None,
     retry_rejects: bool = False,
+    progress: Progress | None = None,
 ) -> dict:
-    """Ingest `source` (default: the bundled sample archive) into `data_dir`; returns the report as a dict."""
+    """Ingest `source` (default: the bundled sample archive) into `data_dir`; returns the report as a dict.
+    ``progress(stage, done, total)``: a callback for runs in this process (deployments leave it unset)."""
     logger = get_run_logger()
     data = str(settings.data_dir(data_dir))
-    fetch_source(source, data, sha256)  # the download happens here; the next step finds it cached
-    report = parse_and_write(source, data, dask_address, workers, chunk_size, retry_rejects, sha256)
+    fetch_source(source, data, sha256, progress)  # the download happens here; the next step finds it cached
+    report = parse_and_write(source, data, dask_address, workers, chunk_size, retry_rejects, sha256, progress)
     catalog_path = catalog(data)
     logger.info(report.summary())
     create_markdown_artifact(key="ingest-report", markdown=_markdown(report, catalog_path),
@@ -100,15 +99,9 @@ def _markdown(report: IngestReport, catalog_path: str) -> str:
             + "".join(f"\n**Stored corpus damaged**: {p}\n" for p in report.stored_problems))
 
 
-def run_ingest_flow(progress=None, **params) -> IngestReport:
+def run_ingest_flow(progress: Progress | None = None, **params) -> IngestReport:
     """Run the flow in this process with a progress callback; returns the IngestReport."""
-    global _progress_hook
-    _progress_hook = progress
-    try:
-        result = ingest_flow(**params)
-    finally:
-        _progress_hook = None
-    return report_from_dict(result)
+    return report_from_dict(ingest_flow(progress=progress, **params))
 
 
 def report_from_dict(d: dict) -> IngestReport:
@@ -120,4 +113,5 @@ def report_from_dict(d: dict) -> IngestReport:
 
 
 if __name__ == "__main__":
+    settings.configure_prefect_env()
     print(ingest_flow())

@@ -6,18 +6,15 @@ each can also run, and be tested, alone.
 
 from __future__ import annotations
 
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
 from beepbrain import settings
-
-settings.configure_prefect_env()
-
-from prefect import flow, get_run_logger  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-
-from beepbrain.generate.defaults import RUN_DEFAULTS  # noqa: E402
-from flows.dataset import build_dataset_flow  # noqa: E402
-from flows.generate import generate_flow  # noqa: E402
-from flows.ingest import ingest_flow  # noqa: E402
-from flows.train import train_flow  # noqa: E402
+from beepbrain.generate.defaults import RUN_DEFAULTS
+from flows.dataset import build_dataset_flow
+from flows.generate import generate_flow
+from flows.ingest import ingest_flow
+from flows.train import train_flow
 
 DEFAULT_DATASET = RUN_DEFAULTS["dataset"]
 DEFAULT_STEPS = RUN_DEFAULTS["steps"]
@@ -120,4 +117,5 @@ def summary_markdown(summary: dict) -> str:
 
 
 if __name__ == "__main__":
+    settings.configure_prefect_env()
     pipeline_flow()

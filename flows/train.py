@@ -6,12 +6,10 @@ Single process: for several GPUs run `torchrun -m beepbrain.cli train` instead.
 
 from __future__ import annotations
 
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
 from beepbrain import settings
-
-settings.configure_prefect_env()
-
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 
 @task(name="train-model")

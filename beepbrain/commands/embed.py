@@ -46,13 +46,13 @@ def handle(args: argparse.Namespace) -> int:
     train_config = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),
                                       ("max_seconds", args.max_seconds)) if v is not None}
     settings.configure_prefect_env()
-    from flows.embed import run_embed_flow
+    from flows.embed import embed_flow
 
     try:
         with IngestProgress(enabled=not args.json) as progress:
-            report = run_embed_flow(progress=progress, data_dir=str(data), retrain=args.retrain,
-                                    train_config=train_config, tracking_uri=args.tracking_uri,
-                                    dask_address=args.dask_address, workers=args.workers)
+            report = embed_flow(progress=progress, data_dir=str(data), retrain=args.retrain,
+                                train_config=train_config, tracking_uri=args.tracking_uri,
+                                dask_address=args.dask_address, workers=args.workers)
     except (FileNotFoundError, ValueError, LookupError) as exc:
         print(f"beepbrain embed: {exc}", file=sys.stderr)
         return 1

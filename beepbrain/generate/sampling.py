@@ -97,7 +97,7 @@ class ModelScorer:
         with torch.no_grad():
             if self.use_cache:
                 if self.cache is None:
-                    self.cache = new_cache(self.model, self.device)
+                    self.cache = self.model.new_cache()  # a whole window, batch of one, on the model's device
                     self.cached = 0
                 fresh = context[self.cached:]
                 idx = torch.tensor([list(fresh)], dtype=torch.long, device=self.device)
@@ -132,12 +132,6 @@ def decoding_threads(model) -> Iterator[None]:
     finally:
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
-
-
-def new_cache(model, device: str = "cpu"):
-    """A fresh KV cache for ``model`` (batch of one), holding a whole window (``device``: where the model
-    is; the cache's tensors come from the model's own keys and values)."""
-    return model.new_cache()
 
 
 class SongWindow:
@@ -252,9 +246,8 @@ def sample_sequence(
         allowed = np.flatnonzero(mask)
         if len(allowed) == 0:
             raise RuntimeError("the grammar allows no token here")
-        if len(allowed) == 1 or not song.view:
-            # forced, or nothing to condition on yet: no model call needed
-            token = int(allowed[0]) if len(allowed) == 1 else int(rng.choice(allowed))
+        if len(allowed) == 1:  # forced (every grammar's first token is, so the view is never empty below)
+            token = int(allowed[0])
         else:
             # a grammar with a header (the pattern tokenizer's) may sample it at its own temperature
             step_cfg = header_cfg if getattr(grammar, "in_header", False) else cfg

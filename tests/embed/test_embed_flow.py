@@ -10,8 +10,6 @@ import pytest
 
 from beepbrain import settings
 
-settings.configure_prefect_env()
-
 pytestmark = pytest.mark.slow
 
 TRAIN = {"steps": 16, "batch_size": 64, "checkpoint_interval": 8}

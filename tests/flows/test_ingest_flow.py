@@ -6,10 +6,6 @@ import json
 
 import pytest
 
-from beepbrain import settings
-
-settings.configure_prefect_env()
-
 
 @pytest.mark.slow
 def test_ingest_flow_runs_and_reports(prefect_harness, tmp_path, raw_twitter_dir):
