@@ -65,7 +65,8 @@ def handle(args: argparse.Namespace) -> int:
     if trained:
         print(f"trained beepbrain-embed version {trained['version']}: {trained['steps']} steps on "
               f"{trained['patterns']:,} patterns in {trained['seconds']:.0f}s, loss {trained['final_loss']:.3f} "
-              f"(MLflow run {trained['run_id']})")
+              f"(MLflow run {trained['run_id']}); {trained.get('held_out_songs', 0):,} songs held out "
+              "(every dataset's val and test songs: evaluate's Fréchet distance measures songs it never saw)")
     print(EmbedReport(**report).summary())
     print(f"views pattern_embeddings, song_embeddings in {data / 'corpus.duckdb'}  "
           "(try: beepbrain similar SONG)")

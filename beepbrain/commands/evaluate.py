@@ -21,6 +21,8 @@ def register(subparsers) -> None:
     p.add_argument("--ngram-order", type=int, default=0,
                    help="order of the n-gram baseline (default 0: the order 1-4 best on val)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-free", action="store_true",
+                   help="sample only with the grammar's musical constraints (default: each song also without them)")
     p.add_argument("--no-log", action="store_true", help="do not write results to the model's MLflow run")
     p.set_defaults(func=handle)
 
@@ -53,18 +55,27 @@ def handle(args) -> int:
     from beepbrain.embed.registry import NoEmbeddingModel, load_encoder
 
     try:
-        embedder = load_encoder(tracking).model
+        encoder = load_encoder(tracking)
     except NoEmbeddingModel as exc:
-        embedder = None
+        encoder = None
         print(f"note: {exc}; Fréchet distances skipped", flush=True)
     print(f"evaluating {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters) "
           f"on {dataset_dir}", flush=True)
     result = evaluate(model, tokenizer, dataset_dir, samples=args.samples, max_bars=args.max_bars,
                       max_tokens=args.max_tokens, ngram_order=args.ngram_order,
                       sampling=SamplingConfig(temperature=1.0, top_p=1.0, seed=args.seed),
-                      progress=lambda msg: print(msg, flush=True), embedder=embedder)
+                      progress=lambda msg: print(msg, flush=True), free=not args.no_free,
+                      embedder=encoder.model if encoder else None,
+                      embed_held_out=encoder.held_out if encoder else None,
+                      embed_version=encoder.version if encoder else None)
     print()
     print(result.table())
+    m = result.metrics
+    scale = [f"{label} {m[f'scale_consistency_{label}']:.3f}" for label in ("free", "constrained", "test")
+             if f"scale_consistency_{label}" in m]
+    if scale:
+        print("scale consistency (generated songs sampled free / with the constraints; test songs cut to the "
+              "same bars): " + ", ".join(scale))
     fds = {k: v for k, v in result.metrics.items() if k.startswith("fd_") and k not in ("fd_songs", "fd_patterns")}
     if fds:
         print(f"Fréchet distance of pattern vectors to the train split (each set at {result.metrics['fd_songs']:.0f} "

@@ -44,6 +44,9 @@ def register(subparsers) -> None:
     h.add_argument("--instrument", action="append", default=[], metavar="CH=TYPE",
                    help="channel CH (from 1) plays an instrument of TYPE (chip, FM, spectrum, harmonics, PWM, "
                         "Picked String, supersaw; drum channels: noise, spectrum, drumset); repeatable")
+    p.add_argument("--free", action="store_true",
+                   help="free sampling: no musical constraint beyond a valid song (notes may leave the rhythm's "
+                        "grid and the header's scale, the first bar may be silent)")
     p.add_argument("--count", type=int, default=1, help="how many songs (default 1)")
     p.add_argument("--out", help="output folder (default DATA_DIR/generated)")
     p.add_argument("--no-log", action="store_true",
@@ -103,7 +106,7 @@ def handle(args) -> int:
     request = SongRequest(rhythm=args.rhythm, pitch_channels=args.pitch_channels,
                           drum_channels=args.drum_channels, bars=args.bars,
                           beats_per_bar=args.beats_per_bar, prompt=prompt, tempo=args.tempo, key=key,
-                          scale=scale, instruments=instruments)
+                          scale=scale, instruments=instruments, constraints=not args.free)
 
     from beepbrain.commands._model import load_or_explain
     from beepbrain.generate.batch import generate_to_dir, log_piano_rolls_to_model_run

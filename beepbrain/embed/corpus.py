@@ -18,6 +18,50 @@ def is_held_out(song_id: str, fraction: float) -> bool:
     return (h % 10_000) < fraction * 10_000
 
 
+def dataset_held_out(data_dir) -> dict[str, list[str]]:
+    """{dataset name: the song ids of its val and test splits} for every dataset under DATA_DIR/datasets
+    whose manifest lists them: the songs evaluation measures, which the embedding model must not see."""
+    import json
+    from pathlib import Path
+
+    out: dict[str, list[str]] = {}
+    for manifest in sorted((Path(data_dir) / "datasets").glob("*/manifest.json")):
+        try:
+            splits = json.loads(manifest.read_text()).get("splits", {})
+        except (OSError, ValueError):
+            continue
+        ids = sorted({sid for split in ("val", "test") for sid in (splits.get(split) or {}).get("song_ids") or []})
+        if ids:
+            out[manifest.parent.name] = ids
+    return out
+
+
+def held_out_songs(songs: list[tuple[str, str]], fraction: float = 0.0,
+                   datasets: dict[str, list[str]] | None = None) -> dict:
+    """The songs the embedding model is trained without, and why: its own split (``fraction`` of the
+    songs by id, ``is_held_out``), the val and test songs of ``datasets`` ({name: song ids}), and every
+    catalog song that plays the same notes as one of those (``notes_fingerprint``: a second save of a
+    held-out song). Returns {"fraction", "datasets": {name: count}, "twins", "song_ids": sorted ids}, the
+    record `beepbrain embed` keeps with the model."""
+    from beepbrain.embed.identity import notes_fingerprint
+    from beepbrain.format import parse_song
+
+    datasets = datasets or {}
+    held = {sid for sid, _text in songs if is_held_out(sid, fraction)}
+    for ids in datasets.values():
+        held.update(ids)
+    prints: dict[str, str | None] = {}
+    for sid, text in songs:
+        try:
+            prints[sid] = notes_fingerprint(parse_song(text))
+        except ValueError:
+            prints[sid] = None
+    held_prints = {prints[sid] for sid in held if prints.get(sid)}
+    twins = {sid for sid, fp in prints.items() if fp and fp in held_prints and sid not in held}
+    return {"fraction": float(fraction), "datasets": {name: len(ids) for name, ids in datasets.items()},
+            "twins": len(twins), "song_ids": sorted(held | twins)}
+
+
 def catalog_songs(data_dir) -> list[tuple[str, str]]:
     """(song_id, song string) of every song in the catalog, in song_id order."""
     from beepbrain.corpus.catalog import open_catalog

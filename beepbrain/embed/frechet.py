@@ -60,7 +60,8 @@ def frechet_matched(sets: dict[str, list[np.ndarray]], reference: np.ndarray, re
     dozen vectors is mostly noise), and patterns of one song resemble each other, so a set of few songs
     looks narrower than it is. Sets of different sizes are not comparable; so each of ``repeats`` draws
     takes the same number of songs from every set (the smallest set's count), pools their patterns and
-    cuts every pool to the smallest pool's size; the distances are averaged over the draws."""
+    cuts every pool to the smallest pool's size; the distances are averaged over the draws (a draw that
+    leaves some pool a single pattern is skipped; none left: no distances)."""
     songs = {name: [v for v in vs if len(v)] for name, vs in sets.items()}
     songs = {name: vs for name, vs in songs.items() if sum(len(v) for v in vs) >= 2}
     if not songs:
@@ -72,21 +73,25 @@ def frechet_matched(sets: dict[str, list[np.ndarray]], reference: np.ndarray, re
     for _ in range(repeats):
         pools = {name: np.concatenate([vs[i] for i in rng.choice(len(vs), n_songs, replace=False)])
                  for name, vs in songs.items()}
-        size = max(2, min(len(p) for p in pools.values()))
+        size = min(len(p) for p in pools.values())
+        if size < 2:  # a draw of songs with a single pattern between them: no covariance, skip it
+            continue
         sizes.append(size)
         for name, pool in pools.items():
             pick = pool if len(pool) <= size else pool[rng.choice(len(pool), size, replace=False)]
             draws[name].append(frechet_distance(pick, reference))
+    if not sizes:
+        return {}, 0, 0.0
     return ({name: (float(np.mean(d)), float(np.std(d))) for name, d in draws.items()}, n_songs,
             float(np.mean(sizes)))
 
 
 def frechet_report(model, train_songs, sets: dict[str, list], random_like: str | None = "test",
-                   progress=print, seed: int = 0) -> dict[str, float]:
+                   progress=print, seed: int = 0, random_songs: list | None = None) -> dict[str, float]:
     """``fd_<name>`` for each set of songs against ``train_songs`` (pattern vectors of ``model``), and
-    ``fd_random`` for random notes shaped like the patterns of ``sets[random_like]`` (song by song); all
-    measured on equal numbers of songs (``fd_songs``) and patterns (``fd_patterns``, the mean over draws)
-    by ``frechet_matched``."""
+    ``fd_random`` for random notes shaped like the patterns of ``random_songs`` if given, else of
+    ``sets[random_like]`` (song by song); all measured on equal numbers of songs (``fd_songs``) and
+    patterns (``fd_patterns``, the mean over draws) by ``frechet_matched``."""
     from beepbrain.embed.vectors import encode
 
     reference = encode(model, songs_patterns(train_songs))
@@ -94,8 +99,10 @@ def frechet_report(model, train_songs, sets: dict[str, list], random_like: str |
         progress(f"Fréchet distances skipped: the train split has {len(reference)} pattern(s)")
         return {}
     per_song = {name: [list(song_patterns(song)) for song in songs] for name, songs in sets.items()}
-    if random_like and per_song.get(random_like):
-        per_song["random"] = [random_patterns(patterns, seed + i) for i, patterns in enumerate(per_song[random_like])]
+    shapes = ([list(song_patterns(song)) for song in random_songs] if random_songs is not None
+              else per_song.get(random_like) if random_like else None)
+    if shapes:
+        per_song["random"] = [random_patterns(patterns, seed + i) for i, patterns in enumerate(shapes)]
     vectors = {name: [encode(model, patterns) for patterns in songs] for name, songs in per_song.items()}
     sizes = {name: (sum(1 for v in songs if len(v)), sum(len(v) for v in songs)) for name, songs in vectors.items()}
     for name, (_songs, patterns) in sizes.items():

@@ -1,9 +1,11 @@
 """The embedding model in MLflow: plain files, no pickled code.
 
 A logged embedding model is the run's artifact folder ``embed-model/`` holding ``weights.pt`` (a state
-dict, read back with ``torch.load(weights_only=True)``) and ``config.json`` (the ``EmbedConfig``). It is
-registered as ``beepbrain-embed`` by pointing a model version at that folder; loading downloads the two
-files and rebuilds the ``PatternEncoder``.
+dict, read back with ``torch.load(weights_only=True)``), ``config.json`` (the ``EmbedConfig``) and
+``holdout.json`` (the songs it was trained without: ``corpus.held_out_songs``' record). It is registered
+as ``beepbrain-embed`` by pointing a model version at that folder; loading downloads the files and
+rebuilds the ``PatternEncoder``. A model logged before ``holdout.json`` existed was trained on every
+catalog song (``holdout`` was 0): its ``held_out`` is empty.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from beepbrain.embed.model import EmbedConfig, PatternEncoder
 
 REGISTERED_NAME = "beepbrain-embed"
 ARTIFACT_PATH = "embed-model"
+HOLDOUT_FILE = "holdout.json"
 DEFAULT_URI = f"models:/{REGISTERED_NAME}/latest"
 
 
@@ -31,18 +34,27 @@ class LoadedEncoder:
     model: PatternEncoder
     version: str | None
     run_id: str | None
+    held_out: frozenset[str] = frozenset()  # catalog song ids it was trained without
 
     @property
     def tag(self) -> str:
         return f"v{self.version}" if self.version else "unregistered"
 
 
-def write_files(model: PatternEncoder, folder: Path) -> Path:
+def write_files(model: PatternEncoder, folder: Path, holdout: dict | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu", torch.float32) for k, v in model.state_dict().items()}
     torch.save(state, folder / "weights.pt")
     (folder / "config.json").write_text(json.dumps(model.config.to_dict(), indent=2))
+    if holdout is not None:
+        (folder / HOLDOUT_FILE).write_text(json.dumps(holdout, indent=1))
     return folder
+
+
+def read_holdout(folder: Path) -> dict:
+    """The held-out record logged with the model (``{"song_ids": []}`` for one logged without)."""
+    path = Path(folder) / HOLDOUT_FILE
+    return json.loads(path.read_text()) if path.exists() else {"song_ids": []}
 
 
 def read_files(folder: Path) -> PatternEncoder:
@@ -51,10 +63,12 @@ def read_files(folder: Path) -> PatternEncoder:
     return model.eval()
 
 
-def log_and_register(client, run_id: str, model: PatternEncoder, register: bool = True) -> str | None:
-    """Log the model's files to ``run_id`` and register them as a new version; returns the version."""
+def log_and_register(client, run_id: str, model: PatternEncoder, register: bool = True,
+                     holdout: dict | None = None) -> str | None:
+    """Log the model's files (with ``holdout``, its held-out record) to ``run_id`` and register them as a
+    new version; returns the version."""
     with tempfile.TemporaryDirectory(prefix="beepbrain-embed-") as tmp:
-        client.log_artifacts(run_id, str(write_files(model, Path(tmp) / ARTIFACT_PATH)), ARTIFACT_PATH)
+        client.log_artifacts(run_id, str(write_files(model, Path(tmp) / ARTIFACT_PATH, holdout)), ARTIFACT_PATH)
     if not register:
         return None
     import contextlib
@@ -92,4 +106,5 @@ def load_encoder(tracking_uri: str, version: str | None = None) -> LoadedEncoder
         local = mlflow.artifacts.download_artifacts(artifact_uri=mv.source, dst_path=tmp,
                                                     tracking_uri=tracking_uri)
         model = read_files(Path(local))
-    return LoadedEncoder(model, str(mv.version), mv.run_id)
+        held_out = frozenset(read_holdout(Path(local)).get("song_ids") or ())
+    return LoadedEncoder(model, str(mv.version), mv.run_id, held_out)

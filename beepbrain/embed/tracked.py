@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from beepbrain import settings
-from beepbrain.embed.corpus import catalog_songs, is_held_out, unique_patterns
+from beepbrain.embed.corpus import catalog_songs, dataset_held_out, held_out_songs, unique_patterns
 from beepbrain.embed.registry import log_and_register, write_files
 from beepbrain.embed.train import EmbedTrainConfig, train_encoder
 
@@ -17,8 +17,11 @@ EXPERIMENT = "beepbrain-embed"
 
 def train_and_register(data_dir, cfg: EmbedTrainConfig, tracking_uri: str | None = None,
                        register: bool = True, log=print) -> dict:
-    """Train on every distinct pattern of the catalog's songs (less the held-out fraction); returns
-    run id, registered version, steps, final loss, pattern count and seconds."""
+    """Train on every distinct pattern of the catalog's songs less the held-out ones (``cfg.holdout`` of
+    them by id, and with ``cfg.holdout_datasets`` every dataset's val and test songs and their twins:
+    ``corpus.held_out_songs``); the held-out record goes with the model (``holdout.json``) and into the
+    run's parameters. Returns run id, registered version, steps, final loss, pattern count, seconds and
+    the number of held-out songs."""
     from mlflow.entities import Metric
     from mlflow.tracking import MlflowClient
 
@@ -26,8 +29,13 @@ def train_and_register(data_dir, cfg: EmbedTrainConfig, tracking_uri: str | None
 
     data = settings.data_dir(data_dir)
     uri = settings.tracking_uri(data, tracking_uri)
-    songs = [(sid, text) for sid, text in catalog_songs(data) if not is_held_out(sid, cfg.holdout)]
-    log(f"embed: reading the patterns of {len(songs):,} catalog songs ...")
+    catalog = catalog_songs(data)
+    holdout = held_out_songs(catalog, cfg.holdout, dataset_held_out(data) if cfg.holdout_datasets else None)
+    held = set(holdout["song_ids"])
+    songs = [(sid, text) for sid, text in catalog if sid not in held]
+    log(f"embed: {len(held):,} of {len(catalog):,} catalog songs held out (val and test songs of "
+        f"{len(holdout['datasets'])} dataset(s), {holdout['twins']} twin(s) of them, fraction {cfg.holdout}); "
+        f"reading the patterns of {len(songs):,} ...")
     patterns = [p for _sid, p in unique_patterns(songs)]
     log(f"embed: {len(patterns):,} distinct patterns; training {cfg.steps} steps of {cfg.batch_size} pairs")
 
@@ -37,7 +45,9 @@ def train_and_register(data_dir, cfg: EmbedTrainConfig, tracking_uri: str | None
                             tags={"beepbrain.kind": "embed", "git_commit": git_commit()})
     run_id = run.info.run_id
     params = flatten_params("", cfg.to_dict())
-    params.update({"data.songs": str(len(songs)), "data.patterns": str(len(patterns)), "data_dir": str(data)})
+    params.update({"data.songs": str(len(songs)), "data.patterns": str(len(patterns)), "data_dir": str(data),
+                   "data.held_out_songs": str(len(held)),
+                   "data.held_out_datasets": ",".join(sorted(holdout["datasets"])) or "-"})
     client.log_batch(run_id, params=[_param(k, v) for k, v in params.items()])
     buffer = MetricBuffer(client, run_id)
 
@@ -60,7 +70,7 @@ def train_and_register(data_dir, cfg: EmbedTrainConfig, tracking_uri: str | None
             Metric("final_loss", result.losses[-1], now, result.steps),
             Metric("train_seconds", result.seconds, now, result.steps),
             Metric("params", float(result.model.num_params()), now, result.steps)])
-        version = log_and_register(client, run_id, result.model, register=register)
+        version = log_and_register(client, run_id, result.model, register=register, holdout=holdout)
     except BaseException:
         client.set_terminated(run_id, "FAILED")
         raise
@@ -69,7 +79,7 @@ def train_and_register(data_dir, cfg: EmbedTrainConfig, tracking_uri: str | None
         + (f"registered beepbrain-embed version {version}" if version else "not registered"))
     return {"run_id": run_id, "version": version, "steps": result.steps, "final_loss": result.losses[-1],
             "patterns": len(patterns), "seconds": result.seconds, "tracking_uri": uri,
-            "model": result.model}
+            "held_out_songs": len(held), "model": result.model}
 
 
 def _param(key: str, value: str):

@@ -34,6 +34,9 @@ class EmbedTrainConfig:
     max_seconds: float | None = None  # stop early after this much training time
     checkpoint_interval: int = 100
     holdout: float = 0.0  # fraction of songs (by id) kept out of training, for measuring
+    # also keep out every val and test song of the datasets under DATA_DIR/datasets (and their twins), so
+    # that evaluation's Fréchet distance measures songs the encoder never saw (embed/tracked.py)
+    holdout_datasets: bool = True
     model: EmbedConfig = field(default_factory=EmbedConfig)
 
     def to_dict(self) -> dict:

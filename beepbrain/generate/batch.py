@@ -63,7 +63,7 @@ def generate_to_dir(model, tokenizer, request: SongRequest, sampling: SamplingCo
                                use_cache=use_cache)
         meta = {"model": model_uri, "temperature": sampling.temperature,
                 "header_temperature": sampling.header_temperature, "top_k": sampling.top_k,
-                "top_p": sampling.top_p, "prompt": request.prompt is not None}
+                "top_p": sampling.top_p, "prompt": request.prompt is not None, "constraints": request.constraints}
         [row] = write_batch([result], out_dir, prefix=prefix, meta=meta, start=i)
         rows.append(row)
         if echo:

@@ -7,8 +7,20 @@
   ``max_tokens`` per split, the same songs for all.
 - The baseline: an interpolated n-gram model (``ngram``) fitted on the train split, scored on the same
   tokens, and sampled through the same grammar.
-- Musical statistics (``stats``) of songs generated with the conditioning, beats per bar and (capped)
-  length of test-split songs, next to those test songs themselves and to n-gram songs.
+- Musical statistics (``stats``), like for like (``like_for_like``): sample ``i`` is generated with test
+  song ``i``'s (in turn) conditioning (rhythm, pitch-channel and drum-channel counts) and beats per bar, for
+  N = min(its bars, ``max_bars``) bars, and is compared with that test song cut to its first N bars
+  (``stats.first_bars``). Pairing each sample with the test song whose shape it took, rather than grouping
+  songs by shape, keeps every shape weighted as often on both sides and works with a handful of samples
+  (grouped by shape, most groups would hold one or two songs); cutting to the same bars matters because
+  bar repeat, groove and onset counts depend on length. Every sample is drawn twice from the same seed: with
+  the grammar's musical constraints on (the defaults, ``model``: notes on the rhythm's grid and in the
+  header's scale, a first bar with sound) and off (``model (free)``: nothing beyond a valid song), so
+  figures the constraints force (scale consistency above all) can be told from what the model learned.
+  The whole test songs and n-gram songs (constraints on) are reported beside them.
+- With an embedding model, Fréchet distances of pattern vectors to the train split; a set of test songs
+  takes part only if the embedding model did not train on them (``embed_held_out``: the song ids it held
+  out, which `beepbrain embed` records).
 """
 
 from __future__ import annotations
@@ -28,19 +40,110 @@ from beepbrain.generate.stats import STAT_NAMES, played_notes, song_stats, summa
 LN2 = math.log(2)
 
 
+TEST_CUT = "test songs (cut)"  # the test songs cut to their paired samples' bars
+MODEL = "model"  # the model's songs, sampled with the grammar's musical constraints (the defaults)
+MODEL_FREE = "model (free)"  # the same requests and seeds without them
+TEST_WHOLE = "test songs"
+# the metric prefix of each source's statistics ({prefix}_{statistic}); the n-gram's is "ngram"
+METRIC_PREFIX = {TEST_WHOLE: "ref", TEST_CUT: "ref_cut", MODEL: "gen", MODEL_FREE: "gen_free"}
+
+
 @dataclass
 class EvalResult:
     metrics: dict[str, float] = field(default_factory=dict)
     stats: dict[str, dict[str, float]] = field(default_factory=dict)  # source -> statistic -> mean
     urls: list[str] = field(default_factory=list)
-    songs: dict[str, list] = field(default_factory=dict)  # source (test, model, ngram) -> Songs
+    songs: dict[str, list] = field(default_factory=dict)  # test, test_cut, model, model_free, ngram -> Songs
+    embedding: dict = field(default_factory=dict)  # the Fréchet distance's embedding model: version, held out
 
     def table(self) -> str:
         sources = list(self.stats)
-        lines = [f"{'statistic':<22}" + "".join(f"{s:>12}" for s in sources)]
+        width = max([12] + [len(s) + 2 for s in sources])
+        lines = [f"{'statistic':<22}" + "".join(f"{s:>{width}}" for s in sources)]
         for name in STAT_NAMES:
-            lines.append(f"{name:<22}" + "".join(f"{self.stats[s][name]:>12.3f}" for s in sources))
+            lines.append(f"{name:<22}" + "".join(f"{self.stats[s][name]:>{width}.3f}" for s in sources))
         return "\n".join(lines)
+
+
+@dataclass
+class LikeForLike:
+    """Songs to compare, index by index: ``test_cut[i]`` is the test song whose shape ``model[i]`` and
+    ``model_free[i]`` (and ``ngram[i]``) were asked for, cut to their bar count."""
+
+    requests: list = field(default_factory=list)  # SongRequest per sample (constraints on)
+    test_cut: list = field(default_factory=list)
+    model: list = field(default_factory=list)
+    model_free: list = field(default_factory=list)
+    ngram: list = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)  # the constrained samples' links
+    free_urls: list[str] = field(default_factory=list)
+    failed: list[tuple[int, str, str]] = field(default_factory=list)  # (sample, mode, error): pair left out
+
+    def stats(self) -> dict[str, dict[str, float]]:
+        """Mean statistics per source (``TEST_CUT``, ``MODEL``, ``MODEL_FREE``; no n-gram)."""
+        return {TEST_CUT: summarize([song_stats(s) for s in self.test_cut]),
+                MODEL: summarize([song_stats(s) for s in self.model]),
+                MODEL_FREE: summarize([song_stats(s) for s in self.model_free])}
+
+
+def like_for_like(model, tokenizer, refs: list, *, samples: int, max_bars: int, sampling: SamplingConfig,
+                  free: bool = True, ngram: NGramModel | None = None, progress=print) -> LikeForLike:
+    """``samples`` songs from ``model`` shaped like the test songs ``refs`` in turn (conditioning, beats
+    per bar, min(bars, ``max_bars``) bars), each with seed ``sampling.seed + i``, with the grammar's
+    musical constraints and (``free``) without them; each test song cut to the bars its sample got; with
+    ``ngram`` also n-gram songs for the same requests (constraints on). See the module docstring for why
+    samples are paired with test songs rather than grouped by shape. A sample the sampler cannot finish
+    (a bar longer than the model's context: ``RuntimeError``) leaves its whole pair out, recorded in
+    ``failed``, so every source still holds the same shapes."""
+    from beepbrain.generate.stats import first_bars
+
+    out = LikeForLike()
+    count = samples if refs else 0
+    unconstrained = free and bool(tokenizer.GRAMMAR_CONSTRAINTS)
+    for i in range(count):
+        ref = refs[i % len(refs)]  # each sample asks for a test song's shape, in turn
+        request = SongRequest(rhythm=ref.rhythm, pitch_channels=ref.pitch_channel_count,
+                              drum_channels=ref.noise_channel_count, bars=min(ref.bar_count, max_bars),
+                              beats_per_bar=ref.beats_per_bar)
+        cfg = replace(sampling, seed=sampling.seed + i)
+        mode = "constrained"
+        try:
+            song = generate_song(model, tokenizer, request, cfg)
+            loose = song  # a grammar without musical constraints (tick tokenizer): the free songs are these
+            if unconstrained:
+                mode = "free"
+                loose = generate_song(model, tokenizer, replace(request, constraints=False), cfg)
+        except RuntimeError as exc:
+            out.failed.append((i, mode, str(exc)))
+            progress(f"sample {i + 1}/{count} ({mode}) failed, its pair left out: {exc}")
+            continue
+        out.requests.append(request)
+        out.model.append(song.song)
+        out.urls.append(song.url)
+        out.test_cut.append(first_bars(ref, song.song.bar_count))
+        if free:
+            out.model_free.append(loose.song)
+            out.free_urls.append(loose.url)
+        if ngram is not None:
+            out.ngram.append(ngram_song(ngram, tokenizer, request, cfg))
+        progress(f"sample {i + 1}/{count}: {request.bars} bars, "
+                 f"{request.pitch_channels}+{request.drum_channels} channels")
+    return out
+
+
+def split_song_ids(dataset_dir: Path, split: str) -> list[str]:
+    """The catalog song ids of a dataset split, as its manifest lists them (empty if it does not)."""
+    manifest = json.loads((Path(dataset_dir) / "manifest.json").read_text())
+    return list((manifest.get("splits", {}).get(split) or {}).get("song_ids") or [])
+
+
+def seen_by_embedder(dataset_dir: Path, split: str, held_out) -> list[str] | None:
+    """The song ids of ``split`` that an embedding model which held out ``held_out`` trained on (sorted;
+    empty: it saw none of them), or None when the manifest lists no song ids (so it cannot be told)."""
+    ids = split_song_ids(dataset_dir, split)
+    if not ids:
+        return None
+    return sorted(set(ids) - set(held_out))
 
 
 @dataclass
@@ -237,9 +340,20 @@ def ngram_song(ngram: NGramModel, tokenizer, request: SongRequest, sampling: Sam
 
 def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max_bars: int = 8,
              max_tokens: int = 200_000, ngram_order: int = 0, sampling: SamplingConfig | None = None,
-             reference_limit: int = 200, progress=print, embedder=None) -> EvalResult:
+             reference_limit: int = 200, progress=print, embedder=None, free: bool = True,
+             embed_held_out=None, embed_version: str | None = None) -> EvalResult:
     """Losses and musical statistics of ``model`` on a dataset (see the module docstring); with an
-    ``embedder`` (a ``beepbrain.embed`` PatternEncoder) also Fréchet distances to the train split."""
+    ``embedder`` (a ``beepbrain.embed`` PatternEncoder) also Fréchet distances to the train split.
+
+    ``free``: also sample every song without the grammar's musical constraints (``model (free)``).
+    ``embed_held_out``: the song ids the embedder was trained without (``LoadedEncoder.held_out``); test
+    songs enter the Fréchet distances only if the embedder held every one of them out. None: not known (an
+    encoder not from the registry), they enter with a note.
+
+    Metrics: ``ref_*`` (whole test songs), ``ref_cut_*`` (test songs cut to the samples' bars), ``gen_*``
+    (constraints on), ``gen_free_*`` (constraints off), ``ngram_*`` per statistic; ``scale_consistency_
+    {constrained,free,test}`` (test: the cut test songs); ``fd_*``; ``embed_held_out_songs`` and
+    ``embed_seen_test_songs`` (test songs the embedder trained on; the Fréchet test sets need 0)."""
     dataset_dir = Path(dataset_dir)
     sampling = sampling or SamplingConfig(temperature=1.0, top_p=1.0, seed=0)
     manifest = json.loads((dataset_dir / "manifest.json").read_text())
@@ -268,45 +382,68 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
                  + f"; {ngram.order}-gram {m[f'ngram_{split_name}_bpt']:.3f} bits/token"
                  + (f", {m[f'ngram_{split_name}_bpn']:.3f} bits/note" if notes else ""))
 
+    test_split = "test"
     test = load_split(dataset_dir, "test")
     if not test.songs:
-        test = load_split(dataset_dir, "val")
+        test_split, test = "val", load_split(dataset_dir, "val")
     refs = reference_songs(tokenizer, test, reference_limit)
-    result.stats["test songs"] = summarize([song_stats(s) for s in refs])
-    generated, baseline, songs_by_source = [], [], {"test": list(refs), "model": [], "ngram": []}
-    count = samples if refs else 0
-    for i in range(count):
-        ref = refs[i % len(refs)]  # each sample asks for a test song's shape, in turn
-        request = SongRequest(rhythm=ref.rhythm, pitch_channels=ref.pitch_channel_count,
-                              drum_channels=ref.noise_channel_count, bars=min(ref.bar_count, max_bars),
-                              beats_per_bar=ref.beats_per_bar)
-        cfg = replace(sampling, seed=sampling.seed + i)
-        song = generate_song(model, tokenizer, request, cfg)
-        generated.append(song_stats(song.song))
-        result.urls.append(song.url)
-        ngram_made = ngram_song(ngram, tokenizer, request, cfg)
-        baseline.append(song_stats(ngram_made))
-        songs_by_source["model"].append(song.song)
-        songs_by_source["ngram"].append(ngram_made)
-        progress(f"sample {i + 1}/{count}: {request.bars} bars, "
-                 f"{request.pitch_channels}+{request.drum_channels} channels")
-    result.songs = songs_by_source
-    result.stats["model"] = summarize(generated)
-    result.stats[f"{ngram.order}-gram"] = summarize(baseline)
-    for source, key in (("test songs", "ref"), ("model", "gen"), (f"{ngram.order}-gram", "ngram")):
-        for name, value in result.stats.get(source, {}).items():
+    pairs = like_for_like(model, tokenizer, refs, samples=samples, max_bars=max_bars, sampling=sampling,
+                          free=free, ngram=ngram, progress=progress)
+    result.urls = list(pairs.urls)
+    result.metrics["samples_failed"] = float(len(pairs.failed))
+    compared = pairs.stats()
+    if not free:
+        compared.pop(MODEL_FREE)
+    result.stats.update(compared)
+    result.stats[f"{ngram.order}-gram"] = summarize([song_stats(s) for s in pairs.ngram])
+    result.stats[TEST_WHOLE] = summarize([song_stats(s) for s in refs])
+    result.songs = {"test": list(refs), "test_cut": pairs.test_cut, "model": pairs.model,
+                    "model_free": pairs.model_free if free else [], "ngram": pairs.ngram}
+    prefixes = dict(METRIC_PREFIX, **{f"{ngram.order}-gram": "ngram"})
+    for source, stats in result.stats.items():
+        for name, value in stats.items():
             if not math.isnan(value):
-                result.metrics[f"{key}_{name}"] = value
+                result.metrics[f"{prefixes[source]}_{name}"] = value
+    for label, source in (("constrained", MODEL), ("free", MODEL_FREE), ("test", TEST_CUT)):
+        value = result.stats.get(source, {}).get("scale_consistency", math.nan)
+        if not math.isnan(value):
+            result.metrics[f"scale_consistency_{label}"] = value
     if embedder is not None:
         from beepbrain.embed.frechet import frechet_report
 
+        sets = {"test": refs, "test_cut": pairs.test_cut, "model": pairs.model, "model_free": result.songs["model_free"],
+                "ngram": pairs.ngram}
+        result.embedding = {"version": embed_version, "held_out_songs": None if embed_held_out is None
+                            else len(embed_held_out), "test_split": test_split}
+        if embed_held_out is None:
+            progress("note: which songs the embedding model trained on is not known; its Fréchet distance of "
+                     "the test songs may measure songs it saw")
+        else:
+            seen = seen_by_embedder(dataset_dir, test_split, embed_held_out)
+            result.metrics["embed_held_out_songs"] = float(len(embed_held_out))
+            result.embedding["seen_test_songs"] = seen
+            if seen is None or seen:
+                if seen:
+                    result.metrics["embed_seen_test_songs"] = float(len(seen))
+                why = (f"the embedding model trained on {len(seen)} of the {test_split} split's songs" if seen
+                       else f"the dataset's manifest lists no {test_split} song ids to check against")
+                progress(f"Fréchet distance of the test songs skipped: {why}; `beepbrain embed --retrain` "
+                         "trains one that holds out every dataset's val and test songs")
+                sets.pop("test")
+                sets.pop("test_cut")
+            else:
+                result.metrics["embed_seen_test_songs"] = 0.0
+                progress(f"Fréchet distance: the embedding model held out all {len(split_song_ids(dataset_dir, test_split))} "
+                         f"{test_split} songs ({len(embed_held_out)} songs held out in all)")
         train = reference_songs(tokenizer, load_split(dataset_dir, "train"), reference_limit)
-        result.metrics.update(frechet_report(embedder, train, songs_by_source, progress=progress))
+        sets = {name: songs for name, songs in sets.items() if songs}
+        result.metrics.update(frechet_report(embedder, train, sets, random_songs=refs, progress=progress))
     return result
 
 
 def plot(result: EvalResult, path: str | Path) -> Path:
-    """Grouped bars: each statistic for test songs, model songs and n-gram songs."""
+    """Grouped bars: each statistic for every source (cut test songs, model songs with and without the
+    constraints, n-gram songs, whole test songs)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -314,7 +451,7 @@ def plot(result: EvalResult, path: str | Path) -> Path:
 
     sources = list(result.stats)
     fig, axes = plt.subplots(1, len(STAT_NAMES), figsize=(3 * len(STAT_NAMES), 3.2))
-    colors = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
+    colors = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"]
     for ax, name in zip(axes, STAT_NAMES, strict=True):
         values = [result.stats[s][name] for s in sources]
         ax.bar(range(len(sources)), [0 if math.isnan(v) else v for v in values], color=colors[: len(sources)])
@@ -346,5 +483,5 @@ def log_to_mlflow(result: EvalResult, run_id: str, tracking_uri: str, plot_path:
         client.log_batch(run_id, metrics=metrics)
     if plot_path is not None:
         client.log_artifact(run_id, str(plot_path), artifact_path="evaluation")
-    client.log_dict(run_id, {"metrics": result.metrics, "stats": result.stats, "urls": result.urls},
-                    "evaluation/evaluation.json")
+    client.log_dict(run_id, {"metrics": result.metrics, "stats": result.stats, "urls": result.urls,
+                             "embedding": result.embedding}, "evaluation/evaluation.json")

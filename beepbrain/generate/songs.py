@@ -7,8 +7,9 @@ own codec. With a prompt song, its tokens are the prefix and the model continues
 With the pattern tokenizer the model writes the song's header too: tempo, key, scale and each channel's
 instrument, unless the request fixes them (``tempo``, ``key``, ``scale``, ``instruments``: the grammar then
 forces those tokens), note starts and pin times keep to the rhythm's grid, and pitch-channel notes to the
-header's scale (as BeepBox's editor places them), and the first bar is never silent. With the tick tokenizer the
-stream holds notes only: songs get BeepBox's default settings (a prompt's carry over).
+header's scale (as BeepBox's editor places them), and the first bar is never silent; a request with
+``constraints=False`` (``beepbrain generate --free``) drops those three and asks only for a valid song. With
+the tick tokenizer the stream holds notes only: songs get BeepBox's default settings (a prompt's carry over).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class SongRequest:
     key: int | None = None
     scale: int | None = None
     instruments: tuple[tuple[int, int], ...] = ()  # (channel, instrument type) pairs to force
+    # the grammar's musical constraints (tokenizer.GRAMMAR_CONSTRAINTS: notes on the rhythm's grid, in the
+    # header's scale, a first bar with sound); False: free sampling, nothing asked beyond a valid song
+    constraints: bool = True
 
 
 @dataclass
@@ -70,15 +74,17 @@ def fixed_header(tokenizer, request: SongRequest) -> dict:
     """The grammar's fixed values for ``request``: header values and instrument types the user chose (a
     prompt's own header comes first, so none with a prompt), and the musical constraints the tokenizer's
     grammar offers (notes on the rhythm's grid, pitches in the header's scale: what BeepBox's editor lets a
-    person write; a first bar with sound). With a prompt they hold for the part sampled after it."""
+    person write; a first bar with sound), unless ``request.constraints`` is False (free sampling: only
+    what makes a valid song). With a prompt they hold for the part sampled after it."""
     fixed = {"tempo": request.tempo, "key": request.key, "scale": request.scale,
              "instrument_types": dict(request.instruments) or None}
     if request.prompt is not None:
         chosen = [k for k, v in fixed.items() if v is not None]
         if chosen:
             raise ValueError(f"a prompt's own header sets {', '.join(chosen)}: leave them out with --prompt")
-    for constraint in tokenizer.GRAMMAR_CONSTRAINTS:
-        fixed[constraint] = True
+    if request.constraints:
+        for constraint in tokenizer.GRAMMAR_CONSTRAINTS:
+            fixed[constraint] = True
     return {k: v for k, v in fixed.items() if v is not None}
 
 

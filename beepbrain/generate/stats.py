@@ -7,6 +7,9 @@ MusPy's metrics:
   (0 = one pitch class, log2(12) = 3.58 = uniform).
 - ``scale_consistency``: the largest share of pitch-channel notes that fit one major (= relative minor)
   diatonic scale, over the 12 roots.
+- ``header_scale_share``: the share of pitch-channel note pitches in the song's own scale (its header's
+  ``scale`` above its key: what the ``in_scale`` grammar enforces, and BeepBox's editor places; 1.0 for
+  every song with the "expert" scale).
 - ``groove_consistency``: 1 - mean Hamming distance between the onset grids of consecutive bars.
 - ``note_density``: pitch-channel note onsets per beat.
 - ``polyphony``: mean count of distinct pitches sounding on pitch channels, over sounding parts.
@@ -24,7 +27,8 @@ import math
 
 import numpy as np
 
-from beepbrain.format.song import Song
+from beepbrain.format import config as fc
+from beepbrain.format.song import Pattern, Song
 
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 STAT_NAMES = (
@@ -37,6 +41,7 @@ STAT_NAMES = (
     "bar_repeat",
     "pitch_onsets_per_bar",
     "drum_onsets_per_bar",
+    "header_scale_share",
 )
 
 
@@ -85,8 +90,10 @@ def song_stats(song: Song) -> dict[str, float]:
         entropy = float(-(probs * np.log2(probs)).sum()) + 0.0  # no -0.0
         in_scale = max(sum(classes[(root + step) % 12] for step in MAJOR_SCALE) for root in range(12))
         scale = float(in_scale / total)
+        own = fc.SCALE_PITCH_CLASSES[song.scale] if 0 <= song.scale < len(fc.SCALE_PITCH_CLASSES) else range(12)
+        header_scale = float(sum(classes[(song.key + step) % 12] for step in own) / total)
     else:
-        entropy = scale = nan
+        entropy = scale = header_scale = nan
 
     length = song.bar_count * ppb
     if pitched:
@@ -132,7 +139,35 @@ def song_stats(song: Song) -> dict[str, float]:
         "note_density": len(pitched) / beats,
         "polyphony": polyphony,
         "drum_density": (len(drums) / beats) if song.noise_channel_count else nan,
+        "header_scale_share": header_scale,
     }
+
+
+def first_bars(song: Song, bars: int) -> Song:
+    """A copy of ``song`` cut to its first ``bars`` bars (all of it if it is shorter): each channel's bar
+    sequence cut, the patterns those bars play kept (renumbered in order of their number), the others
+    dropped, the loop kept inside the song. What a generated song of ``bars`` bars is compared with."""
+    import copy
+
+    if bars < 1:
+        raise ValueError(f"bars must be at least 1, got {bars}")
+    out = copy.deepcopy(song)
+    n = min(int(bars), song.bar_count)
+    out.bar_count = n
+    most = 1
+    for channel in out.channels:
+        sequence = (list(channel.bars) + [0] * n)[:n]
+        played = sorted({b for b in sequence if 0 < b <= len(channel.patterns)})
+        number = {old: new for new, old in enumerate(played, start=1)}
+        channel.patterns = [channel.patterns[old - 1] for old in played]
+        channel.bars = [number.get(b, 0) for b in sequence]
+        most = max(most, len(played))
+    for channel in out.channels:  # every channel holds patterns_per_channel patterns, as BeepBox stores them
+        channel.patterns += [Pattern() for _ in range(most - len(channel.patterns))]
+    out.patterns_per_channel = most
+    out.loop_start = min(song.loop_start, n - 1)
+    out.loop_length = max(1, min(song.loop_length, n - out.loop_start))
+    return out
 
 
 def summarize(rows: list[dict[str, float]]) -> dict[str, float]:

@@ -103,11 +103,13 @@ def test_flow_trains_and_registers_a_model_of_plain_files(corpus):
     assert {a.path for a in client.list_artifacts(trained["run_id"], "checkpoints")} == {
         "checkpoints/step-000008", "checkpoints/step-000016"}
     files = {a.path for a in client.list_artifacts(trained["run_id"], "embed-model")}
-    assert files == {"embed-model/weights.pt", "embed-model/config.json"}  # no pickled code
+    # no pickled code; holdout.json: the songs it was trained without (no dataset here: none)
+    assert files == {"embed-model/weights.pt", "embed-model/config.json", "embed-model/holdout.json"}
     version = client.get_model_version(REGISTERED_NAME, "1")
     assert version.run_id == trained["run_id"]
     loaded = load_encoder(uri)
     assert loaded.version == "1" and loaded.tag == "v1" and loaded.model.config.dim == 256
+    assert loaded.held_out == frozenset() and run.data.params["data.held_out_songs"] == "0"
 
 
 def test_embed_fills_the_views_on_dask_and_adds_only_new_songs(corpus, copies, capsys):

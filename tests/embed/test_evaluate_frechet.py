@@ -1,5 +1,5 @@
 """`evaluate` with an embedding model adds Fréchet distances (test, model, n-gram, random notes) to its
-metrics, which go to MLflow with the rest."""
+metrics, which go to MLflow with the rest; test songs the embedding model trained on are not measured."""
 
 from __future__ import annotations
 
@@ -25,11 +25,22 @@ def test_evaluate_reports_and_logs_frechet_distances(corpus_records, tmp_path):
     torch.manual_seed(0)
     model = GPT(CONFIGS["tiny"].with_data(PatternTokenizer().vocab_size)).eval()
     lines = []
+    from beepbrain.generate.evaluate import split_song_ids
+
+    held_out = frozenset(split_song_ids(dataset, "val") + split_song_ids(dataset, "test"))
     result = evaluate(model, PatternTokenizer(), dataset, samples=2, max_bars=2, max_tokens=5000,
-                      progress=lines.append, embedder=PatternEncoder().eval())
+                      progress=lines.append, embedder=PatternEncoder().eval(), embed_held_out=held_out)
     fds = {k: v for k, v in result.metrics.items() if k.startswith("fd_")}
-    assert {"fd_test", "fd_random"} <= set(fds) and all(math.isfinite(v) and v >= 0 for v in fds.values())
+    assert {"fd_test", "fd_test_cut", "fd_model", "fd_model_free", "fd_random"} <= set(fds)
+    assert all(math.isfinite(v) and v >= 0 for v in fds.values())
+    assert result.metrics["embed_seen_test_songs"] == 0
+    assert result.metrics["embed_held_out_songs"] == len(held_out)
     assert any(line.startswith("Fréchet distance to train") for line in lines)
+    # an embedding model that trained on the test songs does not measure them
+    seen = evaluate(model, PatternTokenizer(), dataset, samples=2, max_bars=2, max_tokens=5000,
+                    progress=lambda _m: None, embedder=PatternEncoder().eval(), embed_held_out=frozenset())
+    assert seen.metrics["embed_seen_test_songs"] == len(split_song_ids(dataset, "test")) > 0
+    assert "fd_test" not in seen.metrics and "fd_test_cut" not in seen.metrics and "fd_model" in seen.metrics
     without = evaluate(model, PatternTokenizer(), dataset, samples=1, max_bars=1, max_tokens=5000,
                        progress=lambda _m: None)
     assert not any(k.startswith("fd_") for k in without.metrics)

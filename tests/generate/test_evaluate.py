@@ -79,7 +79,13 @@ def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
     vocab = Tokenizer().vocab_size
     assert abs(result.metrics["eval_val_bpt"] - math.log2(vocab)) < 1.5
     assert result.metrics["ngram_val_bpt"] < math.log2(vocab) - 2
-    assert set(result.stats) == {"test songs", "model", f"{int(result.metrics['ngram_order'])}-gram"}
+    assert set(result.stats) == {"test songs", "test songs (cut)", "model", "model (free)",
+                                 f"{int(result.metrics['ngram_order'])}-gram"}
+    # like for like: each sample beside the test song whose shape it took, cut to the same bars
+    for gen, cut in zip(result.songs["model"], result.songs["test_cut"], strict=True):
+        assert gen.bar_count == cut.bar_count == 1
+        assert (gen.rhythm, gen.pitch_channel_count, gen.noise_channel_count) == (
+            cut.rhythm, cut.pitch_channel_count, cut.noise_channel_count)
     image = plot(result, tmp_path / "eval.png")
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

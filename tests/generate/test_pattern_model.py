@@ -111,6 +111,12 @@ def test_evaluate_reports_bits_per_note_and_bar_repeat(registered):
     model_tokens = m["eval_test_bpn"] / m["eval_test_bpt"]
     assert model_tokens >= m["ngram_test_bpn"] / m["ngram_test_bpt"] * (1 - 1e-6)
     assert "bar_repeat" in result.stats["test songs"]
+    # both sampling modes, beside the test songs cut to the same bars
+    for key in ("scale_consistency_free", "scale_consistency_constrained", "scale_consistency_test",
+                "gen_free_pitch_onsets_per_bar", "ref_cut_bar_repeat"):
+        assert key in m, key
+    assert m["gen_header_scale_share"] == 1.0  # the in_scale constraint
+    assert all(s.bar_count <= 2 for s in result.songs["model_free"] + result.songs["test_cut"])
 
 
 def test_bar_repeat_counts_bars_equal_to_an_earlier_bar_of_the_channel():

@@ -1,0 +1,119 @@
+"""Generated songs next to real ones, like for like: a table of musical statistics for songs sampled free
+(no musical constraint beyond a valid song), songs sampled with the grammar's constraints (the defaults:
+notes on the rhythm's grid and in the header's scale, a first bar with sound), and the test songs whose
+shapes they took, cut to the same bars; with each generated figure's difference from the real one (and,
+for reference, the whole test songs: what the comparison was before the cut).
+
+    .venv/bin/python benchmarks/generated_vs_real.py [--data-dir beepbrain-data] [--model models:/beepbrain/latest]
+        [--dataset NAME] [--samples 16] [--max-bars 16] [--temperature 1.0] [--seed 0] [--json FILE]
+
+Sample i takes test song i's (in turn) rhythm, pitch- and drum-channel counts and beats per bar, for
+N = min(its bars, --max-bars) bars, and is drawn twice from seed S + i, free and constrained; the test song
+is cut to its first N bars (``beepbrain.generate.evaluate.like_for_like``, what `beepbrain evaluate` reports
+as ``gen_free_*``, ``gen_*`` and ``ref_cut_*``). ``benchmarks/generated_songs.py`` reads the statistics of
+songs already written (``.url`` files); this script samples its own, so that each has a real counterpart.
+``--model`` takes any URI ``load_model`` does (``models:/beepbrain/N``, ``runs:/...``); the dataset is
+the model's own unless ``--dataset`` names another in DATA_DIR/datasets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+FIRST = ("pitch_onsets_per_bar", "polyphony", "drum_onsets_per_bar", "bar_repeat", "pitch_class_entropy",
+         "scale_consistency", "header_scale_share")  # issue 21's statistics first, then the rest
+
+
+def relative(value: float, real: float) -> str:
+    if math.isnan(value) or math.isnan(real) or real == 0:
+        return "-"
+    return f"{100 * (value - real) / abs(real):+.0f}%"
+
+
+def table(stats: dict[str, dict[str, float]], free: str, constrained: str, real: str) -> str:
+    from beepbrain.generate.stats import STAT_NAMES
+
+    names = list(FIRST) + [n for n in STAT_NAMES if n not in FIRST]
+    head = ("statistic", f"free ({free})", f"constrained ({constrained})", "test songs, cut", "free vs real",
+            "constrained vs real", "test songs, whole")
+    rows = [head, tuple("-" * len(h) for h in head)]
+    for name in names:
+        f, c, r, w = (stats[k][name] for k in ("free", "constrained", "real", "whole"))
+        rows.append((name, f"{f:.3f}", f"{c:.3f}", f"{r:.3f}", relative(f, r), relative(c, r), f"{w:.3f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return "\n".join("| " + " | ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))) + " |"
+                     for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default="beepbrain-data")
+    parser.add_argument("--tracking-uri", default=None, help="default: the SQLite store in the data dir")
+    parser.add_argument("--model", default="models:/beepbrain/latest")
+    parser.add_argument("--dataset", default=None, help="default: the model's own dataset")
+    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--max-bars", type=int, default=16)
+    parser.add_argument("--temperature", type=float, default=1.0, help="for both modes (default 1.0)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+
+    from beepbrain import settings
+    from beepbrain.generate.evaluate import (
+        MODEL,
+        MODEL_FREE,
+        TEST_CUT,
+        like_for_like,
+        load_split,
+        reference_songs,
+    )
+    from beepbrain.generate.sampling import SamplingConfig
+    from beepbrain.generate.stats import song_stats, summarize
+    from beepbrain.train.registry import load_model
+
+    data = Path(args.data_dir)
+    uri = settings.tracking_uri(data, args.tracking_uri)
+    model, tokenizer, info = load_model(args.model, uri)
+    name = args.dataset or info.get("manifest", {}).get("name")
+    dataset = data / "datasets" / str(name)
+    if not (dataset / "manifest.json").exists():
+        raise SystemExit(f"no dataset {name!r} at {dataset}: pass --dataset")
+    test = load_split(dataset, "test")
+    split = "test"
+    if not test.songs:
+        split, test = "val", load_split(dataset, "val")
+    refs = reference_songs(tokenizer, test, len(test.songs))
+    print(f"model {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters); "
+          f"{len(refs)} {split} songs of {dataset}; {args.samples} samples of at most {args.max_bars} bars, "
+          f"T={args.temperature}, seeds {args.seed}..{args.seed + args.samples - 1}")
+    started = time.perf_counter()
+    pairs = like_for_like(model, tokenizer, refs, samples=args.samples, max_bars=args.max_bars,
+                          sampling=SamplingConfig(temperature=args.temperature, top_p=1.0, seed=args.seed),
+                          progress=lambda msg: print(msg, flush=True))
+    seconds = time.perf_counter() - started
+    stats = pairs.stats()
+    failed = {i for i, _mode, _error in pairs.failed}
+    used = [refs[i % len(refs)] for i in range(args.samples) if i not in failed]  # whole, as often as paired
+    stats = {"free": stats[MODEL_FREE], "constrained": stats[MODEL], "real": stats[TEST_CUT],
+             "whole": summarize([song_stats(s) for s in used])}
+    bars = sum(s.bar_count for s in pairs.test_cut) / max(1, len(pairs.test_cut))
+    print(f"\n{len(pairs.model)} songs per mode in {seconds:.0f}s, {bars:.1f} bars on average "
+          f"(the test songs cut to each sample's bars)"
+          + (f"; {len(pairs.failed)} sample(s) failed, their pairs left out" if pairs.failed else "") + "\n")
+    label = f"T={args.temperature:g}"
+    print(table(stats, label, label, "cut"))
+    if args.json:
+        args.json.write_text(json.dumps({"model": args.model, "version": info.get("version"),
+                                         "dataset": str(dataset), "split": split, "samples": args.samples,
+                                         "max_bars": args.max_bars, "temperature": args.temperature,
+                                         "seed": args.seed, "stats": stats, "urls": pairs.urls,
+                                         "free_urls": pairs.free_urls, "failed": pairs.failed}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
