@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 from pathlib import Path
 
 
@@ -49,11 +48,12 @@ def main() -> None:
     from beepbrain.generate.evaluate import fit_baseline, load_split, ngram_bits, song_bits
     from beepbrain.generate.stats import played_notes
     from beepbrain.tokens.loader import WindowLoader, pad_share
+    from beepbrain.tokens.shards import read_manifest
     from beepbrain.train.registry import load_model
 
     data = Path(args.data_dir)
     dataset = data / "datasets" / args.dataset
-    manifest = json.loads((dataset / "manifest.json").read_text())
+    manifest = read_manifest(dataset)
     model, tokenizer, _info = load_model(args.model, settings.tracking_uri(data))
     T = model.config.block_size
     loader = WindowLoader(dataset, "train", block_size=T, batch_size=8, seed=0)

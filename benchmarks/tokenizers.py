@@ -65,25 +65,29 @@ def build_bpe(src: Path, dst: Path, merges: int) -> None:
     """``src`` (a pattern dataset) re-encoded with BPE merges learned on its train split."""
     import shutil
 
-    from beepbrain.generate.ngram import load_split_songs
     from beepbrain.tokens.bpe import BPE
-    from beepbrain.tokens.conditioning import Conditioning
-    from beepbrain.tokens.dataset import _write_split
+    from beepbrain.tokens.shards import (
+        conditionings,
+        load_split_songs,
+        read_index,
+        read_manifest,
+        write_manifest,
+        write_split,
+    )
 
-    manifest = json.loads((src / "manifest.json").read_text())
+    manifest = read_manifest(src)
     bpe = BPE.train(load_split_songs(src, "train"), manifest["vocab_size"], merges)
     if dst.exists():
         shutil.rmtree(dst)
     dst.mkdir(parents=True)
     for split in ("train", "val", "test"):
-        index = np.load(src / f"{split}.index.npy")
+        conds = conditionings(read_index(src, split))
         songs = load_split_songs(src, split)
-        streams = ((bpe.encode(s), Conditioning(int(r["rhythm"]), int(r["pitch_channels"]),
-                                                int(r["noise_channels"]))) for s, r in zip(songs, index, strict=True))
-        info = _write_split(dst, split, streams)
+        streams = ((bpe.encode(s), c) for s, c in zip(songs, conds, strict=True))
+        info = write_split(dst, split, streams)
         manifest["splits"][split].update({k: info[k] for k in ("tokens", "bars")})
     manifest.update(vocab_size=bpe.vocab_size, tokenizer_kind="pattern+bpe", name=dst.name)
-    (dst / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    write_manifest(dst, manifest)
     shutil.copy(src / "tokenizer.json", dst / "tokenizer.json")
     bpe.save(dst / "bpe.json")
 
@@ -106,13 +110,14 @@ def measure(work: Path, datasets: dict[str, Path], models: dict[str, str], notes
     from beepbrain.generate.sampling import SamplingConfig
     from beepbrain.generate.songs import SongRequest, generate_song
     from beepbrain.generate.stats import song_stats, summarize
+    from beepbrain.tokens.shards import read_manifest
     from beepbrain.train.registry import load_model
 
     uri = f"sqlite:///{work / 'mlflow.db'}"
     rows: dict[str, dict] = {}
     refs_stats = None
     for name, path in datasets.items():
-        manifest = json.loads((path / "manifest.json").read_text())
+        manifest = read_manifest(path)
         test = load_split(path, "test")
         lengths = np.array([len(s) for s in test.songs])
         notes = sum(notes_of[sid] for sid in manifest["splits"]["test"]["song_ids"])

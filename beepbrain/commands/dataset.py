@@ -209,14 +209,14 @@ def handle_info(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from beepbrain import settings
+    from beepbrain.tokens.shards import is_dataset, read_manifest
 
     path = Path(args.name)
-    if not (path / "manifest.json").exists():
+    if not is_dataset(path):
         path = settings.data_dir(args.data_dir) / "datasets" / args.name
-    manifest_path = path / "manifest.json"
-    if not manifest_path.exists():
+    if not is_dataset(path):
         print(f"beepbrain dataset info: no dataset at {path}", file=sys.stderr)
         return 2
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(path)
     print(json.dumps(manifest, indent=1) if args.json else summary(manifest))
     return 0

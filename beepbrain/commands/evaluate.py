@@ -48,8 +48,10 @@ def handle(args) -> int:
     if not name:
         print("error: the model names no dataset; pass --dataset", file=sys.stderr)
         return 2
+    from beepbrain.tokens.shards import is_dataset
+
     dataset_dir = data / "datasets" / name
-    if not (dataset_dir / "manifest.json").exists():
+    if not is_dataset(dataset_dir):
         print(f"error: no dataset {name!r} at {dataset_dir}", file=sys.stderr)
         return 2
     from beepbrain.embed.registry import NoEmbeddingModel, load_encoder

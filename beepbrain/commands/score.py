@@ -67,9 +67,11 @@ def handle(args: argparse.Namespace) -> int:
 
     ngram = None
     if args.baseline == "ngram":
+        from beepbrain.tokens.shards import has_split
+
         name = (info.get("manifest") or {}).get("name")
         dataset = data / "datasets" / str(name)
-        if not name or not (dataset / "train.tokens").exists():
+        if not name or not has_split(dataset, "train"):
             print(f"beepbrain score: --baseline ngram needs the model's dataset {name!r} in {data / 'datasets'}",
                   file=sys.stderr)
             return 2

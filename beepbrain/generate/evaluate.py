@@ -25,17 +25,17 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from beepbrain.generate.ngram import NGramModel, load_split_songs
+from beepbrain.generate.ngram import NGramModel
 from beepbrain.generate.sampling import SamplingConfig, sample_sequence
 from beepbrain.generate.songs import SongRequest, generate_song
 from beepbrain.generate.stats import STAT_NAMES, played_notes, song_stats, summarize
+from beepbrain.tokens.shards import load_split_songs, read_index, read_manifest
 
 LN2 = math.log(2)
 
@@ -133,7 +133,7 @@ def like_for_like(model, tokenizer, refs: list, *, samples: int, max_bars: int, 
 
 def split_song_ids(dataset_dir: Path, split: str) -> list[str]:
     """The catalog song ids of a dataset split, as its manifest lists them (empty if it does not)."""
-    manifest = json.loads((Path(dataset_dir) / "manifest.json").read_text())
+    manifest = read_manifest(dataset_dir)
     return list((manifest.get("splits", {}).get(split) or {}).get("song_ids") or [])
 
 
@@ -157,7 +157,7 @@ def load_split(dataset_dir: Path, split: str, max_tokens: int | None = None) -> 
     from beepbrain.tokens import Conditioning
 
     songs = load_split_songs(dataset_dir, split)
-    index = np.load(dataset_dir / f"{split}.index.npy")
+    index = read_index(dataset_dir, split)
     out, conds, total = [], [], 0
     for song, row in zip(songs, index, strict=True):
         if max_tokens is not None and total >= max_tokens:
@@ -356,7 +356,7 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
     ``embed_seen_test_songs`` (test songs the embedder trained on; the Fréchet test sets need 0)."""
     dataset_dir = Path(dataset_dir)
     sampling = sampling or SamplingConfig(temperature=1.0, top_p=1.0, seed=0)
-    manifest = json.loads((dataset_dir / "manifest.json").read_text())
+    manifest = read_manifest(dataset_dir)
     result = EvalResult()
 
     ngram = fit_baseline(dataset_dir, manifest["vocab_size"], ngram_order, max_tokens, progress)

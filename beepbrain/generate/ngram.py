@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from beepbrain.tokens.shards import load_split_songs, read_manifest
+
 
 class NGramModel:
     def __init__(self, vocab_size: int, order: int = 4):
@@ -70,12 +72,10 @@ class NGramModel:
     @classmethod
     def fit_dataset(cls, dataset_dir: str | Path, split: str = "train", order: int = 4,
                     vocab_size: int | None = None) -> NGramModel:
-        """Fit on ``{split}.tokens`` of a dataset directory (see docs/CONTRACTS.md)."""
+        """Fit on one split of a dataset directory (``beepbrain.tokens.shards``, docs/CONTRACTS.md)."""
         songs = load_split_songs(dataset_dir, split)
         if vocab_size is None:
-            import json
-
-            vocab_size = json.loads((Path(dataset_dir) / "manifest.json").read_text())["vocab_size"]
+            vocab_size = read_manifest(dataset_dir)["vocab_size"]
         return cls(int(vocab_size), order).fit(songs)
 
     # -- scoring ---------------------------------------------------------------------------------
@@ -129,26 +129,6 @@ class NGramModel:
             counts[nxt] = gram_counts[lo:hi]
             prob = (counts + types[i] * prob) / (totals[i] + types[i])
         return prob
-
-
-def load_split_songs(dataset_dir: str | Path, split: str) -> list[np.ndarray]:
-    """The token array of every song of one split, from ``{split}.tokens`` and ``{split}.index.npy``."""
-    dataset_dir = Path(dataset_dir)
-    tokens_path = dataset_dir / f"{split}.tokens"
-    index_path = dataset_dir / f"{split}.index.npy"
-    if not tokens_path.exists() or not index_path.exists():
-        raise FileNotFoundError(f"dataset split {split!r} not found in {dataset_dir}")
-    tokens = np.fromfile(tokens_path, dtype="<u2")
-    index = np.load(index_path)
-    offsets, lengths = _index_columns(index)
-    return [tokens[o:o + n].astype(np.int64) for o, n in zip(offsets, lengths, strict=True)]
-
-
-def _index_columns(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets and lengths from an index that is a structured array or a plain 2-D one."""
-    if index.dtype.names:
-        return index["offset"].astype(np.int64), index["length"].astype(np.int64)
-    return index[:, 0].astype(np.int64), index[:, 1].astype(np.int64)
 
 
 def bits_to_nats(bits: float) -> float:

@@ -1,8 +1,8 @@
 """Datasets: choose songs, split by content, tokenize (in parallel with Dask), write token shards.
 
-Directory ``DATA_DIR/datasets/NAME/`` (docs/CONTRACTS.md section 3): ``manifest.json``, ``tokenizer.json``,
-``{split}.tokens`` (flat little-endian uint16), ``{split}.index.npy`` (offset, length, rhythm,
-pitch_channels, noise_channels per song), ``{split}.bars.npy`` (offsets of the bar lines).
+Directory ``DATA_DIR/datasets/NAME/`` (docs/CONTRACTS.md section 3), its files written and read by
+`beepbrain.tokens.shards`: ``manifest.json``, ``tokenizer.json``, ``{split}.tokens``, ``{split}.index.npy``,
+``{split}.bars.npy``.
 """
 
 from __future__ import annotations
@@ -24,12 +24,9 @@ from beepbrain.tokens.conditioning import COND_DIM, Conditioning
 from beepbrain.tokens.config import TokenizerConfig
 from beepbrain.tokens.load import as_tokenizer, tokenizer_from_dict
 from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.shards import MANIFEST_FORMAT, write_manifest, write_split
 from beepbrain.tokens.splits import SPLITS, assign_split, content_key, fill_empty_splits, group_key
-from beepbrain.tokens.vocab import BAR, BOS
 
-INDEX_DTYPE = np.dtype([("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), ("pitch_channels", "i1"),
-                        ("noise_channels", "i1")])
-MANIFEST_FORMAT = "beepbrain-dataset"
 MAX_TRANSPOSE = 12
 MAX_OCTAVES = 3
 MAX_CHANNEL_VARIANTS = 8
@@ -152,23 +149,6 @@ def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address
     return total
 
 
-def _write_split(out: Path, split: str, streams: Iterable[tuple[np.ndarray, Conditioning]]) -> dict:
-    """Write one split's files, streaming: ``streams`` may be a generator (augmented copies)."""
-    rows: list[tuple[int, int, int, int, int]] = []
-    bars: list[np.ndarray] = []
-    offset = 0
-    with open(out / f"{split}.tokens", "wb") as fh:
-        for tokens, cond in streams:
-            tokens = np.ascontiguousarray(tokens, dtype="<u2")
-            fh.write(tokens.tobytes())
-            rows.append((offset, len(tokens), cond.rhythm, cond.pitch_channels, cond.noise_channels))
-            bars.append(offset + np.flatnonzero((tokens == BOS) | (tokens == BAR)).astype(np.int64))
-            offset += len(tokens)
-    np.save(out / f"{split}.index.npy", np.array(rows, dtype=INDEX_DTYPE))
-    np.save(out / f"{split}.bars.npy", np.concatenate(bars) if bars else np.zeros(0, dtype=np.int64))
-    return {"songs": len(rows), "tokens": offset, "bars": int(sum(len(b) for b in bars))}
-
-
 def _split_streams(items: list[Encoded], tokenizer, transpose: int, counter: list[int], channels: bool = False,
                    octaves: int = 0):
     """The songs of a split, then (``channels``) their channel variants, then (``transpose`` > 0) copies in
@@ -251,8 +231,8 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
             augmented = [0]
             transpose = augment_transpose if split == "train" else 0
             octaves = augment_octaves if split == "train" else 0
-            splits[split] = _write_split(tmp, split, _split_streams(items, tokenizer, transpose, augmented,
-                                                                    channels=split == "train", octaves=octaves))
+            splits[split] = write_split(tmp, split, _split_streams(items, tokenizer, transpose, augmented,
+                                                                   channels=split == "train", octaves=octaves))
             splits[split]["augmented_songs"] = augmented[0]
             splits[split]["song_ids"] = sorted(by_key[k].song_id for k in assigned[split])
             say(f"{split}: {splits[split]['songs']} songs, {splits[split]['tokens']} tokens")
@@ -281,7 +261,7 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
             "losses": losses,
         }
         manifest.update(extra or {})
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        write_manifest(tmp, manifest)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)

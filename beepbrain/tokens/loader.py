@@ -16,12 +16,12 @@ resumed run sees the same data order.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from beepbrain.tokens.conditioning import COND_DIM, Conditioning, vectors
+from beepbrain.tokens.shards import read_index, read_manifest, read_tokens
 from beepbrain.tokens.vocab import BOS
 
 SPLITS = ("train", "val", "test")
@@ -35,10 +35,7 @@ class WindowLoader:
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
         self.dataset_dir = Path(dataset_dir)
-        manifest_path = self.dataset_dir / "manifest.json"
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"no dataset at {self.dataset_dir} (missing manifest.json)")
-        self.manifest = json.loads(manifest_path.read_text())
+        self.manifest = read_manifest(self.dataset_dir)
         self.split = split
         self.block_size = int(block_size)
         self.batch_size = int(batch_size)
@@ -47,11 +44,10 @@ class WindowLoader:
         self.pad_id = int(self.manifest["pad_id"])
         self.cond_dim = int(self.manifest.get("cond_dim", COND_DIM))
         self.tokenizer = load_tokenizer(self.dataset_dir / "tokenizer.json")
-        tokens_path = self.dataset_dir / f"{split}.tokens"
-        self.index = np.load(self.dataset_dir / f"{split}.index.npy")
-        if len(self.index) == 0 or tokens_path.stat().st_size == 0:
+        self.index = read_index(self.dataset_dir, split)
+        self.tokens = read_tokens(self.dataset_dir, split)
+        if len(self.index) == 0 or len(self.tokens) == 0:
             raise ValueError(f"split {split!r} of {self.dataset_dir} holds no songs")
-        self.tokens = np.memmap(tokens_path, dtype="<u2", mode="r")
         self.conds = [Conditioning(int(r["rhythm"]), int(r["pitch_channels"]), int(r["noise_channels"]))
                       for r in self.index]
         self.cond_vectors = vectors(self.index["rhythm"], self.index["pitch_channels"],

@@ -7,7 +7,6 @@ index = (step * grad_accum + micro) * world_size + rank: a resumed run sees exac
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -22,6 +21,7 @@ from beepbrain import settings
 from beepbrain.crashpoints import crash_point
 from beepbrain.model import CONFIGS, GPT
 from beepbrain.tokens.conditioning import COND_DIM
+from beepbrain.tokens.shards import read_manifest
 from beepbrain.train.checkpoint import CHECKPOINT_NAME, rng_state, run_dir, save_checkpoint
 from beepbrain.train.config import TrainConfig
 from beepbrain.train.mfu import peak_flops
@@ -74,15 +74,6 @@ def pick_device(name: str, ddp: Distributed | None) -> torch.device:
     return torch.device(name)
 
 
-def read_manifest(dataset_dir: Path) -> dict:
-    path = dataset_dir / "manifest.json"
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no dataset at {dataset_dir} (missing manifest.json); build one with `beepbrain dataset`"
-        )
-    return json.loads(path.read_text())
-
-
 @torch.no_grad()
 def evaluate(model, loader, batches: int, device, autocast) -> float:
     model.eval()
@@ -127,7 +118,7 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
             say(f"resuming run {config.resume} at step {resume.step}")
 
     dataset_dir = data / "datasets" / config.dataset
-    manifest = read_manifest(dataset_dir)
+    manifest = read_manifest(dataset_dir, hint="; build one with `beepbrain dataset`")
     model_config = CONFIGS[config.model].with_data(
         int(manifest["vocab_size"]), int(manifest.get("cond_dim", COND_DIM))
     )

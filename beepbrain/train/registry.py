@@ -25,6 +25,7 @@ from mlflow.exceptions import MlflowException
 from beepbrain import settings
 from beepbrain.model import GPT, GPTConfig
 from beepbrain.tokens.load import load_tokenizer
+from beepbrain.tokens.shards import MANIFEST, is_dataset, read_manifest
 from beepbrain.train import tracking
 
 REGISTERED_NAME = "beepbrain"
@@ -57,7 +58,7 @@ def log_model(model: GPT, dataset_dir: Path, register: bool = True) -> str | Non
         torch.save(state, files / "weights.pt")
         (files / "model_config.json").write_text(json.dumps(model.config.to_dict(), indent=2))
         artifacts = {"weights": str(files / "weights.pt"), "model_config": str(files / "model_config.json")}
-        for name in ("tokenizer.json", "manifest.json"):
+        for name in ("tokenizer.json", MANIFEST):
             if (dataset_dir / name).exists():
                 artifacts[name.removesuffix(".json")] = str(dataset_dir / name)
         with warnings.catch_warnings():  # predict() takes a plain dict: no signature to infer
@@ -132,8 +133,7 @@ def load_model(
         files = local / "artifacts"
         model, config = build_model(files, device)
         tokenizer = load_tokenizer(files) if (files / "tokenizer.json").exists() else None  # logged without one
-        manifest_path = files / "manifest.json"
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        manifest = read_manifest(files) if is_dataset(files) else {}  # the dataset's manifest, logged with it
     info = {
         "model_uri": model_uri,
         "version": None if version is None else str(version.version),

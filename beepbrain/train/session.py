@@ -16,6 +16,7 @@ from mlflow.tracking import MlflowClient
 
 from beepbrain.crashpoints import crash_point
 from beepbrain.model import GPT, GPTConfig
+from beepbrain.tokens.shards import manifest_path
 from beepbrain.tracking_retry import retry_call
 from beepbrain.train import registry, tracking
 from beepbrain.train.config import TrainConfig
@@ -86,8 +87,8 @@ class TrainingRun:
             client.log_batch(run.info.run_id, params=[mlflow.entities.Param(k, v) for k, v in params.items()])
             client.set_tag(run.info.run_id, "dataset", config.dataset)
             client.log_dict(run.info.run_id, config.to_dict(), CONFIG_ARTIFACT)
-            manifest_path = data / "datasets" / config.dataset / "manifest.json"
-            client.log_artifact(run.info.run_id, str(manifest_path), artifact_path="dataset")
+            client.log_artifact(run.info.run_id, str(manifest_path(data / "datasets" / config.dataset)),
+                                artifact_path="dataset")
         run_id = run.info.run_id
         return cls(client=client, run_id=run_id, uri=uri,
                    metrics=tracking.MetricBuffer(client, run_id, already_logged=logged))

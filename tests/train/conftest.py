@@ -14,16 +14,7 @@ import numpy as np
 import pytest
 
 from beepbrain.tokens import Tokenizer
-
-INDEX_DTYPE = np.dtype(
-    [
-        ("offset", "<i8"),
-        ("length", "<i8"),
-        ("rhythm", "i1"),
-        ("pitch_channels", "i1"),
-        ("noise_channels", "i1"),
-    ]
-)
+from beepbrain.tokens.shards import INDEX_DTYPE
 
 
 def write_split(
