@@ -1,5 +1,13 @@
-"""The build-dataset flow: select catalog songs, tokenize them on Dask, split and write token shards.
-A table of contents over `beepbrain.tokens.dataset`."""
+"""The build-dataset flow: the table of contents of a dataset's making, one task per job, each job a module
+of `beepbrain.tokens`:
+
+- ``select-songs``: which catalog songs, by read-only SQL (`tokens/select.py`);
+- ``tokenize-songs``: songs to token streams, in parallel on Dask (`tokens/encoding.py`);
+- ``write-dataset``: duplicates dropped, splits by content (`tokens/splits.py`), the train split's augmented
+  copies (`tokens/augment.py`), and the files: shards, index, manifest (`tokens/shards.py`), put together by
+  `tokens/dataset.py:write_dataset`.
+
+Then, with ``train_config``, the train flow on the new dataset."""
 
 from __future__ import annotations
 
@@ -8,8 +16,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from beepbrain import settings
-from beepbrain.tokens.dataset import Tokenized, dataset_dir, select_songs, tokenize_all, write_dataset
+from beepbrain.tokens.dataset import dataset_dir, write_dataset
+from beepbrain.tokens.encoding import Tokenized, tokenize_all
 from beepbrain.tokens.load import new_tokenizer, tokenizer_from_dict
+from beepbrain.tokens.select import select_songs
 
 
 # Inputs are whole corpora: no input hashing for cache keys.

@@ -1,7 +1,9 @@
-"""Channel augmentation: a song's pitch channels in other orders, and the song with some channels left out.
+"""Augmentation: a song's pitch channels in other orders, and the song with some channels left out; and a
+split's token streams with its augmented copies (other keys, other octaves, the channel variants).
 
-The copies share the song's patterns (nothing is deep-copied: tokenizers only read them); the conditioning
-follows from each copy's channel counts. Drum channels stay after the pitch channels, as BeepBox keeps them.
+The channel copies share the song's patterns (nothing is deep-copied: tokenizers only read them); the
+conditioning follows from each copy's channel counts. Drum channels stay after the pitch channels, as BeepBox
+keeps them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import hashlib
 import itertools
 
 import numpy as np
+
+MAX_TRANSPOSE = 12
+MAX_OCTAVES = 3
 
 
 def with_channels(song, pitch: list[int], noise: list[int]):
@@ -44,3 +49,34 @@ def channel_variants(song, count: int, seed: str | int = 0) -> list:
     rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
     picks = rng.permutation(len(options))[:count]
     return [with_channels(song, list(options[i][0]), list(options[i][1])) for i in sorted(picks)]
+
+
+def split_streams(items: list, tokenizer, transpose: int, counter: list[int], channels: bool = False,
+                   octaves: int = 0):
+    """The songs of a split, then (``channels``) their channel variants, then (``transpose`` > 0) copies in
+    keys +-1..``transpose`` semitones away (``tokenizer.change_key``: the pattern tokenizer's notes stay
+    as written, relative to the key), then (``octaves`` > 0) copies with every pitch channel moved
+    +-1..``octaves`` octaves where the notes stay in range; counts copies in counter[0]."""
+    for item in items:
+        yield item.tokens, item.conditioning
+    if channels:
+        for item in items:
+            for tokens, cond in item.variants:
+                counter[0] += 1
+                yield tokens, cond
+    shifts = [s for d in range(1, transpose + 1) for s in (d, -d)]
+    for item in items:
+        seen = {tokenizer.key_of(item.tokens)}
+        for shift in shifts:
+            moved = tokenizer.change_key(item.tokens, shift)
+            key = tokenizer.key_of(moved) if moved is not None else None
+            if moved is not None and (key not in seen or not tokenizer.HAS_HEADER):
+                seen.add(key)
+                counter[0] += 1
+                yield moved, item.conditioning
+    for item in items:
+        for octave in [s for d in range(1, octaves + 1) for s in (d, -d)]:
+            moved = tokenizer.transpose(item.tokens, 12 * octave)
+            if moved is not None and not np.array_equal(moved, item.tokens):
+                counter[0] += 1
+                yield moved, item.conditioning

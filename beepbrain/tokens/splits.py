@@ -53,3 +53,35 @@ def fill_empty_splits(assigned: dict[str, list[str]], val_fraction: float, test_
         best = min(assigned["train"], key=lambda k: (abs(key_fraction(k) - target), k))
         assigned["train"].remove(best)
         assigned[split].append(best)
+
+
+def dedupe(encoded: list) -> tuple[dict[str, object], int]:
+    """One song per content key (the first by song id), and how many duplicates were dropped."""
+    by_key: dict[str, object] = {}
+    duplicates = 0
+    for item in sorted(encoded, key=lambda e: (e.key, e.song_id)):
+        if item.key in by_key:
+            duplicates += 1
+        else:
+            by_key[item.key] = item
+    return by_key, duplicates
+
+
+def assign_splits(by_key: dict[str, object], val_fraction: float, test_fraction: float,
+                  fixed_splits: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """{split: content keys}: by transposition group (a song and its transpositions share a split), empty
+    val/test splits of small selections filled; ``fixed_splits`` ({song_id: split}, the rest to train)
+    overrides that."""
+    if fixed_splits is not None:
+        assigned: dict[str, list[str]] = {split: [] for split in SPLITS}
+        for key in sorted(by_key):
+            assigned[fixed_splits.get(by_key[key].song_id, "train")].append(key)
+        return assigned
+    groups: dict[str, list[str]] = {}
+    for key in sorted(by_key):
+        groups.setdefault(by_key[key].group, []).append(key)
+    by_group: dict[str, list[str]] = {s: [] for s in SPLITS}
+    for group in sorted(groups):
+        by_group[assign_split(group, val_fraction, test_fraction)].append(group)
+    fill_empty_splits(by_group, val_fraction, test_fraction)
+    return {split: [k for g in by_group[split] for k in groups[g]] for split in SPLITS}

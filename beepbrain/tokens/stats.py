@@ -110,7 +110,7 @@ def corpus_stats(items: Sequence[tuple[str, str]], config=None, *,
                  progress=None) -> dict:
     """Losses and chord-shape coverage of a tokenizer (``config``: a tokenizer, a tick ``TokenizerConfig``,
     or None for the pattern tokenizer) over ``(id, song string)`` items."""
-    from beepbrain.tokens.dataset import task_spec
+    from beepbrain.tokens.encoding import task_spec
 
     tokenizer = as_tokenizer(config)
     spec = task_spec(tokenizer)
