@@ -3,6 +3,10 @@
 One process, or one per GPU under `torchrun` (DistributedDataParallel; rank 0 talks to MLflow and writes
 checkpoints). Batches come from `WindowLoader.get_batch(index)`, deterministic in (seed, index), with
 index = (step * grad_accum + micro) * world_size + rank: a resumed run sees exactly the same data.
+
+`_train` reads as its parts, each a function over one `_Training` state: `_setup` (device, resume plan,
+`_loaders`: the WindowLoaders, model and optimizer), `_open_run` (the MLflow run), `_loop` (`_step` after
+`_step`, with `evaluate` and `_save`, the checkpoint, when due) and `_finish` (register, report).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,9 +101,71 @@ def train(config: TrainConfig, *, log=print) -> TrainResult:
         return _train(config, data, log)
 
 
+@dataclass
+class _Training:
+    """What one training holds while it runs, from setup to finish."""
+
+    config: TrainConfig
+    data: Path
+    say: Callable[..., None]
+    ddp: Distributed | None
+    rank: Distributed
+    device: torch.device
+    dataset_dir: Path
+    manifest: dict
+    model_config: object
+    train_loader: object
+    val_loader: object | None
+    model: torch.nn.Module  # compiled and/or DDP-wrapped: what the steps call
+    raw_model: GPT  # the plain GPT: what is saved and registered
+    optimizer: torch.optim.Optimizer
+    autocast: object
+    checkpoint: dict | None  # the checkpoint resumed from
+    resume: object | None  # the resume plan (beepbrain.train.resume)
+    parent: object | None  # the model fine-tuned from (beepbrain.train.init_from)
+    step: int = 0
+    run: object | None = None  # the MLflow run (rank 0 only)
+    train_loss: float | None = None
+    val_loss: float | None = None
+    ckpt_path: Path | None = None
+    tokens_per_step: int = 0  # positions per optimizer step, all processes
+    peak: float = 0.0  # FLOP/s of the whole job, for MFU
+
+
 def _train(config: TrainConfig, data: Path, log) -> TrainResult:
+    """Setup, open the run, loop (a failure marks the run FAILED, an interrupt KILLED), finish."""
+    t = _setup(config, data, log)
+    _open_run(t)
+    try:
+        _loop(t)
+    except BaseException as exc:
+        if t.run is not None:
+            t.run.fail("KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
+        raise
+    return _finish(t)
+
+
+def _loaders(config: TrainConfig, dataset_dir: Path, manifest: dict, block: int, say):
+    """The train split's WindowLoader, and the val split's (None without one, or with eval_batches=0)."""
     from beepbrain.tokens.loader import WindowLoader
 
+    train_loader = WindowLoader(
+        dataset_dir, "train", block_size=block, batch_size=config.batch_size, seed=config.seed
+    )
+    val_loader = None
+    if config.eval_batches and manifest.get("splits", {}).get("val", {}).get("tokens", 1):
+        try:
+            val_loader = WindowLoader(
+                dataset_dir, "val", block_size=block, batch_size=config.batch_size, seed=config.seed + 1
+            )
+        except (FileNotFoundError, ValueError) as exc:
+            say(f"no validation split ({exc}); skipping val_loss")
+    return train_loader, val_loader
+
+
+def _setup(config: TrainConfig, data: Path, log) -> _Training:
+    """Setup: processes and device, the resume plan, the dataset's loaders, the model (fresh, fine-tuned
+    from a parent, or restored from the checkpoint) and its optimizer."""
     ddp = setup_distributed()
     rank = ddp or Distributed()
     device = pick_device(config.device, ddp)
@@ -122,18 +189,7 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
     model_config = CONFIGS[config.model].with_data(
         int(manifest["vocab_size"]), int(manifest.get("cond_dim", COND_DIM))
     )
-    block = model_config.block_size
-    train_loader = WindowLoader(
-        dataset_dir, "train", block_size=block, batch_size=config.batch_size, seed=config.seed
-    )
-    val_loader = None
-    if config.eval_batches and manifest.get("splits", {}).get("val", {}).get("tokens", 1):
-        try:
-            val_loader = WindowLoader(
-                dataset_dir, "val", block_size=block, batch_size=config.batch_size, seed=config.seed + 1
-            )
-        except (FileNotFoundError, ValueError) as exc:
-            say(f"no validation split ({exc}); skipping val_loss")
+    train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 
     torch.manual_seed(config.seed)
     model = GPT(model_config).to(device)
@@ -170,150 +226,168 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
         autocast = torch.autocast("cuda", dtype=torch.bfloat16)
     else:
         autocast = nullcontext()
+    t = _Training(config=config, data=data, say=say, ddp=ddp, rank=rank, device=device, dataset_dir=dataset_dir,
+                  manifest=manifest, model_config=model_config, train_loader=train_loader, val_loader=val_loader,
+                  model=model, raw_model=raw_model, optimizer=optimizer, autocast=autocast, checkpoint=checkpoint,
+                  resume=resume, parent=parent, step=step)
+    if checkpoint is not None:
+        t.train_loss, t.val_loss = checkpoint.get("train_loss"), checkpoint.get("val_loss")
+        t.ckpt_path = run_dir(data, resume.run_id) / CHECKPOINT_NAME
+    return t
 
-    n_params = raw_model.num_params()
-    total = config.steps
-    tokens_per_step = config.batch_size * block * config.grad_accum * rank.world_size
-    flops_per_step = raw_model.flops_per_token(block) * tokens_per_step
-    peak, peak_source = peak_flops(device)
-    peak *= rank.world_size  # MFU of the whole job: every process has a device like this one
-    say(
-        f"model {config.model}: {n_params:,} parameters, context {block}, vocab {model_config.vocab_size}; "
-        f"{tokens_per_step:,} positions/step on {device} x{rank.world_size} ({train_loader.windows:,} "
-        f"windows, each a song, packed); MFU against {peak / 1e12:.2f} TFLOP/s ({peak_source})"
+
+def _open_run(t: _Training) -> None:
+    """Say what is trained, open (or reopen) the MLflow run on rank 0, and put back a checkpoint's random
+    state."""
+    config, block = t.config, t.model_config.block_size
+    n_params = t.raw_model.num_params()
+    t.tokens_per_step = config.batch_size * block * config.grad_accum * t.rank.world_size
+    peak, peak_source = peak_flops(t.device)
+    t.peak = peak * t.rank.world_size  # MFU of the whole job: every process has a device like this one
+    t.say(
+        f"model {config.model}: {n_params:,} parameters, context {block}, vocab {t.model_config.vocab_size}; "
+        f"{t.tokens_per_step:,} positions/step on {t.device} x{t.rank.world_size} ({t.train_loader.windows:,} "
+        f"windows, each a song, packed); MFU against {t.peak / 1e12:.2f} TFLOP/s ({peak_source})"
     )
-
-    run = None
-    if rank.main:
+    if t.rank.main:
         from beepbrain.train.session import TrainingRun
 
-        run = TrainingRun.open(data, config, model_config, manifest, n_params, resume)
-        if parent is not None:
+        t.run = TrainingRun.open(t.data, config, t.model_config, t.manifest, n_params, t.resume)
+        if t.parent is not None:
             from beepbrain.train.init_from import tag_run
 
-            tag_run(run.client, run.run_id, parent)
-        say(f"MLflow run {run.run_id} ({run.uri})")
-    if checkpoint is not None:
+            tag_run(t.run.client, t.run.run_id, t.parent)
+        t.say(f"MLflow run {t.run.run_id} ({t.run.uri})")
+    if t.checkpoint is not None:
         from beepbrain.train.checkpoint import set_rng_state
 
-        set_rng_state(checkpoint["rng"])
+        set_rng_state(t.checkpoint["rng"])
 
-    def save(step: int, val_loss: float | None) -> Path | None:
-        if run is None:
-            return None
-        run.metrics.flush()
-        state = {
-            "model": raw_model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "step": step,
-            "rng": rng_state(),
-            "run_id": run.run_id,
-            "train_config": config.to_dict(),
-            "model_config": model_config.to_dict(),
-            "val_loss": val_loss,
-            "train_loss": train_loss,
-        }
-        path = save_checkpoint(run_dir(data, run.run_id) / CHECKPOINT_NAME, state)
-        run.log_checkpoint(path, step)
-        say(f"checkpoint at step {step}: {path}", flush=True)
-        return path
 
-    try:
-        model.train()
-        pending: list[tuple[int, torch.Tensor, float]] = []
-        train_loss = val_loss = None
-        ckpt_path = None
-        if checkpoint is not None:
-            train_loss, val_loss = checkpoint.get("train_loss"), checkpoint.get("val_loss")
-            ckpt_path = run_dir(data, resume.run_id) / CHECKPOINT_NAME
-        t_last, steps_since = time.perf_counter(), 0
-        real_since = positions_since = 0  # targets that are a song's next token, and all positions
-        while step < total:
-            lr = lr_at(
-                step, peak=config.peak_lr, warmup=config.warmup, total=total, min_ratio=config.min_lr_ratio
+def _step(t: _Training) -> tuple[torch.Tensor, float, int, int]:
+    """Step: one optimizer step at t.step's learning rate over grad_accum micro-batches; returns the summed
+    loss (on the device), the rate, and the real targets and all positions it saw (all processes)."""
+    config, rank = t.config, t.rank
+    lr = lr_at(t.step, peak=config.peak_lr, warmup=config.warmup, total=config.steps, min_ratio=config.min_lr_ratio)
+    for group in t.optimizer.param_groups:
+        group["lr"] = lr
+    loss_sum = torch.zeros((), device=t.device)
+    real = positions = 0
+    for micro in range(config.grad_accum):
+        index = (t.step * config.grad_accum + micro) * rank.world_size + rank.rank
+        x, y, c = t.train_loader.get_batch(index)
+        real += int((y >= 0).sum()) * rank.world_size
+        positions += y.numel() * rank.world_size
+        x, y, c = x.to(t.device), y.to(t.device), c.to(t.device)
+        sync = t.ddp is None or micro == config.grad_accum - 1  # DDP: all-reduce on the last only
+        with nullcontext() if sync else t.model.no_sync():
+            with t.autocast:
+                _, loss = t.model(x, c, y)
+                loss = loss / config.grad_accum
+            loss.backward()
+        loss_sum += loss.detach()
+    if config.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(t.model.parameters(), config.grad_clip)
+    t.optimizer.step()
+    t.optimizer.zero_grad(set_to_none=True)
+    t.step += 1
+    return loss_sum, lr, real, positions
+
+
+def _save(t: _Training) -> Path | None:
+    """Checkpoint: model, optimizer, step, random state and the latest losses, logged to the run (rank 0)."""
+    if t.run is None:
+        return None
+    t.run.metrics.flush()
+    state = {
+        "model": t.raw_model.state_dict(),
+        "optimizer": t.optimizer.state_dict(),
+        "step": t.step,
+        "rng": rng_state(),
+        "run_id": t.run.run_id,
+        "train_config": t.config.to_dict(),
+        "model_config": t.model_config.to_dict(),
+        "val_loss": t.val_loss,
+        "train_loss": t.train_loss,
+    }
+    path = save_checkpoint(run_dir(t.data, t.run.run_id) / CHECKPOINT_NAME, state)
+    t.run.log_checkpoint(path, t.step)
+    t.say(f"checkpoint at step {t.step}: {path}", flush=True)
+    return path
+
+
+def _loop(t: _Training) -> None:
+    """Steps until config.steps; every log interval the losses and throughput are reported, and, when due,
+    the model evaluated on the val split and checkpointed."""
+    config, run, total = t.config, t.run, t.config.steps
+    flops_per_token = t.raw_model.flops_per_token(t.model_config.block_size)
+    t.model.train()
+    pending: list[tuple[int, torch.Tensor, float]] = []
+    t_last = time.perf_counter()
+    real_since = positions_since = 0  # targets that are a song's next token, and all positions
+    while t.step < total:
+        loss_sum, lr, real, positions = _step(t)
+        real_since += real
+        positions_since += positions
+        step = t.step
+        pending.append((step, loss_sum, lr))
+
+        last = step == total
+        evaluate_now = t.val_loader is not None and (
+            last or (config.eval_interval and step % config.eval_interval == 0)
+        )
+        checkpoint_now = last or (config.checkpoint_interval and step % config.checkpoint_interval == 0)
+        if step % config.log_interval == 0 or last or evaluate_now or checkpoint_now:
+            losses = torch.stack([p[1] for p in pending]).float()
+            if t.ddp is not None:
+                dist.all_reduce(losses, op=dist.ReduceOp.AVG)
+            losses = losses.tolist()  # one device sync per interval
+            elapsed = time.perf_counter() - t_last
+            tokens_per_s = real_since / elapsed  # real tokens only: no padding, no song boundary
+            mfu = flops_per_token * real_since / elapsed / t.peak
+            padding = 1 - real_since / max(positions_since, 1)
+            t.train_loss = losses[-1]
+            if run is not None:
+                for (s, _, rate), value in zip(pending, losses, strict=True):
+                    run.metrics.add(s, train_loss=value, lr=rate, tokens_per_s=tokens_per_s, mfu=mfu,
+                                    pad_share=padding)
+            t.say(
+                f"step {step}/{total} loss {t.train_loss:.4f} lr {lr:.2e} {tokens_per_s:,.0f} tok/s "
+                f"mfu {100 * mfu:.1f}% padding {100 * padding:.1f}%",
+                flush=True,
             )
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            loss_sum = torch.zeros((), device=device)
-            for micro in range(config.grad_accum):
-                index = (step * config.grad_accum + micro) * rank.world_size + rank.rank
-                x, y, c = train_loader.get_batch(index)
-                real = int((y >= 0).sum())
-                real_since += real * rank.world_size
-                positions_since += y.numel() * rank.world_size
-                x, y, c = x.to(device), y.to(device), c.to(device)
-                sync = ddp is None or micro == config.grad_accum - 1  # DDP: all-reduce on the last only
-                with nullcontext() if sync else model.no_sync():
-                    with autocast:
-                        _, loss = model(x, c, y)
-                        loss = loss / config.grad_accum
-                    loss.backward()
-                loss_sum += loss.detach()
-            if config.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            steps_since += 1
-            pending.append((step, loss_sum, lr))
-
-            last = step == total
-            evaluate_now = val_loader is not None and (
-                last or (config.eval_interval and step % config.eval_interval == 0)
-            )
-            checkpoint_now = last or (config.checkpoint_interval and step % config.checkpoint_interval == 0)
-            if step % config.log_interval == 0 or last or evaluate_now or checkpoint_now:
-                losses = torch.stack([p[1] for p in pending]).float()
-                if ddp is not None:
-                    dist.all_reduce(losses, op=dist.ReduceOp.AVG)
-                losses = losses.tolist()  # one device sync per interval
-                elapsed = time.perf_counter() - t_last
-                tokens_per_s = real_since / elapsed  # real tokens only: no padding, no song boundary
-                mfu = flops_per_step / tokens_per_step * real_since / elapsed / peak
-                padding = 1 - real_since / max(positions_since, 1)
-                train_loss = losses[-1]
+            if not math.isfinite(t.train_loss):
+                raise FloatingPointError(f"training loss became {t.train_loss} at step {step}")
+            pending, real_since, positions_since = [], 0, 0
+            if evaluate_now:
+                t.val_loss = evaluate(t.model, t.val_loader, config.eval_batches, t.device, t.autocast)
                 if run is not None:
-                    for (s, _, rate), value in zip(pending, losses, strict=True):
-                        run.metrics.add(s, train_loss=value, lr=rate, tokens_per_s=tokens_per_s, mfu=mfu,
-                                        pad_share=padding)
-                say(
-                    f"step {step}/{total} loss {train_loss:.4f} lr {lr:.2e} {tokens_per_s:,.0f} tok/s "
-                    f"mfu {100 * mfu:.1f}% padding {100 * padding:.1f}%",
-                    flush=True,
-                )
-                if not math.isfinite(train_loss):
-                    raise FloatingPointError(f"training loss became {train_loss} at step {step}")
-                pending, steps_since, real_since, positions_since = [], 0, 0, 0
-                if evaluate_now:
-                    val_loss = evaluate(model, val_loader, config.eval_batches, device, autocast)
-                    if run is not None:
-                        run.metrics.add(step, val_loss=val_loss)
-                    say(f"step {step}: val_loss {val_loss:.4f}", flush=True)
-                if run is not None:
-                    run.metrics.flush()
-                crash_point(f"train.step.{step}")
-                if checkpoint_now:
-                    ckpt_path = save(step, val_loss)
-                    crash_point(f"train.checkpoint.{step}")
-                t_last = time.perf_counter()
+                    run.metrics.add(step, val_loss=t.val_loss)
+                t.say(f"step {step}: val_loss {t.val_loss:.4f}", flush=True)
+            if run is not None:
+                run.metrics.flush()
+            crash_point(f"train.step.{step}")
+            if checkpoint_now:
+                t.ckpt_path = _save(t)
+                crash_point(f"train.checkpoint.{step}")
+            t_last = time.perf_counter()
 
-    except BaseException as exc:
-        if run is not None:
-            run.fail("KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
-        raise
+
+def _finish(t: _Training) -> TrainResult:
+    """Finish: log and register the final model (rank 0), leave the process group, say where things are."""
     version = None
-    if run is not None:
-        version = run.finish(raw_model, dataset_dir, register=config.register)
+    if t.run is not None:
+        version = t.run.finish(t.raw_model, t.dataset_dir, register=t.config.register)
         if version is not None:
-            say(f"registered model beepbrain version {version}")
-    if ddp is not None:
+            t.say(f"registered model beepbrain version {version}")
+    if t.ddp is not None:
         dist.barrier()
         dist.destroy_process_group()
     return TrainResult(
-        run_id=None if run is None else run.run_id,
-        step=step,
-        train_loss=train_loss,
-        val_loss=val_loss,
+        run_id=None if t.run is None else t.run.run_id,
+        step=t.step,
+        train_loss=t.train_loss,
+        val_loss=t.val_loss,
         model_version=version,
-        checkpoint=ckpt_path,
+        checkpoint=t.ckpt_path,
     )
