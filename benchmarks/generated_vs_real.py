@@ -74,6 +74,7 @@ def main() -> None:
     )
     from beepbrain.generate.sampling import SamplingConfig
     from beepbrain.generate.stats import song_stats, summarize
+    from beepbrain.tokens.shards import is_dataset
     from beepbrain.train.registry import load_model
 
     data = Path(args.data_dir)
@@ -81,7 +82,7 @@ def main() -> None:
     model, tokenizer, info = load_model(args.model, uri)
     name = args.dataset or info.get("manifest", {}).get("name")
     dataset = data / "datasets" / str(name)
-    if not (dataset / "manifest.json").exists():
+    if not is_dataset(dataset):
         raise SystemExit(f"no dataset {name!r} at {dataset}: pass --dataset")
     test = load_split(dataset, "test")
     split = "test"

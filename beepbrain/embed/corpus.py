@@ -21,13 +21,14 @@ def is_held_out(song_id: str, fraction: float) -> bool:
 def dataset_held_out(data_dir) -> dict[str, list[str]]:
     """{dataset name: the song ids of its val and test splits} for every dataset under DATA_DIR/datasets
     whose manifest lists them: the songs evaluation measures, which the embedding model must not see."""
-    import json
     from pathlib import Path
 
+    from beepbrain.tokens.shards import MANIFEST, read_manifest
+
     out: dict[str, list[str]] = {}
-    for manifest in sorted((Path(data_dir) / "datasets").glob("*/manifest.json")):
+    for manifest in sorted((Path(data_dir) / "datasets").glob(f"*/{MANIFEST}")):
         try:
-            splits = json.loads(manifest.read_text()).get("splits", {})
+            splits = read_manifest(manifest.parent).get("splits", {})
         except (OSError, ValueError):
             continue
         ids = sorted({sid for split in ("val", "test") for sid in (splits.get(split) or {}).get("song_ids") or []})
