@@ -66,7 +66,8 @@ def pipeline_flow(
     print(f"[3/4] train a {config} model for {steps} steps (MLflow: {uri})")
     trained = train_flow(dataset=dataset, data_dir=str(data), config=config, max_steps=steps,
                          eval_interval=max(steps // 3, 1), checkpoint_interval=0, seed=seed,
-                         tracking_uri=uri, register_model=True, device="cpu" if config in ("tiny", "small") else "auto")
+                         tracking_uri=uri, register_model=True, device="cpu" if config in ("tiny", "small") else "auto",
+                         fill=RUN_DEFAULTS["fill"])
     version = trained.get("model_version")
     if not version:
         raise RuntimeError(f"training registered no model: {trained}")

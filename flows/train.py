@@ -46,6 +46,7 @@ def train_flow(
     tracking_uri: str | None = None,
     register_model: bool = True,
     resume: str | None = None,
+    fill: float = 0.0,
 ) -> dict:
     """Train `config` (tiny, small, base) on DATA_DIR/datasets/`dataset`; returns the run's result."""
     data = str(settings.data_dir(data_dir))
@@ -55,6 +56,7 @@ def train_flow(
             "batch_size": batch_size, "grad_accum": grad_accum, "lr": lr, "eval_interval": eval_interval,
             "checkpoint_interval": checkpoint_interval, "device": device, "compile": compile, "seed": seed,
             "tracking_uri": tracking_uri, "register": register_model, "resume": resume,
+            "fill": fill,
         }
     )
     get_run_logger().info("trained: %s", result)

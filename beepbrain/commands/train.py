@@ -35,6 +35,9 @@ def register(subparsers) -> None:
                    help="start from this registered model's weights (models:/beepbrain/VERSION or "
                         "models:/beepbrain/latest; same tokenizer and --config), e.g. to fine-tune a "
                         "pretrained model; the run records it as its parent")
+    p.add_argument("--fill", type=float, default=0.0, metavar="SHARE",
+                   help="share of training windows that are fill tasks (bars or a channel written anew, "
+                        "for `beepbrain fill`; pattern tokenizer) (default 0: songs only)")
     p.set_defaults(func=handle)
 
 
@@ -51,7 +54,7 @@ def handle(args) -> int:
             eval_interval=args.eval_interval, eval_batches=args.eval_batches,
             checkpoint_interval=args.checkpoint_interval, log_interval=args.log_interval, device=args.device,
             compile=args.compile, seed=args.seed, tracking_uri=args.tracking_uri, experiment=args.experiment,
-            register=not args.no_register, resume=args.resume, init_from=args.init_from,
+            register=not args.no_register, resume=args.resume, init_from=args.init_from, fill=args.fill,
         )
         result = train(config)
     except (FileNotFoundError, ValueError) as exc:

@@ -13,4 +13,5 @@ RUN_DEFAULTS = {
     "augment_channels": 0,
     "augment_transpose": 0,
     "augment_octaves": 0,
+    "fill": 0.25,  # a quarter of the training windows are fill tasks, for `beepbrain fill` (docs/fill.md)
 }

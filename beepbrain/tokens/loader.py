@@ -12,6 +12,11 @@ full), not padded. Each position carries its own song's conditioning (``cond`` i
 the model keeps attention inside each song (a song starts at BOS), and a target that would be the next
 song's BOS is -1 (ignored by the loss). ``get_batch(step)`` is a pure function of ``(seed, step)``: a
 resumed run sees the same data order.
+
+With ``fill`` > 0 (the pattern tokenizer) that share of windows are fill tasks (``tokens/fill.py``): the
+window's bars as a song with holes drawn as ``draw_holes`` draws them, then the holes' content; the
+layout's markers are given, so their targets are -1 too. The rest stay plain songs, so the one model
+learns to write songs, continue them, fill bars and add channels.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from beepbrain.tokens.conditioning import COND_DIM, Conditioning, vectors
+from beepbrain.tokens.fill import marker_mask
 from beepbrain.tokens.shards import read_index, read_manifest, read_tokens
 from beepbrain.tokens.vocab import BOS
 
@@ -29,7 +35,7 @@ SPLITS = ("train", "val", "test")
 
 class WindowLoader:
     def __init__(self, dataset_dir, split: str = "train", block_size: int = 512, batch_size: int = 8,
-                 seed: int = 0):
+                 seed: int = 0, fill: float = 0.0):
         from beepbrain.tokens.load import load_tokenizer
 
         if split not in SPLITS:
@@ -54,6 +60,12 @@ class WindowLoader:
                                     self.index["noise_channels"])
         self.starts = self._window_starts()  # int64[W, 2]: (song, start bar)
         self._windows: dict[tuple[int, int], np.ndarray] = {}
+        self.fill = float(fill)
+        if not 0.0 <= self.fill <= 1.0:
+            raise ValueError(f"fill must be a share in [0, 1], not {fill}")
+        if self.fill and getattr(getattr(self.tokenizer, "vocab", None), "fill", None) is None:
+            raise ValueError("fill tasks need a pattern tokenizer with fill tokens: rebuild the dataset")
+        self._parts: dict[tuple[int, int], object] = {}
 
     def song_tokens(self, song: int) -> np.ndarray:
         row = self.index[song]
@@ -89,6 +101,32 @@ class WindowLoader:
             self._windows[key] = got
         return got
 
+    def fill_window(self, song: int, bar: int, rng: np.random.Generator) -> np.ndarray:
+        """A fill task from ``bar`` of ``song``: as many of the view's bars as leave room in the context for
+        the layout's markers, with holes drawn by ``draw_holes``; at most ``block_size + 1`` tokens."""
+        from beepbrain.tokens.fill import draw_holes, fill_layout
+        from beepbrain.tokens.pattern_stream import split_stream
+
+        key = (int(song), int(bar))
+        channels = self.conds[song].channels
+        parts = self._parts.get(key)
+        if parts is None:
+            view = self.tokenizer.view(self.song_tokens(song), self.conds[song], int(bar))
+            ends = np.append(self.tokenizer.bar_lines(view), len(view))  # where bar k starts; the end
+            parts = self._parts[key] = (split_stream(view, self.tokenizer.vocab, channels), ends)
+        parts, lines = parts
+        vocab = self.tokenizer.vocab
+        budget = self.block_size * 7 // 8
+        bars = max(1, int(np.searchsorted(lines, budget, side="right")) - 1)
+        bars = min(bars, len(parts.bars))
+        while True:
+            rows = parts.bars[:bars]
+            holes = draw_holes(rows, channels, rng, limit=vocab.fill_holes)
+            tokens = fill_layout(parts, holes, vocab, channels, rows=rows)
+            if len(tokens) <= self.block_size + 1 or bars == 1:
+                return np.asarray(tokens[: self.block_size + 1], dtype=np.int64)
+            bars = max(1, bars * 3 // 4)
+
     @property
     def windows(self) -> int:
         """How many distinct windows the split holds."""
@@ -111,13 +149,18 @@ class WindowLoader:
             filled = 0
             while filled < T + 1:
                 song, bar = self.starts[int(rng.integers(0, len(self.starts)))]
-                window = self.window(song, bar)[: T + 1 - filled]
+                if self.fill and rng.random() < self.fill:
+                    window = self.fill_window(song, bar, rng)[: T + 1 - filled]
+                else:
+                    window = self.window(song, bar)[: T + 1 - filled]
                 row[filled: filled + len(window)] = window
                 song_at[filled: filled + len(window)] = filled  # where this window starts
                 cond[r, filled: min(filled + len(window), T)] = self.cond_vectors[song]
                 filled += len(window)
             x[r] = row[:-1]
             same = song_at[1:] == song_at[:-1]  # the next token is of the same window
+            if self.fill:  # the fill layout's markers are given, not predicted
+                same &= ~marker_mask(row[1:], self.tokenizer.vocab)
             y[r] = np.where(same, row[1:], -1)
         return x, y, cond
 

@@ -10,6 +10,12 @@ bar count. With ``strict_rhythm`` note starts and pin times fall on the song rhy
 ``in_scale`` pitch-channel notes keep to the header's scale, as BeepBox's editor places them (pitches are
 stored relative to the key, so the scale's pitch classes are the allowed ones); with ``start_with_notes``
 some channel plays in the first bar, so a song never starts with a silent bar (or stays silent).
+
+With ``fill`` the stream is the fill layout (``tokens/fill.py``): ``FILL`` after the instruments, a
+``HOLE_k`` where each hole stands (the k-th in order), ``SEP`` after the last bar, then each hole's marker
+(forced) and its content, an item of the hole's channel under the same rules as any item (the channel's
+kind, its pattern table, the rhythm grid, the scale), then EOS. Without it ``FILL`` is refused, so a new
+song is always a song.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ class Phase(enum.Enum):
     PIN = "pin"  # after a pin's time: its volume, bend, the next pin, the next note or END
     PIN_VOL = "pinvol"  # after a pin's volume
     BEND = "bend"  # after a pin's bend
+    HOLE = "hole"  # the fill layout after SEP: the next hole's marker, or EOS after the last
 
 
 class PatternGrammar:
@@ -54,7 +61,8 @@ class PatternGrammar:
     def __init__(self, tokenizer, conditioning: Conditioning, beats_per_bar: int | None = 8,
                  bars: int | None = None, *, tempo: int | None = None, key: int | None = None,
                  scale: int | None = None, instrument_types: dict[int, int] | None = None,
-                 strict_rhythm: bool = False, in_scale: bool = False, start_with_notes: bool = False):
+                 strict_rhythm: bool = False, in_scale: bool = False, start_with_notes: bool = False,
+                 fill: bool = False):
         self.tokenizer = tokenizer
         self.vocab = v = tokenizer.vocab
         self.conditioning = conditioning
@@ -87,6 +95,12 @@ class PatternGrammar:
         pitch_class = np.arange(last - first) % 12
         self._off_scale = [first + np.flatnonzero(~np.isin(pitch_class, classes))
                            for classes in fc.SCALE_PITCH_CLASSES]
+        self.fill = bool(fill)
+        if self.fill and v.fill is None:
+            raise ValueError("this tokenizer has no fill tokens (saved before the fill layout)")
+        self.holes: list[int] = []  # the fill layout: each hole's channel, in order
+        self.answering = False  # after SEP: the holes' content
+        self.answered = 0  # holes whose marker came after SEP
         self.size = len(v)
         self.started = False
         self.done = False
@@ -96,6 +110,7 @@ class PatternGrammar:
         self.body: list[int] = []  # the tokens of the pattern being written
         self.lookahead = True
         self.refused_repeats = 0  # masks that refused END for a pattern the channel already had
+        self._fill_started = False  # FILL was written
         self.phase = Phase.HEADER
         self.field = -1  # last instrument field written
         self.slots: list[int] = []  # maxima of the value slots still to write
@@ -200,10 +215,22 @@ class PatternGrammar:
                     if self.detail == "full" or FIELDS[i].name not in DETAILED_FIELDS:
                         m[self.vocab.id_of("IF", i)] = True
         elif phase == Phase.BAR:
-            m[EOS if self.bar >= self.header["BARS"] else BAR] = True
+            if self.fill and not self._fill_started:
+                m[self.vocab.fill] = True
+            elif self.bar >= self.header["BARS"]:
+                m[self.vocab.sep if self.fill else EOS] = True
+            else:
+                m[BAR] = True
+        elif phase == Phase.HOLE:
+            if self.answered < len(self.holes):
+                m[self.vocab.id_of("HOLE", self.answered + 1)] = True
+            else:
+                m[EOS] = True
         elif phase == Phase.ITEM:
             m[EMPTY] = m[NEW] = True
-            if (self.start_with_notes and not self.relaxed and self.bar == self.notes_bar
+            if self.fill and not self.answering and len(self.holes) < self.vocab.fill_holes:
+                m[self.vocab.id_of("HOLE", len(self.holes) + 1)] = True
+            if (not self.fill and self.start_with_notes and not self.relaxed and self.bar == self.notes_bar
                     and self.channel == self.channels - 1 and not self.notes_bar_sounds):
                 m[EMPTY] = False  # the first bar's last channel: the others all stayed silent
             if self.stream.count():
@@ -327,10 +354,26 @@ class PatternGrammar:
         elif phase == Phase.BAR:
             if token == EOS:
                 self.done = True
+            elif token == self.vocab.fill:
+                self._fill_started = True
+            elif token == self.vocab.sep:
+                self.answering, self.phase = True, Phase.HOLE
             else:
                 self.stream.start_bar()
                 self.phase = Phase.ITEM
+        elif phase == Phase.HOLE:
+            if token == EOS:
+                self.done = True
+            else:
+                self.stream.at(self.holes[self.answered])
+                self.answered += 1
+                self.phase = Phase.ITEM
         elif phase == Phase.ITEM:
+            if self.fill and v.is_family(token, "HOLE"):
+                self.holes.append(self.stream.channel)
+                self.stream.hole()
+                self._next_item()
+                return
             if token == NEW:  # the channel's item stays open until END
                 self.phase, self.pattern_notes, self.prev_end, self.body = Phase.NOTE, 0, 0, []
                 self.notes_bar_sounds = self.notes_bar_sounds or self.bar == self.notes_bar
@@ -345,7 +388,7 @@ class PatternGrammar:
             self.stream.new(self.body)
             self._next_item()
             return
-        if phase in (Phase.HEADER, Phase.ITYPE, Phase.IFIELDS, Phase.BAR):
+        if phase in (Phase.HEADER, Phase.ITYPE, Phase.IFIELDS, Phase.BAR, Phase.HOLE):
             return
         self.body.append(token)  # a token of the open pattern's notes
         if v.is_family(token, "POS"):
@@ -373,5 +416,8 @@ class PatternGrammar:
             self.phase = Phase.BEND
 
     def _next_item(self) -> None:
-        """After a whole item: the next channel's, or the bar's end."""
-        self.phase = Phase.BAR if self.stream.bar_complete else Phase.ITEM
+        """After a whole item: the next channel's, or the bar's end (after SEP: the next hole)."""
+        if self.answering:
+            self.phase = Phase.HOLE
+        else:
+            self.phase = Phase.BAR if self.stream.bar_complete else Phase.ITEM

@@ -71,6 +71,14 @@ class PatternStream:
     def empty(self) -> None:
         self.channel += 1
 
+    def hole(self) -> None:
+        """The current channel's cell is a hole (the fill layout): nothing enters its table."""
+        self.channel += 1
+
+    def at(self, channel: int) -> None:
+        """The next item is channel ``channel``'s (a hole's content, written after the song)."""
+        self.channel = int(channel)
+
     def ref(self, k: int) -> tuple[int, ...] | None:
         """The current channel plays its pattern k; returns its body (None: no such pattern)."""
         body = self.body_of(k)
@@ -122,59 +130,97 @@ class StreamParts:
 
     header: list[int]
     instruments: list[int]
-    bars: list[list[tuple[int, ...]]] = field(default_factory=list)
+    bars: list[list[tuple[int, ...] | None]] = field(default_factory=list)
     partial: list[int] | None = None
     ended: bool = False  # EOS was written
     total_bars: int = 0  # the bar count the header declares
+    fill: bool = False  # the fill layout (tokens/fill.py): ``bars`` holds None where a hole stands
+    holes: list[tuple[int, int]] = field(default_factory=list)  # (bar, channel) of each hole, in order
+    answers: list[tuple[int, ...]] = field(default_factory=list)  # the holes' content written so far
 
 
 def split_stream(tokens, vocab, channels: int) -> StreamParts:
-    """The parts of a well-formed pattern stream or prefix of one (as the grammar accepts them)."""
+    """The parts of a well-formed pattern stream or prefix of one (as the grammar accepts them), in the
+    song layout or the fill layout (``tokens/fill.py``: holes as None in ``bars``, their content in
+    ``answers``)."""
     toks = [int(t) for t in tokens]
     if not toks or toks[0] != BOS:
         raise ValueError("a pattern stream starts with BOS")
-    try:
-        first_bar = toks.index(BAR)
-    except ValueError:
-        first_bar = len(toks)
+    first_bar = next((i for i, t in enumerate(toks) if t == BAR or (t == vocab.fill and t is not None)),
+                     len(toks))
     parts = StreamParts(header=toks[:HEADER_LENGTH], instruments=toks[HEADER_LENGTH:first_bar])
     if len(parts.header) > BARS_AT:
         parts.total_bars = int(vocab.value[parts.header[BARS_AT]])
     stream = PatternStream.for_vocab(vocab, channels)
-    ref_lo = vocab.start["REF"]
-    ref_hi = ref_lo + vocab.max_refs
+    hole_lo = vocab.start.get("HOLE", -1)
+    hole_hi = hole_lo + vocab.fill_holes
+    answering = False
     i, n = first_bar, len(toks)
     while i < n:
         t = toks[i]
         if t == EOS:
             parts.ended = True
             break
+        if t == vocab.fill:
+            parts.fill = True
+            i += 1
+            continue
+        if t == vocab.sep:
+            answering = True
+            i += 1
+            continue
+        if answering:  # HOLE_k, then hole k's item
+            if not hole_lo <= t < hole_hi or t - hole_lo >= len(parts.holes):
+                raise ValueError(f"token {vocab.name(t)} at {i}: a hole's marker was expected")
+            stream.at(parts.holes[t - hole_lo][1])
+            i += 1
+            if i >= n:
+                break
+            body, i = _read_item(toks, i, stream, vocab, parts)
+            if body is None:
+                break
+            parts.answers.append(body)
+            continue
         if t == BAR:
             stream.start_bar()
             parts.bars.append([])
             i += 1
             continue
-        if t == EMPTY:
-            stream.empty()
-            parts.bars[-1].append(())
+        if hole_lo <= t < hole_hi:
+            parts.holes.append((len(parts.bars) - 1, stream.channel))
+            parts.bars[-1].append(None)
+            stream.hole()
             i += 1
-        elif ref_lo <= t < ref_hi:
-            body = stream.ref(t - ref_lo + 1)
-            parts.bars[-1].append(body if body is not None else ())
-            i += 1
-        elif t == NEW:
-            try:
-                end = toks.index(END, i + 1)
-            except ValueError:
-                parts.partial = toks[i + 1:]
-                break
-            body = tuple(toks[i + 1:end])
-            stream.new(body)
-            parts.bars[-1].append(body)
-            i = end + 1
-        else:
-            raise ValueError(f"token {vocab.name(t)} at {i} is not a bar item")
+            continue
+        body, i = _read_item(toks, i, stream, vocab, parts)
+        if body is None:
+            break
+        parts.bars[-1].append(body)
     return parts
+
+
+def _read_item(toks: list[int], i: int, stream: PatternStream, vocab, parts: StreamParts) -> tuple[tuple[int, ...] | None, int]:
+    """One channel's item at ``i``: its body (``()`` for silence) and where the next item starts; None
+    where a pattern is still open (its tokens go to ``parts.partial``)."""
+    t = toks[i]
+    ref_lo = vocab.start["REF"]
+    ref_hi = ref_lo + vocab.max_refs
+    if t == EMPTY:
+        stream.empty()
+        return (), i + 1
+    if ref_lo <= t < ref_hi:
+        body = stream.ref(t - ref_lo + 1)
+        return (body if body is not None else ()), i + 1
+    if t == NEW:
+        try:
+            end = toks.index(END, i + 1)
+        except ValueError:
+            parts.partial = toks[i + 1:]
+            return None, len(toks)
+        body = tuple(toks[i + 1:end])
+        stream.new(body)
+        return body, end + 1
+    raise ValueError(f"token {vocab.name(t)} at {i} is not a bar item")
 
 
 def join_parts(parts: StreamParts, vocab, channels: int, start_bar: int = 0,

@@ -70,11 +70,14 @@ PATTERN_LOSS_KEYS = (
 class PatternTokenizerConfig:
     """``max_refs``: REF tokens per channel (a channel's later distinct patterns are written out again);
     ``trim_trailing_silence`` drops silent bars at a song's end; ``instrument_detail``: ``compact`` leaves
-    out drum sets' spectra (180 tokens each), ``full`` writes every setting."""
+    out drum sets' spectra (180 tokens each), ``full`` writes every setting; ``fill_holes``: the fill
+    layout's hole markers (``tokens/fill.py``; 0: a vocabulary without the fill layout, as tokenizers saved
+    before it had)."""
 
     max_refs: int = 64
     trim_trailing_silence: bool = True
     instrument_detail: str = "compact"
+    fill_holes: int = 64
 
     def __post_init__(self) -> None:
         if not 1 <= int(self.max_refs) <= 1024:
@@ -82,17 +85,20 @@ class PatternTokenizerConfig:
         self.max_refs = int(self.max_refs)
         if self.instrument_detail not in DETAIL_LEVELS:
             raise ValueError(f"instrument_detail must be one of {DETAIL_LEVELS}")
+        if not 0 <= int(self.fill_holes) <= 1024:
+            raise ValueError("fill_holes must be in [0, 1024]")
+        self.fill_holes = int(self.fill_holes)
 
     def to_dict(self) -> dict:
         return {"max_refs": self.max_refs, "trim_trailing_silence": self.trim_trailing_silence,
-                "instrument_detail": self.instrument_detail}
+                "instrument_detail": self.instrument_detail, "fill_holes": self.fill_holes}
 
     @classmethod
     def from_dict(cls, obj: dict) -> PatternTokenizerConfig:
-        unknown = set(obj) - {"max_refs", "trim_trailing_silence", "instrument_detail"}
+        unknown = set(obj) - {"max_refs", "trim_trailing_silence", "instrument_detail", "fill_holes"}
         if unknown:
             raise ValueError(f"unknown pattern tokenizer config keys: {sorted(unknown)}")
-        return cls(**obj)
+        return cls(**{"fill_holes": 0, **obj})  # saved before the fill layout: no fill tokens
 
 
 class PatternTokenizer(SavedTokenizer):
@@ -106,7 +112,7 @@ class PatternTokenizer(SavedTokenizer):
 
     def __init__(self, config: PatternTokenizerConfig | None = None):
         self.config = config or PatternTokenizerConfig()
-        self.vocab = PatternVocabulary(self.config.max_refs)
+        self.vocab = PatternVocabulary(self.config.max_refs, self.config.fill_holes)
         self.pad_id, self.bos_id, self.eos_id, self.bar_id = PAD, BOS, EOS, BAR
         v = self.vocab
         self._p0, self._d0 = v.start["P"], v.start["D"]

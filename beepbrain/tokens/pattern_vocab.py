@@ -3,6 +3,11 @@
 Ids 0-3 (PAD, BOS, EOS, BAR) are the same as the tick tokenizer's, so windows start on BOS/BAR either way.
 Each family is a contiguous block: ``vocab.id_of("POS", 12)`` is the token for position 12, and
 ``vocab.value(token)`` gives 12 back.
+
+With ``fill_holes`` > 0 the vocabulary ends with the fill layout's markers (``tokens/fill.py``): ``FILL``
+(the task: a song with holes), ``SEP`` (the holes' content follows) and ``HOLE_1`` .. ``HOLE_n`` (the k-th
+hole, where it stands and again before its content). They come after every other token, so a vocabulary
+without them numbers every other token the same.
 """
 
 from __future__ import annotations
@@ -44,12 +49,15 @@ def families(max_refs: int) -> list[tuple[str, int, int]]:
 class PatternVocabulary:
     """Token ids <-> names; ``family[t]`` (index into ``self.families``, -1 for specials) and ``value[t]``."""
 
-    def __init__(self, max_refs: int = 64):
+    def __init__(self, max_refs: int = 64, fill_holes: int = 0):
         self.max_refs = int(max_refs)
+        self.fill_holes = int(fill_holes)
         names = list(SPECIALS)
         family = [-1] * len(SPECIALS)
         value = [0] * len(SPECIALS)
         self.families = families(self.max_refs)
+        if self.fill_holes:
+            self.families.append(("HOLE", 1, self.fill_holes))
         self.start: dict[str, int] = {}
         self.lo: dict[str, int] = {}
         self.hi: dict[str, int] = {}
@@ -60,6 +68,12 @@ class PatternVocabulary:
                 names.append(f"IF_{FIELDS[v].name}" if name == "IF" else f"{name}_{v}")
                 family.append(f)
                 value.append(v)
+        self.fill = self.sep = None  # the fill layout's task and separator tokens (fill_holes > 0)
+        if self.fill_holes:
+            self.fill, self.sep = len(names), len(names) + 1
+            names += ["FILL", "SEP"]
+            family += [-1, -1]
+            value += [0, 0]
         self.names = names
         self.ids = {n: i for i, n in enumerate(names)}
         self.family = np.array(family, dtype=np.int64)

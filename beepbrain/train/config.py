@@ -35,6 +35,7 @@ class TrainConfig:
     register: bool = True  # register the final model as `beepbrain` in the model registry
     resume: str | None = None  # MLflow run id of a run to continue from its last checkpoint
     init_from: str | None = None  # model URI whose weights the run starts from (fine-tuning)
+    fill: float = 0.0  # share of training windows that are fill tasks (tokens/fill.py); validation: songs
 
     def __post_init__(self) -> None:
         from beepbrain.model import CONFIGS
@@ -46,6 +47,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be at least 1")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError("max_steps must be at least 1")
+        if not 0.0 <= float(self.fill) <= 1.0:
+            raise ValueError(f"fill must be a share in [0, 1], not {self.fill}")
 
     @property
     def steps(self) -> int:

@@ -150,7 +150,7 @@ def _loaders(config: TrainConfig, dataset_dir: Path, manifest: dict, block: int,
     from beepbrain.tokens.loader import WindowLoader
 
     train_loader = WindowLoader(
-        dataset_dir, "train", block_size=block, batch_size=config.batch_size, seed=config.seed
+        dataset_dir, "train", block_size=block, batch_size=config.batch_size, seed=config.seed, fill=config.fill
     )
     val_loader = None
     if config.eval_batches and manifest.get("splits", {}).get("val", {}).get("tokens", 1):

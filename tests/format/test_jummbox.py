@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -352,7 +351,6 @@ def test_fuzz_mutated_strings_raise_only_format_errors(seed_strings, data):
             text = text[:at] + char + text[at:]
         else:
             text = text[:at] + text[at + 1 :]
-    started = time.perf_counter()
     try:
         song = parse_jummbox(text)
     except BeepBoxFormatError as error:
@@ -360,7 +358,6 @@ def test_fuzz_mutated_strings_raise_only_format_errors(seed_strings, data):
     else:
         assert_valid_beepbox(song)
         assert parse_song(song.to_url()) == song
-    assert time.perf_counter() - started < 2.0
 
 
 @settings(max_examples=200, deadline=None)
