@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "dataset",
     "train",
     "generate",
+    "fill",
     "evaluate",
     "score",
     "embed",

@@ -24,6 +24,12 @@ def register(subparsers) -> None:
     p.add_argument("--baseline", choices=("ngram",), default=None,
                    help="also score the songs under the n-gram baseline fitted on the model's training split "
                         "(same tokens; the dataset must be in the data directory)")
+    p.add_argument("--hole", metavar="A-B[:LIST]",
+                   help="score only the notes of bars A..B (1-based) of the listed channels (1-based, e.g. "
+                        "5-8:1,3; default all channels), given the rest of the song (see --context)")
+    p.add_argument("--context", choices=("full", "before", "header"), default="full",
+                   help="with --hole: what the model is given: the rest of the song (full), the bars up to the "
+                        "hole's last (before), or only the song's header and instruments (header) (default full)")
     p.set_defaults(func=handle)
 
 
@@ -63,6 +69,11 @@ def handle(args: argparse.Namespace) -> int:
     if loaded is None:
         return code
     model, tokenizer, info = loaded
+    if args.hole:
+        if args.baseline:
+            print("beepbrain score: --baseline goes with whole songs, not --hole", file=sys.stderr)
+            return 2
+        return _score_holes(args, model, tokenizer, songs, names)
     from beepbrain.generate.score import format_scores, score_songs
 
     ngram = None
@@ -87,4 +98,32 @@ def handle(args: argparse.Namespace) -> int:
         print(json.dumps([s.to_dict() for s in scores], indent=1))
     else:
         print(format_scores(scores))
+    return 0
+
+
+def _score_holes(args, model, tokenizer, songs, names) -> int:
+    """``--hole``: bits, tokens and bits per note of each song's hole given ``--context``."""
+    from beepbrain.commands.fill import parse_channels, parse_span
+    from beepbrain.generate.fill import bar_cells, hole_bits
+
+    span, _sep, channels = args.hole.partition(":")
+    rows = []
+    try:
+        first, last = parse_span(span, "--hole")
+        for song, name in zip(songs, names, strict=True):
+            cells = bar_cells(song, first, last, parse_channels(channels))
+            bits, tokens, notes = hole_bits(model, tokenizer, song, cells, args.context)
+            rows.append({"name": name, "hole": args.hole, "context": args.context, "bits": bits, "tokens": tokens,
+                         "notes": notes, "bits_per_note": bits / notes if notes else None})
+    except (ValueError, RuntimeError) as exc:
+        print(f"beepbrain score: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(rows, indent=1))
+        return 0
+    print(f"{'song':<28}{'hole':>10}{'context':>9}{'bits':>10}{'tokens':>8}{'notes':>7}{'bits/note':>11}")
+    for r in rows:
+        name = r["name"] if len(r["name"]) <= 27 else r["name"][:24] + "..."
+        bpn = f"{r['bits_per_note']:>11.3f}" if r["bits_per_note"] is not None else f"{'-':>11}"
+        print(f"{name:<28}{r['hole']:>10}{r['context']:>9}{r['bits']:>10.1f}{r['tokens']:>8}{r['notes']:>7}{bpn}")
     return 0

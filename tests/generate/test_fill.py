@@ -1,0 +1,163 @@
+"""Fill and accompany (generate/fill.py, `beepbrain fill`, `beepbrain score --hole`): on real songs the result
+keeps every cell outside the hole note for note, opens in BeepBox (the codec's round trip), and the errors
+are one line with exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from beepbrain.format import parse_song
+from beepbrain.generate.fill import add_channel, bar_cells, fill_song, hole_bits
+from beepbrain.generate.sampling import SamplingConfig
+from beepbrain.model import GPT
+from beepbrain.model.gpt import GPTConfig
+from beepbrain.tokens import PatternTokenizer
+
+
+@pytest.fixture(scope="module")
+def songs(corpus_records):
+    out = []
+    for record in corpus_records:
+        try:
+            out.append(parse_song(record["data"]))
+        except ValueError:
+            continue
+        if len(out) == 8:
+            break
+    return out
+
+
+@pytest.fixture(scope="module")
+def model_and_tok():
+    torch.manual_seed(0)
+    tok = PatternTokenizer()
+    model = GPT(GPTConfig(vocab_size=tok.vocab_size, block_size=512, n_layer=2, n_head=2, n_embd=32)).eval()
+    return model, tok
+
+
+def notes_at(song, c, b):
+    pattern = song.pattern_at(c, b)
+    return pattern.notes if pattern is not None else []
+
+
+def test_fill_bars_keeps_everything_outside_the_hole(songs, model_and_tok):
+    model, tok = model_and_tok
+    for i, song in enumerate(songs):
+        cells = bar_cells(song, 2, min(4, song.bar_count), [1] if i % 2 else None)
+        result = fill_song(model, tok, song, cells, SamplingConfig(seed=i))
+        assert parse_song(result.song.to_url()).to_url() == result.song.to_url()
+        for c in range(song.channel_count):
+            assert result.song.channels[c].instruments == song.channels[c].instruments
+            for b in range(song.bar_count):
+                if (b, c) not in cells:
+                    assert notes_at(result.song, c, b) == notes_at(song, c, b), (i, b, c)
+        assert (result.song.tempo, result.song.key, result.song.scale) == (song.tempo, song.key, song.scale)
+
+
+def test_add_channel_keeps_the_song_and_writes_the_new_one(songs, model_and_tok):
+    model, tok = model_and_tok
+    song = songs[0]
+    result = add_channel(model, tok, song, "drum", SamplingConfig(seed=3))
+    out = result.song
+    assert out.noise_channel_count == song.noise_channel_count + 1
+    assert out.pitch_channel_count == song.pitch_channel_count
+    new = song.channel_count  # drums go after the existing channels
+    assert len(result.holes) == min(song.bar_count, 128) and {c for _b, c in result.holes} == {new}
+    for c in range(song.channel_count):
+        for b in range(song.bar_count):
+            assert notes_at(out, c, b) == notes_at(song, c, b)
+    for b in range(out.bar_count):  # the new channel plays drums only
+        assert all(p < 12 for note in notes_at(out, new, b) for p in note.pitches)
+    pitch = add_channel(model, tok, song, "pitch", SamplingConfig(seed=4), instrument_type=1)
+    assert pitch.song.pitch_channel_count == song.pitch_channel_count + 1
+    assert pitch.song.channels[song.pitch_channel_count].instruments[0].type == 1  # FM, as asked
+    for c in range(song.pitch_channel_count, song.channel_count):  # drums moved one place on, unchanged
+        for b in range(song.bar_count):
+            assert notes_at(pitch.song, c + 1, b) == notes_at(song, c, b)
+
+
+def test_hole_bits_score_the_real_content_and_context_changes_them(songs, model_and_tok):
+    model, tok = model_and_tok
+    song = songs[2]
+    cells = bar_cells(song, 1, 2)
+    full = hole_bits(model, tok, song, cells, "full")
+    header = hole_bits(model, tok, song, cells, "header")
+    assert full[2] == header[2] == sum(len(notes_at(song, c, b)) for b, c in cells)
+    assert full[0] > 0 and header[0] > 0 and full[1] > 0
+    with pytest.raises(ValueError, match="context"):
+        hole_bits(model, tok, song, cells, "nonsense")
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "beepbrain.cli", *args], capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--bars", "0-3"], "outside the song"),
+    (["--bars", "3-2"], "comes after"),
+    (["--bars", "1-2", "--channels", "9"], "channel 9 is outside"),
+    (["--add-channel", "pitch", "--instrument", "noise"], "instrument is one of"),
+    (["--bars", "1", "--instrument", "FM"], "--instrument goes with --add-channel"),
+])
+def test_fill_refuses_bad_requests_in_one_line(songs, tmp_path, args, message):
+    proc = run_cli("fill", songs[0].to_url(), *args, "--data-dir", str(tmp_path))
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_fill_refuses_a_song_beepbox_could_not_hold_or_read(tmp_path):
+    from beepbrain.format import new_song
+
+    full = new_song(1, 5, bars=4)
+    proc = run_cli("fill", full.to_url(), "--add-channel", "drum", "--data-dir", str(tmp_path))
+    assert proc.returncode == 2 and "at most 5" in proc.stderr
+    proc = run_cli("fill", "9zzzzbroken", "--bars", "1", "--data-dir", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: cannot read the song")
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory, corpus_records):
+    """A pattern-tokenizer dataset and a tiny model trained a few steps with fill tasks, registered in a real
+    MLflow store (the path `beepbrain run` takes)."""
+    from beepbrain.tokens.dataset import build_dataset_from_songs
+    from beepbrain.train import TrainConfig, train
+
+    data = tmp_path_factory.mktemp("filldata")
+    build_dataset_from_songs([r["data"] for r in corpus_records[:40]], data / "datasets" / "f",
+                             tokenizer=PatternTokenizer(), val_fraction=0.1, test_fraction=0)
+    result = train(TrainConfig(dataset="f", data_dir=str(data), model="tiny", max_steps=3, batch_size=2,
+                               eval_interval=0, eval_batches=1, checkpoint_interval=0, log_interval=1, fill=0.5),
+                   log=lambda *a, **k: None)
+    assert result.model_version
+    return data
+
+
+def test_fill_and_score_hole_commands_with_a_registered_model(registered, songs, tmp_path):
+    song = songs[1]
+    out = tmp_path / "out"
+    proc = run_cli("fill", song.to_url(), "--bars", "2-3", "--channels", "1", "--data-dir", str(registered),
+                   "--out", str(out), "--seed", "5")
+    assert proc.returncode == 0, proc.stderr
+    url = next(line for line in proc.stdout.splitlines() if line.startswith("https://www.beepbox.co/#"))
+    filled = parse_song(url.split("#", 1)[1])
+    for c in range(song.channel_count):
+        for b in range(song.bar_count):
+            if not (c == 0 and b in (1, 2)):
+                assert notes_at(filled, c, b) == notes_at(song, c, b)
+    assert list(out.glob("*.mid")) and list(out.glob("*.json"))
+    proc = run_cli("fill", song.to_url(), "--add-channel", "drum", "--data-dir", str(registered), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("score", song.to_url(), "--hole", "1-2:1", "--context", "header", "--format", "json",
+                   "--data-dir", str(registered))
+    assert proc.returncode == 0, proc.stderr
+    [row] = json.loads(proc.stdout)
+    assert row["notes"] == sum(len(notes_at(song, 0, b)) for b in (0, 1))
+    assert row["bits"] > 0 and (row["bits_per_note"] is None or np.isclose(row["bits_per_note"],
+                                                                             row["bits"] / row["notes"]))
