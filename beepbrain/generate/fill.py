@@ -83,10 +83,13 @@ def _rows(tokenizer, song: Song) -> tuple[object, list[list[tuple[int, ...]]], C
 
 
 def plan_chunks(rows, cells, tokens_of: Callable[[int, int, list], int], budget: int, max_holes: int,
-                pending: set | None = None) -> list[tuple[int, int, list[tuple[int, int]]]]:
+                least: Callable[[int, int, list], int] | None = None,
+                room: int = 0) -> list[tuple[int, int, list[tuple[int, int]]]]:
     """(first bar, end bar, cells) per chunk: the cells in bar order, as many bars of them per chunk as fit
     ``budget`` (``tokens_of(first, end, cells)``: the chunk's tokens with that view), then the view grown
-    by bars before and after while it fits; a view never takes in a bar holding a later chunk's cell."""
+    by bars before and after while it fits; a view never takes in a bar holding a later chunk's cell. A
+    single cell whose estimate does not fit is still tried where ``least`` (its tokens at the least: the
+    prompt) does. The view grows only while ``room`` tokens stay free beyond the estimate."""
     cells = sorted(cells)
     chunks = []
     i = 0
@@ -102,7 +105,8 @@ def plan_chunks(rows, cells, tokens_of: Callable[[int, int, list], int], budget:
                 break
             end_i = j = k
         if end_i is None:  # one bar's cells do not fit together: one cell at a time
-            if tokens_of(cells[i][0], cells[i][0] + 1, cells[i:i + 1]) > budget:
+            fits = least or tokens_of
+            if fits(cells[i][0], cells[i][0] + 1, cells[i:i + 1]) > budget:
                 raise RuntimeError(f"bar {cells[i][0] + 1} alone takes more than the model's context: use a "
                                    "model with a longer context")
             end_i = i + 1
@@ -116,7 +120,7 @@ def plan_chunks(rows, cells, tokens_of: Callable[[int, int, list], int], budget:
                 new_bar = f if f < first else e - 1
                 if f < 0 or e > len(rows) or new_bar in later:
                     continue
-                if tokens_of(f, e, chunk) <= budget:
+                if tokens_of(f, e, chunk) <= budget - room:
                     first, end, grew = f, e, True
         chunks.append((first, end, chunk))
         i = end_i
@@ -157,10 +161,14 @@ def fill_song(model, tokenizer, song: Song, cells, sampling: SamplingConfig, *, 
     T = int(model.config.block_size)
     budget = T - 2
 
-    def tokens_of(first: int, end: int, chunk) -> int:
+    scale = [1.0]  # how far the estimate of the content's length is raised after an overrun
+
+    def least(first: int, end: int, chunk) -> int:
         rel = [(b - first, c) for b, c in chunk]
-        prompt = fill_layout(parts, rel, vocab, C, answers=False, rows=rows[first:end])
-        return len(prompt) + int(sum(1 + estimate[c] for _b, c in chunk)) + 1
+        return len(fill_layout(parts, rel, vocab, C, answers=False, rows=rows[first:end])) + 2 * len(chunk) + 1
+
+    def tokens_of(first: int, end: int, chunk) -> int:
+        return least(first, end, chunk) + int(sum(estimate[c] for _b, c in chunk) * scale[0])
 
     options = {k: True for k in tokenizer.GRAMMAR_CONSTRAINTS if k != "start_with_notes"} if constraints else {}
     device = next(model.parameters()).device.type
@@ -168,20 +176,30 @@ def fill_song(model, tokenizer, song: Song, cells, sampling: SamplingConfig, *, 
     was_training = model.training
     model.eval()
     try:
-        for n, (first, end, chunk) in enumerate(plan_chunks(rows, cells, tokens_of, budget, vocab.fill_holes)):
+        queue = plan_chunks(rows, cells, tokens_of, budget, vocab.fill_holes, least, room=T // 4)
+        n = 0
+        while queue:
+            first, end, chunk = queue.pop(0)
+            n += 1
             rel = [(b - first, c) for b, c in chunk]
             prompt = fill_layout(parts, rel, vocab, C, answers=False, rows=rows[first:end])
             grammar = tokenizer.grammar(cond, beats_per_bar=None, fill=True, **options)
             scorer = ModelScorer(model, cond.vector(), device=device)
             with decoding_threads(model):
                 try:
-                    tokens = sample_sequence(grammar, scorer.logits, replace(sampling, seed=sampling.seed + n),
+                    tokens = sample_sequence(grammar, scorer.logits, replace(sampling, seed=sampling.seed + n - 1),
                                              prefix=prompt)
                 except ValueError as exc:
                     if "exceed the model's context" not in str(exc):
                         raise
-                    raise RuntimeError(f"the content of bars {first + 1}-{end} ran past the model's context "
-                                       f"of {T} tokens: fill fewer bars at once") from exc
+                    if len(chunk) == 1 or scale[0] >= 16:
+                        raise RuntimeError(f"the content of bars {first + 1}-{end} ran past the model's context "
+                                           f"of {T} tokens: use a model with a longer context") from exc
+                    # the content came out longer than estimated: plan what is left with room for more
+                    scale[0] *= 2
+                    left = chunk + [cell for _f, _e, ch in queue for cell in ch]
+                    queue = plan_chunks(rows, left, tokens_of, budget, vocab.fill_holes, least, room=T // 4)
+                    continue
             streams.append(tokens)
             view = read_fill(tokens, vocab, C)
             for b, c in rel:

@@ -101,7 +101,7 @@ def test_the_fill_grammar_writes_each_hole_for_its_channel_and_the_song_grammar_
             written.append(token)
         assert hole_channels == [0, 2, 2]
         back = read_fill(written, tok.vocab, cond.channels)
-        for (b, c), body in zip(back.holes, back.answers, strict=True):
+        for (_b, c), body in zip(back.holes, back.answers, strict=True):
             fams = {tok.vocab.families[int(tok.vocab.family[t])][0] for t in body if tok.vocab.family[t] >= 0}
             assert ("D" not in fams) if c < cond.pitch_channels else ("P" not in fams)
             if c < cond.pitch_channels:  # the content keeps to the header's scale

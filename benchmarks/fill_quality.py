@@ -1,0 +1,211 @@
+"""What the context is worth to `beepbrain fill`, and whether an added drum channel fits the song: the figures
+docs/fill.md states.
+
+    .venv/bin/python benchmarks/fill_quality.py [--data-dir beepbrain-data] [--baseline-model URI]
+
+On the dataset's test split (songs the model never saw; decoded from their tokens):
+1. Bits per note of a hole's real notes (``hole_bits``) for holes of each kind (4 bars over all channels
+   from the song's middle, a whole pitch channel, the drum channel, the bass: the pitch channel with the
+   lowest notes) under each context: the rest of the song (full), the bars up to the hole (before), the
+   header alone (header), and another test song's context of the same shape with this song's hole content
+   put in (other). Paired differences against ``full`` with their spread over songs.
+2. The drum channel silenced and written again by the model (``fill_song`` over all its bars, temperature 1,
+   no constraint beyond validity): its drum onsets per bar next to the original's, and, over the pairs of
+   bars where every other channel repeats (same patterns, some sounding), the share where it repeats too,
+   next to the original drum channel's share.
+3. With ``--baseline-model`` (a model trained without fill tasks at the same budget): total bits per note
+   of the whole test songs under both models (continuation must not suffer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+
+KINDS = ("span", "channel", "drums", "bass")
+CONTEXTS = ("full", "before", "header", "other")
+
+
+def hole_of(song, kind: str):
+    """The cells of a hole of ``kind`` in ``song`` (0-based), or None where the song has no such hole."""
+    bars = min(song.bar_count, 128)
+
+    def sounding(c):
+        return any(song.pattern_at(c, b) is not None and song.pattern_at(c, b).notes for b in range(bars))
+
+    pitch = [c for c in range(song.pitch_channel_count) if sounding(c)]
+    if kind == "span":
+        if bars < 6:
+            return None
+        start = bars // 2 - 2
+        return [(b, c) for b in range(start, start + 4) for c in range(song.channel_count)]
+    if kind == "channel":
+        return [(b, pitch[0]) for b in range(bars)] if pitch else None
+    if kind == "drums":
+        drums = [c for c in range(song.pitch_channel_count, song.channel_count) if sounding(c)]
+        return [(b, drums[0]) for b in range(bars)] if drums else None
+    if len(pitch) < 2:
+        return None
+
+    def mean_pitch(c):
+        ps = [p for b in range(bars) if song.pattern_at(c, b) is not None
+              for n in song.pattern_at(c, b).notes for p in n.pitches]
+        return sum(ps) / len(ps) if ps else math.inf
+
+    return [(b, min(pitch, key=mean_pitch)) for b in range(bars)]
+
+
+def in_other(song, other, cells):
+    """``other`` with ``song``'s content in ``cells`` (same shape), or None where it does not fit."""
+    from beepbrain.format.edit import put_pattern
+
+    if (other.pitch_channel_count, other.noise_channel_count, other.beats_per_bar, other.rhythm) != (
+            song.pitch_channel_count, song.noise_channel_count, song.beats_per_bar, song.rhythm):
+        return None
+    if max(b for b, _c in cells) >= other.bar_count:
+        return None
+    out = copy.deepcopy(other)
+    for b, c in cells:
+        put_pattern(out, c, b, song.pattern_at(c, b))
+    return out
+
+
+def notes_key(song, c, b):
+    p = song.pattern_at(c, b)
+    return tuple((tuple(n.pitches), n.start, n.end) for n in p.notes) if p is not None and p.notes else ()
+
+
+def repeat_share(song, channel: int) -> tuple[int, int]:
+    """(pairs where ``channel`` repeats, pairs) over the bar pairs where every other channel repeats."""
+    bars = min(song.bar_count, 128)
+    others = [c for c in range(song.channel_count) if c != channel]
+    keys = [tuple(notes_key(song, c, b) for c in others) for b in range(bars)]
+    hit = total = 0
+    for i in range(bars):
+        for j in range(i + 1, bars):
+            if keys[i] == keys[j] and any(keys[i]):
+                total += 1
+                hit += notes_key(song, channel, i) == notes_key(song, channel, j)
+    return hit, total
+
+
+def onsets_per_bar(song, channel: int) -> float:
+    bars = min(song.bar_count, 128)
+    return sum(len(notes_key(song, channel, b)) for b in range(bars)) / max(bars, 1)
+
+
+def mean_sd(values):
+    n = len(values)
+    if not n:
+        return float("nan"), float("nan"), 0
+    m = sum(values) / n
+    sd = (sum((v - m) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
+    return m, sd, n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default="beepbrain-data")
+    parser.add_argument("--model", default="models:/beepbrain/latest")
+    parser.add_argument("--baseline-model", default=None, help="a model trained without fill tasks")
+    parser.add_argument("--dataset", default="sample")
+    parser.add_argument("--songs", type=int, default=16)
+    args = parser.parse_args()
+
+    from beepbrain import settings
+    from beepbrain.format.edit import put_pattern
+    from beepbrain.generate.batch import load_generator
+    from beepbrain.generate.evaluate import load_split, reference_songs
+    from beepbrain.generate.fill import fill_song, hole_bits
+    from beepbrain.generate.sampling import SamplingConfig
+    from beepbrain.generate.score import score_songs, total_bits_per_note
+
+    data = settings.data_dir(args.data_dir)
+    tracking = settings.tracking_uri(data, None)
+    model, tok, _info = load_generator(args.model, tracking)
+    split = load_split(data / "datasets" / args.dataset, "test")
+    songs = [s for s in reference_songs(tok, split, len(split.songs))][: args.songs]
+    print(f"{len(songs)} test songs of {args.dataset}; model {args.model}")
+
+    print("\n1. hole bits per note by context (paired differences vs full: mean ± sd over songs)")
+    print(f"{'hole':<9}{'songs':>6}" + "".join(f"{c:>10}" for c in CONTEXTS)
+          + "".join(f"{c + '-full':>16}" for c in CONTEXTS[1:]))
+    for kind in KINDS:
+        per = {c: [] for c in CONTEXTS}
+        diffs = {c: [] for c in CONTEXTS[1:]}
+        for i, song in enumerate(songs):
+            cells = hole_of(song, kind)
+            if cells is None:
+                continue
+            got = {}
+            for context in CONTEXTS[:3]:
+                try:
+                    bits, _tokens, notes = hole_bits(model, tok, song, cells, context)
+                except RuntimeError:  # a bar longer than the context: left out (counted in the songs column)
+                    continue
+                if notes:
+                    got[context] = bits / notes
+            other = next((o for o in (in_other(song, x, cells) for j, x in enumerate(songs) if j != i)
+                          if o is not None), None)
+            if other is not None:
+                try:
+                    bits, _tokens, notes = hole_bits(model, tok, other, cells, "full")
+                except RuntimeError:
+                    notes = 0
+                if notes:
+                    got["other"] = bits / notes
+            if "full" not in got:
+                continue
+            for c, v in got.items():
+                per[c].append(v)
+                if c != "full":
+                    diffs[c].append(v - got["full"])
+        row = f"{kind:<9}{len(per['full']):>6}"
+        for c in CONTEXTS:
+            m, _sd, n = mean_sd(per[c])
+            row += f"{m:>10.2f}" if n else f"{'-':>10}"
+        for c in CONTEXTS[1:]:
+            m, sd, n = mean_sd(diffs[c])
+            row += f"{m:>+9.2f}±{sd:<5.2f}" + ("" if n == len(per["full"]) else f"({n})") if n else f"{'-':>16}"
+        print(row)
+
+    print("\n2. drums silenced and written again (temperature 1, free)")
+    dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
+    for i, song in enumerate(songs):
+        cells = hole_of(song, "drums")
+        if cells is None:
+            continue
+        channel = cells[0][1]
+        silent = copy.deepcopy(song)
+        for b, c in cells:
+            put_pattern(silent, c, b, None)
+        try:
+            result = fill_song(model, tok, silent, cells, SamplingConfig(temperature=1.0, seed=i), constraints=False)
+        except RuntimeError as exc:
+            print(f"  song {i}: {exc}")
+            continue
+        dens_gen.append(onsets_per_bar(result.song, channel))
+        dens_real.append(onsets_per_bar(song, channel))
+        hit, total = repeat_share(result.song, channel)
+        real_hit, _ = repeat_share(song, channel)
+        rep_gen, rep_real, pairs = rep_gen + hit, rep_real + real_hit, pairs + total
+    if dens_real:
+        g, r = sum(dens_gen) / len(dens_gen), sum(dens_real) / len(dens_real)
+        print(f"  songs {len(dens_real)}: drum onsets per bar {g:.2f} written vs {r:.2f} original "
+              f"({(g - r) / r:+.0%}); per song |ratio - 1| mean "
+              f"{sum(abs(a / b - 1) for a, b in zip(dens_gen, dens_real, strict=True) if b) / len(dens_real):.0%}")
+        if pairs:
+            print(f"  where the other channels repeat ({pairs} bar pairs): written drums repeat in "
+                  f"{rep_gen / pairs:.0%}, the original drums in {rep_real / pairs:.0%}")
+
+    if args.baseline_model:
+        base, base_tok, _ = load_generator(args.baseline_model, tracking)
+        fill_bpn = total_bits_per_note(score_songs(model, tok, songs))
+        base_bpn = total_bits_per_note(score_songs(base, base_tok, songs))
+        print(f"\n3. whole test songs, total bits per note: with fill tasks {fill_bpn:.3f}, "
+              f"without {base_bpn:.3f} ({(fill_bpn - base_bpn) / base_bpn:+.1%})")
+
+
+if __name__ == "__main__":
+    main()
