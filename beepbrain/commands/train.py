@@ -14,7 +14,7 @@ def register(subparsers) -> None:
     p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
     p.add_argument("--dataset", help="dataset name under DATA_DIR/datasets (required unless --resume)")
     p.add_argument("--config", default="tiny", choices=["tiny", "small", "base"],
-                   help="model size: tiny (CPU tests), small (CPU, minutes), base (86.2M with the pattern tokenizer, 90.9M with the tick one; GPU) (default tiny)")
+                   help="model size: tiny (CPU tests), small (CPU, minutes), base (86.3M with the pattern tokenizer, 90.9M with the tick one; GPU) (default tiny)")
     p.add_argument("--max-steps", type=int, help="optimizer steps (default 2000; on --resume: the run's own)")
     p.add_argument("--batch-size", type=int, default=8, help="windows per micro-batch per process (default 8)")
     p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per step (default 1)")
