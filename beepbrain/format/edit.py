@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 
 from beepbrain.format import config as c
-from beepbrain.tokens.instrument_tokens import allowed_types
 from beepbrain.format.errors import BeepBoxFormatError
 from beepbrain.format.song import Channel, Instrument, Pattern, Song
+from beepbrain.tokens.instrument_tokens import allowed_types
 
 KINDS = ("pitch", "drum")
 
