@@ -81,22 +81,39 @@ def archive_of(source: str, scratch: Path) -> str:
     with out.open("w") as f:
         for path in urls:
             url = path.read_text().strip()
-            f.write(json.dumps({"author": "generated", "type": "beepbox", "content": "", "url": url,
-                                "data": url.split("#", 1)[-1]}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "author": "generated",
+                        "type": "beepbox",
+                        "content": "",
+                        "url": url,
+                        "data": url.split("#", 1)[-1],
+                    }
+                )
+                + "\n"
+            )
     print(f"archive of {len(urls)} songs from {folder}")
     return str(out)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", help="a data dir with an ingested catalog (default: the bundled sample, "
-                                       "ingested into a scratch dir)")
-    ap.add_argument("--archive", help="songs the project has never seen, ingested into the scratch dir instead of "
-                                      "the bundled sample: an archive (JSON lines) or a folder of .url files (as "
-                                      "`beepbrain generate --out` writes them)")
+    ap.add_argument(
+        "--data-dir",
+        help="a data dir with an ingested catalog (default: the bundled sample, ingested into a scratch dir)",
+    )
+    ap.add_argument(
+        "--archive",
+        help="songs the project has never seen, ingested into the scratch dir instead of "
+        "the bundled sample: an archive (JSON lines) or a folder of .url files (as "
+        "`beepbrain generate --out` writes them)",
+    )
     ap.add_argument("--steps", type=int, default=None, help="training steps (default: EmbedTrainConfig's)")
     ap.add_argument("--holdout", type=float, default=0.15)
-    ap.add_argument("--temperature", type=float, default=None, help="InfoNCE temperature (default: the config's)")
+    ap.add_argument(
+        "--temperature", type=float, default=None, help="InfoNCE temperature (default: the config's)"
+    )
     ap.add_argument("--pairs", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-copies", action="store_true", help="skip the transposed-copy check")
@@ -126,8 +143,10 @@ def main() -> None:
     uri = f"sqlite:///{scratch / 'mlflow.db'}"
     trained = train_and_register(data, cfg, uri, register=False, log=lambda *a: None)
     model = trained["model"]
-    print(f"trained {trained['steps']} steps on {trained['patterns']:,} patterns in {trained['seconds']:.0f}s "
-          f"(final loss {trained['final_loss']:.3f}, {model.num_params():,} parameters)")
+    print(
+        f"trained {trained['steps']} steps on {trained['patterns']:,} patterns in {trained['seconds']:.0f}s "
+        f"(final loss {trained['final_loss']:.3f}, {model.num_params():,} parameters)"
+    )
 
     db = unique_patterns(catalog_songs(data))
     patterns = [p for _sid, p in db]
@@ -160,9 +179,11 @@ def main() -> None:
         ranks_m = recall(qv @ vec.T, targets)
         qb = baseline_matrix(queries)
         ranks_b = recall((qb @ base.T).toarray(), targets)
-        print(f"{kind:<12}{len(queries):>8}"
-              f"{(ranks_m <= 1).mean():>9.3f} /{(ranks_m <= 10).mean():>6.3f}"
-              f"{(ranks_b <= 1).mean():>9.3f} /{(ranks_b <= 10).mean():>6.3f}")
+        print(
+            f"{kind:<12}{len(queries):>8}"
+            f"{(ranks_m <= 1).mean():>9.3f} /{(ranks_m <= 10).mean():>6.3f}"
+            f"{(ranks_b <= 1).mean():>9.3f} /{(ranks_b <= 10).mean():>6.3f}"
+        )
 
     pairs_j, pairs_s, pairs_m, pairs_b = [], [], [], []
     by_kind = {k: [i for i in held if patterns[i].is_noise == k] for k in (False, True)}
@@ -175,11 +196,15 @@ def main() -> None:
         pairs_b.append(float((base[a] @ base[b].T).toarray()[0, 0]))
     rho_m, rho_b = spearmanr(pairs_j, pairs_m)[0], spearmanr(pairs_j, pairs_b)[0]
     nonzero = np.array(pairs_j) > 0
-    print(f"\nSpearman(cosine, Jaccard of (onset, pitch)) on {args.pairs} random held-out pairs "
-          f"({nonzero.mean():.0%} with any overlap): model {rho_m:.3f}, flat grid {rho_b:.3f}")
+    print(
+        f"\nSpearman(cosine, Jaccard of (onset, pitch)) on {args.pairs} random held-out pairs "
+        f"({nonzero.mean():.0%} with any overlap): model {rho_m:.3f}, flat grid {rho_b:.3f}"
+    )
     rho_ms, rho_bs = spearmanr(pairs_s, pairs_m)[0], spearmanr(pairs_s, pairs_b)[0]
-    print(f"Spearman(cosine, best Jaccard over transpositions of -12..12) on the same pairs: "
-          f"model {rho_ms:.3f}, flat grid {rho_bs:.3f}")
+    print(
+        f"Spearman(cosine, best Jaccard over transpositions of -12..12) on the same pairs: "
+        f"model {rho_ms:.3f}, flat grid {rho_bs:.3f}"
+    )
 
     if not args.no_copies:
         transposed_copy_check(data, model, args.holdout, scratch)
@@ -204,15 +229,23 @@ def transposed_copy_check(data: Path, model, holdout: float, scratch: Path) -> N
     records, pairs = [], []
     for sid, text in songs:
         song = parse_song(text)
-        if not any(p.notes for c, ch in enumerate(song.channels) if not song.is_noise_channel(c)
-                   for p in ch.patterns):
+        if not any(
+            p.notes for c, ch in enumerate(song.channels) if not song.is_noise_channel(c) for p in ch.patterns
+        ):
             continue
         copy = transpose_song(song, 2)
         if copy is None:
             continue
         copy_text = copy.to_url()
-        records.append({"author": "transposer", "type": "beepbox", "content": "",
-                        "url": "https://www.beepbox.co/#" + copy_text, "data": copy_text})
+        records.append(
+            {
+                "author": "transposer",
+                "type": "beepbox",
+                "content": "",
+                "url": "https://www.beepbox.co/#" + copy_text,
+                "data": copy_text,
+            }
+        )
         pairs.append((sid, song_id(copy_text), text))
     # twins: originals with the same song in another key already in the catalog (score 1 to 5 decimals,
     # the same form_hash, other notes): their copy ties with the twin, and the nearer key wins
@@ -242,19 +275,29 @@ def transposed_copy_check(data: Path, model, holdout: float, scratch: Path) -> N
             results[name][0] += hit
             results[name][1] += tied
             results[name][2] += 1
-    print("\ncatalog songs with a +2-semitone copy under another author: `similar` ranks the copy first "
-          "(first or tied for first, same score to 5 decimals)")
+    print(
+        "\ncatalog songs with a +2-semitone copy under another author: `similar` ranks the copy first "
+        "(first or tied for first, same score to 5 decimals)"
+    )
     for name, (hits, tied, n) in results.items():
-        print(f"  {name:<9} {hits}/{n} ({hits / max(1, n):.1%})   tied first: {tied}/{n} ({tied / max(1, n):.1%})")
+        print(
+            f"  {name:<9} {hits}/{n} ({hits / max(1, n):.1%})   tied first: {tied}/{n} ({tied / max(1, n):.1%})"
+        )
     held_twins = sum(is_held_out(t, holdout) for t in twins)
-    print(f"  twins (the same song in another key already in the catalog): {len(twins)}, {held_twins} of them "
-          f"held out")
+    print(
+        f"  twins (the same song in another key already in the catalog): {len(twins)}, {held_twins} of them "
+        f"held out"
+    )
     with open_catalog(data) as con:
-        resaved = con.execute("SELECT count(*) FROM song_embeddings e WHERE notes_hash IN (SELECT notes_hash FROM "
-                              "song_embeddings GROUP BY 1 HAVING count(*) > 1) AND song_id IN (SELECT unnest($ids))",
-                              {"ids": [o for o, _c, _t in pairs]}).fetchone()[0]
-    print(f"  originals with a re-save in the catalog (another song playing exactly the same notes, left out "
-          f"by `similar`): {resaved}")
+        resaved = con.execute(
+            "SELECT count(*) FROM song_embeddings e WHERE notes_hash IN (SELECT notes_hash FROM "
+            "song_embeddings GROUP BY 1 HAVING count(*) > 1) AND song_id IN (SELECT unnest($ids))",
+            {"ids": [o for o, _c, _t in pairs]},
+        ).fetchone()[0]
+    print(
+        f"  originals with a re-save in the catalog (another song playing exactly the same notes, left out "
+        f"by `similar`): {resaved}"
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,13 @@ def hole_of(song, kind: str):
         return None
 
     def mean_pitch(c):
-        ps = [p for b in range(bars) if song.pattern_at(c, b) is not None
-              for n in song.pattern_at(c, b).notes for p in n.pitches]
+        ps = [
+            p
+            for b in range(bars)
+            if song.pattern_at(c, b) is not None
+            for n in song.pattern_at(c, b).notes
+            for p in n.pitches
+        ]
         return sum(ps) / len(ps) if ps else math.inf
 
     return [(b, min(pitch, key=mean_pitch)) for b in range(bars)]
@@ -61,7 +66,11 @@ def in_other(song, other, cells):
     from beepbrain.format.edit import put_pattern
 
     if (other.pitch_channel_count, other.noise_channel_count, other.beats_per_bar, other.rhythm) != (
-            song.pitch_channel_count, song.noise_channel_count, song.beats_per_bar, song.rhythm):
+        song.pitch_channel_count,
+        song.noise_channel_count,
+        song.beats_per_bar,
+        song.rhythm,
+    ):
         return None
     if max(b for b, _c in cells) >= other.bar_count:
         return None
@@ -129,8 +138,11 @@ def main() -> None:
     print(f"{len(songs)} test songs of {args.dataset}; model {args.model}")
 
     print("\n1. hole bits per note by context (paired differences vs full: mean ± sd over songs)")
-    print(f"{'hole':<9}{'songs':>6}" + "".join(f"{c:>10}" for c in CONTEXTS)
-          + "".join(f"{c + '-full':>16}" for c in CONTEXTS[1:]))
+    print(
+        f"{'hole':<9}{'songs':>6}"
+        + "".join(f"{c:>10}" for c in CONTEXTS)
+        + "".join(f"{c + '-full':>16}" for c in CONTEXTS[1:])
+    )
     for kind in KINDS:
         per = {c: [] for c in CONTEXTS}
         diffs = {c: [] for c in CONTEXTS[1:]}
@@ -146,8 +158,14 @@ def main() -> None:
                     continue
                 if notes:
                     got[context] = bits / notes
-            other = next((o for o in (in_other(song, x, cells) for j, x in enumerate(songs) if j != i)
-                          if o is not None), None)
+            other = next(
+                (
+                    o
+                    for o in (in_other(song, x, cells) for j, x in enumerate(songs) if j != i)
+                    if o is not None
+                ),
+                None,
+            )
             if other is not None:
                 try:
                     bits, _tokens, notes = hole_bits(model, tok, other, cells, "full")
@@ -167,7 +185,9 @@ def main() -> None:
             row += f"{m:>10.2f}" if n else f"{'-':>10}"
         for c in CONTEXTS[1:]:
             m, sd, n = mean_sd(diffs[c])
-            row += f"{m:>+9.2f}±{sd:<5.2f}" + ("" if n == len(per["full"]) else f"({n})") if n else f"{'-':>16}"
+            row += (
+                f"{m:>+9.2f}±{sd:<5.2f}" + ("" if n == len(per["full"]) else f"({n})") if n else f"{'-':>16}"
+            )
         print(row)
 
     print("\n2. drums silenced and written again (temperature 1, free)")
@@ -181,7 +201,9 @@ def main() -> None:
         for b, c in cells:
             put_pattern(silent, c, b, None)
         try:
-            result = fill_song(model, tok, silent, cells, SamplingConfig(temperature=1.0, seed=i), constraints=False)
+            result = fill_song(
+                model, tok, silent, cells, SamplingConfig(temperature=1.0, seed=i), constraints=False
+            )
         except RuntimeError as exc:
             print(f"  song {i}: {exc}")
             continue
@@ -192,19 +214,25 @@ def main() -> None:
         rep_gen, rep_real, pairs = rep_gen + hit, rep_real + real_hit, pairs + total
     if dens_real:
         g, r = sum(dens_gen) / len(dens_gen), sum(dens_real) / len(dens_real)
-        print(f"  songs {len(dens_real)}: drum onsets per bar {g:.2f} written vs {r:.2f} original "
-              f"({(g - r) / r:+.0%}); per song |ratio - 1| mean "
-              f"{sum(abs(a / b - 1) for a, b in zip(dens_gen, dens_real, strict=True) if b) / len(dens_real):.0%}")
+        print(
+            f"  songs {len(dens_real)}: drum onsets per bar {g:.2f} written vs {r:.2f} original "
+            f"({(g - r) / r:+.0%}); per song |ratio - 1| mean "
+            f"{sum(abs(a / b - 1) for a, b in zip(dens_gen, dens_real, strict=True) if b) / len(dens_real):.0%}"
+        )
         if pairs:
-            print(f"  where the other channels repeat ({pairs} bar pairs): written drums repeat in "
-                  f"{rep_gen / pairs:.0%}, the original drums in {rep_real / pairs:.0%}")
+            print(
+                f"  where the other channels repeat ({pairs} bar pairs): written drums repeat in "
+                f"{rep_gen / pairs:.0%}, the original drums in {rep_real / pairs:.0%}"
+            )
 
     if args.baseline_model:
         base, base_tok, _ = load_generator(args.baseline_model, tracking)
         fill_bpn = total_bits_per_note(score_songs(model, tok, songs))
         base_bpn = total_bits_per_note(score_songs(base, base_tok, songs))
-        print(f"\n3. whole test songs, total bits per note: with fill tasks {fill_bpn:.3f}, "
-              f"without {base_bpn:.3f} ({(fill_bpn - base_bpn) / base_bpn:+.1%})")
+        print(
+            f"\n3. whole test songs, total bits per note: with fill tasks {fill_bpn:.3f}, "
+            f"without {base_bpn:.3f} ({(fill_bpn - base_bpn) / base_bpn:+.1%})"
+        )
 
 
 if __name__ == "__main__":

@@ -36,13 +36,17 @@ def readme_commands() -> dict[str, str]:
 def run(command: str, cwd: Path, env: dict[str, str], log: Path) -> tuple[int, float]:
     t0 = time.perf_counter()
     with log.open("w") as out:
-        rc = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+        rc = subprocess.run(
+            ["bash", "-c", command], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
+        ).returncode
     return rc, time.perf_counter() - t0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--no-pip-cache", action="store_true", help="install with PIP_NO_CACHE_DIR=1 (a new machine)")
+    ap.add_argument(
+        "--no-pip-cache", action="store_true", help="install with PIP_NO_CACHE_DIR=1 (a new machine)"
+    )
     ap.add_argument("--only", choices=["main", "tests"], help="run one of the two commands")
     ap.add_argument("--keep", action="store_true", help="keep the scratch clone")
     args = ap.parse_args()
@@ -54,13 +58,18 @@ def main() -> None:
     shared = ROOT.parent / "shared"
     if shared.exists():
         (scratch / "shared").symlink_to(shared.resolve())
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True).stdout
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True
+    ).stdout
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     if args.no_pip_cache:
         env["PIP_NO_CACHE_DIR"] = "1"
-    print(f"fresh clone of {head.strip()} in {clone} (pip cache {'off' if args.no_pip_cache else 'as the machine has it'}; "
-          f"load average {os.getloadavg()[0]:.1f})", flush=True)
+    print(
+        f"fresh clone of {head.strip()} in {clone} (pip cache {'off' if args.no_pip_cache else 'as the machine has it'}; "
+        f"load average {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
     failed = False
     for name, command in commands.items():
         if args.only and name != args.only:

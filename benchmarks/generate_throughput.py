@@ -31,8 +31,15 @@ def measure_tokens(model, tokenizer, bars: int, use_cache: bool) -> tuple[float,
         calls += 1
 
     started = time.perf_counter()
-    tokens, _, _ = generate_tokens(model, tokenizer, SongRequest(bars=bars), SamplingConfig(seed=0),
-                                   use_cache=use_cache, scorer_out=scorers, on_token=count)
+    tokens, _, _ = generate_tokens(
+        model,
+        tokenizer,
+        SongRequest(bars=bars),
+        SamplingConfig(seed=0),
+        use_cache=use_cache,
+        scorer_out=scorers,
+        on_token=count,
+    )
     return time.perf_counter() - started, len(tokens), scorers[0].forward_tokens
 
 
@@ -47,8 +54,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )
 
     if args.model:
         from beepbrain import settings
@@ -62,10 +71,14 @@ def main() -> None:
         torch.manual_seed(0)
         models = [(name, GPT(CONFIGS[name].with_data(tokenizer.vocab_size)).eval()) for name in args.configs]
 
-    print(f"vocabulary {tokenizer.vocab_size}; 3 pitch + 1 drum channels, 8 beats per bar, "
-          f"{8 * tokenizer.config.ticks_per_beat * 4 + 1} tokens per bar\n")
-    header = f"{'model':<10}{'params':>10}{'ctx':>6}{'cached tok/s':>14}{'uncached tok/s':>16}{'speed-up':>10}" \
-             f"{f's per {args.bars}-bar song':>20}"
+    print(
+        f"vocabulary {tokenizer.vocab_size}; 3 pitch + 1 drum channels, 8 beats per bar, "
+        f"{8 * tokenizer.config.ticks_per_beat * 4 + 1} tokens per bar\n"
+    )
+    header = (
+        f"{'model':<10}{'params':>10}{'ctx':>6}{'cached tok/s':>14}{'uncached tok/s':>16}{'speed-up':>10}"
+        f"{f's per {args.bars}-bar song':>20}"
+    )
     print(header)
     for name, model in models:
         generate_tokens(model, tokenizer, SongRequest(bars=1), SamplingConfig(seed=1))  # warm up
@@ -75,9 +88,11 @@ def main() -> None:
         result = generate_song(model, tokenizer, SongRequest(bars=args.bars), SamplingConfig(seed=0))
         song_seconds = time.perf_counter() - started
         cached_rate, uncached_rate = n_c / sec_c, n_u / sec_u
-        print(f"{name:<10}{model.num_params():>10,}{model.config.block_size:>6}{cached_rate:>14,.0f}"
-              f"{uncached_rate:>16,.0f}{cached_rate / uncached_rate:>9.1f}x{song_seconds:>20.1f}"
-              f"   ({len(result.tokens)} tokens)")
+        print(
+            f"{name:<10}{model.num_params():>10,}{model.config.block_size:>6}{cached_rate:>14,.0f}"
+            f"{uncached_rate:>16,.0f}{cached_rate / uncached_rate:>9.1f}x{song_seconds:>20.1f}"
+            f"   ({len(result.tokens)} tokens)"
+        )
 
 
 if __name__ == "__main__":

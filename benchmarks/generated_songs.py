@@ -12,7 +12,13 @@ import argparse
 import math
 from pathlib import Path
 
-STATS = ("bar_repeat", "scale_consistency", "pitch_onsets_per_bar", "drum_onsets_per_bar", "pitch_class_entropy")
+STATS = (
+    "bar_repeat",
+    "scale_consistency",
+    "pitch_onsets_per_bar",
+    "drum_onsets_per_bar",
+    "pitch_class_entropy",
+)
 
 
 def main() -> None:
@@ -33,14 +39,22 @@ def main() -> None:
         stats = song_stats(song)
         rows.append(stats)
         types = ", ".join(fc.INSTRUMENT_TYPE_NAMES[c.instruments[0].type] for c in song.channels)
-        default = sum(c.instruments[0] == Instrument.default(c.instruments[0].type, song.is_noise_channel(i))
-                      for i, c in enumerate(song.channels))
-        print(f"{f.name}: tempo {song.tempo}, key {fc.KEY_NAMES[song.key]}, scale {fc.SCALE_NAMES[song.scale]!r}, "
-              f"{song.bar_count} bars; instruments {types} ({default} at BeepBox's defaults)")
+        default = sum(
+            c.instruments[0] == Instrument.default(c.instruments[0].type, song.is_noise_channel(i))
+            for i, c in enumerate(song.channels)
+        )
+        print(
+            f"{f.name}: tempo {song.tempo}, key {fc.KEY_NAMES[song.key]}, scale {fc.SCALE_NAMES[song.scale]!r}, "
+            f"{song.bar_count} bars; instruments {types} ({default} at BeepBox's defaults)"
+        )
         print("  " + ", ".join(f"{k} {stats[k]:.2f}" for k in STATS))
-    print("mean: " + ", ".join(
-        f"{k} {sum(r[k] for r in rows if not math.isnan(r[k])) / max(1, sum(not math.isnan(r[k]) for r in rows)):.2f}"
-        for k in STATS))
+    print(
+        "mean: "
+        + ", ".join(
+            f"{k} {sum(r[k] for r in rows if not math.isnan(r[k])) / max(1, sum(not math.isnan(r[k]) for r in rows)):.2f}"
+            for k in STATS
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,15 @@ import math
 import time
 from pathlib import Path
 
-FIRST = ("pitch_onsets_per_bar", "polyphony", "drum_onsets_per_bar", "bar_repeat", "pitch_class_entropy",
-         "scale_consistency", "header_scale_share")  # issue 21's statistics first, then the rest
+FIRST = (
+    "pitch_onsets_per_bar",
+    "polyphony",
+    "drum_onsets_per_bar",
+    "bar_repeat",
+    "pitch_class_entropy",
+    "scale_consistency",
+    "header_scale_share",
+)  # issue 21's statistics first, then the rest
 
 
 def relative(value: float, real: float) -> str:
@@ -38,16 +45,29 @@ def table(stats: dict[str, dict[str, float]], free: str, constrained: str, real:
     from beepbrain.generate.stats import STAT_NAMES
 
     names = list(FIRST) + [n for n in STAT_NAMES if n not in FIRST]
-    head = ("statistic", f"free ({free})", f"constrained ({constrained})", "test songs, cut", "free vs real",
-            "constrained vs real", "test songs, whole")
+    head = (
+        "statistic",
+        f"free ({free})",
+        f"constrained ({constrained})",
+        "test songs, cut",
+        "free vs real",
+        "constrained vs real",
+        "test songs, whole",
+    )
     rows = [head, tuple("-" * len(h) for h in head)]
     for name in names:
         f, c, r, w = (stats[k][name] for k in ("free", "constrained", "real", "whole"))
         rows.append((name, f"{f:.3f}", f"{c:.3f}", f"{r:.3f}", relative(f, r), relative(c, r), f"{w:.3f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    return "\n".join("| " + " | ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))) + " |"
-                     for row in rows)
+    return "\n".join(
+        "| "
+        + " | ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        + " |"
+        for row in rows
+    )
 
 
 def main() -> None:
@@ -89,31 +109,60 @@ def main() -> None:
     if not test.songs:
         split, test = "val", load_split(dataset, "val")
     refs = reference_songs(tokenizer, test, len(test.songs))
-    print(f"model {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters); "
-          f"{len(refs)} {split} songs of {dataset}; {args.samples} samples of at most {args.max_bars} bars, "
-          f"T={args.temperature}, seeds {args.seed}..{args.seed + args.samples - 1}")
+    print(
+        f"model {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters); "
+        f"{len(refs)} {split} songs of {dataset}; {args.samples} samples of at most {args.max_bars} bars, "
+        f"T={args.temperature}, seeds {args.seed}..{args.seed + args.samples - 1}"
+    )
     started = time.perf_counter()
-    pairs = like_for_like(model, tokenizer, refs, samples=args.samples, max_bars=args.max_bars,
-                          sampling=SamplingConfig(temperature=args.temperature, top_p=1.0, seed=args.seed),
-                          progress=lambda msg: print(msg, flush=True))
+    pairs = like_for_like(
+        model,
+        tokenizer,
+        refs,
+        samples=args.samples,
+        max_bars=args.max_bars,
+        sampling=SamplingConfig(temperature=args.temperature, top_p=1.0, seed=args.seed),
+        progress=lambda msg: print(msg, flush=True),
+    )
     seconds = time.perf_counter() - started
     stats = pairs.stats()
     failed = {i for i, _mode, _error in pairs.failed}
     used = [refs[i % len(refs)] for i in range(args.samples) if i not in failed]  # whole, as often as paired
-    stats = {"free": stats[MODEL_FREE], "constrained": stats[MODEL], "real": stats[TEST_CUT],
-             "whole": summarize([song_stats(s) for s in used])}
+    stats = {
+        "free": stats[MODEL_FREE],
+        "constrained": stats[MODEL],
+        "real": stats[TEST_CUT],
+        "whole": summarize([song_stats(s) for s in used]),
+    }
     bars = sum(s.bar_count for s in pairs.test_cut) / max(1, len(pairs.test_cut))
-    print(f"\n{len(pairs.model)} songs per mode in {seconds:.0f}s, {bars:.1f} bars on average "
-          f"(the test songs cut to each sample's bars)"
-          + (f"; {len(pairs.failed)} sample(s) failed, their pairs left out" if pairs.failed else "") + "\n")
+    print(
+        f"\n{len(pairs.model)} songs per mode in {seconds:.0f}s, {bars:.1f} bars on average "
+        f"(the test songs cut to each sample's bars)"
+        + (f"; {len(pairs.failed)} sample(s) failed, their pairs left out" if pairs.failed else "")
+        + "\n"
+    )
     label = f"T={args.temperature:g}"
     print(table(stats, label, label, "cut"))
     if args.json:
-        args.json.write_text(json.dumps({"model": args.model, "version": info.get("version"),
-                                         "dataset": str(dataset), "split": split, "samples": args.samples,
-                                         "max_bars": args.max_bars, "temperature": args.temperature,
-                                         "seed": args.seed, "stats": stats, "urls": pairs.urls,
-                                         "free_urls": pairs.free_urls, "failed": pairs.failed}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "model": args.model,
+                    "version": info.get("version"),
+                    "dataset": str(dataset),
+                    "split": split,
+                    "samples": args.samples,
+                    "max_bars": args.max_bars,
+                    "temperature": args.temperature,
+                    "seed": args.seed,
+                    "stats": stats,
+                    "urls": pairs.urls,
+                    "free_urls": pairs.free_urls,
+                    "failed": pairs.failed,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -67,9 +67,11 @@ def main() -> None:
     env = dict(os.environ)
     if args.limit_mb:
         env["BEEPBRAIN_MAX_RECORD_BYTES"] = str(int(args.limit_mb * (1 << 20)))
-    cases = [(f"zstd bomb: one line of {bomb:,} MB", bomb, True, True),
-             (f"no newline at all: {flat:,} MB (plain .jsonl)", flat, False, False),
-             (f"one line of {line:,} MB (zstd)", line, True, True)]
+    cases = [
+        (f"zstd bomb: one line of {bomb:,} MB", bomb, True, True),
+        (f"no newline at all: {flat:,} MB (plain .jsonl)", flat, False, False),
+        (f"one line of {line:,} MB (zstd)", line, True, True),
+    ]
     print(f"{'case':48} {'file':>10} {'peak rise':>10} {'time':>7}  result")
     with tempfile.TemporaryDirectory(prefix="beepbrain-hostile-") as tmp:
         tmp = Path(tmp)
@@ -79,17 +81,23 @@ def main() -> None:
             source = tmp / (f"case{i}.jsonl.zst" if compress else f"case{i}.jsonl")
             write_case(source, size, newline, compress)
             t0 = time.perf_counter()
-            out = subprocess.run([sys.executable, "-c", CHILD, str(source), str(tmp / f"data{i}"), str(small)],
-                                 capture_output=True, text=True, env=env)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(source), str(tmp / f"data{i}"), str(small)],
+                capture_output=True,
+                text=True,
+                env=env,
+            )
             if out.returncode != 0:
                 print(f"{name:48} FAILED: {out.stderr.strip().splitlines()[-1]}")
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
             file_size = source.stat().st_size
-            print(f"{name:48} {file_size / 1e6:8.2f}MB {r['peak_mb'] - r['before_mb']:8.1f}MB "
-                  f"{r['seconds']:6.1f}s  {r['records']} records, rejects {r['rejects']}, "
-                  f"balanced {r['balanced']} (baseline peak {r['before_mb']:.0f} MB; "
-                  f"wall {time.perf_counter() - t0:.0f}s)")
+            print(
+                f"{name:48} {file_size / 1e6:8.2f}MB {r['peak_mb'] - r['before_mb']:8.1f}MB "
+                f"{r['seconds']:6.1f}s  {r['records']} records, rejects {r['rejects']}, "
+                f"balanced {r['balanced']} (baseline peak {r['before_mb']:.0f} MB; "
+                f"wall {time.perf_counter() - t0:.0f}s)"
+            )
             source.unlink()
 
 

@@ -31,8 +31,11 @@ def grow_source(base_path: Path, records: int, out: Path) -> Path:
     """A .jsonl.zst of ``records`` records made from the base archive's (see module docstring)."""
     if out.exists():
         return out
-    base = [{"author": r.author, "type": r.fork, "content": r.content, "url": r.url, "data": r.data}
-            for r in read_jsonl(base_path) if r.error is None]
+    base = [
+        {"author": r.author, "type": r.fork, "content": r.content, "url": r.url, "data": r.data}
+        for r in read_jsonl(base_path)
+        if r.error is None
+    ]
     songs = {}
     for r in base:
         try:
@@ -70,15 +73,21 @@ def time_reading(path: Path) -> dict[str, float]:
 def show(label: str, report: IngestReport, extra: float = 0.0) -> None:
     t = report.timings
     wall = t["total"]
-    print(f"\n{label}: {report.records_read} records in {wall:.1f}s = {report.records_read / wall:,.0f} records/s, "
-          f"{report.songs_new / wall:,.0f} new songs/s ({report.songs_new} songs, {report.rejected} rejects, "
-          f"{report.duplicates} duplicates){f'; cluster start {extra:.1f}s not included' if extra else ''}")
-    print(f"  driver (wall):   read = decompress + JSON {t['read']:.1f}s, write Parquet {t['write']:.1f}s, "
-          f"check of the stored corpus {t.get('check', 0):.1f}s, catalog {t.get('catalog', 0):.1f}s")
-    print(f"  parse (CPU, summed over {report.workers} worker(s)): parse_song {t.get('parse', 0):.1f}s, "
-          f"rows {t.get('rows', 0):.1f}s, Arrow tables {t.get('arrow', 0):.1f}s; "
-          f"CPU time {t.get('worker_cpu', 0):.1f}s of {t.get('worker_wall', 0):.1f}s wall "
-          f"({t.get('worker_cpu', 0) / max(t.get('worker_wall', 0), 1e-9):.0%}: below 100% = waiting for a core)")
+    print(
+        f"\n{label}: {report.records_read} records in {wall:.1f}s = {report.records_read / wall:,.0f} records/s, "
+        f"{report.songs_new / wall:,.0f} new songs/s ({report.songs_new} songs, {report.rejected} rejects, "
+        f"{report.duplicates} duplicates){f'; cluster start {extra:.1f}s not included' if extra else ''}"
+    )
+    print(
+        f"  driver (wall):   read = decompress + JSON {t['read']:.1f}s, write Parquet {t['write']:.1f}s, "
+        f"check of the stored corpus {t.get('check', 0):.1f}s, catalog {t.get('catalog', 0):.1f}s"
+    )
+    print(
+        f"  parse (CPU, summed over {report.workers} worker(s)): parse_song {t.get('parse', 0):.1f}s, "
+        f"rows {t.get('rows', 0):.1f}s, Arrow tables {t.get('arrow', 0):.1f}s; "
+        f"CPU time {t.get('worker_cpu', 0):.1f}s of {t.get('worker_wall', 0):.1f}s wall "
+        f"({t.get('worker_cpu', 0) / max(t.get('worker_wall', 0), 1e-9):.0%}: below 100% = waiting for a core)"
+    )
     print(f"  machine load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  rows written: {report.rows}")
 
@@ -88,7 +97,9 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=50_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunk-size", type=int, default=500)
-    ap.add_argument("--work-dir", default=None, help="where the generated source and corpora go (default: temp)")
+    ap.add_argument(
+        "--work-dir", default=None, help="where the generated source and corpora go (default: temp)"
+    )
     ap.add_argument("--skip-single", action="store_true", help="only the Dask run")
     args = ap.parse_args()
 
@@ -96,12 +107,16 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     source = grow_source(sample_archive(), args.records, work / f"archive-{args.records}.jsonl.zst")
-    print(f"source: {source} ({source.stat().st_size / 1e6:.1f} MB compressed; "
-          f"ready in {time.perf_counter() - t0:.1f}s)")
+    print(
+        f"source: {source} ({source.stat().st_size / 1e6:.1f} MB compressed; "
+        f"ready in {time.perf_counter() - t0:.1f}s)"
+    )
     r = time_reading(source)
-    print(f"reading alone: decompress {r['decompress_s']:.2f}s ({r['bytes'] / 1e6 / r['decompress_s']:.0f} MB/s), "
-          f"decompress + JSON {r['decompress_and_json_s']:.2f}s "
-          f"({r['records'] / r['decompress_and_json_s']:,.0f} records/s)")
+    print(
+        f"reading alone: decompress {r['decompress_s']:.2f}s ({r['bytes'] / 1e6 / r['decompress_s']:.0f} MB/s), "
+        f"decompress + JSON {r['decompress_and_json_s']:.2f}s "
+        f"({r['records'] / r['decompress_and_json_s']:,.0f} records/s)"
+    )
 
     if not args.skip_single:
         out = work / "single"

@@ -26,7 +26,9 @@ def edited(song):
         if out.is_noise_channel(c):
             continue
         for pattern in channel.patterns:
-            if all(max(n.pitches) + 2 + max(0, *(pin.interval for pin in n.pins)) <= 84 for n in pattern.notes):
+            if all(
+                max(n.pitches) + 2 + max(0, *(pin.interval for pin in n.pins)) <= 84 for n in pattern.notes
+            ):
                 for note in pattern.notes:
                     note.pitches = [p + 2 for p in note.pitches]
     shift = max(1, out.bar_count // 4)
@@ -58,8 +60,10 @@ def main() -> None:
     T = model.config.block_size
     loader = WindowLoader(dataset, "train", block_size=T, batch_size=8, seed=0)
     shares = [pad_share(loader.get_batch_numpy(step)[1]) for step in range(50)]
-    print(f"training batches ({T}-token rows of packed windows): {100 * float(np.mean(shares)):.1f}% of targets "
-          f"are padding or a song boundary (mean of 50 batches)")
+    print(
+        f"training batches ({T}-token rows of packed windows): {100 * float(np.mean(shares)):.1f}% of targets "
+        f"are padding or a song boundary (mean of 50 batches)"
+    )
 
     ngram = fit_baseline(dataset, manifest["vocab_size"], 0, 200_000, lambda _m: None)
     test = load_split(dataset, "test")
@@ -75,10 +79,12 @@ def main() -> None:
         split = type(test)(toks, conds)
         n_total, _n = ngram_bits(ngram, split)
         per = bits / np.maximum([played_notes(s) for s in group], 1)
-        print(f"{name}: {len(group)} songs, {notes:,} notes: model {bits.sum() / notes:.3f} bits/note "
-              f"(songs' spread: median {np.median(per):.2f}, IQR {np.percentile(per, 25):.2f}-"
-              f"{np.percentile(per, 75):.2f}), n-gram (order {ngram.order}) {n_total / notes:.3f}: "
-              f"model {100 * (1 - bits.sum() / n_total):.0f}% below")
+        print(
+            f"{name}: {len(group)} songs, {notes:,} notes: model {bits.sum() / notes:.3f} bits/note "
+            f"(songs' spread: median {np.median(per):.2f}, IQR {np.percentile(per, 25):.2f}-"
+            f"{np.percentile(per, 75):.2f}), n-gram (order {ngram.order}) {n_total / notes:.3f}: "
+            f"model {100 * (1 - bits.sum() / n_total):.0f}% below"
+        )
 
 
 if __name__ == "__main__":

@@ -40,14 +40,21 @@ def played(song):
 
 
 def sounding(song) -> Counter:
-    return Counter((noise, bar, s, e - s, p if noise else 12 + song.key + p) for _, noise, bar, s, e, p in played(song))
+    return Counter(
+        (noise, bar, s, e - s, p if noise else 12 + song.key + p) for _, noise, bar, s, e, p in played(song)
+    )
 
 
 def independent_midi(song) -> bytes:
     midi = mido.MidiFile(type=1, ticks_per_beat=480)
-    midi.tracks.append(mido.MidiTrack([
-        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.tempo)),
-        mido.MetaMessage("time_signature", numerator=song.beats_per_bar, denominator=4)]))
+    midi.tracks.append(
+        mido.MidiTrack(
+            [
+                mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.tempo)),
+                mido.MetaMessage("time_signature", numerator=song.beats_per_bar, denominator=4),
+            ]
+        )
+    )
     per_channel: dict[int, list] = {}
     for index, noise, bar, start, end, pitch in played(song):
         key = KIT[pitch] if noise else 12 + song.key + pitch
@@ -59,8 +66,15 @@ def independent_midi(song) -> bytes:
         melodic += not song.is_noise_channel(index)
         track, now = mido.MidiTrack(), 0
         for tick, on, key in sorted(per_channel.get(index, [])):
-            track.append(mido.Message("note_on" if on else "note_off", channel=channel, note=key,
-                                      velocity=100 if on else 0, time=tick - now))
+            track.append(
+                mido.Message(
+                    "note_on" if on else "note_off",
+                    channel=channel,
+                    note=key,
+                    velocity=100 if on else 0,
+                    time=tick - now,
+                )
+            )
             now = tick
         midi.tracks.append(track)
     buffer = io.BytesIO()
@@ -105,10 +119,14 @@ def main() -> None:
             good_songs += hits >= 0.95 * sum(want.values())
             changes.update({k: v for k, v in report.changes.items() if v})
         notes = sum(r.notes_in for _, r in imported)
-        print(f"{label}: {len(songs)} songs, {total:,} notes; {100 * matched / total:.2f}% at the same bar, start, "
-              f"length and pitch; {good_songs}/{len(songs)} songs at >= 95%")
-        print(f"  import: {len(files) / seconds:.0f} files/s, {notes / seconds:,.0f} notes/s (one core, mido reading "
-              f"included); changes: {dict(changes.most_common())}")
+        print(
+            f"{label}: {len(songs)} songs, {total:,} notes; {100 * matched / total:.2f}% at the same bar, start, "
+            f"length and pitch; {good_songs}/{len(songs)} songs at >= 95%"
+        )
+        print(
+            f"  import: {len(files) / seconds:.0f} files/s, {notes / seconds:,.0f} notes/s (one core, mido reading "
+            f"included); changes: {dict(changes.most_common())}"
+        )
 
 
 if __name__ == "__main__":

@@ -56,7 +56,11 @@ def main() -> None:
         lengths.append(len(enc.tokens))
         stable += bool(np.array_equal(compact.encode(back).tokens, enc.tokens))
         header += (back.tempo, back.key, back.scale, back.beats_per_bar) == (
-            song.tempo, song.key, song.scale, song.beats_per_bar)
+            song.tempo,
+            song.key,
+            song.scale,
+            song.beats_per_bar,
+        )
         want, got = played(song), played(back)
         for where, ns in want.items():
             notes += len(ns)
@@ -69,8 +73,13 @@ def main() -> None:
             same_full += a.instruments[0] == f.instruments[0]
         if song.scale != len(fc.SCALE_NAMES) - 1:  # every scale but "expert"
             classes = fc.SCALE_PITCH_CLASSES[song.scale]
-            pitches = [p for c in range(song.pitch_channel_count) for pat in song.channels[c].patterns
-                       for n in pat.notes for p in n.pitches]
+            pitches = [
+                p
+                for c in range(song.pitch_channel_count)
+                for pat in song.channels[c].patterns
+                for n in pat.notes
+                for p in n.pitches
+            ]
             hit, total = in_scale.get(song.scale, (0, 0))
             in_scale[song.scale] = (hit + sum(p % 12 in classes for p in pitches), total + len(pitches))
     lengths = np.array(lengths)
@@ -78,15 +87,23 @@ def main() -> None:
     print(f"source: {source}: {n} songs, {channels} channels, {notes:,} notes played")
     print(f"encode -> decode -> encode identical: {stable}/{n}")
     print(f"tempo, key, scale, beats per bar back: {header}/{n}")
-    print(f"notes back exactly (start, end, pitches in stored order): {exact:,}/{notes:,} ({100 * exact / notes:.2f}%)")
-    print(f"instrument type back: {types}/{channels}; instrument exactly: compact {same_compact}/{channels} "
-          f"({100 * same_compact / channels:.0f}%), full {same_full}/{channels}")
-    print(f"tokens per song: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}; "
-          f"fit in 512 tokens: {100 * (lengths <= 512).mean():.0f}%; vocabulary {compact.vocab_size}")
+    print(
+        f"notes back exactly (start, end, pitches in stored order): {exact:,}/{notes:,} ({100 * exact / notes:.2f}%)"
+    )
+    print(
+        f"instrument type back: {types}/{channels}; instrument exactly: compact {same_compact}/{channels} "
+        f"({100 * same_compact / channels:.0f}%), full {same_full}/{channels}"
+    )
+    print(
+        f"tokens per song: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}; "
+        f"fit in 512 tokens: {100 * (lengths <= 512).mean():.0f}%; vocabulary {compact.vocab_size}"
+    )
     for scale, (hit, total) in sorted(in_scale.items()):
         if total:
-            print(f"scale {fc.SCALE_NAMES[scale]!r}: {100 * hit / total:.1f}% of {total:,} pitch-channel pitches "
-                  "in the scale")
+            print(
+                f"scale {fc.SCALE_NAMES[scale]!r}: {100 * hit / total:.1f}% of {total:,} pitch-channel pitches "
+                "in the scale"
+            )
 
 
 if __name__ == "__main__":

@@ -50,11 +50,17 @@ def main() -> None:
         encoded = [tok.encode(s) for s in songs]
         n_tokens = sum(len(e.tokens) for e in encoded)
         t_enc = best_of(lambda tok=tok: [tok.encode(s) for s in songs], args.repeat)
-        t_dec = best_of(lambda tok=tok, encoded=encoded: [tok.decode(e.tokens, e.conditioning) for e in encoded],
-                        args.repeat)
+        t_dec = best_of(
+            lambda tok=tok, encoded=encoded: [tok.decode(e.tokens, e.conditioning) for e in encoded],
+            args.repeat,
+        )
         print(f"{name} tokenizer: {n_tokens:,} tokens, vocabulary {tok.vocab_size}")
-        print(f"  encode: {len(songs) / t_enc:,.0f} songs/s, {n_tokens / t_enc / 1e6:,.2f} M tokens/s (one core)")
-        print(f"  decode: {len(songs) / t_dec:,.0f} songs/s, {n_tokens / t_dec / 1e6:,.2f} M tokens/s (one core)")
+        print(
+            f"  encode: {len(songs) / t_enc:,.0f} songs/s, {n_tokens / t_enc / 1e6:,.2f} M tokens/s (one core)"
+        )
+        print(
+            f"  decode: {len(songs) / t_dec:,.0f} songs/s, {n_tokens / t_dec / 1e6:,.2f} M tokens/s (one core)"
+        )
         print(f"  parse + encode: {len(songs) / (t_parse + t_enc):,.0f} songs/s")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,8 +74,10 @@ def main() -> None:
             for step in range(steps):
                 loader.get_batch(step)
             dt = time.perf_counter() - t0
-            print(f"loader {batch}x{block}: {steps / dt:,.0f} batches/s, {steps * batch / dt:,.0f} windows/s, "
-                  f"{steps * batch * block / dt / 1e6:,.1f} M tokens/s ({loader.windows:,} window starts)")
+            print(
+                f"loader {batch}x{block}: {steps / dt:,.0f} batches/s, {steps * batch / dt:,.0f} windows/s, "
+                f"{steps * batch * block / dt / 1e6:,.1f} M tokens/s ({loader.windows:,} window starts)"
+            )
 
 
 if __name__ == "__main__":

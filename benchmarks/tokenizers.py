@@ -53,8 +53,14 @@ def build(source: Path, work: Path, merges: int, log) -> dict[str, Path]:
     strings = [data for _id, data in read_song_strings(source) if data]
     log(f"{len(strings)} song strings from {source}")
     out = work / "datasets"
-    pattern = build_dataset_from_songs(strings, out / "pattern", tokenizer=PatternTokenizer(),
-                                       val_fraction=0.1, test_fraction=0.1, overwrite=True)
+    pattern = build_dataset_from_songs(
+        strings,
+        out / "pattern",
+        tokenizer=PatternTokenizer(),
+        val_fraction=0.1,
+        test_fraction=0.1,
+        overwrite=True,
+    )
     fixed = {sid: split for split in ("val", "test") for sid in pattern["splits"][split]["song_ids"]}
     build_dataset_from_songs(strings, out / "tick", tokenizer=Tokenizer(), fixed_splits=fixed, overwrite=True)
     build_bpe(out / "pattern", out / "pattern-bpe", merges)
@@ -97,15 +103,27 @@ def train_one(work: Path, name: str, config: str, steps: int, log) -> str:
     from beepbrain.train import TrainConfig, train
 
     uri = f"sqlite:///{work / 'mlflow.db'}"
-    result = train(TrainConfig(dataset=name, data_dir=str(work), model=config, max_steps=steps,
-                               eval_interval=0, checkpoint_interval=0, log_interval=max(steps // 4, 1),
-                               tracking_uri=uri, device="cpu"), log=lambda *a, **k: None)
+    result = train(
+        TrainConfig(
+            dataset=name,
+            data_dir=str(work),
+            model=config,
+            max_steps=steps,
+            eval_interval=0,
+            checkpoint_interval=0,
+            log_interval=max(steps // 4, 1),
+            tracking_uri=uri,
+            device="cpu",
+        ),
+        log=lambda *a, **k: None,
+    )
     log(f"  {name}: trained {steps} steps, train loss {result.train_loss:.3f}, model {result.model_version}")
     return f"models:/beepbrain/{result.model_version}"
 
 
-def measure(work: Path, datasets: dict[str, Path], models: dict[str, str], notes_of: dict[str, int],
-            samples: int, log) -> dict[str, dict]:
+def measure(
+    work: Path, datasets: dict[str, Path], models: dict[str, str], notes_of: dict[str, int], samples: int, log
+) -> dict[str, dict]:
     from beepbrain.generate.evaluate import fit_baseline, load_split, ngram_bits, ngram_song, song_bits
     from beepbrain.generate.sampling import SamplingConfig
     from beepbrain.generate.songs import SongRequest, generate_song
@@ -125,10 +143,16 @@ def measure(work: Path, datasets: dict[str, Path], models: dict[str, str], notes
         bits = song_bits(model, tokenizer, test.songs, test.cond)
         ngram = fit_baseline(path, manifest["vocab_size"], 0, 200_000, lambda m: None)
         ngram_total, _count = ngram_bits(ngram, test)
-        row = {"params": info["params"], "test_songs": len(test.songs),
-               "tokens_median": float(np.median(lengths)), "tokens_p90": float(np.percentile(lengths, 90)),
-               "fit_512": float((lengths <= 512).mean()), "bits_per_note": float(bits.sum()) / notes,
-               "ngram_bits_per_note": ngram_total / notes, "ngram_order": ngram.order}
+        row = {
+            "params": info["params"],
+            "test_songs": len(test.songs),
+            "tokens_median": float(np.median(lengths)),
+            "tokens_p90": float(np.percentile(lengths, 90)),
+            "fit_512": float((lengths <= 512).mean()),
+            "bits_per_note": float(bits.sum()) / notes,
+            "ngram_bits_per_note": ngram_total / notes,
+            "ngram_order": ngram.order,
+        }
         if name != "pattern+bpe":  # the grammar walks base tokens: no constrained sampling over merges
             started = time.perf_counter()
             generate_song(model, tokenizer, SongRequest(bars=16), SamplingConfig(seed=0))
@@ -139,9 +163,13 @@ def measure(work: Path, datasets: dict[str, Path], models: dict[str, str], notes
             gen, base = [], []
             for i in range(samples):
                 ref = refs[i % len(refs)]
-                request = SongRequest(rhythm=ref.rhythm, pitch_channels=ref.pitch_channel_count,
-                                      drum_channels=ref.noise_channel_count, bars=8,
-                                      beats_per_bar=ref.beats_per_bar)
+                request = SongRequest(
+                    rhythm=ref.rhythm,
+                    pitch_channels=ref.pitch_channel_count,
+                    drum_channels=ref.noise_channel_count,
+                    bars=8,
+                    beats_per_bar=ref.beats_per_bar,
+                )
                 gen.append(song_stats(generate_song(model, tokenizer, request, SamplingConfig(seed=i)).song))
                 base.append(song_stats(ngram_song(ngram, tokenizer, request, SamplingConfig(seed=i))))
             row["stats"] = summarize(gen)
@@ -154,13 +182,18 @@ def measure(work: Path, datasets: dict[str, Path], models: dict[str, str], notes
 
 def report(rows: dict[str, dict], config: str, steps: int, tokens_per_step: int) -> str:
     names = [n for n in rows if n != "test songs"]
-    lines = [f"model {config}, {steps} steps x {tokens_per_step} tokens = {steps * tokens_per_step:,} tokens each",
-             "", f"{'':<28}" + "".join(f"{n:>14}" for n in names)]
+    lines = [
+        f"model {config}, {steps} steps x {tokens_per_step} tokens = {steps * tokens_per_step:,} tokens each",
+        "",
+        f"{'':<28}" + "".join(f"{n:>14}" for n in names),
+    ]
 
     def line(label, key, fmt):
         vals = [rows[n].get(key) for n in names]
-        lines.append(f"{label:<28}" + "".join(f"{format(v, fmt):>14}" if v is not None else f"{'n/a':>14}"
-                                               for v in vals))
+        lines.append(
+            f"{label:<28}"
+            + "".join(f"{format(v, fmt):>14}" if v is not None else f"{'n/a':>14}" for v in vals)
+        )
 
     line("parameters", "params", ",")
     line("test songs", "test_songs", "d")
@@ -176,11 +209,16 @@ def report(rows: dict[str, dict], config: str, steps: int, tokens_per_step: int)
     for n in names:
         if "stats" in rows[n]:
             sources += [(f"{n} model", rows[n]["stats"]), (f"{n} n-gram", rows[n]["ngram_stats"])]
-    lines += ["", "generated songs (8 bars, the test songs' layouts) next to the test songs:",
-              f"{'statistic':<22}" + "".join(f"{s:>16}" for s, _ in sources)]
+    lines += [
+        "",
+        "generated songs (8 bars, the test songs' layouts) next to the test songs:",
+        f"{'statistic':<22}" + "".join(f"{s:>16}" for s, _ in sources),
+    ]
     for stat in STAT_NAMES:
-        lines.append(f"{stat:<22}" + "".join(f"{v[stat]:>16.3f}" if not math.isnan(v[stat]) else f"{'nan':>16}"
-                                             for _s, v in sources))
+        lines.append(
+            f"{stat:<22}"
+            + "".join(f"{v[stat]:>16.3f}" if not math.isnan(v[stat]) else f"{'nan':>16}" for _s, v in sources)
+        )
     return "\n".join(lines)
 
 
@@ -216,8 +254,12 @@ def main() -> None:
                 notes_of[song_id(data)] = played_notes(parse_song(data))
             except Exception:  # noqa: BLE001 - a song that does not parse is in no dataset
                 continue
-        models = {name: train_one(work, name if name != "pattern+bpe" else "pattern-bpe", args.config,
-                                  args.steps, log) for name in datasets}
+        models = {
+            name: train_one(
+                work, name if name != "pattern+bpe" else "pattern-bpe", args.config, args.steps, log
+            )
+            for name in datasets
+        }
         rows = measure(work, datasets, models, notes_of, args.samples, log)
         tokens_per_step = CONFIGS[args.config].block_size * 8
         print()

@@ -24,11 +24,15 @@ from beepbrain.train.optim import configure_optimizer
 CPU_PLAN = {"tiny": (8, 10), "small": (4, 5), "base": (1, 2)}  # (batch size, timed steps): base kept short
 
 
-def measure(name: str, device: torch.device, batch: int, steps: int, compile_model: bool, peak: float) -> dict:
+def measure(
+    name: str, device: torch.device, batch: int, steps: int, compile_model: bool, peak: float
+) -> dict:
     config = CONFIGS[name].with_data(Tokenizer().vocab_size)
     torch.manual_seed(0)
     model = GPT(config).to(device)
-    optimizer = configure_optimizer(model, lr=3e-4, weight_decay=0.1, betas=(0.9, 0.95), device_type=device.type)
+    optimizer = configure_optimizer(
+        model, lr=3e-4, weight_decay=0.1, betas=(0.9, 0.95), device_type=device.type
+    )
     step_model = torch.compile(model) if compile_model else model
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     T = config.block_size
@@ -60,16 +64,25 @@ def measure(name: str, device: torch.device, batch: int, steps: int, compile_mod
     elapsed = time.perf_counter() - start
     tokens_per_s = batch * T * steps / elapsed
     mfu = model.flops_per_token(T) * tokens_per_s / peak
-    return {"config": name, "params": model.num_params(), "batch": batch, "context": T,
-            "tokens_per_s": tokens_per_s, "mfu": mfu, "step_s": elapsed / steps}
+    return {
+        "config": name,
+        "params": model.num_params(),
+        "batch": batch,
+        "context": T,
+        "tokens_per_s": tokens_per_s,
+        "mfu": mfu,
+        "step_s": elapsed / steps,
+    }
 
 
 def report(rows: list[dict], device: str, peak: float, source: str) -> None:
     print(f"\n{device}: MFU against {peak / 1e12:.3f} TFLOP/s ({source})")
     print(f"{'config':<7}{'params':>13}{'batch':>7}{'context':>9}{'step s':>10}{'tokens/s':>12}{'MFU':>8}")
     for r in rows:
-        print(f"{r['config']:<7}{r['params']:>13,}{r['batch']:>7}{r['context']:>9}{r['step_s']:>10.3f}"
-              f"{r['tokens_per_s']:>12,.0f}{100 * r['mfu']:>7.1f}%")
+        print(
+            f"{r['config']:<7}{r['params']:>13,}{r['batch']:>7}{r['context']:>9}{r['step_s']:>10.3f}"
+            f"{r['tokens_per_s']:>12,.0f}{100 * r['mfu']:>7.1f}%"
+        )
 
 
 def main() -> None:

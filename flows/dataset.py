@@ -34,28 +34,61 @@ def select(data_dir: str, where: str | None) -> tuple[list[tuple[str, str]], str
 
 
 @task(name="tokenize-songs", cache_policy=NO_CACHE)
-def tokenize(items: list[tuple[str, str]], spec: dict, dask_address: str | None, workers: int | None,
-             chunk_size: int, augment_channels: int = 0) -> Tokenized:
+def tokenize(
+    items: list[tuple[str, str]],
+    spec: dict,
+    dask_address: str | None,
+    workers: int | None,
+    chunk_size: int,
+    augment_channels: int = 0,
+) -> Tokenized:
     """Parse and tokenize every song in parallel on Dask (``workers=0``: in this process) with the tokenizer
     ``spec`` describes (its ``to_dict()``)."""
     logger = get_run_logger()
     address = settings.dask_address(dask_address)
-    result = tokenize_all(items, tokenizer_from_dict(spec), dask_address=address,
-                          use_dask=workers != 0 or bool(address), workers=workers or None, chunk_size=chunk_size,
-                          augment_channels=augment_channels, progress=logger.info)
+    result = tokenize_all(
+        items,
+        tokenizer_from_dict(spec),
+        dask_address=address,
+        use_dask=workers != 0 or bool(address),
+        workers=workers or None,
+        chunk_size=chunk_size,
+        augment_channels=augment_channels,
+        progress=logger.info,
+    )
     logger.info("tokenized %d songs, rejected %d", len(result.encoded), len(result.rejected))
     return result
 
 
 @task(name="write-dataset", cache_policy=NO_CACHE)
-def write(result: Tokenized, out_dir: str, name: str, spec: dict, val_fraction: float, test_fraction: float,
-          augment_transpose: int, extra: dict, overwrite: bool, augment_octaves: int = 0) -> dict:
+def write(
+    result: Tokenized,
+    out_dir: str,
+    name: str,
+    spec: dict,
+    val_fraction: float,
+    test_fraction: float,
+    augment_transpose: int,
+    extra: dict,
+    overwrite: bool,
+    augment_octaves: int = 0,
+) -> dict:
     """Split by content, drop duplicate streams, augment the train split, write shards and manifest."""
-    return write_dataset(result.encoded, out_dir, name=name, tokenizer=tokenizer_from_dict(spec),
-                         val_fraction=val_fraction, test_fraction=test_fraction,
-                         augment_transpose=augment_transpose, augment_octaves=augment_octaves,
-                         rejected=result.rejected, silent=result.silent, extra=extra,
-                         overwrite=overwrite, progress=get_run_logger().info)
+    return write_dataset(
+        result.encoded,
+        out_dir,
+        name=name,
+        tokenizer=tokenizer_from_dict(spec),
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        augment_transpose=augment_transpose,
+        augment_octaves=augment_octaves,
+        rejected=result.rejected,
+        silent=result.silent,
+        extra=extra,
+        overwrite=overwrite,
+        progress=get_run_logger().info,
+    )
 
 
 @flow(name="build-dataset", log_prints=True)
@@ -98,30 +131,57 @@ def build_dataset_flow(
     spec = new_tokenizer(tokenizer, **settings_).to_dict()
     items, sql, version = select(str(data), where)
     result = tokenize(items, spec, dask_address, workers, chunk_size, augment_channels)
-    extra = {"sql": sql, "where": where, "corpus_version": version, "source": str(Path(data) / "corpus.duckdb")}
-    manifest = write(result, str(out_dir), name, spec, val_fraction, test_fraction, augment_transpose, extra,
-                     overwrite, augment_octaves)
-    create_markdown_artifact(key="dataset-manifest", markdown=_markdown(manifest),
-                             description=f"dataset {name}: splits, tokens, losses")
+    extra = {
+        "sql": sql,
+        "where": where,
+        "corpus_version": version,
+        "source": str(Path(data) / "corpus.duckdb"),
+    }
+    manifest = write(
+        result,
+        str(out_dir),
+        name,
+        spec,
+        val_fraction,
+        test_fraction,
+        augment_transpose,
+        extra,
+        overwrite,
+        augment_octaves,
+    )
+    create_markdown_artifact(
+        key="dataset-manifest",
+        markdown=_markdown(manifest),
+        description=f"dataset {name}: splits, tokens, losses",
+    )
     if train_config:
         from flows.train import train_flow
 
-        training = train_flow(dataset=name, data_dir=str(data), config=train_config, max_steps=train_steps,
-                              tracking_uri=tracking_uri)
+        training = train_flow(
+            dataset=name,
+            data_dir=str(data),
+            config=train_config,
+            max_steps=train_steps,
+            tracking_uri=tracking_uri,
+        )
         return {**manifest, "training": training}
     return manifest
 
 
 def _markdown(manifest: dict) -> str:
-    rows = "\n".join(f"| {s} | {i['songs']} | {i['augmented_songs']} | {i['tokens']} | {i['bars']} |"
-                     for s, i in manifest["splits"].items())
+    rows = "\n".join(
+        f"| {s} | {i['songs']} | {i['augmented_songs']} | {i['tokens']} | {i['bars']} |"
+        for s, i in manifest["splits"].items()
+    )
     losses = "\n".join(f"| {k} | {v} |" for k, v in manifest["losses"].items())
-    return (f"# Dataset `{manifest['name']}`\n\nSQL: `{manifest['sql']}`  \nCorpus version: "
-            f"`{manifest['corpus_version']}`  \nTokenizer: {manifest.get('tokenizer_kind', 'tick')}, "
-            f"vocabulary: {manifest['vocab_size']}\n\n"
-            f"| split | songs | augmented | tokens | bars |\n|---|---|---|---|---|\n{rows}\n\n"
-            f"Rejected {manifest['songs_rejected']}, duplicates dropped {manifest['duplicates_dropped']}.\n\n"
-            f"| loss counter | count |\n|---|---|\n{losses}\n")
+    return (
+        f"# Dataset `{manifest['name']}`\n\nSQL: `{manifest['sql']}`  \nCorpus version: "
+        f"`{manifest['corpus_version']}`  \nTokenizer: {manifest.get('tokenizer_kind', 'tick')}, "
+        f"vocabulary: {manifest['vocab_size']}\n\n"
+        f"| split | songs | augmented | tokens | bars |\n|---|---|---|---|---|\n{rows}\n\n"
+        f"Rejected {manifest['songs_rejected']}, duplicates dropped {manifest['duplicates_dropped']}.\n\n"
+        f"| loss counter | count |\n|---|---|\n{losses}\n"
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,16 @@ DEFAULT_MODEL = "models:/beepbrain/latest"
 
 
 @task(name="generate-songs")
-def generate_songs(model: str, tracking_uri: str, request: dict, sampling: dict, count: int, out: str,
-                   prompt: str | None = None, piano_rolls: int = PIANO_ROLLS) -> list[dict]:
+def generate_songs(
+    model: str,
+    tracking_uri: str,
+    request: dict,
+    sampling: dict,
+    count: int,
+    out: str,
+    prompt: str | None = None,
+    piano_rolls: int = PIANO_ROLLS,
+) -> list[dict]:
     """Load the model, sample ``count`` songs (seeds seed, seed+1, ...), write each as it is done; then the
     first ``piano_rolls`` songs' piano rolls into the model's MLflow run."""
     from beepbrain.generate.batch import generate_to_dir, load_generator, log_piano_rolls_to_model_run
@@ -31,9 +39,18 @@ def generate_songs(model: str, tracking_uri: str, request: dict, sampling: dict,
 
         song = read_prompt(prompt)
     net, tokenizer, info = load_generator(model, tracking_uri)
-    logger.info("model %s version %s: %s parameters", model, info.get("version"), f"{info.get('params', 0):,}")
-    rows = generate_to_dir(net, tokenizer, SongRequest(**request, prompt=song), SamplingConfig(**sampling),
-                           count, out, model_uri=model)
+    logger.info(
+        "model %s version %s: %s parameters", model, info.get("version"), f"{info.get('params', 0):,}"
+    )
+    rows = generate_to_dir(
+        net,
+        tokenizer,
+        SongRequest(**request, prompt=song),
+        SamplingConfig(**sampling),
+        count,
+        out,
+        model_uri=model,
+    )
     for row in rows:
         logger.info("seed %s: %s", row["seed"], row["url"])
     line = log_piano_rolls_to_model_run(info, tracking_uri, rows, piano_rolls, warn=logger.warning)
@@ -72,15 +89,32 @@ def generate_flow(
     data = settings.data_dir(data_dir)
     uri = settings.tracking_uri(data, tracking_uri)
     out = out or str(data / "generated")
-    request = {"rhythm": rhythm, "pitch_channels": pitch_channels, "drum_channels": drum_channels,
-               "bars": bars, "beats_per_bar": beats_per_bar, "tempo": tempo, "key": key, "scale": scale}
-    sampling = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed,
-                "header_temperature": header_temperature}
+    request = {
+        "rhythm": rhythm,
+        "pitch_channels": pitch_channels,
+        "drum_channels": drum_channels,
+        "bars": bars,
+        "beats_per_bar": beats_per_bar,
+        "tempo": tempo,
+        "key": key,
+        "scale": scale,
+    }
+    sampling = {
+        "temperature": temperature,
+        "top_k": top_k,
+        "top_p": top_p,
+        "seed": seed,
+        "header_temperature": header_temperature,
+    }
     rows = generate_songs(model, uri, request, sampling, count, out, prompt, piano_rolls)
-    links = "\n".join(f"- seed {r['seed']}: [open in BeepBox]({r['url']}) — `{r['json']}`, `{r['midi']}`"
-                      for r in rows)
-    create_markdown_artifact(key="generated-songs", markdown=f"# Generated songs\n\n{links}\n",
-                             description=f"{count} song(s) from {model}")
+    links = "\n".join(
+        f"- seed {r['seed']}: [open in BeepBox]({r['url']}) — `{r['json']}`, `{r['midi']}`" for r in rows
+    )
+    create_markdown_artifact(
+        key="generated-songs",
+        markdown=f"# Generated songs\n\n{links}\n",
+        description=f"{count} song(s) from {model}",
+    )
     return rows
 
 

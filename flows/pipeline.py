@@ -25,10 +25,15 @@ DEFAULT_BARS = RUN_DEFAULTS["bars"]
 
 def _build_dataset(data_dir: str, name: str) -> dict:
     """The dataset flow as a subflow, with the main job's tokenizer and augmentation."""
-    return build_dataset_flow(name=name, data_dir=data_dir, overwrite=True, tokenizer=RUN_DEFAULTS["tokenizer"],
-                              augment_channels=RUN_DEFAULTS["augment_channels"],
-                              augment_transpose=RUN_DEFAULTS["augment_transpose"],
-                              augment_octaves=RUN_DEFAULTS["augment_octaves"])
+    return build_dataset_flow(
+        name=name,
+        data_dir=data_dir,
+        overwrite=True,
+        tokenizer=RUN_DEFAULTS["tokenizer"],
+        augment_channels=RUN_DEFAULTS["augment_channels"],
+        augment_transpose=RUN_DEFAULTS["augment_transpose"],
+        augment_octaves=RUN_DEFAULTS["augment_octaves"],
+    )
 
 
 @flow(name="pipeline", log_prints=True)
@@ -53,34 +58,63 @@ def pipeline_flow(
 
     print(f"[1/4] ingest {source or 'the bundled sample archive'} into {data}")
     report = ingest_flow(source=source, data_dir=str(data), workers=workers)
-    print(f"      {report['records_read']} records: {report['songs_new']} new songs, "
-          f"{report['duplicates']} duplicates, {report['rejected']} rejected, {report['skipped']} already there")
+    print(
+        f"      {report['records_read']} records: {report['songs_new']} new songs, "
+        f"{report['duplicates']} duplicates, {report['rejected']} rejected, {report['skipped']} already there"
+    )
 
     print(f"[2/4] build dataset {dataset!r}")
     manifest = _build_dataset(str(data), dataset)
-    splits = ", ".join(f"{k} {v.get('songs')} songs / {v.get('tokens')} tokens"
-                       for k, v in manifest.get("splits", {}).items())
-    print(f"      {manifest.get('tokenizer_kind', 'tick')} tokenizer, vocabulary {manifest.get('vocab_size')} "
-          f"tokens; {splits}")
+    splits = ", ".join(
+        f"{k} {v.get('songs')} songs / {v.get('tokens')} tokens"
+        for k, v in manifest.get("splits", {}).items()
+    )
+    print(
+        f"      {manifest.get('tokenizer_kind', 'tick')} tokenizer, vocabulary {manifest.get('vocab_size')} "
+        f"tokens; {splits}"
+    )
 
     print(f"[3/4] train a {config} model for {steps} steps (MLflow: {uri})")
-    trained = train_flow(dataset=dataset, data_dir=str(data), config=config, max_steps=steps,
-                         eval_interval=max(steps // 3, 1), checkpoint_interval=0, seed=seed,
-                         tracking_uri=uri, register_model=True, device="cpu" if config in ("tiny", "small") else "auto",
-                         fill=RUN_DEFAULTS["fill"])
+    trained = train_flow(
+        dataset=dataset,
+        data_dir=str(data),
+        config=config,
+        max_steps=steps,
+        eval_interval=max(steps // 3, 1),
+        checkpoint_interval=0,
+        seed=seed,
+        tracking_uri=uri,
+        register_model=True,
+        device="cpu" if config in ("tiny", "small") else "auto",
+        fill=RUN_DEFAULTS["fill"],
+    )
     version = trained.get("model_version")
     if not version:
         raise RuntimeError(f"training registered no model: {trained}")
     model_uri = f"models:/beepbrain/{version}"
     val = trained.get("val_loss")
-    print(f"      train loss {trained['train_loss']:.3f}, val loss {'-' if val is None else f'{val:.3f}'}; "
-          f"registered {model_uri}")
+    print(
+        f"      train loss {trained['train_loss']:.3f}, val loss {'-' if val is None else f'{val:.3f}'}; "
+        f"registered {model_uri}"
+    )
 
     print(f"[4/4] generate {songs} song(s) of {bars} bars")
     out = str(data / "generated")
-    rows = generate_flow(model=model_uri, data_dir=str(data), tracking_uri=uri, bars=bars, count=songs,
-                         seed=seed, out=out, temperature=RUN_DEFAULTS["temperature"],
-                         header_temperature=RUN_DEFAULTS["header_temperature"]) if songs else []
+    rows = (
+        generate_flow(
+            model=model_uri,
+            data_dir=str(data),
+            tracking_uri=uri,
+            bars=bars,
+            count=songs,
+            seed=seed,
+            out=out,
+            temperature=RUN_DEFAULTS["temperature"],
+            header_temperature=RUN_DEFAULTS["header_temperature"],
+        )
+        if songs
+        else []
+    )
 
     summary = {
         "data_dir": str(data),
@@ -94,16 +128,21 @@ def pipeline_flow(
         "songs": rows,
     }
     logger.info("pipeline done: %s", {k: v for k, v in summary.items() if k != "songs"})
-    create_markdown_artifact(key="pipeline-summary", markdown=summary_markdown(summary),
-                             description="where the pipeline's outputs are")
+    create_markdown_artifact(
+        key="pipeline-summary",
+        markdown=summary_markdown(summary),
+        description="where the pipeline's outputs are",
+    )
     return summary
 
 
 def mlflow_ui_command(uri: str, data) -> str:
     """The command that opens the MLflow UI on this store."""
     if uri.startswith("sqlite:"):
-        return (f"mlflow ui --backend-store-uri {uri} "
-                f"--default-artifact-root {settings.mlflow_artifact_root(data).as_uri()}")
+        return (
+            f"mlflow ui --backend-store-uri {uri} "
+            f"--default-artifact-root {settings.mlflow_artifact_root(data).as_uri()}"
+        )
     return f"open {uri}" if uri.startswith("http") else f"mlflow ui --backend-store-uri {uri}"
 
 

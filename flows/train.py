@@ -52,15 +52,29 @@ def train_flow(
     data = str(settings.data_dir(data_dir))
     result = train_model(
         {
-            "dataset": dataset, "data_dir": data, "model": config, "max_steps": max_steps,
-            "batch_size": batch_size, "grad_accum": grad_accum, "lr": lr, "eval_interval": eval_interval,
-            "checkpoint_interval": checkpoint_interval, "device": device, "compile": compile, "seed": seed,
-            "tracking_uri": tracking_uri, "register": register_model, "resume": resume,
+            "dataset": dataset,
+            "data_dir": data,
+            "model": config,
+            "max_steps": max_steps,
+            "batch_size": batch_size,
+            "grad_accum": grad_accum,
+            "lr": lr,
+            "eval_interval": eval_interval,
+            "checkpoint_interval": checkpoint_interval,
+            "device": device,
+            "compile": compile,
+            "seed": seed,
+            "tracking_uri": tracking_uri,
+            "register": register_model,
+            "resume": resume,
             "fill": fill,
         }
     )
     get_run_logger().info("trained: %s", result)
     rows = "\n".join(f"| {k} | {v} |" for k, v in result.items())
-    create_markdown_artifact(key="train-result", markdown=f"| | |\n|---|---|\n{rows}\n",
-                             description=f"training {config} on {dataset}")
+    create_markdown_artifact(
+        key="train-result",
+        markdown=f"| | |\n|---|---|\n{rows}\n",
+        description=f"training {config} on {dataset}",
+    )
     return result

@@ -52,7 +52,9 @@ def test_the_lock_pins_every_dependency_within_its_bounds():
 def test_the_readme_song_example_is_a_real_song(capsys):
     from beepbrain.cli import main
 
-    url = re.search(r'beepbrain song info "(https://www\.beepbox\.co/#[^"]+)"', (ROOT / "README.md").read_text()).group(1)
+    url = re.search(
+        r'beepbrain song info "(https://www\.beepbox\.co/#[^"]+)"', (ROOT / "README.md").read_text()
+    ).group(1)
     assert main(["song", "info", url]) == 0
     out = capsys.readouterr().out
     assert "channels    4 (3 pitch, 1 drum)" in out and "bars        19" in out

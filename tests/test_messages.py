@@ -27,13 +27,16 @@ def test_train_help_states_the_base_parameter_count():
     from beepbrain.tokens import PatternTokenizer, Tokenizer
 
     text = " ".join(help_of("train").split())  # argparse wraps lines
-    figures = re.search(r"base \(([\d.]+)M with the pattern tokenizer, ([\d.]+)M with the tick", text).groups()
+    figures = re.search(
+        r"base \(([\d.]+)M with the pattern tokenizer, ([\d.]+)M with the tick", text
+    ).groups()
     for figure, tokenizer in zip(figures, (PatternTokenizer(), Tokenizer()), strict=True):
         assert figure == f"{count_params(CONFIGS['base'].with_data(tokenizer.vocab_size)) / 1e6:.1f}"
 
 
-@pytest.mark.parametrize("rows, shown", [({}, "rows written: none"),
-                                         ({"songs": 0, "sources": 3}, "rows written: sources 3")])
+@pytest.mark.parametrize(
+    "rows, shown", [({}, "rows written: none"), ({"songs": 0, "sources": 3}, "rows written: sources 3")]
+)
 def test_ingest_summary_says_what_was_written(rows, shown):
     from beepbrain.corpus.ingest import IngestReport
 

@@ -35,8 +35,11 @@ def test_run_defaults_write_songs_like_real_ones(prefect_harness, tmp_path):
     assert mean("pitch_class_entropy") < 3.45  # below log2(12) = 3.58: some pitch classes are favoured
     assert mean("pitch_onsets_per_bar") >= 2
     assert mean("drum_onsets_per_bar") >= 2
-    defaults = [channel.instruments[0] == Instrument.default(channel.instruments[0].type, song.is_noise_channel(c))
-                for song in songs for c, channel in enumerate(song.channels)]
+    defaults = [
+        channel.instruments[0] == Instrument.default(channel.instruments[0].type, song.is_noise_channel(c))
+        for song in songs
+        for c, channel in enumerate(song.channels)
+    ]
     one_tempo = len({song.tempo for song in songs}) == 1
     assert not (one_tempo and all(defaults))  # they do not all sound alike: one tempo, default instruments
     assert sum(defaults) < len(defaults) / 2  # most channels play an instrument the model chose

@@ -14,8 +14,14 @@ import pytest
 
 
 def beepbrain(*argv, env=None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "beepbrain.cli", *argv], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})}, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "beepbrain.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
 
 
 def assert_one_line_exit_2(result: subprocess.CompletedProcess) -> str:
@@ -33,19 +39,33 @@ def prefect_env(tmp_path):
 
 CASES = {
     "query, bad SQL": (["query", "SELEC 1"], "SQL does not parse"),
-    "query, unknown name": (["query", "--name", "NOSUCH"], "beepbrain query: no query named 'NOSUCH'; known:"),
+    "query, unknown name": (
+        ["query", "--name", "NOSUCH"],
+        "beepbrain query: no query named 'NOSUCH'; known:",
+    ),
     "query, no catalog": (["query", "SELECT 1"], "run `beepbrain ingest` first"),
     "dataset info": (["dataset", "info", "NOSUCH"], "beepbrain dataset info: no dataset at"),
     "dataset build, no catalog": (["dataset", "build", "--name", "x"], "no corpus catalog"),
-    "dataset build, bad --where": (["dataset", "build", "--name", "x", "--where", "nope("], "no corpus catalog"),
+    "dataset build, bad --where": (
+        ["dataset", "build", "--name", "x", "--where", "nope("],
+        "no corpus catalog",
+    ),
     "ingest, missing --source": (["ingest", "--source", "missing.jsonl"], "neither an http(s) URL"),
-    "ingest, missing --source, no Prefect": (["ingest", "--no-prefect", "--source", "missing.jsonl"],
-                                             "neither an http(s) URL"),
+    "ingest, missing --source, no Prefect": (
+        ["ingest", "--no-prefect", "--source", "missing.jsonl"],
+        "neither an http(s) URL",
+    ),
     "run, missing --source": (["run", "--source", "missing.jsonl"], "neither an http(s) URL"),
     "generate, no model": (["generate", "--bars", "1"], "no MLflow store at"),
     "evaluate, no model": (["evaluate"], "no MLflow store at"),
-    "generate, --drum-channels 6": (["generate", "--drum-channels", "6"], "error: --drum-channels 6 is out of range"),
-    "generate, --pitch-channels 0": (["generate", "--pitch-channels", "0"], "error: --pitch-channels 0 is out of range"),
+    "generate, --drum-channels 6": (
+        ["generate", "--drum-channels", "6"],
+        "error: --drum-channels 6 is out of range",
+    ),
+    "generate, --pitch-channels 0": (
+        ["generate", "--pitch-channels", "0"],
+        "error: --pitch-channels 0 is out of range",
+    ),
     "train, no dataset": (["train", "--dataset", "NOSUCH"], "error:"),
 }
 

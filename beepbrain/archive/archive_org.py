@@ -71,8 +71,9 @@ def pick_dump(files: list[ItemFile]) -> ItemFile | None:
     return max(candidates, key=lambda f: f.size or 0, default=None)
 
 
-def resolve_dump(item: str = ITEM, base: str | None = None, client: httpx.Client | None = None,
-                 timeout: float = 30.0) -> Dump:
+def resolve_dump(
+    item: str = ITEM, base: str | None = None, client: httpx.Client | None = None, timeout: float = 30.0
+) -> Dump:
     """Which file of ``item`` is the dump: from its ``_files.xml``, else the known name ``DUMP_NAME``."""
     where = item_url(item, base)
     files_url = f"{where}/{quote(item)}_files.xml"

@@ -168,8 +168,10 @@ def download(
         if checksum and not checksum.matches(part):
             bad = part.with_name(part.name + ".bad")
             os.replace(part, bad)
-            raise DownloadError(f"{url}: {checksum.algorithm} mismatch (expected {checksum.hexdigest}); "
-                                f"kept the bytes as {bad}")
+            raise DownloadError(
+                f"{url}: {checksum.algorithm} mismatch (expected {checksum.hexdigest}); "
+                f"kept the bytes as {bad}"
+            )
         os.replace(part, dest)
         meta = {"url": url, "size": size, "sha256": file_digest(dest, "sha256"), "fetched": time.time()}
         if checksum and checksum.algorithm == "md5":
@@ -181,8 +183,9 @@ def download(
             client.close()
 
 
-def _fetch_to_part(url: str, part: Path, client: httpx.Client, retries: int, backoff: float,
-                   progress: Progress | None) -> int | None:
+def _fetch_to_part(
+    url: str, part: Path, client: httpx.Client, retries: int, backoff: float, progress: Progress | None
+) -> int | None:
     """Fill ``part`` with the whole body of ``url``; returns the announced total size (or None)."""
     failures = 0
     while True:

@@ -62,12 +62,13 @@ def decompressed_chunks(path: Path) -> Iterator[bytes]:
             pending = b""
             while pending or pos < len(view):
                 if not pending:
-                    pending, pos = view[pos:pos + DECODE_STEP], pos + DECODE_STEP
+                    pending, pos = view[pos : pos + DECODE_STEP], pos + DECODE_STEP
                 try:
                     out = dobj.decompress(pending)
                 except zstandard.ZstdError as exc:
-                    raise ZstdStreamError(f"corrupt zstd data ({exc}) in the frame starting", frame_start,
-                                          produced) from None
+                    raise ZstdStreamError(
+                        f"corrupt zstd data ({exc}) in the frame starting", frame_start, produced
+                    ) from None
                 if out:
                     produced += len(out)
                     yield out
@@ -97,8 +98,14 @@ def record_from_line(source: str, number: int, offset: int, line: bytes) -> Reco
     try:
         text = line.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
-        return Record(source, number, offset, raw=line.decode("utf-8", "backslashreplace").strip(),
-                      error=f"not UTF-8 at byte {offset + exc.start}", stage=STAGE_JSON)
+        return Record(
+            source,
+            number,
+            offset,
+            raw=line.decode("utf-8", "backslashreplace").strip(),
+            error=f"not UTF-8 at byte {offset + exc.start}",
+            stage=STAGE_JSON,
+        )
     try:
         obj = json.loads(text)
     except ValueError as exc:
@@ -107,8 +114,9 @@ def record_from_line(source: str, number: int, offset: int, line: bytes) -> Reco
         return Record(source, number, offset, raw=text, error="line is not a JSON object", stage=STAGE_JSON)
     data = obj.get("data")
     if not isinstance(data, str):
-        return Record(source, number, offset, raw=text, error="record has no string 'data' (song)",
-                      stage=STAGE_JSON)
+        return Record(
+            source, number, offset, raw=text, error="record has no string 'data' (song)", stage=STAGE_JSON
+        )
     values = {k: obj.get(k) for k in FIELDS}
     for key in ("author", "type", "content", "url"):
         value = values[key]
@@ -117,10 +125,24 @@ def record_from_line(source: str, number: int, offset: int, line: bytes) -> Reco
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate escaped in the JSON ("\ud800")
-            return Record(source, number, offset, raw=text, error=f"field {key!r} holds invalid unicode",
-                          stage=STAGE_JSON)
-    return Record(source, number, offset, author=values["author"], fork=values["type"],
-                  content=values["content"], url=values["url"], data=data)
+            return Record(
+                source,
+                number,
+                offset,
+                raw=text,
+                error=f"field {key!r} holds invalid unicode",
+                stage=STAGE_JSON,
+            )
+    return Record(
+        source,
+        number,
+        offset,
+        author=values["author"],
+        fork=values["type"],
+        content=values["content"],
+        url=values["url"],
+        data=data,
+    )
 
 
 def read_jsonl(path: str | Path, source: str | None = None, max_bytes: int | None = None) -> Iterator[Record]:

@@ -44,8 +44,10 @@ class Oversize:
         oversized records never share a record id, and the same one read again is recognised)."""
         text = self.prefix.decode("utf-8", "backslashreplace")
         raw = f"{text}... [{self.length} bytes, sha1 {self.sha1}]"
-        error = (f"record of {self.length:,} bytes at byte offset {offset} exceeds the limit of {limit:,} bytes "
-                 f"(BEEPBRAIN_MAX_RECORD_BYTES); its first {len(self.prefix)} bytes are kept")
+        error = (
+            f"record of {self.length:,} bytes at byte offset {offset} exceeds the limit of {limit:,} bytes "
+            f"(BEEPBRAIN_MAX_RECORD_BYTES); its first {len(self.prefix)} bytes are kept"
+        )
         return Record(source, number, offset, raw=raw, error=error, stage=STAGE_SIZE)
 
 
@@ -114,7 +116,9 @@ class LineSplitter:
         return self.number, self.start, self._line()
 
 
-def split_lines(blocks: Iterable[bytes], max_bytes: int | None = None) -> Iterator[tuple[int, int, bytes | Oversize]]:
+def split_lines(
+    blocks: Iterable[bytes], max_bytes: int | None = None
+) -> Iterator[tuple[int, int, bytes | Oversize]]:
     splitter = LineSplitter(max_bytes)
     for block in blocks:
         yield from splitter.feed(block)

@@ -23,8 +23,10 @@ def midi_files(path: Path) -> list[Path]:
     """The MIDI files under ``path`` (recursively, by name), or ``[path]`` for a single file."""
     if path.is_file():
         return [path]
-    return sorted((p for p in path.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and p.is_file()),
-                  key=lambda p: p.relative_to(path).as_posix())
+    return sorted(
+        (p for p in path.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and p.is_file()),
+        key=lambda p: p.relative_to(path).as_posix(),
+    )
 
 
 def is_midi_source(path: Path) -> bool:
@@ -46,7 +48,15 @@ def read_midi_files(path: str | Path, source: str | None = None) -> Iterator[Rec
         try:
             raw = file.read_bytes()
         except OSError as exc:
-            yield Record(base, number, 0, fork=FORK, url=name, raw=name,
-                         error=f"cannot read {name}: {exc.strerror or exc}", stage=STAGE_READ)
+            yield Record(
+                base,
+                number,
+                0,
+                fork=FORK,
+                url=name,
+                raw=name,
+                error=f"cannot read {name}: {exc.strerror or exc}",
+                stage=STAGE_READ,
+            )
             continue
         yield Record(base, number, 0, fork=FORK, url=name, data=midi_payload(raw))

@@ -26,7 +26,9 @@ def _corpus():
     try:
         from music21 import corpus
     except ImportError:
-        raise RuntimeError('--source music21 needs the music21 package: pip install "beepbrain[scores]"') from None
+        raise RuntimeError(
+            '--source music21 needs the music21 package: pip install "beepbrain[scores]"'
+        ) from None
     return corpus
 
 

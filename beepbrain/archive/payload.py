@@ -15,7 +15,7 @@ def midi_payload(raw: bytes) -> str:
 
 
 def midi_bytes(data: str) -> bytes:
-    return base64.b64decode(data[len(MIDI_PREFIX):].encode("ascii"), validate=True)
+    return base64.b64decode(data[len(MIDI_PREFIX) :].encode("ascii"), validate=True)
 
 
 def music21_payload(path: str, number: int | str | None = None) -> str:
@@ -24,9 +24,8 @@ def music21_payload(path: str, number: int | str | None = None) -> str:
 
 def music21_reference(data: str) -> tuple[str, int | str | None]:
     """(corpus path, work number or None) of a music21 payload."""
-    ref = data[len(MUSIC21_PREFIX):]
+    ref = data[len(MUSIC21_PREFIX) :]
     path, _, number = ref.partition("#")
     if not number:
         return path, None
     return path, int(number) if number.isdigit() else number
-

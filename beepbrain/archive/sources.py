@@ -60,8 +60,10 @@ def _kind_of(path: Path) -> str:
     if is_midi_source(path):
         return "midi"
     if path.is_dir():
-        raise FileNotFoundError(f"{path} is a folder but neither a twitter archive (no metadata.json + tweets/) "
-                                "nor a folder of MIDI files")
+        raise FileNotFoundError(
+            f"{path} is a folder but neither a twitter archive (no metadata.json + tweets/) "
+            "nor a folder of MIDI files"
+        )
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if head.startswith(ZSTD_MAGIC) or path.name.endswith((".jsonl", ".jsonl.zst", ".zst", ".ndjson")):
@@ -71,8 +73,13 @@ def _kind_of(path: Path) -> str:
     return "urls"
 
 
-def resolve_source(spec: str | Path | None, data_dir: str | Path, *, sha256: str | None = None,
-                   progress: Progress | None = None) -> Source:
+def resolve_source(
+    spec: str | Path | None,
+    data_dir: str | Path,
+    *,
+    sha256: str | None = None,
+    progress: Progress | None = None,
+) -> Source:
     """A local Source for ``spec``: None for the bundled sample; ``"archive"`` for the BeepBox Archive's dump
     on archive.org (see `beepbrain.archive.archive_org`); an http(s) URL (downloaded into the cache);
     a ``.jsonl``/``.jsonl.zst`` file; a text file of song URLs; a raw twitter-archive folder; a folder of
@@ -82,7 +89,9 @@ def resolve_source(spec: str | Path | None, data_dir: str | Path, *, sha256: str
     text = str(spec)
     if text == ARCHIVE:
         dump = resolve_dump()
-        path = download(dump.url, data_dir, sha256=sha256, md5=None if sha256 else dump.md5, progress=progress)
+        path = download(
+            dump.url, data_dir, sha256=sha256, md5=None if sha256 else dump.md5, progress=progress
+        )
         return Source(dump.url, path, _kind_of(path))
     if is_music21_spec(text):
         from beepbrain.archive.music21_corpus import corpus_folder
@@ -104,5 +113,7 @@ def check_source(spec: str | Path | None) -> None:
         return
     path = Path(str(spec)).expanduser()
     if not path.exists():
-        raise FileNotFoundError(f"source {str(spec)!r} is neither an http(s) URL, `archive`, nor an existing file "
-                                "or folder (music21[:SUBSET] names music21's scores)")
+        raise FileNotFoundError(
+            f"source {str(spec)!r} is neither an http(s) URL, `archive`, nor an existing file "
+            "or folder (music21[:SUBSET] names music21's scores)"
+        )

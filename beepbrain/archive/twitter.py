@@ -62,14 +62,36 @@ def read_twitter_dir(path: str | Path, source: str | None = None) -> Iterator[Re
         for index, entry in enumerate(tweet.get("songs") or [], start=1):
             if isinstance(entry, str):
                 data = entry.split("#", 1)[1] if "#" in entry else entry
-                yield Record(name, index, index - 1, author=author, fork=fork_from_url(entry),
-                             content=message, url=entry.strip(), data=data.strip())
+                yield Record(
+                    name,
+                    index,
+                    index - 1,
+                    author=author,
+                    fork=fork_from_url(entry),
+                    content=message,
+                    url=entry.strip(),
+                    data=data.strip(),
+                )
             elif isinstance(entry, dict) and isinstance(entry.get("songData"), str):
                 host = str(entry.get("fork") or "")
                 data = entry["songData"].strip()
                 url = f"https://{host.strip('/')}/#{data}" if host else data
-                yield Record(name, index, index - 1, author=author, fork=fork_from_host(host),
-                             content=message, url=url, data=data)
+                yield Record(
+                    name,
+                    index,
+                    index - 1,
+                    author=author,
+                    fork=fork_from_host(host),
+                    content=message,
+                    url=url,
+                    data=data,
+                )
             else:
-                yield Record(name, index, index - 1, raw=json.dumps(entry), stage=STAGE_JSON,
-                             error="song entry is neither a URL string nor {fork, songData}")
+                yield Record(
+                    name,
+                    index,
+                    index - 1,
+                    raw=json.dumps(entry),
+                    stage=STAGE_JSON,
+                    error="song entry is neither a URL string nor {fork, songData}",
+                )

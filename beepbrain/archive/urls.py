@@ -10,7 +10,9 @@ from beepbrain.archive.lines import LineSplitter, Oversize, split_lines
 from beepbrain.archive.records import Record
 
 
-def read_url_list(path: str | Path, source: str | None = None, max_bytes: int | None = None) -> Iterator[Record]:
+def read_url_list(
+    path: str | Path, source: str | None = None, max_bytes: int | None = None
+) -> Iterator[Record]:
     """A record per non-blank line; ``#`` comment lines at the start of a line are skipped.
 
     ``data`` is what follows ``#`` in the URL (the whole line when it holds no ``#``); the codec decides

@@ -14,10 +14,14 @@ def load_or_explain(model_uri: str, tracking_uri: str):
     try:
         return load_generator(model_uri, tracking_uri), None
     except ModelNotFoundError as exc:
-        print(f"error: {exc} (train one first: `beepbrain run` does everything from the bundled sample)",
-              file=sys.stderr)
+        print(
+            f"error: {exc} (train one first: `beepbrain run` does everything from the bundled sample)",
+            file=sys.stderr,
+        )
         return None, 2
     except Exception as exc:  # a store that answers badly, a damaged model: one line, not a traceback
-        print(f"error: cannot load model {model_uri!r} from {tracking_uri}: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(
+            f"error: cannot load model {model_uri!r} from {tracking_uri}: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return None, 1

@@ -23,9 +23,16 @@ class IngestProgress:
             )
 
             console = Console(stderr=True)
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                      TextColumn("{task.fields[shown]}"), TimeElapsedColumn(),
-                                      console=console, transient=False, disable=not console.is_terminal)
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[shown]}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+                disable=not console.is_terminal,
+            )
             self._progress.start()
         return self
 
@@ -36,13 +43,19 @@ class IngestProgress:
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if self._progress is None:
             return
-        labels = {"download": "downloading", "read": "records read", "parse": "records parsed",
-                  "embed": "songs embedded"}
+        labels = {
+            "download": "downloading",
+            "read": "records read",
+            "parse": "records parsed",
+            "embed": "songs embedded",
+        }
         if stage == "download":
             shown = f"{done / 1e6:,.1f}" + (f" / {total / 1e6:,.1f} MB" if total else " MB")
         else:
             shown = f"{done:,} " + ("songs" if stage == "embed" else "records")
         task = self._tasks.get(stage)
         if task is None:
-            task = self._tasks[stage] = self._progress.add_task(labels.get(stage, stage), total=total, shown=shown)
+            task = self._tasks[stage] = self._progress.add_task(
+                labels.get(stage, stage), total=total, shown=shown
+            )
         self._progress.update(task, completed=done, total=total, shown=shown)

@@ -8,21 +8,35 @@ DEFAULT_MODEL = "models:/beepbrain/latest"
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("evaluate", help="measure a trained model against held-out songs and a baseline",
-                              description=__doc__.splitlines()[0])
+    p = subparsers.add_parser(
+        "evaluate",
+        help="measure a trained model against held-out songs and a baseline",
+        description=__doc__.splitlines()[0],
+    )
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"MLflow model URI (default {DEFAULT_MODEL})")
     p.add_argument("--dataset", help="dataset name under DATA_DIR/datasets (default: the model's own)")
     p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
     p.add_argument("--tracking-uri", help="MLflow tracking URI (default: the SQLite store in the data dir)")
     p.add_argument("--samples", type=int, default=8, help="songs to generate from each model (default 8)")
     p.add_argument("--max-bars", type=int, default=8, help="bars per generated song at most (default 8)")
-    p.add_argument("--max-tokens", type=int, default=200_000,
-                   help="tokens of each split to score at most (default 200000)")
-    p.add_argument("--ngram-order", type=int, default=0,
-                   help="order of the n-gram baseline (default 0: the order 1-4 best on val)")
+    p.add_argument(
+        "--max-tokens",
+        type=int,
+        default=200_000,
+        help="tokens of each split to score at most (default 200000)",
+    )
+    p.add_argument(
+        "--ngram-order",
+        type=int,
+        default=0,
+        help="order of the n-gram baseline (default 0: the order 1-4 best on val)",
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-free", action="store_true",
-                   help="sample only with the grammar's musical constraints (default: each song also without them)")
+    p.add_argument(
+        "--no-free",
+        action="store_true",
+        help="sample only with the grammar's musical constraints (default: each song also without them)",
+    )
     p.add_argument("--no-log", action="store_true", help="do not write results to the model's MLflow run")
     p.set_defaults(func=handle)
 
@@ -61,28 +75,50 @@ def handle(args) -> int:
     except NoEmbeddingModel as exc:
         encoder = None
         print(f"note: {exc}; Fréchet distances skipped", flush=True)
-    print(f"evaluating {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters) "
-          f"on {dataset_dir}", flush=True)
-    result = evaluate(model, tokenizer, dataset_dir, samples=args.samples, max_bars=args.max_bars,
-                      max_tokens=args.max_tokens, ngram_order=args.ngram_order,
-                      sampling=SamplingConfig(temperature=1.0, top_p=1.0, seed=args.seed),
-                      progress=lambda msg: print(msg, flush=True), free=not args.no_free,
-                      embedder=encoder.model if encoder else None,
-                      embed_held_out=encoder.held_out if encoder else None,
-                      embed_version=encoder.version if encoder else None)
+    print(
+        f"evaluating {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters) "
+        f"on {dataset_dir}",
+        flush=True,
+    )
+    result = evaluate(
+        model,
+        tokenizer,
+        dataset_dir,
+        samples=args.samples,
+        max_bars=args.max_bars,
+        max_tokens=args.max_tokens,
+        ngram_order=args.ngram_order,
+        sampling=SamplingConfig(temperature=1.0, top_p=1.0, seed=args.seed),
+        progress=lambda msg: print(msg, flush=True),
+        free=not args.no_free,
+        embedder=encoder.model if encoder else None,
+        embed_held_out=encoder.held_out if encoder else None,
+        embed_version=encoder.version if encoder else None,
+    )
     print()
     print(result.table())
     m = result.metrics
-    scale = [f"{label} {m[f'scale_consistency_{label}']:.3f}" for label in ("free", "constrained", "test")
-             if f"scale_consistency_{label}" in m]
+    scale = [
+        f"{label} {m[f'scale_consistency_{label}']:.3f}"
+        for label in ("free", "constrained", "test")
+        if f"scale_consistency_{label}" in m
+    ]
     if scale:
-        print("scale consistency (generated songs sampled free / with the constraints; test songs cut to the "
-              "same bars): " + ", ".join(scale))
-    fds = {k: v for k, v in result.metrics.items() if k.startswith("fd_") and k not in ("fd_songs", "fd_patterns")}
+        print(
+            "scale consistency (generated songs sampled free / with the constraints; test songs cut to the "
+            "same bars): " + ", ".join(scale)
+        )
+    fds = {
+        k: v
+        for k, v in result.metrics.items()
+        if k.startswith("fd_") and k not in ("fd_songs", "fd_patterns")
+    }
     if fds:
-        print(f"Fréchet distance of pattern vectors to the train split (each set at {result.metrics['fd_songs']:.0f} "
-              f"songs, {result.metrics['fd_patterns']:.0f} patterns): "
-              + ", ".join(f"{k[3:]} {v:.4f}" for k, v in fds.items()))
+        print(
+            f"Fréchet distance of pattern vectors to the train split (each set at {result.metrics['fd_songs']:.0f} "
+            f"songs, {result.metrics['fd_patterns']:.0f} patterns): "
+            + ", ".join(f"{k[3:]} {v:.4f}" for k, v in fds.items())
+        )
     out = data / "evaluation"
     image = plot(result, out / f"evaluation-v{info.get('version') or 'x'}.png")
     print(f"\nplot: {image}")
@@ -90,7 +126,8 @@ def handle(args) -> int:
         log_to_mlflow(result, info["run_id"], tracking, image)
         from beepbrain.generate.pianoroll import log_eval_piano_rolls
 
-        rolls = log_eval_piano_rolls(tracking, info["run_id"], result.songs.get("model", []),
-                                     result.songs.get("test", []))
+        rolls = log_eval_piano_rolls(
+            tracking, info["run_id"], result.songs.get("model", []), result.songs.get("test", [])
+        )
         print(f"logged to MLflow run {info['run_id']} ({tracking}), with {len(rolls)} piano rolls")
     return 0

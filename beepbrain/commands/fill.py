@@ -9,21 +9,41 @@ from pathlib import Path
 def register(subparsers) -> None:
     from beepbrain.commands.generate import DEFAULT_MODEL, add_sampling_arguments
 
-    p = subparsers.add_parser("fill", help="write bars of a song anew, or add a channel to it",
-                              description=__doc__.splitlines()[0].split(": ", 1)[-1])
-    p.add_argument("song", metavar="SONG", help="a BeepBox song: URL, song string, a file holding one or "
-                   "BeepBox JSON, or - for stdin")
+    p = subparsers.add_parser(
+        "fill",
+        help="write bars of a song anew, or add a channel to it",
+        description=__doc__.splitlines()[0].split(": ", 1)[-1],
+    )
+    p.add_argument(
+        "song",
+        metavar="SONG",
+        help="a BeepBox song: URL, song string, a file holding one or BeepBox JSON, or - for stdin",
+    )
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--bars", metavar="A-B", help="the bars to write anew (1-based, inclusive; A alone: one bar)")
-    what.add_argument("--add-channel", choices=("pitch", "drum"),
-                      help="add one channel of this kind (after the song's channels of its kind), written for "
-                           "the whole song")
-    p.add_argument("--channels", metavar="LIST", help="with --bars: the channels (1-based, e.g. 1,3; default all)")
-    p.add_argument("--instrument", metavar="TYPE", help="with --add-channel: the new channel's instrument type "
-                   "(chip, FM, harmonics, PWM, Picked String, supersaw, spectrum; drums: noise, spectrum, "
-                   "drumset; default chip / noise)")
-    p.add_argument("--free", action="store_true",
-                   help="no musical constraint beyond a valid song (default: the rhythm's grid, the song's scale)")
+    what.add_argument(
+        "--bars", metavar="A-B", help="the bars to write anew (1-based, inclusive; A alone: one bar)"
+    )
+    what.add_argument(
+        "--add-channel",
+        choices=("pitch", "drum"),
+        help="add one channel of this kind (after the song's channels of its kind), written for "
+        "the whole song",
+    )
+    p.add_argument(
+        "--channels", metavar="LIST", help="with --bars: the channels (1-based, e.g. 1,3; default all)"
+    )
+    p.add_argument(
+        "--instrument",
+        metavar="TYPE",
+        help="with --add-channel: the new channel's instrument type "
+        "(chip, FM, harmonics, PWM, Picked String, supersaw, spectrum; drums: noise, spectrum, "
+        "drumset; default chip / noise)",
+    )
+    p.add_argument(
+        "--free",
+        action="store_true",
+        help="no musical constraint beyond a valid song (default: the rhythm's grid, the song's scale)",
+    )
     p.add_argument("--count", type=int, default=1, help="how many versions (default 1)")
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"MLflow model URI (default {DEFAULT_MODEL})")
     p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
@@ -110,17 +130,32 @@ def handle(args) -> int:
             if args.bars:
                 result = fill_song(model, tokenizer, song, cells, cfg, constraints=not args.free)
             else:
-                result = add_channel(model, tokenizer, song, args.add_channel, cfg, instrument_type=instrument,
-                                     constraints=not args.free)
+                result = add_channel(
+                    model,
+                    tokenizer,
+                    song,
+                    args.add_channel,
+                    cfg,
+                    instrument_type=instrument,
+                    constraints=not args.free,
+                )
         except (ValueError, RuntimeError, BeepBoxFormatError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2 if isinstance(exc, ValueError | BeepBoxFormatError) else 1
-        meta = {"model": args.model, "task": "bars" if args.bars else "add-channel",
-                "holes": len(result.holes), "hole_notes": result.hole_notes, "temperature": sampling.temperature,
-                "constraints": not args.free}
+        meta = {
+            "model": args.model,
+            "task": "bars" if args.bars else "add-channel",
+            "holes": len(result.holes),
+            "hole_notes": result.hole_notes,
+            "temperature": sampling.temperature,
+            "constraints": not args.free,
+        }
         [row] = write_batch([result], out, prefix=prefix, meta=meta, start=i)
-        print(f"[{i + 1}/{args.count}] seed {result.seed}: {len(result.holes)} cells written anew, "
-              f"{result.hole_notes} notes in them, {result.seconds:.1f}s -> {row['json']}", flush=True)
+        print(
+            f"[{i + 1}/{args.count}] seed {result.seed}: {len(result.holes)} cells written anew, "
+            f"{result.hole_notes} notes in them, {result.seconds:.1f}s -> {row['json']}",
+            flush=True,
+        )
         print(row["url"], flush=True)
     print(f"\n{args.count} song(s) in {out} (BeepBox JSON: File > Import in BeepBox; MIDI; .url)")
     return 0

@@ -9,25 +9,44 @@ import sys
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "ingest", help="ingest an archive source into the corpus (Parquet + DuckDB)",
+        "ingest",
+        help="ingest an archive source into the corpus (Parquet + DuckDB)",
         description="Read an archive source, parse every song (in parallel on Dask), store Parquet tables and "
-                    "the DuckDB catalog. Re-runs add only records not ingested before.")
-    p.add_argument("--source", default=None,
-                   help="`archive` (the BeepBox Archive's dump on archive.org), an http(s) URL, "
-                        ".jsonl/.jsonl.zst file, text file of song URLs, raw twitter-archive folder, "
-                        "a folder of .mid/.midi files (each converted to a song; fork 'midi'), or "
-                        "music21[:SUBSET] for the scores bundled with music21 (fork 'music21'; needs "
-                        "pip install 'beepbrain[scores]') (default: the bundled sample archive)")
-    p.add_argument("--data-dir", default=None, help="data directory (default: $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
-    p.add_argument("--dask-address", default=None,
-                   help="Dask scheduler to use (default: $BEEPBRAIN_DASK_ADDRESS, else a LocalCluster)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="LocalCluster worker processes (default: one per core; 0 parses in this process)")
+        "the DuckDB catalog. Re-runs add only records not ingested before.",
+    )
+    p.add_argument(
+        "--source",
+        default=None,
+        help="`archive` (the BeepBox Archive's dump on archive.org), an http(s) URL, "
+        ".jsonl/.jsonl.zst file, text file of song URLs, raw twitter-archive folder, "
+        "a folder of .mid/.midi files (each converted to a song; fork 'midi'), or "
+        "music21[:SUBSET] for the scores bundled with music21 (fork 'music21'; needs "
+        "pip install 'beepbrain[scores]') (default: the bundled sample archive)",
+    )
+    p.add_argument(
+        "--data-dir", default=None, help="data directory (default: $BEEPBRAIN_DATA_DIR or ./beepbrain-data)"
+    )
+    p.add_argument(
+        "--dask-address",
+        default=None,
+        help="Dask scheduler to use (default: $BEEPBRAIN_DASK_ADDRESS, else a LocalCluster)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="LocalCluster worker processes (default: one per core; 0 parses in this process)",
+    )
     p.add_argument("--chunk-size", type=int, default=None, help="records per parse task (default 500)")
     p.add_argument("--sha256", default=None, help="expected sha256 of a downloaded source")
-    p.add_argument("--retry-rejects", action="store_true",
-                   help="parse records that earlier runs rejected again (after a decoder upgrade)")
-    p.add_argument("--no-prefect", action="store_true", help="run the library directly, without the Prefect flow")
+    p.add_argument(
+        "--retry-rejects",
+        action="store_true",
+        help="parse records that earlier runs rejected again (after a decoder upgrade)",
+    )
+    p.add_argument(
+        "--no-prefect", action="store_true", help="run the library directly, without the Prefect flow"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=handle)
 
@@ -54,9 +73,14 @@ def handle(args: argparse.Namespace) -> int:
                 settings.configure_prefect_env()
                 from flows.ingest import run_ingest_flow
 
-                report = run_ingest_flow(source=None if source is None else str(source), data_dir=str(data_dir),
-                                         dask_address=args.dask_address, workers=args.workers,
-                                         progress=progress, **options)
+                report = run_ingest_flow(
+                    source=None if source is None else str(source),
+                    data_dir=str(data_dir),
+                    dask_address=args.dask_address,
+                    workers=args.workers,
+                    progress=progress,
+                    **options,
+                )
     except (FileNotFoundError, OSError, ValueError, RuntimeError) as exc:
         print(f"beepbrain ingest: {exc}", file=sys.stderr)
         return 1

@@ -10,14 +10,22 @@ import sys
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "query", help="run SQL or a named query against the corpus catalog",
+        "query",
+        help="run SQL or a named query against the corpus catalog",
         description="Open DATA_DIR/corpus.duckdb read-only and run SQL or a named query (sql/queries/NAME.sql). "
-                    "Parameters ($name in the SQL) are bound by DuckDB, never formatted into the text.")
+        "Parameters ($name in the SQL) are bound by DuckDB, never formatted into the text.",
+    )
     p.add_argument("sql", nargs="?", help="SQL text (or use --name)")
     p.add_argument("--name", help="a named query from sql/queries (see --list)")
     p.add_argument("--list", action="store_true", help="list the named queries and their parameters")
-    p.add_argument("--param", "-p", action="append", default=[], metavar="K=V",
-                   help="bind parameter $K to V (int/float/true/false/null parsed, else text); repeatable")
+    p.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="bind parameter $K to V (int/float/true/false/null parsed, else text); repeatable",
+    )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--data-dir", default=None)
     p.set_defaults(func=handle)
@@ -76,7 +84,10 @@ def write_rows(columns: list[str], rows: list[tuple], fmt: str, out=None) -> Non
         writer.writerow(columns)
         writer.writerows(rows)
     elif fmt == "json":
-        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=1), file=out)
+        print(
+            json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str, indent=1),
+            file=out,
+        )
     else:
         from rich.console import Console
         from rich.table import Table
@@ -89,6 +100,8 @@ def write_rows(columns: list[str], rows: list[tuple], fmt: str, out=None) -> Non
             table.add_row(*(Text("" if v is None else str(v)) for v in row))
         console = Console(file=out, markup=False, emoji=False, highlight=False)
         if not console.is_terminal:  # piped: do not squeeze columns into 80 characters
-            console = Console(file=out, markup=False, emoji=False, highlight=False, width=max(console.width, 240))
+            console = Console(
+                file=out, markup=False, emoji=False, highlight=False, width=max(console.width, 240)
+            )
         console.print(table)
         print(f"({len(rows)} rows)", file=out)

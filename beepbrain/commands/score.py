@@ -11,25 +11,44 @@ DEFAULT_MODEL = "models:/beepbrain/latest"
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "score", help="bits per note of songs under a model (how typical they are)",
+        "score",
+        help="bits per note of songs under a model (how typical they are)",
         description="For each song: the bits of its token stream under the model, its tokens, the notes it "
-                    "plays through its bar sequence, and bits per note (bits / notes; lower: more typical).")
-    p.add_argument("songs", nargs="+", metavar="SONG",
-                   help="a song URL or string, a file holding one (or BeepBox JSON), or - to read one song "
-                        "a line from standard input")
+        "plays through its bar sequence, and bits per note (bits / notes; lower: more typical).",
+    )
+    p.add_argument(
+        "songs",
+        nargs="+",
+        metavar="SONG",
+        help="a song URL or string, a file holding one (or BeepBox JSON), or - to read one song "
+        "a line from standard input",
+    )
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"MLflow model URI (default {DEFAULT_MODEL})")
     p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
     p.add_argument("--tracking-uri", help="MLflow tracking URI (default: the SQLite store in the data dir)")
-    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
-    p.add_argument("--baseline", choices=("ngram",), default=None,
-                   help="also score the songs under the n-gram baseline fitted on the model's training split "
-                        "(same tokens; the dataset must be in the data directory)")
-    p.add_argument("--hole", metavar="A-B[:LIST]",
-                   help="score only the notes of bars A..B (1-based) of the listed channels (1-based, e.g. "
-                        "5-8:1,3; default all channels), given the rest of the song (see --context)")
-    p.add_argument("--context", choices=("full", "before", "header"), default="full",
-                   help="with --hole: what the model is given: the rest of the song (full), the bars up to the "
-                        "hole's last (before), or only the song's header and instruments (header) (default full)")
+    p.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (default table)"
+    )
+    p.add_argument(
+        "--baseline",
+        choices=("ngram",),
+        default=None,
+        help="also score the songs under the n-gram baseline fitted on the model's training split "
+        "(same tokens; the dataset must be in the data directory)",
+    )
+    p.add_argument(
+        "--hole",
+        metavar="A-B[:LIST]",
+        help="score only the notes of bars A..B (1-based) of the listed channels (1-based, e.g. "
+        "5-8:1,3; default all channels), given the rest of the song (see --context)",
+    )
+    p.add_argument(
+        "--context",
+        choices=("full", "before", "header"),
+        default="full",
+        help="with --hole: what the model is given: the rest of the song (full), the bars up to the "
+        "hole's last (before), or only the song's header and instruments (header) (default full)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -83,8 +102,10 @@ def handle(args: argparse.Namespace) -> int:
         name = (info.get("manifest") or {}).get("name")
         dataset = data / "datasets" / str(name)
         if not name or not has_split(dataset, "train"):
-            print(f"beepbrain score: --baseline ngram needs the model's dataset {name!r} in {data / 'datasets'}",
-                  file=sys.stderr)
+            print(
+                f"beepbrain score: --baseline ngram needs the model's dataset {name!r} in {data / 'datasets'}",
+                file=sys.stderr,
+            )
             return 2
         from beepbrain.generate.evaluate import fit_baseline
 
@@ -113,8 +134,17 @@ def _score_holes(args, model, tokenizer, songs, names) -> int:
         for song, name in zip(songs, names, strict=True):
             cells = bar_cells(song, first, last, parse_channels(channels))
             bits, tokens, notes = hole_bits(model, tokenizer, song, cells, args.context)
-            rows.append({"name": name, "hole": args.hole, "context": args.context, "bits": bits, "tokens": tokens,
-                         "notes": notes, "bits_per_note": bits / notes if notes else None})
+            rows.append(
+                {
+                    "name": name,
+                    "hole": args.hole,
+                    "context": args.context,
+                    "bits": bits,
+                    "tokens": tokens,
+                    "notes": notes,
+                    "bits_per_note": bits / notes if notes else None,
+                }
+            )
     except (ValueError, RuntimeError) as exc:
         print(f"beepbrain score: {exc}", file=sys.stderr)
         return 2
@@ -125,5 +155,7 @@ def _score_holes(args, model, tokenizer, songs, names) -> int:
     for r in rows:
         name = r["name"] if len(r["name"]) <= 27 else r["name"][:24] + "..."
         bpn = f"{r['bits_per_note']:>11.3f}" if r["bits_per_note"] is not None else f"{'-':>11}"
-        print(f"{name:<28}{r['hole']:>10}{r['context']:>9}{r['bits']:>10.1f}{r['tokens']:>8}{r['notes']:>7}{bpn}")
+        print(
+            f"{name:<28}{r['hole']:>10}{r['context']:>9}{r['bits']:>10.1f}{r['tokens']:>8}{r['notes']:>7}{bpn}"
+        )
     return 0

@@ -21,8 +21,10 @@ class SongInputError(Exception):
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "song", help="inspect a BeepBox song, convert it to JSON, a URL or MIDI, or draw it",
-        description=__doc__)
+        "song",
+        help="inspect a BeepBox song, convert it to JSON, a URL or MIDI, or draw it",
+        description=__doc__,
+    )
     sub = p.add_subparsers(dest="song_command", metavar="ACTION")
     sub.required = True
     song_help = "a song string, a BeepBox URL, a file holding one (or BeepBox JSON), or - for stdin"
@@ -42,31 +44,52 @@ def register(subparsers) -> None:
     to_url.set_defaults(func=handle_to_url)
 
     to_midi = sub.add_parser(
-        "to-midi", help="write the song as a MIDI file (a track per channel, General MIDI programs from the "
-                        "instruments' presets, drums on channel 10); prints the file's path")
+        "to-midi",
+        help="write the song as a MIDI file (a track per channel, General MIDI programs from the "
+        "instruments' presets, drums on channel 10); prints the file's path",
+    )
     to_midi.add_argument("song", metavar="SONG", help=song_help)
     to_midi.add_argument("--out", metavar="FILE.mid", required=True, help="the MIDI file to write")
     to_midi.set_defaults(func=handle_to_midi)
 
     show = sub.add_parser(
-        "show", help="draw the song as a piano roll (PNG): pitch channels, drum lanes, the bar sequence; "
-                     "prints the file's path")
+        "show",
+        help="draw the song as a piano roll (PNG): pitch channels, drum lanes, the bar sequence; "
+        "prints the file's path",
+    )
     show.add_argument("song", metavar="SONG", help=song_help)
     show.add_argument("--out", metavar="FILE.png", required=True, help="the PNG file to write")
-    show.add_argument("--title", default=None, help="a title before the tempo, key and bars "
-                                                    "(default: the file's name where SONG is a file)")
+    show.add_argument(
+        "--title",
+        default=None,
+        help="a title before the tempo, key and bars (default: the file's name where SONG is a file)",
+    )
     show.add_argument("--dpi", type=int, default=100, help="pixels per inch (default 100)")
     show.set_defaults(func=handle_show)
 
     from_midi = sub.add_parser(
-        "from-midi", help="convert a MIDI file to a BeepBox song: prints its URL, the import report to stderr")
+        "from-midi", help="convert a MIDI file to a BeepBox song: prints its URL, the import report to stderr"
+    )
     from_midi.add_argument("midi", metavar="FILE.mid", help="a Standard MIDI File (type 0 or 1)")
-    from_midi.add_argument("--rhythm", type=int, choices=range(5), metavar="R", default=None,
-                           help="0 triplets, 1 standard (÷4), 2 ÷6, 3 ÷8, 4 freehand "
-                                "(default: the coarsest grid that holds the file's notes)")
-    from_midi.add_argument("--beats-per-bar", type=int, metavar="B", default=None,
-                           help="3-16 quarter-note beats per bar (default: from the file's time signature)")
-    from_midi.add_argument("--out", metavar="F.json", default=None, help="also write BeepBox JSON to this file")
+    from_midi.add_argument(
+        "--rhythm",
+        type=int,
+        choices=range(5),
+        metavar="R",
+        default=None,
+        help="0 triplets, 1 standard (÷4), 2 ÷6, 3 ÷8, 4 freehand "
+        "(default: the coarsest grid that holds the file's notes)",
+    )
+    from_midi.add_argument(
+        "--beats-per-bar",
+        type=int,
+        metavar="B",
+        default=None,
+        help="3-16 quarter-note beats per bar (default: from the file's time signature)",
+    )
+    from_midi.add_argument(
+        "--out", metavar="F.json", default=None, help="also write BeepBox JSON to this file"
+    )
     from_midi.add_argument("--json-report", action="store_true", help="print the import report as JSON")
     from_midi.set_defaults(func=handle_from_midi)
 
@@ -184,8 +207,11 @@ def handle_info(args: argparse.Namespace) -> int:
 def handle_to_json(args: argparse.Namespace) -> int:
     def action(song, _source, a):
         obj = song.to_json()
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) if a.compact else \
-            json.dumps(obj, ensure_ascii=False, indent=2)
+        return (
+            json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+            if a.compact
+            else json.dumps(obj, ensure_ascii=False, indent=2)
+        )
 
     return _run(action, args)
 
@@ -241,8 +267,10 @@ def midi_summary(song) -> str:
         more = f" +{len(labels) - 3} more" if len(labels) > 3 else ""
         programs.append(f"{index + 1} {' / '.join(labels[:3])}{more}")
     drums = f", {song.noise_channel_count} drum on channel 10" if song.noise_channel_count else ""
-    return (f"{song.channel_count} tracks ({song.pitch_channel_count} pitch{drums}), {notes} notes, "
-            f"{song.bar_count} bars at {song.tempo} bpm; programs: {', '.join(programs)}")
+    return (
+        f"{song.channel_count} tracks ({song.pitch_channel_count} pitch{drums}), {notes} notes, "
+        f"{song.bar_count} bars at {song.tempo} bpm; programs: {', '.join(programs)}"
+    )
 
 
 def handle_from_midi(args: argparse.Namespace) -> int:
@@ -258,7 +286,9 @@ def handle_from_midi(args: argparse.Namespace) -> int:
             with open(args.out, "w", encoding="utf-8") as fh:
                 json.dump(song.to_json(), fh, ensure_ascii=False, indent=2)
         except OSError as exc:
-            print(f"beepbrain song from-midi: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"beepbrain song from-midi: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr
+            )
             return EXIT_BAD_INPUT
     print(json.dumps(report.as_dict()) if args.json_report else report.summary(), file=sys.stderr)
     _write(EDITOR_URL + song.to_url())
@@ -282,25 +312,33 @@ def summary(song, source: str) -> str:
         f"loop        bars {song.loop_start + 1}-{loop_end} ({song.loop_length} bars)",
         f"channels    {song.channel_count} ({song.pitch_channel_count} pitch, {song.noise_channel_count} drum)",
     ]
-    flags = [name for name, on in (("layered", song.layered_instruments),
-                                   ("per-pattern", song.pattern_instruments)) if on]
+    flags = [
+        name
+        for name, on in (("layered", song.layered_instruments), ("per-pattern", song.pattern_instruments))
+        if on
+    ]
     if flags:
         lines.append(f"instruments {', '.join(flags)}")
     lines.append("")
-    lines.append(f"{'#':>3}  {'kind':5}  {'octave':>6}  {'instruments':28}  {'patterns':>8}  {'notes':>6}  {'played':>6}")
+    lines.append(
+        f"{'#':>3}  {'kind':5}  {'octave':>6}  {'instruments':28}  {'patterns':>8}  {'notes':>6}  {'played':>6}"
+    )
     total_notes = total_played = 0
     for index, channel in enumerate(song.channels[: song.channel_count]):
         is_noise = song.is_noise_channel(index)
         kinds = ", ".join(c.INSTRUMENT_TYPE_NAMES[inst.type] for inst in channel.instruments)
         used = sum(1 for p in channel.patterns if p.notes)
         notes = sum(len(p.notes) for p in channel.patterns)
-        played = sum(len(p.notes) for bar in range(song.bar_count)
-                     if (p := song.pattern_at(index, bar)) is not None)
+        played = sum(
+            len(p.notes) for bar in range(song.bar_count) if (p := song.pattern_at(index, bar)) is not None
+        )
         total_notes += notes
         total_played += played
         octave = "-" if is_noise else str(channel.octave)
-        lines.append(f"{index + 1:>3}  {'drum' if is_noise else 'pitch':5}  {octave:>6}  {kinds:28}  "
-                     f"{used:>8}  {notes:>6}  {played:>6}")
+        lines.append(
+            f"{index + 1:>3}  {'drum' if is_noise else 'pitch':5}  {octave:>6}  {kinds:28}  "
+            f"{used:>8}  {notes:>6}  {played:>6}"
+        )
     lines.append("")
     lines.append(f"notes       {total_notes} in patterns, {total_played} played through the bar sequence")
     return "\n".join(lines)

@@ -38,11 +38,15 @@ def build_catalog(data_dir: str | Path) -> Path:
             pattern = table_glob(data_dir, name).as_posix()
             view = "rejects_log" if name == "rejects" else name
             # Paths cannot be bound parameters in DDL; this is a quoted literal of our own folder.
-            con.execute(f"CREATE OR REPLACE VIEW {view} AS "
-                        f"SELECT * FROM read_parquet({_literal(pattern)}, union_by_name = true)")
+            con.execute(
+                f"CREATE OR REPLACE VIEW {view} AS "
+                f"SELECT * FROM read_parquet({_literal(pattern)}, union_by_name = true)"
+            )
         # A record rejected once and accepted by a later run (--retry-rejects) is no longer a reject.
-        con.execute("CREATE OR REPLACE VIEW rejects AS SELECT * FROM rejects_log "
-                    "WHERE record_id NOT IN (SELECT record_id FROM sources)")
+        con.execute(
+            "CREATE OR REPLACE VIEW rejects AS SELECT * FROM rejects_log "
+            "WHERE record_id NOT IN (SELECT record_id FROM sources)"
+        )
         con.execute(views_sql())
         con.execute("COMMIT")
     return path

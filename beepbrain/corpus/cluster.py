@@ -12,8 +12,9 @@ def default_workers() -> int:
 
 
 @contextlib.contextmanager
-def dask_client(address: str | None = None, workers: int | None = None, *,
-                processes: bool = True) -> Iterator[object]:
+def dask_client(
+    address: str | None = None, workers: int | None = None, *, processes: bool = True
+) -> Iterator[object]:
     """A ``distributed.Client``: connected to ``address`` when given, else to a LocalCluster of
     ``workers`` single-threaded worker processes (default: one per core). Closed on exit."""
     import logging
@@ -26,6 +27,10 @@ def dask_client(address: str | None = None, workers: int | None = None, *,
             yield client
         return
     n = workers or default_workers()
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=":0",
-                      silence_logs=40) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=":0", silence_logs=40
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client

@@ -49,5 +49,6 @@ def music21_midi(path: str, number: int | str | None) -> bytes:
         score = corpus.parse(path, number=number)
         return midi.translate.streamToMidiFile(score).writestr()
     except Exception as exc:  # music21 raises many kinds; any of them means this score is unusable
-        raise ConversionError(f"music21 could not read or export {path}: {type(exc).__name__}: {exc}") from None
-
+        raise ConversionError(
+            f"music21 could not read or export {path}: {type(exc).__name__}: {exc}"
+        ) from None

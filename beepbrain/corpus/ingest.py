@@ -81,12 +81,23 @@ class IngestReport:
         return self.records_read == self.skipped + self.songs_new + self.duplicates + self.rejected
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "batch": self.batch, "records_read": self.records_read,
-                "skipped": self.skipped, "songs_new": self.songs_new, "duplicates": self.duplicates,
-                "rejected": self.rejected, "rejects_by_stage": dict(self.rejects_by_stage),
-                "balanced": self.balanced, "rows": dict(self.rows), "timings": dict(self.timings),
-                "workers": self.workers, "files": list(self.files),
-                "stored_problems": list(self.stored_problems), "debris_removed": list(self.debris_removed)}
+        return {
+            "source": self.source,
+            "batch": self.batch,
+            "records_read": self.records_read,
+            "skipped": self.skipped,
+            "songs_new": self.songs_new,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "rejects_by_stage": dict(self.rejects_by_stage),
+            "balanced": self.balanced,
+            "rows": dict(self.rows),
+            "timings": dict(self.timings),
+            "workers": self.workers,
+            "files": list(self.files),
+            "stored_problems": list(self.stored_problems),
+            "debris_removed": list(self.debris_removed),
+        }
 
     def summary(self) -> str:
         stages = ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_stage.items())) or "none"
@@ -94,12 +105,16 @@ class IngestReport:
         written = ", ".join(f"{k} {v}" for k, v in self.rows.items() if v) or "none"
         damage = "".join(f"STORED CORPUS DAMAGED: {p}\n" for p in self.stored_problems)
         if damage:
-            damage += ("  (to repair: move the named batch folders out of DATA_DIR/parquet/batches/ and ingest "
-                       "the source again)\n")
-        return (f"{self.records_read} records read = {self.songs_new} new songs + {self.duplicates} duplicates "
-                f"+ {self.rejected} rejected ({stages}) + {self.skipped} already ingested"
-                f"{'' if self.counts_add_up else '  [ACCOUNTING MISMATCH]'}\n{damage}"
-                f"rows written: {written}\ntime: {times}")
+            damage += (
+                "  (to repair: move the named batch folders out of DATA_DIR/parquet/batches/ and ingest "
+                "the source again)\n"
+            )
+        return (
+            f"{self.records_read} records read = {self.songs_new} new songs + {self.duplicates} duplicates "
+            f"+ {self.rejected} rejected ({stages}) + {self.skipped} already ingested"
+            f"{'' if self.counts_add_up else '  [ACCOUNTING MISMATCH]'}\n{damage}"
+            f"rows written: {written}\ntime: {times}"
+        )
 
 
 def new_batch_id() -> str:
@@ -123,8 +138,14 @@ def _timed(records: Iterable[Record], timings: dict[str, float]) -> Iterator[Rec
 class _Run:
     """One ingest run: the driver's bookkeeping between reading, parsing and writing."""
 
-    def __init__(self, source: Source, data_dir: Path, batch: str, progress: ProgressFn | None,
-                 retry_rejects: bool = False) -> None:
+    def __init__(
+        self,
+        source: Source,
+        data_dir: Path,
+        batch: str,
+        progress: ProgressFn | None,
+        retry_rejects: bool = False,
+    ) -> None:
         self.retry_rejects = retry_rejects
         self.source = source
         self.state = CorpusState.load(data_dir)
@@ -182,8 +203,9 @@ class _Run:
         fresh = [sid not in self.state.song_ids for sid in songs.column("song_id").to_pylist()]
         tables = dict(tables)
         if not all(fresh):
-            keep_ids = pa.array([s for s, f in zip(songs.column("song_id").to_pylist(), fresh, strict=True) if f],
-                                pa.string())
+            keep_ids = pa.array(
+                [s for s, f in zip(songs.column("song_id").to_pylist(), fresh, strict=True) if f], pa.string()
+            )
             for name in SONG_TABLES:
                 tables[name] = tables[name].filter(pc.is_in(tables[name].column("song_id"), keep_ids))
         new_ids = tables["songs"].column("song_id").to_pylist()
@@ -239,7 +261,9 @@ def _writer_lock(data: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(f"another ingest is writing to {data}; try again when it has finished") from None
+            raise RuntimeError(
+                f"another ingest is writing to {data}; try again when it has finished"
+            ) from None
         try:
             yield
         finally:
@@ -293,8 +317,17 @@ def ingest(
         return report
 
 
-def _ingest(source, data: Path, started: float, client, chunk_size: int, progress: ProgressFn | None,
-            sha256: str | None, catalog: bool, retry_rejects: bool) -> IngestReport:
+def _ingest(
+    source,
+    data: Path,
+    started: float,
+    client,
+    chunk_size: int,
+    progress: ProgressFn | None,
+    sha256: str | None,
+    catalog: bool,
+    retry_rejects: bool,
+) -> IngestReport:
     download_progress = (lambda done, total: progress("download", done, total)) if progress else None
     t0 = time.perf_counter()
     src = resolve_source(source, data, sha256=sha256, progress=download_progress)

@@ -68,8 +68,12 @@ def parse_chunk(records: list[Record], batch: str) -> ChunkResult:
                 rows.add_song(sid, text, record, song)
             except Exception as exc:
                 rows.rollback(mark)
-                rows.add_reject(record, STAGE_PARSE, f"song could not be tabulated: {type(exc).__name__}: {exc}",
-                                data=text)
+                rows.add_reject(
+                    record,
+                    STAGE_PARSE,
+                    f"song could not be tabulated: {type(exc).__name__}: {exc}",
+                    data=text,
+                )
                 continue
             finally:
                 t_rows += time.perf_counter() - t0
@@ -81,8 +85,13 @@ def parse_chunk(records: list[Record], batch: str) -> ChunkResult:
     except (pa.ArrowException, OverflowError, TypeError) as exc:  # a value no column can hold
         return _one_by_one(records, batch, exc)
     t_arrow = time.perf_counter() - t0
-    timings = {"parse": t_parse, "rows": t_rows, "arrow": t_arrow,
-               "worker_wall": time.perf_counter() - wall0, "worker_cpu": time.process_time() - cpu0}
+    timings = {
+        "parse": t_parse,
+        "rows": t_rows,
+        "arrow": t_arrow,
+        "worker_wall": time.perf_counter() - wall0,
+        "worker_cpu": time.process_time() - cpu0,
+    }
     return ChunkResult(tables, len(records), timings)
 
 
@@ -91,8 +100,9 @@ def _one_by_one(records: list[Record], batch: str, exc: Exception) -> ChunkResul
     if len(records) == 1:
         rows = Rows(batch)
         record = records[0]
-        rows.add_reject(record, STAGE_PARSE, f"song could not be tabulated: {type(exc).__name__}: {exc}",
-                        data=record.data)
+        rows.add_reject(
+            record, STAGE_PARSE, f"song could not be tabulated: {type(exc).__name__}: {exc}", data=record.data
+        )
         return ChunkResult(rows.tables(), 1, {})
     parts = [parse_chunk([record], batch) for record in records]
     tables = {name: pa.concat_tables([p.tables[name] for p in parts]) for name in parts[0].tables}

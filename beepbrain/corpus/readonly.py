@@ -93,7 +93,11 @@ def open_read_only(data_dir: str | Path | None = None):
     if not path.exists():
         raise FileNotFoundError(f"no corpus catalog at {path}; run `beepbrain ingest` first")
     spill = tempfile.mkdtemp(prefix="beepbrain-query-")
-    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False, "temp_directory": spill}
+    config = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "temp_directory": spill,
+    }
     con = duckdb.connect(str(path), read_only=True, config=config)
     try:
         # DuckDB takes allowed_directories only once the database runs; then external access goes off (the
@@ -107,8 +111,9 @@ def open_read_only(data_dir: str | Path | None = None):
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def run_query(sql: str, params: Mapping[str, object] | None = None,
-              data_dir: str | Path | None = None) -> QueryResult:
+def run_query(
+    sql: str, params: Mapping[str, object] | None = None, data_dir: str | Path | None = None
+) -> QueryResult:
     """Run one read-only query against the corpus catalog; ``params`` are bound (``$name``).
 
     Raises `QueryRefused` for anything but a query, ``ValueError`` for SQL DuckDB rejects (a file outside

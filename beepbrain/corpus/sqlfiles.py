@@ -33,8 +33,11 @@ def sql_dir() -> Path:
     for path in candidates:
         if (path / "views.sql").is_file() and (path / "queries").is_dir():
             return path
-    raise FileNotFoundError("BeepBrain's sql/ folder was not found (looked in: "
-                            + ", ".join(str(p) for p in candidates) + f"); set ${SQL_DIR_ENV}")
+    raise FileNotFoundError(
+        "BeepBrain's sql/ folder was not found (looked in: "
+        + ", ".join(str(p) for p in candidates)
+        + f"); set ${SQL_DIR_ENV}"
+    )
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,9 @@ class NamedQuery:
         given = dict(given or {})
         unknown = set(given) - set(self.params)
         if unknown:
-            raise ValueError(f"query {self.name!r} has no parameter(s) {sorted(unknown)}; it takes {self.params}")
+            raise ValueError(
+                f"query {self.name!r} has no parameter(s) {sorted(unknown)}; it takes {self.params}"
+            )
         values = {**self.defaults, **given}
         missing = [p for p in self.params if p not in values]
         if missing:

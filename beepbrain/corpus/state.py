@@ -21,9 +21,11 @@ class CorpusState:
         import pyarrow.parquet as pq
 
         state = cls()
-        for table, column, target in (("sources", "record_id", state.record_ids),
-                                      ("rejects", "record_id", state.rejected_ids),
-                                      ("songs", "song_id", state.song_ids)):
+        for table, column, target in (
+            ("sources", "record_id", state.record_ids),
+            ("rejects", "record_id", state.rejected_ids),
+            ("songs", "song_id", state.song_ids),
+        ):
             for path in table_files(data_dir, table):
                 target.update(pq.read_table(path, columns=[column]).column(column).to_pylist())
         return state

@@ -160,7 +160,9 @@ class BatchWriter:
         writer = self._writers.get(table)
         if writer is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(self.folder / f"{table}.parquet", TABLES[table], compression=COMPRESSION)
+            writer = pq.ParquetWriter(
+                self.folder / f"{table}.parquet", TABLES[table], compression=COMPRESSION
+            )
             self._writers[table] = writer
         writer.write_table(data.cast(TABLES[table]), row_group_size=256 * 1024)
         self.rows[table] += data.num_rows

@@ -18,13 +18,17 @@ from beepbrain.corpus.store import published_batches, table_glob
 # (what it means, SQL over the per-song counts in `counted` that is true for a damaged song)
 SONG_CHECKS = (
     ("have no sources row", "sources = 0"),
-    ("have a channels row count other than pitch_channels + noise_channels",
-     "channels <> pitch_channels + noise_channels"),
+    (
+        "have a channels row count other than pitch_channels + noise_channels",
+        "channels <> pitch_channels + noise_channels",
+    ),
     ("have a notes row count other than note_count", "notes <> note_count"),
     ("have channel note counts that do not sum to note_count", "channel_notes <> note_count"),
     ("have a patterns row count other than their channels' pattern_count", "patterns <> channel_patterns"),
-    ("have an instruments row count other than their channels' instrument_count",
-     "instruments <> channel_instruments"),
+    (
+        "have an instruments row count other than their channels' instrument_count",
+        "instruments <> channel_instruments",
+    ),
     ("have a sequence row count other than channels x bar_count", "sequence <> channels * bar_count"),
 )
 
@@ -35,17 +39,34 @@ def _counts_sql(read) -> str:
 
     parts = {
         "sources": per_song("sources"),
-        "channels": per_song("channels", "count(*) AS channels, sum(note_count) AS channel_notes, "
-                             "sum(pattern_count) AS channel_patterns, sum(instrument_count)", "channel_instruments"),
-        "notes": per_song("notes"), "patterns": per_song("patterns"), "sequence": per_song("sequence"),
+        "channels": per_song(
+            "channels",
+            "count(*) AS channels, sum(note_count) AS channel_notes, "
+            "sum(pattern_count) AS channel_patterns, sum(instrument_count)",
+            "channel_instruments",
+        ),
+        "notes": per_song("notes"),
+        "patterns": per_song("patterns"),
+        "sequence": per_song("sequence"),
         "instruments": per_song("instruments"),
     }
     joins = " ".join(f"LEFT JOIN {sql} AS {alias} USING (song_id)" for alias, sql in parts.items())
-    cols = ["sources", "channels", "channel_notes", "channel_patterns", "channel_instruments", "notes",
-            "patterns", "sequence", "instruments"]
+    cols = [
+        "sources",
+        "channels",
+        "channel_notes",
+        "channel_patterns",
+        "channel_instruments",
+        "notes",
+        "patterns",
+        "sequence",
+        "instruments",
+    ]
     coalesced = ", ".join(f"coalesce({c}, 0) AS {c}" for c in cols)
-    return (f"SELECT s.song_id, s.batch, s.pitch_channels, s.noise_channels, s.note_count, s.bar_count, {coalesced} "
-            f"FROM {read('songs')} AS s {joins}")
+    return (
+        f"SELECT s.song_id, s.batch, s.pitch_channels, s.noise_channels, s.note_count, s.bar_count, {coalesced} "
+        f"FROM {read('songs')} AS s {joins}"
+    )
 
 
 def stored_problems(data_dir: str | Path) -> list[str]:
@@ -70,8 +91,9 @@ def stored_problems(data_dir: str | Path) -> list[str]:
             problems.append(f"{dupes} songs are stored more than once")
         con.execute(f"CREATE TEMP TABLE counted AS {_counts_sql(read)}")
         for meaning, condition in SONG_CHECKS:
-            n, batches = con.execute(f"SELECT count(*), list(DISTINCT batch ORDER BY batch) FROM counted "
-                                     f"WHERE {condition}").fetchone()
+            n, batches = con.execute(
+                f"SELECT count(*), list(DISTINCT batch ORDER BY batch) FROM counted WHERE {condition}"
+            ).fetchone()
             if n:
                 problems.append(f"{n} songs {meaning} (batches {', '.join(batches)})")
         for table in ("sources", *SONG_TABLES):

@@ -58,8 +58,9 @@ def edit(notes: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
     return {"move": move_note, "remove": remove_note, "add": add_note}[kind](notes, rng)
 
 
-def view(notes: np.ndarray, is_noise: bool, rng: np.random.Generator, max_edits: int = 2,
-         max_transpose: int = 7) -> np.ndarray:
+def view(
+    notes: np.ndarray, is_noise: bool, rng: np.random.Generator, max_edits: int = 2, max_transpose: int = 7
+) -> np.ndarray:
     """A random training view: 0-``max_edits`` edits, then (pitched channels) a transposition."""
     out = notes
     for _ in range(int(rng.integers(0, max_edits + 1))):

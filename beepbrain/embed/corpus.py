@@ -31,14 +31,17 @@ def dataset_held_out(data_dir) -> dict[str, list[str]]:
             splits = read_manifest(manifest.parent).get("splits", {})
         except (OSError, ValueError):
             continue
-        ids = sorted({sid for split in ("val", "test") for sid in (splits.get(split) or {}).get("song_ids") or []})
+        ids = sorted(
+            {sid for split in ("val", "test") for sid in (splits.get(split) or {}).get("song_ids") or []}
+        )
         if ids:
             out[manifest.parent.name] = ids
     return out
 
 
-def held_out_songs(songs: list[tuple[str, str]], fraction: float = 0.0,
-                   datasets: dict[str, list[str]] | None = None) -> dict:
+def held_out_songs(
+    songs: list[tuple[str, str]], fraction: float = 0.0, datasets: dict[str, list[str]] | None = None
+) -> dict:
     """The songs the embedding model is trained without, and why: its own split (``fraction`` of the
     songs by id, ``is_held_out``), the val and test songs of ``datasets`` ({name: song ids}), and every
     catalog song that plays the same notes as one of those (``notes_fingerprint``: a second save of a
@@ -59,8 +62,12 @@ def held_out_songs(songs: list[tuple[str, str]], fraction: float = 0.0,
             prints[sid] = None
     held_prints = {prints[sid] for sid in held if prints.get(sid)}
     twins = {sid for sid, fp in prints.items() if fp and fp in held_prints and sid not in held}
-    return {"fraction": float(fraction), "datasets": {name: len(ids) for name, ids in datasets.items()},
-            "twins": len(twins), "song_ids": sorted(held | twins)}
+    return {
+        "fraction": float(fraction),
+        "datasets": {name: len(ids) for name, ids in datasets.items()},
+        "twins": len(twins),
+        "song_ids": sorted(held | twins),
+    }
 
 
 def catalog_songs(data_dir) -> list[tuple[str, str]]:

@@ -47,11 +47,14 @@ def random_patterns(like: list[PatternNotes], seed: int = 0) -> list[PatternNote
     return out
 
 
-FEW_SONGS = 20  # below this many songs a set, distances say little (benchmarks/frechet_order.py, docs/embed.md)
+FEW_SONGS = (
+    20  # below this many songs a set, distances say little (benchmarks/frechet_order.py, docs/embed.md)
+)
 
 
-def frechet_matched(sets: dict[str, list[np.ndarray]], reference: np.ndarray, repeats: int = 32,
-                    seed: int = 0) -> tuple[dict[str, tuple[float, float]], int, float]:
+def frechet_matched(
+    sets: dict[str, list[np.ndarray]], reference: np.ndarray, repeats: int = 32, seed: int = 0
+) -> tuple[dict[str, tuple[float, float]], int, float]:
     """The Fréchet distance of each set (a list of songs, each an array of its pattern vectors) to
     ``reference``, every set measured on the same number of songs and of patterns: ({name: (mean, standard
     deviation over the draws)}, songs, mean patterns per draw).
@@ -71,8 +74,10 @@ def frechet_matched(sets: dict[str, list[np.ndarray]], reference: np.ndarray, re
     draws: dict[str, list[float]] = {name: [] for name in songs}
     sizes = []
     for _ in range(repeats):
-        pools = {name: np.concatenate([vs[i] for i in rng.choice(len(vs), n_songs, replace=False)])
-                 for name, vs in songs.items()}
+        pools = {
+            name: np.concatenate([vs[i] for i in rng.choice(len(vs), n_songs, replace=False)])
+            for name, vs in songs.items()
+        }
         size = min(len(p) for p in pools.values())
         if size < 2:  # a draw of songs with a single pattern between them: no covariance, skip it
             continue
@@ -82,12 +87,22 @@ def frechet_matched(sets: dict[str, list[np.ndarray]], reference: np.ndarray, re
             draws[name].append(frechet_distance(pick, reference))
     if not sizes:
         return {}, 0, 0.0
-    return ({name: (float(np.mean(d)), float(np.std(d))) for name, d in draws.items()}, n_songs,
-            float(np.mean(sizes)))
+    return (
+        {name: (float(np.mean(d)), float(np.std(d))) for name, d in draws.items()},
+        n_songs,
+        float(np.mean(sizes)),
+    )
 
 
-def frechet_report(model, train_songs, sets: dict[str, list], random_like: str | None = "test",
-                   progress=print, seed: int = 0, random_songs: list | None = None) -> dict[str, float]:
+def frechet_report(
+    model,
+    train_songs,
+    sets: dict[str, list],
+    random_like: str | None = "test",
+    progress=print,
+    seed: int = 0,
+    random_songs: list | None = None,
+) -> dict[str, float]:
     """``fd_<name>`` for each set of songs against ``train_songs`` (pattern vectors of ``model``), and
     ``fd_random`` for random notes shaped like the patterns of ``random_songs`` if given, else of
     ``sets[random_like]`` (song by song); all measured on equal numbers of songs (``fd_songs``) and
@@ -99,26 +114,38 @@ def frechet_report(model, train_songs, sets: dict[str, list], random_like: str |
         progress(f"Fréchet distances skipped: the train split has {len(reference)} pattern(s)")
         return {}
     per_song = {name: [list(song_patterns(song)) for song in songs] for name, songs in sets.items()}
-    shapes = ([list(song_patterns(song)) for song in random_songs] if random_songs is not None
-              else per_song.get(random_like) if random_like else None)
+    shapes = (
+        [list(song_patterns(song)) for song in random_songs]
+        if random_songs is not None
+        else per_song.get(random_like)
+        if random_like
+        else None
+    )
     if shapes:
         per_song["random"] = [random_patterns(patterns, seed + i) for i, patterns in enumerate(shapes)]
     vectors = {name: [encode(model, patterns) for patterns in songs] for name, songs in per_song.items()}
-    sizes = {name: (sum(1 for v in songs if len(v)), sum(len(v) for v in songs)) for name, songs in vectors.items()}
+    sizes = {
+        name: (sum(1 for v in songs if len(v)), sum(len(v) for v in songs)) for name, songs in vectors.items()
+    }
     for name, (_songs, patterns) in sizes.items():
         if patterns < 2:
             progress(f"Fréchet distance, {name}: too few patterns ({patterns}), skipped")
     distances, n_songs, n_patterns = frechet_matched(vectors, reference, seed=seed)
     if not distances:
         return {}
-    progress(f"Fréchet distance to train ({len(reference)} patterns), each set at {n_songs} songs and "
-             f"{n_patterns:.0f} patterns (" + ", ".join(
-                 f"{name} has {sizes[name][0]} songs, {sizes[name][1]} patterns" for name in distances) + ")")
+    progress(
+        f"Fréchet distance to train ({len(reference)} patterns), each set at {n_songs} songs and "
+        f"{n_patterns:.0f} patterns ("
+        + ", ".join(f"{name} has {sizes[name][0]} songs, {sizes[name][1]} patterns" for name in distances)
+        + ")"
+    )
     metrics = {"fd_songs": float(n_songs), "fd_patterns": n_patterns}
     for name, (value, spread) in distances.items():
         metrics[f"fd_{name}"] = value
         progress(f"Fréchet distance to train, {name}: {value:.4f} (± {spread:.4f} between draws)")
     if n_songs < FEW_SONGS:
-        progress(f"note: the Fréchet distances compare sets of {n_songs} songs; below about {FEW_SONGS} a set, the "
-                 f"spread between draws of songs is as large as the gaps between sets (docs/embed.md)")
+        progress(
+            f"note: the Fréchet distances compare sets of {n_songs} songs; below about {FEW_SONGS} a set, the "
+            f"spread between draws of songs is as large as the gaps between sets (docs/embed.md)"
+        )
     return metrics

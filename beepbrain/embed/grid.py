@@ -52,8 +52,10 @@ def pattern_notes(song, channel: int, pattern) -> np.ndarray:
 def song_patterns(song) -> Iterator[PatternNotes]:
     """Every pattern of ``song`` that has notes, with how many bars play it (at least 1)."""
     for c, channel in enumerate(song.channels):
-        plays = np.bincount(np.asarray(channel.bars[: song.bar_count] or [0], dtype=np.int64),
-                            minlength=len(channel.patterns) + 1)
+        plays = np.bincount(
+            np.asarray(channel.bars[: song.bar_count] or [0], dtype=np.int64),
+            minlength=len(channel.patterns) + 1,
+        )
         for p, pattern in enumerate(channel.patterns, start=1):
             if not pattern.notes:
                 continue

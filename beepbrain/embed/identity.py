@@ -41,8 +41,11 @@ def _offset(song, c: int) -> int:
 def fingerprints(song) -> dict:
     """``notes_hash``, ``form_hash`` and ``lowest_pitch`` of a song: the columns `song_embeddings` stores
     and the parameters `similar_to_vector` takes."""
-    return {"notes_hash": notes_fingerprint(song), "form_hash": form_fingerprint(song),
-            "lowest_pitch": lowest_pitch(song)}
+    return {
+        "notes_hash": notes_fingerprint(song),
+        "form_hash": form_fingerprint(song),
+        "lowest_pitch": lowest_pitch(song),
+    }
 
 
 def notes_fingerprint(song) -> str | None:
@@ -55,10 +58,17 @@ def notes_fingerprint(song) -> str | None:
         for bar in range(song.bar_count):
             pattern = song.pattern_at(c, bar)
             notes = pattern.notes if pattern is not None else []
-            bars.append(tuple(
-                (n.start, n.end, tuple(p + offset for p in n.pitches),
-                 tuple((pin.time, pin.interval, pin.size) for pin in n.pins))
-                for n in sorted(notes, key=lambda n: (n.start, n.end, n.pitches))))
+            bars.append(
+                tuple(
+                    (
+                        n.start,
+                        n.end,
+                        tuple(p + offset for p in n.pitches),
+                        tuple((pin.time, pin.interval, pin.size) for pin in n.pins),
+                    )
+                    for n in sorted(notes, key=lambda n: (n.start, n.end, n.pitches))
+                )
+            )
         if any(bars):
             channels.append((noise, song.parts_per_bar, tuple(bars)))
     return _digest(channels) if channels else None
@@ -66,9 +76,14 @@ def notes_fingerprint(song) -> str | None:
 
 def lowest_pitch(song) -> int | None:
     """The lowest sounding pitch (key + note pitch) of any pitched note, None without one."""
-    pitches = [_offset(song, c) + p
-               for c, channel in enumerate(song.channels) if not song.is_noise_channel(c)
-               for pattern in channel.patterns for note in pattern.notes for p in note.pitches]
+    pitches = [
+        _offset(song, c) + p
+        for c, channel in enumerate(song.channels)
+        if not song.is_noise_channel(c)
+        for pattern in channel.patterns
+        for note in pattern.notes
+        for p in note.pitches
+    ]
     return min(pitches) if pitches else None
 
 

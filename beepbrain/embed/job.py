@@ -30,9 +30,11 @@ class EmbedReport:
     seconds: float
 
     def summary(self) -> str:
-        return (f"embedded {self.songs_new:,} new songs ({self.patterns_new:,} patterns) with beepbrain-embed "
-                f"{self.model_version} in {self.seconds:.1f}s; {self.songs_total:,} songs in the catalog"
-                + (f"; {self.songs_failed} could not be parsed" if self.songs_failed else ""))
+        return (
+            f"embedded {self.songs_new:,} new songs ({self.patterns_new:,} patterns) with beepbrain-embed "
+            f"{self.model_version} in {self.seconds:.1f}s; {self.songs_total:,} songs in the catalog"
+            + (f"; {self.songs_failed} could not be parsed" if self.songs_failed else "")
+        )
 
 
 def fingerprint(state: dict) -> str:
@@ -93,25 +95,35 @@ def embed_chunk(songs: list[tuple[str, str]], tag: str, state: dict, config: dic
         song_rows["model_version"].append(tag)
         for column, value in fingerprints(song).items():
             song_rows[column].append(value)
-    return {"patterns": _table(pat, store.pattern_schema(dim)), "songs": _table(song_rows, store.song_schema(dim)),
-            "failed": failed}
+    return {
+        "patterns": _table(pat, store.pattern_schema(dim)),
+        "songs": _table(song_rows, store.song_schema(dim)),
+        "failed": failed,
+    }
 
 
 def _table(cols: dict, schema: pa.Schema) -> pa.Table:
     """Columns as lists (vectors as arrays, None for none) to a table of ``schema``."""
     dim = schema.field("vector").type.list_size
     vectors = cols["vector"]
-    flat = (np.concatenate([np.zeros(dim, np.float32) if v is None else v for v in vectors]) if vectors
-            else np.zeros(0, np.float32))
+    flat = (
+        np.concatenate([np.zeros(dim, np.float32) if v is None else v for v in vectors])
+        if vectors
+        else np.zeros(0, np.float32)
+    )
     mask = pa.array([v is None for v in vectors], type=pa.bool_())
-    arrays = {name: pa.array(values, type=schema.field(name).type) for name, values in cols.items()
-              if name != "vector"}
+    arrays = {
+        name: pa.array(values, type=schema.field(name).type)
+        for name, values in cols.items()
+        if name != "vector"
+    }
     arrays["vector"] = pa.FixedSizeListArray.from_arrays(pa.array(flat, type=pa.float32()), dim, mask=mask)
     return pa.Table.from_pydict({f.name: arrays[f.name] for f in schema}, schema=schema)
 
 
-def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZE, progress=None,
-                  log=print) -> EmbedReport:
+def embed_catalog(
+    data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZE, progress=None, log=print
+) -> EmbedReport:
     """Embed the catalog songs the current model has not embedded yet (see the module docstring)."""
     from beepbrain.embed.corpus import catalog_songs
 
@@ -126,8 +138,10 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
     config = encoder.model.config.to_dict()
     key = fingerprint(state)
     dim = encoder.model.config.dim
-    writer = store.EmbeddingWriter(data_dir, tag, time.strftime("%Y%m%d-%H%M%S") + f"-{len(done)}-{uuid.uuid4().hex[:6]}", dim)
-    chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    writer = store.EmbeddingWriter(
+        data_dir, tag, time.strftime("%Y%m%d-%H%M%S") + f"-{len(done)}-{uuid.uuid4().hex[:6]}", dim
+    )
+    chunks = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
     finished = failed = 0
     if progress:
         progress("embed", 0, len(todo))
@@ -138,8 +152,10 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
             from distributed import as_completed
 
             state_future = client.scatter(state, broadcast=True)
-            futures = [client.submit(embed_chunk, chunk, tag, state_future, config, key, pure=False)
-                       for chunk in chunks]
+            futures = [
+                client.submit(embed_chunk, chunk, tag, state_future, config, key, pure=False)
+                for chunk in chunks
+            ]
             results = (f.result() for f in as_completed(futures))
         for result in results:
             writer.write("patterns", result["patterns"])
@@ -154,8 +170,11 @@ def embed_catalog(data_dir, encoder, *, client=None, chunk_size: int = CHUNK_SIZ
         raise
     if legacy:
         store.remove_batches(data_dir, tag, legacy)
-        log(f"embed: replaced {len(legacy)} batch(es) written by an older beepbrain (before song rows had "
-            f"notes_hash, or before embed version {store.EMBED_VERSION}, which reads channel octaves as BeepBox does)")
+        log(
+            f"embed: replaced {len(legacy)} batch(es) written by an older beepbrain (before song rows had "
+            f"notes_hash, or before embed version {store.EMBED_VERSION}, which reads channel octaves as BeepBox does)"
+        )
     store.build_views(data_dir, tag, dim)
-    return EmbedReport(tag, len(songs), writer.rows["songs"], writer.rows["patterns"], failed,
-                       time.perf_counter() - t0)
+    return EmbedReport(
+        tag, len(songs), writer.rows["songs"], writer.rows["patterns"], failed, time.perf_counter() - t0
+    )

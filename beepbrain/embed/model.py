@@ -41,14 +41,16 @@ class PatternEncoder(nn.Module):
         super().__init__()
         self.config = config = config or EmbedConfig()
         if config.steps != STEPS or config.rows != ROWS:
-            raise ValueError(f"this encoder reads {STEPS}x{ROWS} grids, the config says "
-                             f"{config.steps}x{config.rows}")
+            raise ValueError(
+                f"this encoder reads {STEPS}x{ROWS} grids, the config says {config.steps}x{config.rows}"
+            )
         w = config.width
         self.rows = nn.Conv1d(PLANES * STEPS, w, 3, padding=1)
         self.third = nn.Conv1d(w, w, 3, dilation=4, padding=4)
         self.octave = nn.Conv1d(w, w, 3, dilation=12, padding=12)
-        self.head = nn.Sequential(nn.Linear(2 * w + 1, config.hidden), nn.GELU(),
-                                  nn.Linear(config.hidden, config.dim))
+        self.head = nn.Sequential(
+            nn.Linear(2 * w + 1, config.hidden), nn.GELU(), nn.Linear(config.hidden, config.dim)
+        )
 
     def forward(self, grids: torch.Tensor, is_noise: torch.Tensor) -> torch.Tensor:
         """grids (B, PLANES, STEPS, ROWS) float, is_noise (B,) -> (B, dim)."""

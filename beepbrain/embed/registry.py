@@ -63,12 +63,15 @@ def read_files(folder: Path) -> PatternEncoder:
     return model.eval()
 
 
-def log_and_register(client, run_id: str, model: PatternEncoder, register: bool = True,
-                     holdout: dict | None = None) -> str | None:
+def log_and_register(
+    client, run_id: str, model: PatternEncoder, register: bool = True, holdout: dict | None = None
+) -> str | None:
     """Log the model's files (with ``holdout``, its held-out record) to ``run_id`` and register them as a
     new version; returns the version."""
     with tempfile.TemporaryDirectory(prefix="beepbrain-embed-") as tmp:
-        client.log_artifacts(run_id, str(write_files(model, Path(tmp) / ARTIFACT_PATH, holdout)), ARTIFACT_PATH)
+        client.log_artifacts(
+            run_id, str(write_files(model, Path(tmp) / ARTIFACT_PATH, holdout)), ARTIFACT_PATH
+        )
     if not register:
         return None
     import contextlib
@@ -76,7 +79,9 @@ def log_and_register(client, run_id: str, model: PatternEncoder, register: bool 
     from mlflow.exceptions import MlflowException
 
     with contextlib.suppress(MlflowException):  # already there
-        client.create_registered_model(REGISTERED_NAME, description="BeepBrain's pattern encoder (beepbrain.embed)")
+        client.create_registered_model(
+            REGISTERED_NAME, description="BeepBrain's pattern encoder (beepbrain.embed)"
+        )
     source = f"{client.get_run(run_id).info.artifact_uri.rstrip('/')}/{ARTIFACT_PATH}"
     version = client.create_model_version(REGISTERED_NAME, source, run_id=run_id)
     return str(version.version)
@@ -100,11 +105,14 @@ def load_encoder(tracking_uri: str, version: str | None = None) -> LoadedEncoder
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     mv = client.get_model_version(REGISTERED_NAME, version) if version else latest_version(client)
     if mv is None:
-        raise NoEmbeddingModel(f"no embedding model is registered as {REGISTERED_NAME!r} in {tracking_uri}; "
-                               "run `beepbrain embed` (it trains one) first")
+        raise NoEmbeddingModel(
+            f"no embedding model is registered as {REGISTERED_NAME!r} in {tracking_uri}; "
+            "run `beepbrain embed` (it trains one) first"
+        )
     with tempfile.TemporaryDirectory(prefix="beepbrain-embed-load-") as tmp:
-        local = mlflow.artifacts.download_artifacts(artifact_uri=mv.source, dst_path=tmp,
-                                                    tracking_uri=tracking_uri)
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=mv.source, dst_path=tmp, tracking_uri=tracking_uri
+        )
         model = read_files(Path(local))
         held_out = frozenset(read_holdout(Path(local)).get("song_ids") or ())
     return LoadedEncoder(model, str(mv.version), mv.run_id, held_out)

@@ -48,8 +48,10 @@ def _run(con, name: str, params: dict) -> list[Match]:
 def _identical(con, notes_hash: str | None, sid: str) -> list[str]:
     if notes_hash is None:
         return []
-    rows = con.execute("SELECT song_id FROM song_embeddings WHERE notes_hash = $h AND song_id <> $s "
-                       "ORDER BY song_id", {"h": notes_hash, "s": sid}).fetchall()
+    rows = con.execute(
+        "SELECT song_id FROM song_embeddings WHERE notes_hash = $h AND song_id <> $s ORDER BY song_id",
+        {"h": notes_hash, "s": sid},
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -57,14 +59,20 @@ def arrangement(song) -> dict:
     """What ranks songs of equal score: the corpus columns the named queries compare."""
     from beepbrain.corpus.rows import type_name
 
-    return {"tempo": song.tempo, "rhythm": song.rhythm, "beats_per_bar": song.beats_per_bar,
-            "bar_count": song.bar_count, "pitch_channels": song.pitch_channel_count,
-            "noise_channels": song.noise_channel_count,
-            "instrument_types": sorted({type_name(i.type) for ch in song.channels for i in ch.instruments})}
+    return {
+        "tempo": song.tempo,
+        "rhythm": song.rhythm,
+        "beats_per_bar": song.beats_per_bar,
+        "bar_count": song.bar_count,
+        "pitch_channels": song.pitch_channel_count,
+        "noise_channels": song.noise_channel_count,
+        "instrument_types": sorted({type_name(i.type) for ch in song.channels for i in ch.instruments}),
+    }
 
 
-def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = None,
-                  include_identical: bool = False) -> Similar:
+def similar_songs(
+    data_dir, text: str, k: int = 10, tracking_uri: str | None = None, include_identical: bool = False
+) -> Similar:
     """The catalog songs most like a song text (string, URL or JSON), best first."""
     import duckdb
 
@@ -82,21 +90,30 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
     sid = song_id(song_string(text))
     with open_catalog(data, read_only=True) as con:
         try:
-            columns = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE song_embeddings)").fetchall()}
+            columns = {
+                r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE song_embeddings)").fetchall()
+            }
         except duckdb.Error:  # a view over files that lack its columns
             columns = set()
         missing = sorted(set(store.song_schema().names) - columns)
         if missing:
-            raise NotEmbedded(f"the song vectors in {data} were made by an older beepbrain (no {', '.join(missing)}); "
-                              f"run `beepbrain embed` to bring them up to date")
+            raise NotEmbedded(
+                f"the song vectors in {data} were made by an older beepbrain (no {', '.join(missing)}); "
+                f"run `beepbrain embed` to bring them up to date"
+            )
         legacy = store.legacy_batches(data, tag)
         if legacy:
-            raise NotEmbedded(f"the song vectors in {data} were made by an older beepbrain ({len(legacy)} batch(es) "
-                              f"read channel octaves as transpositions); run `beepbrain embed` to bring them up to date")
-        known = con.execute("SELECT notes_hash FROM song_embeddings WHERE song_id = $s AND vector IS NOT NULL",
-                            {"s": sid}).fetchall()
+            raise NotEmbedded(
+                f"the song vectors in {data} were made by an older beepbrain ({len(legacy)} batch(es) "
+                f"read channel octaves as transpositions); run `beepbrain embed` to bring them up to date"
+            )
+        known = con.execute(
+            "SELECT notes_hash FROM song_embeddings WHERE song_id = $s AND vector IS NOT NULL", {"s": sid}
+        ).fetchall()
         if known:
-            matches = _run(con, "similar_songs", {"song_id": sid, "k": k, "include_identical": include_identical})
+            matches = _run(
+                con, "similar_songs", {"song_id": sid, "k": k, "include_identical": include_identical}
+            )
             return Similar(matches, f"catalog song {sid}", _identical(con, known[0][0], sid))
     from beepbrain.embed.registry import load_encoder
     from beepbrain.embed.vectors import embed_song
@@ -109,9 +126,19 @@ def similar_songs(data_dir, text: str, k: int = 10, tracking_uri: str | None = N
         raise ValueError("the song has no notes, so it has no vector to compare")
     identity = fingerprints(song)
     with open_catalog(data, read_only=True) as con:
-        matches = _run(con, "similar_to_vector", {"vector": vector.tolist(), "exclude": sid, "k": k,
-                                                  "include_identical": include_identical, **identity,
-                                                  **arrangement(song)})
+        matches = _run(
+            con,
+            "similar_to_vector",
+            {
+                "vector": vector.tolist(),
+                "exclude": sid,
+                "k": k,
+                "include_identical": include_identical,
+                **identity,
+                **arrangement(song),
+            },
+        )
         identical = _identical(con, identity["notes_hash"], sid)
-    return Similar(matches, f"song {sid} (not in the catalog: embedded with beepbrain-embed {encoder.tag})",
-                   identical)
+    return Similar(
+        matches, f"song {sid} (not in the catalog: embedded with beepbrain-embed {encoder.tag})", identical
+    )

@@ -35,16 +35,32 @@ def _metadata() -> dict[bytes, bytes]:
 
 
 def pattern_schema(dim: int = DIM) -> pa.Schema:
-    return pa.schema([("song_id", pa.string()), ("channel", pa.int16()), ("pattern", pa.int32()),
-                      ("is_noise", pa.bool_()), ("bars", pa.int32()),
-                      ("vector", pa.list_(pa.float32(), dim))], metadata=_metadata())
+    return pa.schema(
+        [
+            ("song_id", pa.string()),
+            ("channel", pa.int16()),
+            ("pattern", pa.int32()),
+            ("is_noise", pa.bool_()),
+            ("bars", pa.int32()),
+            ("vector", pa.list_(pa.float32(), dim)),
+        ],
+        metadata=_metadata(),
+    )
 
 
 def song_schema(dim: int = DIM) -> pa.Schema:
-    return pa.schema([("song_id", pa.string()), ("patterns", pa.int32()),
-                      ("vector", pa.list_(pa.float32(), dim)), ("model_version", pa.string()),
-                      ("notes_hash", pa.string()), ("form_hash", pa.string()), ("lowest_pitch", pa.int16())],
-                     metadata=_metadata())
+    return pa.schema(
+        [
+            ("song_id", pa.string()),
+            ("patterns", pa.int32()),
+            ("vector", pa.list_(pa.float32(), dim)),
+            ("model_version", pa.string()),
+            ("notes_hash", pa.string()),
+            ("form_hash", pa.string()),
+            ("lowest_pitch", pa.int16()),
+        ],
+        metadata=_metadata(),
+    )
 
 
 def embeddings_dir(data_dir) -> Path:
@@ -89,8 +105,11 @@ def legacy_batches(data_dir, tag: str) -> list[str]:
     then the batches removed (``remove_batches``), so every song row says which songs are identical by
     today's reading."""
     folder = version_dir(data_dir, tag) / "songs"
-    return sorted(f.stem for f in folder.glob("*.parquet")
-                  if not is_current(pq.read_schema(f)) and pq.read_metadata(f).num_rows)
+    return sorted(
+        f.stem
+        for f in folder.glob("*.parquet")
+        if not is_current(pq.read_schema(f)) and pq.read_metadata(f).num_rows
+    )
 
 
 def remove_batches(data_dir, tag: str, batches: list[str]) -> None:
@@ -115,7 +134,10 @@ class EmbeddingWriter:
 
     def __init__(self, data_dir, tag: str, batch: str, dim: int = DIM) -> None:
         base = version_dir(data_dir, tag)
-        self.paths = {"patterns": base / "patterns" / f"{batch}.parquet", "songs": base / "songs" / f"{batch}.parquet"}
+        self.paths = {
+            "patterns": base / "patterns" / f"{batch}.parquet",
+            "songs": base / "songs" / f"{batch}.parquet",
+        }
         self.schemas = {"patterns": pattern_schema(dim), "songs": song_schema(dim)}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.rows = {"patterns": 0, "songs": 0}
@@ -125,7 +147,9 @@ class EmbeddingWriter:
             return
         if kind not in self.writers:
             self.paths[kind].parent.mkdir(parents=True, exist_ok=True)
-            self.writers[kind] = pq.ParquetWriter(f"{self.paths[kind]}.tmp", self.schemas[kind], compression="zstd")
+            self.writers[kind] = pq.ParquetWriter(
+                f"{self.paths[kind]}.tmp", self.schemas[kind], compression="zstd"
+            )
         self.writers[kind].write_table(table.cast(self.schemas[kind]))
         self.rows[kind] += table.num_rows
 
@@ -152,8 +176,10 @@ def ensure_files(data_dir, tag: str, dim: int = DIM) -> None:
         folder = version_dir(data_dir, tag) / kind
         folder.mkdir(parents=True, exist_ok=True)
         empty = folder / "empty.parquet"
-        stale = empty.exists() and (pq.read_schema(empty).names != schema.names
-                                    or batch_version(pq.read_schema(empty)) != EMBED_VERSION)
+        stale = empty.exists() and (
+            pq.read_schema(empty).names != schema.names
+            or batch_version(pq.read_schema(empty)) != EMBED_VERSION
+        )
         if stale or not any(folder.glob("*.parquet")):
             pq.write_table(schema.empty_table(), empty)
 
@@ -170,9 +196,15 @@ def build_views(data_dir, tag: str, dim: int = DIM) -> None:
     with duckdb.connect(str(catalog_path(data_dir))) as con:
         for view, kind, cols in (
             ("pattern_embeddings", "patterns", "song_id, channel, pattern, is_noise, bars"),
-            ("song_embeddings", "songs", "song_id, patterns, model_version, notes_hash, form_hash, lowest_pitch"),
+            (
+                "song_embeddings",
+                "songs",
+                "song_id, patterns, model_version, notes_hash, form_hash, lowest_pitch",
+            ),
         ):
             glob = (base / kind / "*.parquet").as_posix()
-            con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {cols}, vector::FLOAT[{dim}] AS vector "
-                        f"FROM read_parquet({_literal(glob)}, union_by_name = true)")
+            con.execute(
+                f"CREATE OR REPLACE VIEW {view} AS SELECT {cols}, vector::FLOAT[{dim}] AS vector "
+                f"FROM read_parquet({_literal(glob)}, union_by_name = true)"
+            )
     set_current(data_dir, tag)

@@ -70,20 +70,24 @@ def info_nce(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tens
     return F.cross_entropy(sim, target)
 
 
-def views_batch(patterns: list[PatternNotes], idx: np.ndarray, rng: np.random.Generator,
-                cfg: EmbedTrainConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def views_batch(
+    patterns: list[PatternNotes], idx: np.ndarray, rng: np.random.Generator, cfg: EmbedTrainConfig
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     a = [view(patterns[i].notes, patterns[i].is_noise, rng, cfg.max_edits, cfg.max_transpose) for i in idx]
     b = [view(patterns[i].notes, patterns[i].is_noise, rng, cfg.max_edits, cfg.max_transpose) for i in idx]
     noise = torch.tensor([patterns[i].is_noise for i in idx])
     return torch.from_numpy(render_batch(a)), torch.from_numpy(render_batch(b)), noise
 
 
-def train_encoder(patterns: list[PatternNotes], cfg: EmbedTrainConfig, *, on_step=None,
-                  on_checkpoint=None, log=print) -> EmbedTrainResult:
+def train_encoder(
+    patterns: list[PatternNotes], cfg: EmbedTrainConfig, *, on_step=None, on_checkpoint=None, log=print
+) -> EmbedTrainResult:
     """Train a fresh encoder on ``patterns``. ``on_step(step, loss, lr)`` after every step,
     ``on_checkpoint(step, model)`` every ``checkpoint_interval`` steps."""
     if len(patterns) < 2:
-        raise ValueError(f"contrastive training needs at least 2 distinct patterns, the corpus has {len(patterns)}")
+        raise ValueError(
+            f"contrastive training needs at least 2 distinct patterns, the corpus has {len(patterns)}"
+        )
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     model = PatternEncoder(cfg.model)
@@ -108,9 +112,12 @@ def train_encoder(patterns: list[PatternNotes], cfg: EmbedTrainConfig, *, on_ste
         if on_step is not None:
             on_step(step, losses[-1], lr)
         if step % 25 == 0 or step == cfg.steps - 1:
-            log(f"embed step {step + 1}/{cfg.steps}: loss {losses[-1]:.3f} "
-                f"({time.perf_counter() - t0:.0f}s)")
-        if on_checkpoint is not None and cfg.checkpoint_interval and (step + 1) % cfg.checkpoint_interval == 0:
+            log(f"embed step {step + 1}/{cfg.steps}: loss {losses[-1]:.3f} ({time.perf_counter() - t0:.0f}s)")
+        if (
+            on_checkpoint is not None
+            and cfg.checkpoint_interval
+            and (step + 1) % cfg.checkpoint_interval == 0
+        ):
             on_checkpoint(step + 1, model)
         if cfg.max_seconds is not None and time.perf_counter() - t0 > cfg.max_seconds:
             log(f"embed: stopping at step {step + 1}, past max_seconds={cfg.max_seconds}")

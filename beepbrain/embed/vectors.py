@@ -9,7 +9,9 @@ import torch
 from beepbrain.embed.grid import PatternNotes, render_batch, song_patterns
 
 
-def encode(model, patterns: list[PatternNotes] | list[tuple[np.ndarray, bool]], batch_size: int = 256) -> np.ndarray:
+def encode(
+    model, patterns: list[PatternNotes] | list[tuple[np.ndarray, bool]], batch_size: int = 256
+) -> np.ndarray:
     """float32 (n, dim), unit length rows: the vectors of ``patterns`` (PatternNotes or (notes, is_noise))."""
     pairs = [(p.notes, p.is_noise) if isinstance(p, PatternNotes) else p for p in patterns]
     dim = model.config.dim
@@ -18,7 +20,7 @@ def encode(model, patterns: list[PatternNotes] | list[tuple[np.ndarray, bool]], 
     out = []
     with torch.no_grad():
         for i in range(0, len(pairs), batch_size):
-            chunk = pairs[i:i + batch_size]
+            chunk = pairs[i : i + batch_size]
             grids = torch.from_numpy(render_batch([n for n, _ in chunk]))
             noise = torch.tensor([bool(z) for _, z in chunk])
             out.append(torch.nn.functional.normalize(model(grids, noise), dim=1).numpy())

@@ -28,7 +28,7 @@ def bit_fields(bits: str, width: int, start: int, count: int) -> list[int]:
     table = _FIELD_TABLES.get(width)
     if table is None:
         table = _FIELD_TABLES[width] = {format(v, "b").zfill(width): v for v in range(1 << width)}
-    return [table[bits[k:k + width]] for k in range(start, start + width * count, width)]
+    return [table[bits[k : k + width]] for k in range(start, start + width * count, width)]
 
 
 _CHAR_POINTS = {chr(code): divmod(CODE_TO_INT[code], 8) for code in range(128)}
@@ -38,7 +38,7 @@ def three_bit_fields(text: str, start: int, count: int) -> list[int]:
     """``count`` 3-bit fields from character ``start`` of ``text``, two to a character: what a BitReader
     over those characters reads (characters past the end, or beyond ASCII, read as zero bits)."""
     chars = -(-count // 2)
-    pairs = map(_CHAR_POINTS.get, text[start:start + chars], repeat((0, 0)))
+    pairs = map(_CHAR_POINTS.get, text[start : start + chars], repeat((0, 0)))
     points = list(chain.from_iterable(pairs))
     if len(points) < count:
         points.extend([0] * (count - len(points)))
@@ -73,7 +73,7 @@ class BitReader:
             return NAN
         if pos >= self.have:
             return 0
-        return int(self.bits[pos:self.have], 2) << (end - self.have)
+        return int(self.bits[pos : self.have], 2) << (end - self.have)
 
     def read_long_tail(self, min_value: int, min_bits: int) -> int:
         pos = self.pos
@@ -86,13 +86,13 @@ class BitReader:
         end = start + num_bits
         self.pos = end
         if num_bits > 31:  # JavaScript's 1 << n wraps at 32 bits: reproduce it
-            return _js_long_tail(min_value, min_bits, ones, self.bits[start:min(end, self.have)])
+            return _js_long_tail(min_value, min_bits, ones, self.bits[start : min(end, self.have)])
         result = min_value + ((1 << num_bits) - (1 << min_bits))
         if end <= self.have:
             if num_bits:
                 result += int(self.bits[start:end], 2)
         elif start < self.have:
-            result += int(self.bits[start:self.have], 2) << (end - self.have)
+            result += int(self.bits[start : self.have], 2) << (end - self.have)
         return result
 
     def at_end_of_data(self) -> bool:

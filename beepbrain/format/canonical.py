@@ -39,8 +39,16 @@ _TYPE_FIELDS = {
 
 _ALWAYS = ("type", "preset", "volume", "eq_filter", "effects", "envelopes")
 _FIELDS = tuple(f.name for f in fields(Instrument))
-_COPY = {"eq_filter", "note_filter", "envelopes", "operators", "spectrum", "harmonics", "drumset_envelopes",
-         "drumset_spectra"}
+_COPY = {
+    "eq_filter",
+    "note_filter",
+    "envelopes",
+    "operators",
+    "spectrum",
+    "harmonics",
+    "drumset_envelopes",
+    "drumset_spectra",
+}
 
 
 def _dropped_fields(kind: int, effects: int) -> tuple[str, ...]:

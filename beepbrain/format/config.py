@@ -10,24 +10,92 @@ import math
 # Instrument types (InstrumentType)
 CHIP, FM, NOISE, SPECTRUM, DRUMSET, HARMONICS, PWM, PICKED_STRING, SUPERSAW = range(9)
 INSTRUMENT_TYPE_COUNT = 9
-INSTRUMENT_TYPE_NAMES = ("chip", "FM", "noise", "spectrum", "drumset", "harmonics", "PWM", "Picked String", "supersaw")
+INSTRUMENT_TYPE_NAMES = (
+    "chip",
+    "FM",
+    "noise",
+    "spectrum",
+    "drumset",
+    "harmonics",
+    "PWM",
+    "Picked String",
+    "supersaw",
+)
 
 # Effects (EffectType): bit positions in Instrument.effects
-(EFFECT_REVERB, EFFECT_CHORUS, EFFECT_PANNING, EFFECT_DISTORTION, EFFECT_BITCRUSHER, EFFECT_NOTE_FILTER,
- EFFECT_ECHO, EFFECT_PITCH_SHIFT, EFFECT_DETUNE, EFFECT_VIBRATO, EFFECT_TRANSITION, EFFECT_CHORD) = range(12)
+(
+    EFFECT_REVERB,
+    EFFECT_CHORUS,
+    EFFECT_PANNING,
+    EFFECT_DISTORTION,
+    EFFECT_BITCRUSHER,
+    EFFECT_NOTE_FILTER,
+    EFFECT_ECHO,
+    EFFECT_PITCH_SHIFT,
+    EFFECT_DETUNE,
+    EFFECT_VIBRATO,
+    EFFECT_TRANSITION,
+    EFFECT_CHORD,
+) = range(12)
 EFFECT_COUNT = 12
-EFFECT_NAMES = ("reverb", "chorus", "panning", "distortion", "bitcrusher", "note filter", "echo", "pitch shift",
-                "detune", "vibrato", "transition type", "chord type")
-EFFECT_ORDER = (EFFECT_TRANSITION, EFFECT_CHORD, EFFECT_PITCH_SHIFT, EFFECT_DETUNE, EFFECT_VIBRATO,
-                EFFECT_NOTE_FILTER, EFFECT_DISTORTION, EFFECT_BITCRUSHER, EFFECT_PANNING, EFFECT_CHORUS,
-                EFFECT_ECHO, EFFECT_REVERB)
+EFFECT_NAMES = (
+    "reverb",
+    "chorus",
+    "panning",
+    "distortion",
+    "bitcrusher",
+    "note filter",
+    "echo",
+    "pitch shift",
+    "detune",
+    "vibrato",
+    "transition type",
+    "chord type",
+)
+EFFECT_ORDER = (
+    EFFECT_TRANSITION,
+    EFFECT_CHORD,
+    EFFECT_PITCH_SHIFT,
+    EFFECT_DETUNE,
+    EFFECT_VIBRATO,
+    EFFECT_NOTE_FILTER,
+    EFFECT_DISTORTION,
+    EFFECT_BITCRUSHER,
+    EFFECT_PANNING,
+    EFFECT_CHORUS,
+    EFFECT_ECHO,
+    EFFECT_REVERB,
+)
 
-SCALE_NAMES = ("easy :)", "easy :(", "island :)", "island :(", "blues :)", "blues :(", "normal :)", "normal :(",
-               "double harmonic :)", "double harmonic :(", "strange", "expert")
+SCALE_NAMES = (
+    "easy :)",
+    "easy :(",
+    "island :)",
+    "island :(",
+    "blues :)",
+    "blues :(",
+    "normal :)",
+    "normal :(",
+    "double harmonic :)",
+    "double harmonic :(",
+    "strange",
+    "expert",
+)
 # Each scale's pitch classes above the key (Config.scales' flags): BeepBox's editor only places notes on these
-SCALE_PITCH_CLASSES = ((0, 2, 4, 7, 9), (0, 3, 5, 7, 10), (0, 4, 5, 7, 11), (0, 1, 3, 7, 8), (0, 2, 3, 4, 7, 9),
-                       (0, 3, 5, 6, 7, 10), (0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10), (0, 1, 4, 5, 7, 8, 11),
-                       (0, 2, 3, 6, 7, 8, 11), (0, 2, 4, 6, 8, 10), tuple(range(12)))
+SCALE_PITCH_CLASSES = (
+    (0, 2, 4, 7, 9),
+    (0, 3, 5, 7, 10),
+    (0, 4, 5, 7, 11),
+    (0, 1, 3, 7, 8),
+    (0, 2, 3, 4, 7, 9),
+    (0, 3, 5, 6, 7, 10),
+    (0, 2, 4, 5, 7, 9, 11),
+    (0, 2, 3, 5, 7, 8, 10),
+    (0, 1, 4, 5, 7, 8, 11),
+    (0, 2, 3, 6, 7, 8, 11),
+    (0, 2, 4, 6, 8, 10),
+    tuple(range(12)),
+)
 KEY_NAMES = ("C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B")
 RHYTHM_NAMES = ("÷3 (triplets)", "÷4 (standard)", "÷6", "÷8", "freehand")
 RHYTHM_STEPS_PER_BEAT = (3, 4, 6, 8, 24)
@@ -49,8 +117,17 @@ DRUM_COUNT = 12
 MAX_CHORD_SIZE = 4
 NOTE_SIZE_MAX = 3
 
-CHIP_WAVE_NAMES = ("rounded", "triangle", "square", "1/4 pulse", "1/8 pulse", "sawtooth", "double saw",
-                   "double pulse", "spiky")
+CHIP_WAVE_NAMES = (
+    "rounded",
+    "triangle",
+    "square",
+    "1/4 pulse",
+    "1/8 pulse",
+    "sawtooth",
+    "double saw",
+    "double pulse",
+    "spiky",
+)
 CHIP_NOISE_NAMES = ("retro", "white", "clang", "buzz", "hollow")
 
 FILTER_FREQ_STEP = 0.25
@@ -99,25 +176,89 @@ SUSTAIN_TYPE_NAMES = ("bright", "acoustic")
 ENABLE_ACOUSTIC_SUSTAIN = False
 
 # (name, carrierCount)
-ALGORITHMS = (("1←(2 3 4)", 1), ("1←(2 3←4)", 1), ("1←2←(3 4)", 1), ("1←(2 3)←4", 1), ("1←2←3←4", 1),
-              ("1←3 2←4", 2), ("1 2←(3 4)", 2), ("1 2←3←4", 2), ("(1 2)←3←4", 2), ("(1 2)←(3 4)", 2),
-              ("1 2 3←4", 3), ("(1 2 3)←4", 3), ("1 2 3 4", 4))
+ALGORITHMS = (
+    ("1←(2 3 4)", 1),
+    ("1←(2 3←4)", 1),
+    ("1←2←(3 4)", 1),
+    ("1←(2 3)←4", 1),
+    ("1←2←3←4", 1),
+    ("1←3 2←4", 2),
+    ("1 2←(3 4)", 2),
+    ("1 2←3←4", 2),
+    ("(1 2)←3←4", 2),
+    ("(1 2)←(3 4)", 2),
+    ("1 2 3←4", 3),
+    ("(1 2 3)←4", 3),
+    ("1 2 3 4", 4),
+)
 OPERATOR_COUNT = 4
 OPERATOR_AMPLITUDE_MAX = 15
-OPERATOR_FREQUENCY_NAMES = ("1×", "~1×", "2×", "~2×", "3×", "4×", "5×", "6×", "7×", "8×", "9×", "11×", "13×",
-                            "16×", "20×")
-FEEDBACK_NAMES = ("1⟲", "2⟲", "3⟲", "4⟲", "1⟲ 2⟲", "3⟲ 4⟲", "1⟲ 2⟲ 3⟲", "2⟲ 3⟲ 4⟲", "1⟲ 2⟲ 3⟲ 4⟲", "1→2",
-                  "1→3", "1→4", "2→3", "2→4", "3→4", "1→3 2→4", "1→4 2→3", "1→2→3→4")
+OPERATOR_FREQUENCY_NAMES = (
+    "1×",
+    "~1×",
+    "2×",
+    "~2×",
+    "3×",
+    "4×",
+    "5×",
+    "6×",
+    "7×",
+    "8×",
+    "9×",
+    "11×",
+    "13×",
+    "16×",
+    "20×",
+)
+FEEDBACK_NAMES = (
+    "1⟲",
+    "2⟲",
+    "3⟲",
+    "4⟲",
+    "1⟲ 2⟲",
+    "3⟲ 4⟲",
+    "1⟲ 2⟲ 3⟲",
+    "2⟲ 3⟲ 4⟲",
+    "1⟲ 2⟲ 3⟲ 4⟲",
+    "1→2",
+    "1→3",
+    "1→4",
+    "2→3",
+    "2→4",
+    "3→4",
+    "1→3 2→4",
+    "1→4 2→3",
+    "1→2→3→4",
+)
 
 # EnvelopeType
-ENV_NOTE_SIZE, ENV_NONE, ENV_PUNCH, ENV_FLARE, ENV_TWANG, ENV_SWELL, ENV_TREMOLO, ENV_TREMOLO2, ENV_DECAY = range(9)
+ENV_NOTE_SIZE, ENV_NONE, ENV_PUNCH, ENV_FLARE, ENV_TWANG, ENV_SWELL, ENV_TREMOLO, ENV_TREMOLO2, ENV_DECAY = (
+    range(9)
+)
 # (name, EnvelopeType)
-ENVELOPES = (("none", ENV_NONE), ("note size", ENV_NOTE_SIZE), ("punch", ENV_PUNCH), ("flare 1", ENV_FLARE),
-             ("flare 2", ENV_FLARE), ("flare 3", ENV_FLARE), ("twang 1", ENV_TWANG), ("twang 2", ENV_TWANG),
-             ("twang 3", ENV_TWANG), ("swell 1", ENV_SWELL), ("swell 2", ENV_SWELL), ("swell 3", ENV_SWELL),
-             ("tremolo1", ENV_TREMOLO), ("tremolo2", ENV_TREMOLO), ("tremolo3", ENV_TREMOLO),
-             ("tremolo4", ENV_TREMOLO2), ("tremolo5", ENV_TREMOLO2), ("tremolo6", ENV_TREMOLO2),
-             ("decay 1", ENV_DECAY), ("decay 2", ENV_DECAY), ("decay 3", ENV_DECAY))
+ENVELOPES = (
+    ("none", ENV_NONE),
+    ("note size", ENV_NOTE_SIZE),
+    ("punch", ENV_PUNCH),
+    ("flare 1", ENV_FLARE),
+    ("flare 2", ENV_FLARE),
+    ("flare 3", ENV_FLARE),
+    ("twang 1", ENV_TWANG),
+    ("twang 2", ENV_TWANG),
+    ("twang 3", ENV_TWANG),
+    ("swell 1", ENV_SWELL),
+    ("swell 2", ENV_SWELL),
+    ("swell 3", ENV_SWELL),
+    ("tremolo1", ENV_TREMOLO),
+    ("tremolo2", ENV_TREMOLO),
+    ("tremolo3", ENV_TREMOLO),
+    ("tremolo4", ENV_TREMOLO2),
+    ("tremolo5", ENV_TREMOLO2),
+    ("tremolo6", ENV_TREMOLO2),
+    ("decay 1", ENV_DECAY),
+    ("decay 2", ENV_DECAY),
+    ("decay 3", ENV_DECAY),
+)
 ENVELOPE_NAMES = tuple(name for name, _ in ENVELOPES)
 ENVELOPE_INDEX = {name: i for i, name in enumerate(ENVELOPE_NAMES)}
 MAX_ENVELOPE_COUNT = 12

@@ -23,19 +23,27 @@ def with_channel(song: Song, kind: str, instrument_type: int | None = None) -> t
     if kind not in KINDS:
         raise BeepBoxFormatError(f"channel kind must be one of {', '.join(KINDS)}, not {kind!r}")
     drum = kind == "drum"
-    count, most = ((song.noise_channel_count, c.NOISE_CHANNEL_COUNT_MAX) if drum
-                   else (song.pitch_channel_count, c.PITCH_CHANNEL_COUNT_MAX))
+    count, most = (
+        (song.noise_channel_count, c.NOISE_CHANNEL_COUNT_MAX)
+        if drum
+        else (song.pitch_channel_count, c.PITCH_CHANNEL_COUNT_MAX)
+    )
     if count >= most:
-        raise BeepBoxFormatError(f"the song has {count} {kind} channels already; BeepBox holds at most {most}")
+        raise BeepBoxFormatError(
+            f"the song has {count} {kind} channels already; BeepBox holds at most {most}"
+        )
     type_ = (c.NOISE if drum else c.CHIP) if instrument_type is None else int(instrument_type)
     allowed = allowed_types(drum)
     if type_ not in allowed:
         names = ", ".join(c.INSTRUMENT_TYPE_NAMES[t] for t in allowed)
         raise BeepBoxFormatError(f"a {kind} channel's instrument is one of {names}")
     out = copy.deepcopy(song)
-    channel = Channel(octave=0 if drum else 3, instruments=[Instrument.default(type_, drum)],
-                      patterns=[Pattern() for _ in range(out.patterns_per_channel)],
-                      bars=[0] * out.bar_count)
+    channel = Channel(
+        octave=0 if drum else 3,
+        instruments=[Instrument.default(type_, drum)],
+        patterns=[Pattern() for _ in range(out.patterns_per_channel)],
+        bars=[0] * out.bar_count,
+    )
     if drum:
         index = out.channel_count
         out.noise_channel_count += 1

@@ -271,7 +271,6 @@ def fade_in_setting(seconds: float) -> int:
     return clamp(0, c.FADE_IN_RANGE, js_round((-0.95 + js_sqrt(0.9025 + 0.2 * seconds / 0.0125)) / 0.1))
 
 
-
 def detune_to_cents(detune: int):
     return detune * (abs(detune) + 1) / 2
 
@@ -406,8 +405,12 @@ def instrument_to_json(inst: Instrument) -> dict:
     if _has(inst, c.EFFECT_DISTORTION):
         obj["distortion"] = _percent(inst.distortion, c.DISTORTION_RANGE - 1)
     if _has(inst, c.EFFECT_BITCRUSHER):
-        obj["bitcrusherOctave"] = num((c.BITCRUSHER_FREQ_RANGE - 1 - inst.bitcrusher_freq) * c.BITCRUSHER_OCTAVE_STEP)
-        obj["bitcrusherQuantization"] = _percent(inst.bitcrusher_quantization, c.BITCRUSHER_QUANTIZATION_RANGE - 1)
+        obj["bitcrusherOctave"] = num(
+            (c.BITCRUSHER_FREQ_RANGE - 1 - inst.bitcrusher_freq) * c.BITCRUSHER_OCTAVE_STEP
+        )
+        obj["bitcrusherQuantization"] = _percent(
+            inst.bitcrusher_quantization, c.BITCRUSHER_QUANTIZATION_RANGE - 1
+        )
     if _has(inst, c.EFFECT_PANNING):
         obj["pan"] = _percent(inst.pan - c.PAN_CENTER, c.PAN_CENTER)
     if _has(inst, c.EFFECT_CHORUS):
@@ -423,7 +426,9 @@ def instrument_to_json(inst: Instrument) -> dict:
         obj["fadeInSeconds"] = num(js_round(10000 * fade_in_seconds(inst.fade_in)) / 10000)
         obj["fadeOutTicks"] = c.FADE_OUT_TICKS[inst.fade_out]
     if t in (c.HARMONICS, c.PICKED_STRING):
-        obj["harmonics"] = [_percent(h, c.HARMONICS_MAX) for h in inst.harmonics[: c.HARMONICS_CONTROL_POINTS]]
+        obj["harmonics"] = [
+            _percent(h, c.HARMONICS_MAX) for h in inst.harmonics[: c.HARMONICS_CONTROL_POINTS]
+        ]
 
     pulse_width = num(js_round(pulse_width_ratio(inst.pulse_width) * 100 * 100000) / 100000)
     if t == c.NOISE:
@@ -434,7 +439,9 @@ def instrument_to_json(inst: Instrument) -> dict:
         obj["drums"] = [
             {
                 "filterEnvelope": c.ENVELOPE_NAMES[inst.drumset_envelopes[j]],
-                "spectrum": [_percent(s, c.SPECTRUM_MAX) for s in inst.drumset_spectra[j][: c.SPECTRUM_CONTROL_POINTS]],
+                "spectrum": [
+                    _percent(s, c.SPECTRUM_MAX) for s in inst.drumset_spectra[j][: c.SPECTRUM_CONTROL_POINTS]
+                ],
             }
             for j in range(c.DRUM_COUNT)
         ]
@@ -481,7 +488,15 @@ def song_from_json(obj) -> Song:
         return _read_song(obj)
     except BeepBoxFormatError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         raise BeepBoxFormatError(f"bad JSON song: {type(exc).__name__}: {exc}") from None
 
 
@@ -585,7 +600,9 @@ def _read_song(obj: dict) -> Song:
         instrument_objs = _get(channel_obj, "instruments")
         if isinstance(instrument_objs, list):
             for instrument_obj in instrument_objs[:max_instruments_per_channel]:
-                channel.instruments.append(instrument_from_json(instrument_obj, is_noise, legacy_global_reverb))
+                channel.instruments.append(
+                    instrument_from_json(instrument_obj, is_noise, legacy_global_reverb)
+                )
         if not channel.instruments:  # BeepBox would leave the channel without one and fail to play it
             channel.instruments.append(Instrument.default(c.NOISE if is_noise else c.CHIP, is_noise))
 
@@ -605,7 +622,9 @@ def _read_song(obj: dict) -> Song:
 
     del pitch_channels[c.PITCH_CHANNEL_COUNT_MAX :]
     del noise_channels[c.NOISE_CHANNEL_COUNT_MAX :]
-    if not pitch_channels:  # BeepBox's reader takes it, but no song string can hold it: BeepBox can't reopen it
+    if (
+        not pitch_channels
+    ):  # BeepBox's reader takes it, but no song string can hold it: BeepBox can't reopen it
         raise BeepBoxFormatError("a song needs at least one pitch channel")
     song.pitch_channel_count = len(pitch_channels)
     song.noise_channel_count = len(noise_channels)
@@ -614,15 +633,21 @@ def _read_song(obj: dict) -> Song:
     return song
 
 
-def _read_pattern(pattern: Pattern, obj, song: Song, channel: Channel, parts_per_beat: int, is_noise: bool) -> None:
+def _read_pattern(
+    pattern: Pattern, obj, song: Song, channel: Channel, parts_per_beat: int, is_noise: bool
+) -> None:
     """``Pattern.fromJsonObject``."""
     if song.pattern_instruments:
         instruments = _get(obj, "instruments")
-        count_max = min(c.LAYERED_INSTRUMENT_COUNT_MAX, len(channel.instruments)) if song.layered_instruments else 1
+        count_max = (
+            min(c.LAYERED_INSTRUMENT_COUNT_MAX, len(channel.instruments)) if song.layered_instruments else 1
+        )
         if isinstance(instruments, list):
             count = clamp(c.INSTRUMENT_COUNT_MIN, count_max + 1, len(instruments))
             pattern.instruments = [
-                clamp(0, len(channel.instruments), js_int32(instruments[j]) - 1) if j < len(instruments) else 0
+                clamp(0, len(channel.instruments), js_int32(instruments[j]) - 1)
+                if j < len(instruments)
+                else 0
                 for j in range(count)
             ]
         else:
@@ -840,7 +865,9 @@ def instrument_from_json(obj, is_noise: bool, legacy_global_reverb: int = 0) -> 
         inst.pitch_shift = clamp(0, c.PITCH_SHIFT_RANGE, js_round(js_number(pitch_shift)))
     detune = _get(obj, "detuneCents")
     if _defined(detune):
-        inst.detune = clamp(0, c.DETUNE_MAX + 1, js_round(c.DETUNE_CENTER + cents_to_detune(js_number(detune))))
+        inst.detune = clamp(
+            0, c.DETUNE_MAX + 1, js_round(c.DETUNE_CENTER + cents_to_detune(js_number(detune)))
+        )
 
     inst.vibrato = _VIBRATOS["none"]
     vibrato_obj = _get(obj, "vibrato")
@@ -873,8 +900,9 @@ def instrument_from_json(obj, is_noise: bool, legacy_global_reverb: int = 0) -> 
         freq = c.BITCRUSHER_FREQ_RANGE - 1 - js_number(octave) / c.BITCRUSHER_OCTAVE_STEP
         # BeepBox stores this unrounded and unclamped; a whole setting in range is what it can play
         inst.bitcrusher_freq = _int_or_zero(clamp(0, c.BITCRUSHER_FREQ_RANGE, js_round(freq)))
-    value = _percent_setting(obj, "bitcrusherQuantization", c.BITCRUSHER_QUANTIZATION_RANGE - 1,
-                             c.BITCRUSHER_QUANTIZATION_RANGE)
+    value = _percent_setting(
+        obj, "bitcrusherQuantization", c.BITCRUSHER_QUANTIZATION_RANGE - 1, c.BITCRUSHER_QUANTIZATION_RANGE
+    )
     if value is not None:
         inst.bitcrusher_quantization = value
     value = _percent_setting(obj, "echoSustain", c.ECHO_SUSTAIN_RANGE - 1, c.ECHO_SUSTAIN_RANGE)
@@ -944,7 +972,9 @@ def instrument_from_json(obj, is_noise: bool, legacy_global_reverb: int = 0) -> 
                         inst.drumset_envelopes[j] = envelope
                 drum_spectrum = _get(drum, "spectrum")
                 if _defined(drum_spectrum):
-                    inst.drumset_spectra[j] = _read_wave(drum_spectrum, c.SPECTRUM_MAX, c.SPECTRUM_CONTROL_POINTS)
+                    inst.drumset_spectra[j] = _read_wave(
+                        drum_spectrum, c.SPECTRUM_MAX, c.SPECTRUM_CONTROL_POINTS
+                    )
 
     if kind == c.CHIP:
         wave_obj = _get(obj, "wave")
@@ -969,7 +999,9 @@ def instrument_from_json(obj, is_noise: bool, legacy_global_reverb: int = 0) -> 
             frequency = _find_name(c.OPERATOR_FREQUENCY_NAMES, _get(op_obj, "frequency"))
             op.frequency = 0 if frequency == -1 else frequency
             amplitude = _get(op_obj, "amplitude")
-            op.amplitude = clamp(0, c.OPERATOR_AMPLITUDE_MAX + 1, js_int32(amplitude)) if _defined(amplitude) else 0
+            op.amplitude = (
+                clamp(0, c.OPERATOR_AMPLITUDE_MAX + 1, js_int32(amplitude)) if _defined(amplitude) else 0
+            )
 
     note_filter = _get(obj, "noteFilter")
     inst.note_filter = _read_filter(note_filter) if _defined(note_filter) else []
@@ -993,7 +1025,9 @@ def instrument_from_json(obj, is_noise: bool, legacy_global_reverb: int = 0) -> 
             if envelope is None:
                 envelope = _ENVELOPES["none"]
             index_obj = _get(envelope_obj, "index")
-            index = clamp(0, c.AUTOMATION_TARGETS[target][1], js_int32(index_obj)) if _defined(index_obj) else 0
+            index = (
+                clamp(0, c.AUTOMATION_TARGETS[target][1], js_int32(index_obj)) if _defined(index_obj) else 0
+            )
             add_envelope(inst, target, index, envelope)
     return inst
 
@@ -1005,8 +1039,11 @@ def _convert_legacy_filter(inst: Instrument, obj) -> None:
     if _defined(cutoff_hz):
         ratio = js_int32(cutoff_hz) / names.LEGACY_FILTER_CUTOFF_MAX_HZ
         log = math.log(ratio) if ratio > 0 else (-math.inf if ratio == 0 else _NAN)
-        cutoff = clamp(0, names.LEGACY_FILTER_CUTOFF_RANGE,
-                       js_round(names.LEGACY_FILTER_CUTOFF_RANGE - 1 + 2.0 * log / math.log(2)))
+        cutoff = clamp(
+            0,
+            names.LEGACY_FILTER_CUTOFF_RANGE,
+            js_round(names.LEGACY_FILTER_CUTOFF_RANGE - 1 + 2.0 * log / math.log(2)),
+        )
     else:
         cutoff = 6 if kind == c.CHIP else 10
     resonance_obj = _get(obj, "filterResonance")
@@ -1036,6 +1073,12 @@ def _convert_legacy_filter(inst: Instrument, obj) -> None:
         cutoff = names.LEGACY_FILTER_TO_CUTOFF[legacy]
         filter_env = _ENVELOPES[names.LEGACY_FILTER_TO_ENVELOPE[legacy]]
         resonance = 0
-    legacy = {"filterCutoff": cutoff, "filterResonance": resonance, "filterEnvelope": filter_env,
-              "pulseEnvelope": pulse_env, "operatorEnvelopes": operator_envs, "feedbackEnvelope": feedback_env}
+    legacy = {
+        "filterCutoff": cutoff,
+        "filterResonance": resonance,
+        "filterEnvelope": filter_env,
+        "pulseEnvelope": pulse_env,
+        "operatorEnvelopes": operator_envs,
+        "feedbackEnvelope": feedback_env,
+    }
     convert_legacy_settings(inst, legacy)

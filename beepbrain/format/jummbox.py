@@ -40,7 +40,14 @@ def read_jummbox(text: str) -> JBSong:
         return decode_jummbox(s)
     except BeepBoxFormatError:
         raise
-    except (RecursionError, MemoryError, ValueError, IndexError, KeyError, TypeError) as exc:  # pragma: no cover
+    except (
+        RecursionError,
+        MemoryError,
+        ValueError,
+        IndexError,
+        KeyError,
+        TypeError,
+    ) as exc:  # pragma: no cover
         raise BeepBoxFormatError(f"malformed JummBox song ({type(exc).__name__}: {exc})") from None
 
 
@@ -53,4 +60,6 @@ def parse_jummbox(text: str) -> Song:
     except BeepBoxFormatError:
         raise
     except (ValueError, IndexError, KeyError, TypeError) as exc:  # pragma: no cover
-        raise BeepBoxFormatError(f"JummBox song does not map onto BeepBox ({type(exc).__name__}: {exc})") from None
+        raise BeepBoxFormatError(
+            f"JummBox song does not map onto BeepBox ({type(exc).__name__}: {exc})"
+        ) from None

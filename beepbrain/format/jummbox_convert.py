@@ -32,8 +32,12 @@ def to_beepbox(song: JBSong) -> Song:
     bar_count = min(song.bar_count, bb.BAR_COUNT_MAX)
     pitch = kept_channels(song, range(song.pitch_channel_count), bb.PITCH_CHANNEL_COUNT_MAX, bar_count)
     first_noise = song.pitch_channel_count
-    noise = kept_channels(song, range(first_noise, first_noise + song.noise_channel_count),
-                          bb.NOISE_CHANNEL_COUNT_MAX, bar_count)
+    noise = kept_channels(
+        song,
+        range(first_noise, first_noise + song.noise_channel_count),
+        bb.NOISE_CHANNEL_COUNT_MAX,
+        bar_count,
+    )
     pitch_count, noise_count = len(pitch), len(noise)
     kept = pitch + noise
     loop_start = min(max(song.loop_start, 0), bar_count - 1)
@@ -72,8 +76,11 @@ def to_beepbox(song: JBSong) -> Song:
     )
     for slot, index in enumerate(kept):
         is_noise = slot >= pitch_count
-        out.channels.append(_channel(song, song.channels[index], is_noise, bars[slot], pattern_numbers[slot],
-                                     patterns_per_channel))
+        out.channels.append(
+            _channel(
+                song, song.channels[index], is_noise, bars[slot], pattern_numbers[slot], patterns_per_channel
+            )
+        )
     return out
 
 
@@ -85,17 +92,28 @@ def kept_channels(song: JBSong, indices: range, limit: int, bar_count: int) -> l
 
     def played(index: int) -> int:
         channel = song.channels[index]
-        return sum(len(channel.patterns[b - 1].notes) for b in channel.bars[:bar_count]
-                   if 0 < b <= len(channel.patterns))
+        return sum(
+            len(channel.patterns[b - 1].notes)
+            for b in channel.bars[:bar_count]
+            if 0 < b <= len(channel.patterns)
+        )
 
     busiest = sorted(indices, key=lambda i: (-played(i), i))[:limit]
     return sorted(busiest)
 
 
-def _channel(song: JBSong, channel: JBChannel, is_noise: bool, bars: list[int], numbers: list[int],
-             patterns_per_channel: int) -> Channel:
+def _channel(
+    song: JBSong,
+    channel: JBChannel,
+    is_noise: bool,
+    bars: list[int],
+    numbers: list[int],
+    patterns_per_channel: int,
+) -> Channel:
     legacy = song.version < 5
-    instruments = [instrument_to_bb(i, is_noise, legacy) for i in channel.instruments[: bb.PATTERN_INSTRUMENT_COUNT_MAX]]
+    instruments = [
+        instrument_to_bb(i, is_noise, legacy) for i in channel.instruments[: bb.PATTERN_INSTRUMENT_COUNT_MAX]
+    ]
     if not instruments:
         instruments = [Instrument.default(bb.NOISE if is_noise else bb.CHIP, is_noise)]
     patterns = []
@@ -197,8 +215,10 @@ def instrument_to_bb(src: JBInstrument, is_noise: bool, legacy: bool = False) ->
         inst.reverb = jb.scaled(src.reverb, jb.REVERB_RANGE, bb.REVERB_RANGE)
     if on & (1 << bb.EFFECT_NOTE_FILTER) and src.note_filter is not None:
         inst.note_filter = _filter_points(src.note_filter)
-    inst.envelopes = [_envelope(inst, target, index, jb.ENVELOPE_TO_BB[envelope])
-                      for target, index, envelope in src.envelopes[: bb.MAX_ENVELOPE_COUNT]]
+    inst.envelopes = [
+        _envelope(inst, target, index, jb.ENVELOPE_TO_BB[envelope])
+        for target, index, envelope in src.envelopes[: bb.MAX_ENVELOPE_COUNT]
+    ]
     if legacy:
         old = {}
         for key, value in (src.legacy or {}).items():
@@ -225,7 +245,9 @@ def _upgrade_legacy(inst: Instrument, old: dict) -> None:
         convert_legacy_settings(inst, old)
     except BeepBoxFormatError:
         inst.effects = effects
-        convert_legacy_settings(inst, {k: v for k, v in old.items() if not k.endswith(("Envelope", "Envelopes"))})
+        convert_legacy_settings(
+            inst, {k: v for k, v in old.items() if not k.endswith(("Envelope", "Envelopes"))}
+        )
 
 
 def _filter_points(source) -> list[FilterControlPoint]:

@@ -29,8 +29,20 @@ def decode_jummbox(text: str) -> JBSong:
 
 
 _EFFECT_BITS = (1 << 12) - 1
-(FX_REVERB, FX_CHORUS, FX_PANNING, FX_DISTORTION, FX_BITCRUSHER, FX_NOTE_FILTER, FX_ECHO, FX_PITCH_SHIFT,
- FX_DETUNE, FX_VIBRATO, FX_TRANSITION, FX_CHORD) = range(12)
+(
+    FX_REVERB,
+    FX_CHORUS,
+    FX_PANNING,
+    FX_DISTORTION,
+    FX_BITCRUSHER,
+    FX_NOTE_FILTER,
+    FX_ECHO,
+    FX_PITCH_SHIFT,
+    FX_DETUNE,
+    FX_VIBRATO,
+    FX_TRANSITION,
+    FX_CHORD,
+) = range(12)
 
 
 class _Decoder:
@@ -71,7 +83,9 @@ class _Decoder:
         version = r.value()
         if not jb.OLDEST_VERSION <= version <= jb.LATEST_VERSION:
             raise BeepBoxFormatError(
-                f"JummBox format version {version} unsupported (known: {jb.OLDEST_VERSION}-{jb.LATEST_VERSION})", 1)
+                f"JummBox format version {version} unsupported (known: {jb.OLDEST_VERSION}-{jb.LATEST_VERSION})",
+                1,
+            )
         self.version = self.song.version = version
         handlers = _HANDLERS
         while r.more():
@@ -93,12 +107,15 @@ class _Decoder:
         r, song = self.r, self.song
         pitch, noise = r.value(), r.value()
         mod = r.value() if self.version >= 2 else 0
-        song.pitch_channel_count = validate(jb.PITCH_CHANNEL_COUNT_MIN, jb.PITCH_CHANNEL_COUNT_MAX, pitch,
-                                            "pitch channel count", self.tag_pos)
-        song.noise_channel_count = validate(jb.NOISE_CHANNEL_COUNT_MIN, jb.NOISE_CHANNEL_COUNT_MAX, noise,
-                                            "noise channel count", self.tag_pos)
-        song.mod_channel_count = validate(jb.MOD_CHANNEL_COUNT_MIN, jb.MOD_CHANNEL_COUNT_MAX, mod,
-                                          "mod channel count", self.tag_pos)
+        song.pitch_channel_count = validate(
+            jb.PITCH_CHANNEL_COUNT_MIN, jb.PITCH_CHANNEL_COUNT_MAX, pitch, "pitch channel count", self.tag_pos
+        )
+        song.noise_channel_count = validate(
+            jb.NOISE_CHANNEL_COUNT_MIN, jb.NOISE_CHANNEL_COUNT_MAX, noise, "noise channel count", self.tag_pos
+        )
+        song.mod_channel_count = validate(
+            jb.MOD_CHANNEL_COUNT_MIN, jb.MOD_CHANNEL_COUNT_MAX, mod, "mod channel count", self.tag_pos
+        )
         count = song.channel_count
         while len(song.channels) < count:
             song.channels.append(JBChannel())
@@ -128,7 +145,9 @@ class _Decoder:
 
     def t_bar_count(self) -> None:
         song = self.song
-        song.bar_count = validate(jb.BAR_COUNT_MIN, jb.BAR_COUNT_MAX, self.r.value2() + 1, "bar count", self.tag_pos)
+        song.bar_count = validate(
+            jb.BAR_COUNT_MIN, jb.BAR_COUNT_MAX, self.r.value2() + 1, "bar count", self.tag_pos
+        )
         for channel in song.channels:
             bars = channel.bars
             bars.extend(1 if bar < 4 else 0 for bar in range(len(bars), song.bar_count))
@@ -136,8 +155,9 @@ class _Decoder:
 
     def t_pattern_count(self) -> None:
         song = self.song
-        song.patterns_per_channel = validate(1, jb.BAR_COUNT_MAX, self.r.value2() + 1, "pattern count",
-                                             self.tag_pos)
+        song.patterns_per_channel = validate(
+            1, jb.BAR_COUNT_MAX, self.r.value2() + 1, "pattern count", self.tag_pos
+        )
         for channel in song.channels:
             patterns = channel.patterns
             patterns.extend(JBPattern() for _ in range(len(patterns), song.patterns_per_channel))
@@ -146,7 +166,9 @@ class _Decoder:
     def t_instrument_count(self) -> None:
         r, song = self.r, self.song
         if self.legacy:
-            count = validate(1, jb.PATTERN_INSTRUMENT_COUNT_MAX, r.value() + 1, "instrument count", self.tag_pos)
+            count = validate(
+                1, jb.PATTERN_INSTRUMENT_COUNT_MAX, r.value() + 1, "instrument count", self.tag_pos
+            )
             song.layered_instruments = False
             song.pattern_instruments = count > 1
             counts = [count] * song.channel_count
@@ -158,8 +180,9 @@ class _Decoder:
             for _ in range(song.channel_count):
                 count = 1
                 if song.layered_instruments or song.pattern_instruments:
-                    count = validate(1, song.max_instruments_per_channel(), r.value() + 1, "instrument count",
-                                     r.pos - 1)
+                    count = validate(
+                        1, song.max_instruments_per_channel(), r.value() + 1, "instrument count", r.pos - 1
+                    )
                 counts.append(count)
         for index, (channel, count) in enumerate(zip(song.channels, counts, strict=False)):
             instruments = channel.instruments
@@ -179,14 +202,17 @@ class _Decoder:
                 channel.octave = 0 if index >= song.pitch_channel_count else octave
         else:
             for index, channel in enumerate(song.channels):
-                channel.octave = clamp(0, jb.PITCH_OCTAVES, r.value()) if index < song.pitch_channel_count else 0
+                channel.octave = (
+                    clamp(0, jb.PITCH_OCTAVES, r.value()) if index < song.pitch_channel_count else 0
+                )
 
     # --- instruments -----------------------------------------------------------------------------------
     def t_start_instrument(self) -> None:
         song = self.song
         self.instrument_iter += 1
-        if (self.channel_iter < len(song.channels)
-                and self.instrument_iter >= len(song.channels[self.channel_iter].instruments)):
+        if self.channel_iter < len(song.channels) and self.instrument_iter >= len(
+            song.channels[self.channel_iter].instruments
+        ):
             self.channel_iter += 1
             self.instrument_iter = 0
         ci = self.channel_iter
@@ -208,7 +234,9 @@ class _Decoder:
     def t_preset(self) -> None:
         preset = self.r.value2()
         inst = self.inst()
-        if (self.version < 5 and preset == jb.PICKED_STRING) or (5 <= self.version < 6 and preset == jb.SUPERSAW):
+        if (self.version < 5 and preset == jb.PICKED_STRING) or (
+            5 <= self.version < 6 and preset == jb.SUPERSAW
+        ):
             inst.type = jb.CUSTOM_CHIP
 
     def t_wave(self) -> None:
@@ -267,7 +295,9 @@ class _Decoder:
             else:
                 self._legacy()["filterEnvelope"] = _legacy_envelope(self.r.value())
         else:
-            inst.drumset_envelopes = [clamp(0, len(jb.ENVELOPE_NAMES), v) for v in self.r.values(jb.DRUM_COUNT)]
+            inst.drumset_envelopes = [
+                clamp(0, len(jb.ENVELOPE_NAMES), v) for v in self.r.values(jb.DRUM_COUNT)
+            ]
 
     def t_pulse_width(self) -> None:
         inst = self.inst()
@@ -288,7 +318,9 @@ class _Decoder:
         r = self.r
         inst = self.inst()
         if self.legacy:
-            transition, fade_in_seconds, fade_out_ticks = jb.LEGACY_FADES[clamp(0, len(jb.LEGACY_FADES), r.value())]
+            transition, fade_in_seconds, fade_out_ticks = jb.LEGACY_FADES[
+                clamp(0, len(jb.LEGACY_FADES), r.value())
+            ]
             inst.fade_in = jb.fade_in_setting(fade_in_seconds)
             inst.fade_out = jb.fade_out_setting(fade_out_ticks)
             inst.transition = transition
@@ -481,8 +513,9 @@ class _Decoder:
             reader = self.r.bits(math.ceil(jb.DRUM_COUNT * points * bits / 6))
             inst.drumset_spectra = [[reader.read(bits) for _ in range(points)] for _ in range(jb.DRUM_COUNT)]
         else:
-            raise BeepBoxFormatError("spectrum for an instrument that is neither spectrum nor drumset",
-                                     self.tag_pos)
+            raise BeepBoxFormatError(
+                "spectrum for an instrument that is neither spectrum nor drumset", self.tag_pos
+            )
 
     def t_harmonics(self) -> None:
         inst = self.inst()
@@ -531,19 +564,52 @@ def _legacy_envelope(index: int) -> int:
 
 
 _HANDLERS = {
-    "a": _Decoder.t_beat_count, "b": _Decoder.t_bars, "c": _Decoder.t_vibrato, "d": _Decoder.t_fade_in_out,
-    "e": _Decoder.t_loop_end, "f": _Decoder.t_eq_filter, "g": _Decoder.t_bar_count, "h": _Decoder.t_unison,
-    "i": _Decoder.t_instrument_count, "j": _Decoder.t_pattern_count, "k": _Decoder.t_key,
-    "l": _Decoder.t_loop_start, "m": _Decoder.t_reverb, "n": _Decoder.t_channel_count,
-    "o": _Decoder.t_channel_octave, "p": _Decoder.t_patterns, "q": _Decoder.t_effects, "r": _Decoder.t_rhythm,
-    "s": _Decoder.t_scale, "t": _Decoder.t_tempo, "u": _Decoder.t_preset, "v": _Decoder.t_volume,
-    "w": _Decoder.t_wave, "x": _Decoder.t_supersaw, "y": _Decoder.t_filter_resonance,
-    "z": _Decoder.t_drumset_envelopes, "A": _Decoder.t_algorithm, "B": _Decoder.t_feedback_amplitude,
-    "C": _Decoder.t_chord, "D": _Decoder.t_detune, "E": _Decoder.t_envelopes, "F": _Decoder.t_feedback_type,
-    "G": _Decoder.t_arpeggio_speed, "H": _Decoder.t_harmonics, "I": _Decoder.t_string_sustain,
-    "L": _Decoder.t_pan, "M": _Decoder.t_custom_chip_wave, "N": _Decoder.t_song_title,
-    "O": _Decoder.t_limiter_settings, "P": _Decoder.t_operator_amplitudes, "Q": _Decoder.t_operator_frequencies,
-    "R": _Decoder.t_operator_waves, "S": _Decoder.t_spectrum, "T": _Decoder.t_start_instrument,
-    "U": _Decoder.t_channel_names, "V": _Decoder.t_feedback_envelope, "W": _Decoder.t_pulse_width,
+    "a": _Decoder.t_beat_count,
+    "b": _Decoder.t_bars,
+    "c": _Decoder.t_vibrato,
+    "d": _Decoder.t_fade_in_out,
+    "e": _Decoder.t_loop_end,
+    "f": _Decoder.t_eq_filter,
+    "g": _Decoder.t_bar_count,
+    "h": _Decoder.t_unison,
+    "i": _Decoder.t_instrument_count,
+    "j": _Decoder.t_pattern_count,
+    "k": _Decoder.t_key,
+    "l": _Decoder.t_loop_start,
+    "m": _Decoder.t_reverb,
+    "n": _Decoder.t_channel_count,
+    "o": _Decoder.t_channel_octave,
+    "p": _Decoder.t_patterns,
+    "q": _Decoder.t_effects,
+    "r": _Decoder.t_rhythm,
+    "s": _Decoder.t_scale,
+    "t": _Decoder.t_tempo,
+    "u": _Decoder.t_preset,
+    "v": _Decoder.t_volume,
+    "w": _Decoder.t_wave,
+    "x": _Decoder.t_supersaw,
+    "y": _Decoder.t_filter_resonance,
+    "z": _Decoder.t_drumset_envelopes,
+    "A": _Decoder.t_algorithm,
+    "B": _Decoder.t_feedback_amplitude,
+    "C": _Decoder.t_chord,
+    "D": _Decoder.t_detune,
+    "E": _Decoder.t_envelopes,
+    "F": _Decoder.t_feedback_type,
+    "G": _Decoder.t_arpeggio_speed,
+    "H": _Decoder.t_harmonics,
+    "I": _Decoder.t_string_sustain,
+    "L": _Decoder.t_pan,
+    "M": _Decoder.t_custom_chip_wave,
+    "N": _Decoder.t_song_title,
+    "O": _Decoder.t_limiter_settings,
+    "P": _Decoder.t_operator_amplitudes,
+    "Q": _Decoder.t_operator_frequencies,
+    "R": _Decoder.t_operator_waves,
+    "S": _Decoder.t_spectrum,
+    "T": _Decoder.t_start_instrument,
+    "U": _Decoder.t_channel_names,
+    "V": _Decoder.t_feedback_envelope,
+    "W": _Decoder.t_pulse_width,
     "X": _Decoder.t_aliases,
 }

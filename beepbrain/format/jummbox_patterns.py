@@ -35,8 +35,9 @@ def decode_patterns(song: JBSong, bits: BitReader, version: int) -> None:
     for channel_index, channel in enumerate(song.channels):
         is_noise = song.is_noise(channel_index)
         is_mod = song.is_mod(channel_index)
-        max_per_pattern = min(jb.LAYERED_INSTRUMENT_COUNT_MAX, len(channel.instruments)) \
-            if song.layered_instruments else 1
+        max_per_pattern = (
+            min(jb.LAYERED_INSTRUMENT_COUNT_MAX, len(channel.instruments)) if song.layered_instruments else 1
+        )
         count_bits = needed_bits(max_per_pattern - 1)
         index_bits = needed_bits(len(channel.instruments) - 1)
 
@@ -175,7 +176,9 @@ def decode_patterns(song: JBSong, bits: BitReader, version: int) -> None:
                     if not legacy:
                         note.continues_last_pattern = bits.read(1) == 1
                     elif version >= 4:
-                        note.continues_last_pattern = channel.instruments[pattern.instruments[0]].legacy_tie_over
+                        note.continues_last_pattern = channel.instruments[
+                            pattern.instruments[0]
+                        ].legacy_tie_over
                 notes.append(note)
                 if not 0 <= note.end <= parts_per_bar:
                     raise _fail(f"note ends at part {note.end}, past the bar's {parts_per_bar}", bits)
@@ -185,8 +188,9 @@ def decode_patterns(song: JBSong, bits: BitReader, version: int) -> None:
         _add_song_reverb_pattern(song, song_reverb)
 
 
-def _read_mod_settings(song: JBSong, channel_index: int, bits: BitReader, version: int,
-                       index_bits: int) -> tuple[int, int, int] | None:
+def _read_mod_settings(
+    song: JBSong, channel_index: int, bits: BitReader, version: int, index_bits: int
+) -> tuple[int, int, int] | None:
     """A mod channel's settings per instrument and mod slot; returns (channel, instrument, slot) of an old
     song-reverb modulator, which JummBox then adjusts."""
     channel = song.channels[channel_index]
@@ -219,7 +223,9 @@ def _read_mod_settings(song: JBSong, channel_index: int, bits: BitReader, versio
             if legacy:
                 target = inst.mod_channels[mod]
                 touches = target >= 0 or setting in jb.MOD_WITH_EFFECT
-                if touches and (target < 0 or inst.mod_instruments[mod] >= len(song.channels[target].instruments)):
+                if touches and (
+                    target < 0 or inst.mod_instruments[mod] >= len(song.channels[target].instruments)
+                ):
                     # JummBox fails here: it looks up the modulated instrument, which does not exist
                     raise _fail("modulator aims at an instrument that does not exist", bits)
                 if target < 0 and setting == jb.MOD_SONG_REVERB:

@@ -113,12 +113,14 @@ class JBSong:
         song = cls()
         for index in range(4):
             is_noise = index == 3
-            song.channels.append(JBChannel(
-                octave=max(3 - index, 0),
-                instruments=[new_instrument(is_noise, False)],
-                patterns=[JBPattern() for _ in range(song.patterns_per_channel)],
-                bars=[1 if bar < 4 else 0 for bar in range(song.bar_count)],
-            ))
+            song.channels.append(
+                JBChannel(
+                    octave=max(3 - index, 0),
+                    instruments=[new_instrument(is_noise, False)],
+                    patterns=[JBPattern() for _ in range(song.patterns_per_channel)],
+                    bars=[1 if bar < 4 else 0 for bar in range(song.bar_count)],
+                )
+            )
         return song
 
     @property
@@ -132,5 +134,7 @@ class JBSong:
         return index >= self.pitch_channel_count + self.noise_channel_count
 
     def max_instruments_per_channel(self) -> int:
-        return max(jb.LAYERED_INSTRUMENT_COUNT_MAX if self.layered_instruments else 1,
-                   jb.PATTERN_INSTRUMENT_COUNT_MAX if self.pattern_instruments else 1)
+        return max(
+            jb.LAYERED_INSTRUMENT_COUNT_MAX if self.layered_instruments else 1,
+            jb.PATTERN_INSTRUMENT_COUNT_MAX if self.pattern_instruments else 1,
+        )

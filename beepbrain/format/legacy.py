@@ -39,7 +39,9 @@ def envelope_from_legacy_index(legacy) -> int:
 
 
 def seconds_to_fade_in(seconds: float) -> int:
-    return js_clamp(0, c.FADE_IN_RANGE, c.js_round((-0.95 + math.sqrt(0.9025 + 0.2 * seconds / 0.0125)) / 0.1))
+    return js_clamp(
+        0, c.FADE_IN_RANGE, c.js_round((-0.95 + math.sqrt(0.9025 + 0.2 * seconds / 0.0125)) / 0.1)
+    )
 
 
 def ticks_to_fade_out(ticks: float) -> int:
@@ -82,7 +84,9 @@ def _hz_to_setting(hz: float) -> int:
 
 
 def _setting_to_hz(setting: int) -> float:
-    return c.FILTER_FREQ_REFERENCE_HZ * math.pow(2.0, (setting - c.FILTER_FREQ_REFERENCE_SETTING) * c.FILTER_FREQ_STEP)
+    return c.FILTER_FREQ_REFERENCE_HZ * math.pow(
+        2.0, (setting - c.FILTER_FREQ_REFERENCE_SETTING) * c.FILTER_FREQ_STEP
+    )
 
 
 def _gain_to_setting(linear_gain: float) -> int:
@@ -156,7 +160,9 @@ def _legacy_filter_points(cutoff: int, resonance: int, env: int) -> list[FilterC
             log_gain = min(log_gain, -1.0)
         gain_setting = _gain_to_setting(math.pow(2.0, log_gain))
         return [FilterControlPoint(freq_setting, gain_setting, c.FILTER_LOW_PASS)]
-    intended_gain = 0.5 / (1.0 - max_resonance * math.sqrt(max(0.0, resonance - 1.0) / (resonance_range - 2.0)))
+    intended_gain = 0.5 / (
+        1.0 - max_resonance * math.sqrt(max(0.0, resonance - 1.0) / (resonance_range - 2.0))
+    )
     inverted_gain = 0.5 / intended_gain
     max_radians_2 = 2.0 * math.pi * cutoff_max_hz / rate
     freq_ratio = legacy_radians / max_radians_2

@@ -180,12 +180,15 @@ class Instrument:
             reverb=2,
             echo_sustain=(c.ECHO_SUSTAIN_RANGE - 1) // 2,
             echo_delay=(c.ECHO_DELAY_RANGE - 1) // 2,
-            operators=[Operator(0, c.OPERATOR_AMPLITUDE_MAX if i <= 1 else 0) for i in range(c.OPERATOR_COUNT)],
+            operators=[
+                Operator(0, c.OPERATOR_AMPLITUDE_MAX if i <= 1 else 0) for i in range(c.OPERATOR_COUNT)
+            ],
             spectrum=list(spectrum),
             harmonics=list(c.HARMONICS_DEFAULT),
             drumset_envelopes=[c.ENVELOPE_INDEX["twang 2"]] * c.DRUM_COUNT,
-            drumset_spectra=[list(spectrum if type == c.DRUMSET else c.SPECTRUM_DEFAULT_NOISE)
-                             for _ in range(c.DRUM_COUNT)],
+            drumset_spectra=[
+                list(spectrum if type == c.DRUMSET else c.SPECTRUM_DEFAULT_NOISE) for _ in range(c.DRUM_COUNT)
+            ],
         )
 
 

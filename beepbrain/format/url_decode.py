@@ -31,8 +31,14 @@ _CHAR_TO_INT = CHAR_TO_INT.get
 
 _LEGACY_WAVES = (1, 2, 3, 4, 5, 6, 7, 8, 0)
 _LEGACY_FADE = (  # (transition, fadeInSeconds, fadeOutTicks) of the old transition tag
-    (1, 0.0, -1), (0, 0.0, -3), (0, 0.025, -3), (4, 0.025, -3),
-    (0, 0.04, 6), (0, 0.0, 48), (0, 0.0125, 72), (0, 0.06, 96),
+    (1, 0.0, -1),
+    (0, 0.0, -3),
+    (0, 0.025, -3),
+    (4, 0.025, -3),
+    (0, 0.04, 6),
+    (0, 0.0, 48),
+    (0, 0.0125, 72),
+    (0, 0.06, 96),
 )
 _LEGACY_TO_CUTOFF = (10, 6, 3, 0, 8, 5, 2)
 _LEGACY_TO_ENVELOPE = ("none", "none", "none", "none", "decay 1", "decay 2", "decay 3")
@@ -122,12 +128,14 @@ class _Decoder:
             song.pitch_channel_count, song.noise_channel_count = 3, 1
             for index in range(4):
                 is_noise = index >= 3
-                song.channels.append(Channel(
-                    octave=0 if is_noise else 4 - index,
-                    instruments=[Instrument.default(c.NOISE if is_noise else c.CHIP, is_noise)],
-                    patterns=[Pattern() for _ in range(8)],
-                    bars=[1 if bar < 4 else 0 for bar in range(16)],
-                ))
+                song.channels.append(
+                    Channel(
+                        octave=0 if is_noise else 4 - index,
+                        instruments=[Instrument.default(c.NOISE if is_noise else c.CHIP, is_noise)],
+                        patterns=[Pattern() for _ in range(8)],
+                        bars=[1 if bar < 4 else 0 for bar in range(16)],
+                    )
+                )
             self.legacy_cache = [[{}] for _ in range(4)]
         else:
             song.pitch_channel_count = song.noise_channel_count = None
@@ -199,7 +207,9 @@ class _Decoder:
         if self.before4:
             tempo = _at((95, 120, 151, 190), self.next())
         elif self.before7:
-            tempo = _at((88, 95, 103, 111, 120, 130, 140, 151, 163, 176, 190, 206, 222, 240, 259), self.next())
+            tempo = _at(
+                (88, 95, 103, 111, 120, 130, 140, 151, 163, 176, 190, 206, 222, 240, 259), self.next()
+            )
         else:
             tempo = (_z(self.next()) << 6) | _z(self.next())
         self.song.tempo = js_clamp(c.TEMPO_MIN, c.TEMPO_MAX + 1, tempo)
@@ -254,8 +264,10 @@ class _Decoder:
                     ch.instruments.append(raw_instrument(is_noise))
                 del ch.instruments[per_channel:]
                 if self.before6:
-                    ch.instruments[:] = [Instrument.default(c.NOISE if is_noise else c.CHIP, is_noise)
-                                         for _ in range(per_channel)]
+                    ch.instruments[:] = [
+                        Instrument.default(c.NOISE if is_noise else c.CHIP, is_noise)
+                        for _ in range(per_channel)
+                    ]
                 cache = self.legacy_cache[index]
                 while len(cache) < per_channel:
                     cache.append({})
@@ -263,8 +275,10 @@ class _Decoder:
             flags = _z(self.next())
             song.layered_instruments = bool(flags & 2)
             song.pattern_instruments = bool(flags & 1)
-            max_count = max(c.LAYERED_INSTRUMENT_COUNT_MAX if song.layered_instruments else 1,
-                            c.PATTERN_INSTRUMENT_COUNT_MAX if song.pattern_instruments else 1)
+            max_count = max(
+                c.LAYERED_INSTRUMENT_COUNT_MAX if song.layered_instruments else 1,
+                c.PATTERN_INSTRUMENT_COUNT_MAX if song.pattern_instruments else 1,
+            )
             for index in range(self.channel_count()):
                 count = 1
                 if song.layered_instruments or song.pattern_instruments:
@@ -636,7 +650,9 @@ class _Decoder:
         if self.before9:
             inst = self.inst()
             legacy = self.legacy()
-            legacy["operatorEnvelopes"] = [envelope_from_legacy_index(self.next()) for _ in range(c.OPERATOR_COUNT)]
+            legacy["operatorEnvelopes"] = [
+                envelope_from_legacy_index(self.next()) for _ in range(c.OPERATOR_COUNT)
+            ]
             convert_legacy_settings(inst, legacy)
             return
         self.channel(self.ci)
@@ -666,7 +682,7 @@ class _Decoder:
         elif inst.type == c.DRUMSET:
             points = self._read_control_points(c.DRUM_COUNT * c.SPECTRUM_CONTROL_POINTS)
             n = c.SPECTRUM_CONTROL_POINTS
-            inst.drumset_spectra = [points[d * n:(d + 1) * n] for d in range(c.DRUM_COUNT)]
+            inst.drumset_spectra = [points[d * n : (d + 1) * n] for d in range(c.DRUM_COUNT)]
         else:
             _fail("Unhandled instrument type for spectrum song tag code.", self.i - 1)
 
@@ -757,18 +773,46 @@ def _legacy_volume(inst: Instrument, value) -> None:
 
 
 _HANDLERS = {
-    "n": _Decoder.t_channel_count, "s": _Decoder.t_scale, "k": _Decoder.t_key, "l": _Decoder.t_loop_start,
-    "e": _Decoder.t_loop_end, "t": _Decoder.t_tempo, "m": _Decoder.t_reverb, "a": _Decoder.t_beat_count,
-    "g": _Decoder.t_bar_count, "j": _Decoder.t_pattern_count, "i": _Decoder.t_instrument_count,
-    "r": _Decoder.t_rhythm, "o": _Decoder.t_channel_octave, "T": _Decoder.t_start_instrument,
-    "u": _Decoder.t_preset, "w": _Decoder.t_wave, "f": _Decoder.t_eq_filter, "y": _Decoder.t_filter_resonance,
-    "z": _Decoder.t_drumset_envelopes, "W": _Decoder.t_pulse_width, "x": _Decoder.t_supersaw,
-    "I": _Decoder.t_string_sustain, "d": _Decoder.t_fade_in_out, "c": _Decoder.t_vibrato,
-    "h": _Decoder.t_unison, "C": _Decoder.t_chord, "q": _Decoder.t_effects, "v": _Decoder.t_volume,
-    "L": _Decoder.t_pan, "A": _Decoder.t_algorithm, "F": _Decoder.t_feedback_type,
-    "B": _Decoder.t_feedback_amplitude, "V": _Decoder.t_feedback_envelope,
-    "Q": _Decoder.t_operator_frequencies, "P": _Decoder.t_operator_amplitudes, "E": _Decoder.t_envelopes,
-    "S": _Decoder.t_spectrum, "H": _Decoder.t_harmonics, "b": _Decoder.t_bars, "p": _Decoder.t_patterns,
+    "n": _Decoder.t_channel_count,
+    "s": _Decoder.t_scale,
+    "k": _Decoder.t_key,
+    "l": _Decoder.t_loop_start,
+    "e": _Decoder.t_loop_end,
+    "t": _Decoder.t_tempo,
+    "m": _Decoder.t_reverb,
+    "a": _Decoder.t_beat_count,
+    "g": _Decoder.t_bar_count,
+    "j": _Decoder.t_pattern_count,
+    "i": _Decoder.t_instrument_count,
+    "r": _Decoder.t_rhythm,
+    "o": _Decoder.t_channel_octave,
+    "T": _Decoder.t_start_instrument,
+    "u": _Decoder.t_preset,
+    "w": _Decoder.t_wave,
+    "f": _Decoder.t_eq_filter,
+    "y": _Decoder.t_filter_resonance,
+    "z": _Decoder.t_drumset_envelopes,
+    "W": _Decoder.t_pulse_width,
+    "x": _Decoder.t_supersaw,
+    "I": _Decoder.t_string_sustain,
+    "d": _Decoder.t_fade_in_out,
+    "c": _Decoder.t_vibrato,
+    "h": _Decoder.t_unison,
+    "C": _Decoder.t_chord,
+    "q": _Decoder.t_effects,
+    "v": _Decoder.t_volume,
+    "L": _Decoder.t_pan,
+    "A": _Decoder.t_algorithm,
+    "F": _Decoder.t_feedback_type,
+    "B": _Decoder.t_feedback_amplitude,
+    "V": _Decoder.t_feedback_envelope,
+    "Q": _Decoder.t_operator_frequencies,
+    "P": _Decoder.t_operator_amplitudes,
+    "E": _Decoder.t_envelopes,
+    "S": _Decoder.t_spectrum,
+    "H": _Decoder.t_harmonics,
+    "b": _Decoder.t_bars,
+    "p": _Decoder.t_patterns,
 }
 
 
@@ -810,6 +854,13 @@ def decode_url(text: str) -> Song:
         raise
     except RecursionError:
         raise BeepBoxFormatError("song too deeply nested") from None
-    except (IndexError, KeyError, TypeError, ValueError, AttributeError, OverflowError, ZeroDivisionError) as exc:
+    except (
+        IndexError,
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        OverflowError,
+        ZeroDivisionError,
+    ) as exc:
         raise BeepBoxFormatError(f"malformed song: {exc!r}") from None
-

@@ -105,20 +105,39 @@ def _encode(song: Song) -> str:
             if t != c.DRUMSET:
                 a("d" + _ch(inst.fade_in) + _ch(inst.fade_out))
             if t in (c.HARMONICS, c.PICKED_STRING):
-                a("H" + _control_points(inst.harmonics[: c.HARMONICS_CONTROL_POINTS], c.HARMONICS_CONTROL_POINTS))
+                a(
+                    "H"
+                    + _control_points(
+                        inst.harmonics[: c.HARMONICS_CONTROL_POINTS], c.HARMONICS_CONTROL_POINTS
+                    )
+                )
             if t == c.CHIP:
                 a("w" + _ch(inst.chip_wave) + "h" + _ch(inst.unison))
             elif t == c.FM:
-                a("A" + _ch(inst.algorithm) + "F" + _ch(inst.feedback_type) + "B" + _ch(inst.feedback_amplitude))
+                a(
+                    "A"
+                    + _ch(inst.algorithm)
+                    + "F"
+                    + _ch(inst.feedback_type)
+                    + "B"
+                    + _ch(inst.feedback_amplitude)
+                )
                 a("Q" + "".join(_ch(op.frequency) for op in inst.operators[: c.OPERATOR_COUNT]))
                 a("P" + "".join(_ch(op.amplitude) for op in inst.operators[: c.OPERATOR_COUNT]))
             elif t == c.NOISE:
                 a("w" + _ch(inst.chip_noise))
             elif t == c.SPECTRUM:
-                a("S" + _control_points(inst.spectrum[: c.SPECTRUM_CONTROL_POINTS], c.SPECTRUM_CONTROL_POINTS))
+                a(
+                    "S"
+                    + _control_points(inst.spectrum[: c.SPECTRUM_CONTROL_POINTS], c.SPECTRUM_CONTROL_POINTS)
+                )
             elif t == c.DRUMSET:
                 a("z" + "".join(_ch(x) for x in inst.drumset_envelopes[: c.DRUM_COUNT]))
-                values = [v for row in inst.drumset_spectra[: c.DRUM_COUNT] for v in row[: c.SPECTRUM_CONTROL_POINTS]]
+                values = [
+                    v
+                    for row in inst.drumset_spectra[: c.DRUM_COUNT]
+                    for v in row[: c.SPECTRUM_CONTROL_POINTS]
+                ]
                 a("S" + _control_points(values, c.SPECTRUM_CONTROL_POINTS))
             elif t == c.HARMONICS:
                 a("h" + _ch(inst.unison))
@@ -173,12 +192,17 @@ def _encode_patterns(song: Song, channels) -> BitWriter:
     stale_value, stale_len = 0, 0
     for index, ch in enumerate(channels):
         is_noise = index >= song.pitch_channel_count
-        max_per_pattern = min(c.LAYERED_INSTRUMENT_COUNT_MAX, len(ch.instruments)) if song.layered_instruments else 1
+        max_per_pattern = (
+            min(c.LAYERED_INSTRUMENT_COUNT_MAX, len(ch.instruments)) if song.layered_instruments else 1
+        )
         count_bits = _needed_bits(max_per_pattern - 1)
         index_bits = _needed_bits(len(ch.instruments) - 1)
         octave_offset = 0 if is_noise else ch.octave * c.PITCHES_PER_OCTAVE
         last_pitch = 4 if is_noise else octave_offset
-        recent = [p + octave_offset for p in ((4, 6, 7, 2, 3, 8, 0, 10) if is_noise else (0, 7, 12, 19, 24, -5, -12))]
+        recent = [
+            p + octave_offset
+            for p in ((4, 6, 7, 2, 3, 8, 0, 10) if is_noise else (0, 7, 12, 19, 24, -5, -12))
+        ]
         shapes: list[tuple[int, int]] = []
         for pattern in ch.patterns:
             if song.pattern_instruments:
@@ -252,9 +276,13 @@ def _encode_patterns(song: Song, channels) -> BitWriter:
                         pitch_index = recent.index(pitch)
                     except ValueError:
                         if last_pitch < pitch:
-                            interval = (pitch - last_pitch) - sum(1 for r in recent if last_pitch < r <= pitch)
+                            interval = (pitch - last_pitch) - sum(
+                                1 for r in recent if last_pitch < r <= pitch
+                            )
                         else:
-                            interval = -((last_pitch - pitch) - sum(1 for r in recent if pitch <= r < last_pitch))
+                            interval = -(
+                                (last_pitch - pitch) - sum(1 for r in recent if pitch <= r < last_pitch)
+                            )
                         write(1, 0)
                         if interval < 0:
                             write(1, 1)

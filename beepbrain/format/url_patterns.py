@@ -44,8 +44,10 @@ def _tail_table(min_value: int, min_bits: int, width: int, scale: int = 1) -> di
 _SHAPE_INDEX = _tail_table(0, 0, 7)  # indices 0..14: every recent shape
 _PIN_COUNT = _tail_table(1, 0, 7)  # 1..15 pins
 _INTERVAL = _tail_table(1, 3, 10)  # 1..56 semitones, and durations from version 7 on
-_LEGACY_DURATION = {rhythm: _tail_table(1, 2, 9, c.PARTS_PER_BEAT // steps)  # before version 7, in parts
-                    for rhythm, steps in enumerate(c.RHYTHM_STEPS_PER_BEAT)}
+_LEGACY_DURATION = {
+    rhythm: _tail_table(1, 2, 9, c.PARTS_PER_BEAT // steps)  # before version 7, in parts
+    for rhythm, steps in enumerate(c.RHYTHM_STEPS_PER_BEAT)
+}
 _TWO_BITS = {format(v, "02b"): v for v in range(4)}
 _THREE_BITS = {format(v, "03b"): v for v in range(8)}
 
@@ -60,7 +62,7 @@ def _tail(bits: str, find, pos: int, lp: int, min_value: int, min_bits: int) -> 
     start = zero + 1
     end = start + num_bits
     if num_bits > 31:
-        value = _js_long_tail(min_value, min_bits, zero - pos, bits[start:min(end, lp)])
+        value = _js_long_tail(min_value, min_bits, zero - pos, bits[start : min(end, lp)])
         if value < min_value:  # JavaScript's 32-bit shifts wrapped; BeepBox cannot re-encode this
             raise BeepBoxFormatError("value out of bounds")
         return value, end
@@ -185,7 +187,9 @@ def read_patterns(dec) -> None:
         channel = dec.channel(channel_index)
         is_noise = channel_index >= song.pitch_channel_count
         instrument_count = len(channel.instruments)
-        max_per_pattern = min(c.LAYERED_INSTRUMENT_COUNT_MAX, instrument_count) if song.layered_instruments else 1
+        max_per_pattern = (
+            min(c.LAYERED_INSTRUMENT_COUNT_MAX, instrument_count) if song.layered_instruments else 1
+        )
         count_bits = _needed_bits(max_per_pattern - 1)
         index_bits = _needed_bits(instrument_count - 1)
         octave_offset = 0 if is_noise else channel.octave * 12
@@ -237,14 +241,16 @@ def read_patterns(dec) -> None:
                             raise BeepBoxFormatError("Value 0 not in range [0, -1]")
                         shape = shapes[0]
                     else:
-                        hit = shape_index_get(bits[pos:pos + 7])
+                        hit = shape_index_get(bits[pos : pos + 7])
                         if hit is not None:
                             shape_index, used = hit
                             pos += used
                         else:
                             shape_index, pos = _tail(bits, find, pos, lp, 0, 0)
                         if not 0 <= shape_index <= len(shapes) - 1:
-                            raise BeepBoxFormatError(f"Value {shape_index} not in range [0, {len(shapes) - 1}]")
+                            raise BeepBoxFormatError(
+                                f"Value {shape_index} not in range [0, {len(shapes) - 1}]"
+                            )
                         if shape_index:  # move it to the front
                             shapes.insert(0, shapes.pop(shape_index))
                         shape = shapes[0]
@@ -252,7 +258,7 @@ def read_patterns(dec) -> None:
                     new_note = pos + 1 < lp and bits[pos + 1] == "1"
                     pos += 2
                     if not new_note:  # a rest
-                        hit = dur_get(bits[pos:pos + dur_width])
+                        hit = dur_get(bits[pos : pos + dur_width])
                         if hit is not None:
                             value, used = hit
                             pos += used
@@ -269,7 +275,7 @@ def read_patterns(dec) -> None:
                         if not one:
                             break
                         pitch_count += 1
-                    hit = pin_count_get(bits[pos:pos + 7])
+                    hit = pin_count_get(bits[pos : pos + 7])
                     if hit is not None:
                         pin_count, used = hit
                         pos += used
@@ -277,7 +283,7 @@ def read_patterns(dec) -> None:
                         pin_count, pos = _tail(bits, find, pos, lp, 1, 0)
                     if pin_count > parts_per_bar:
                         raise BeepBoxFormatError(f"note of {pin_count} pins cannot fit its bar")
-                    initial_size = two_bits(bits[pos:pos + 2], 0)
+                    initial_size = two_bits(bits[pos : pos + 2], 0)
                     pos += 2
                     pins = []
                     length = 0
@@ -287,14 +293,14 @@ def read_patterns(dec) -> None:
                         pos += 1
                         if bend:
                             bend_count += 1
-                        hit = dur_get(bits[pos:pos + dur_width])
+                        hit = dur_get(bits[pos : pos + dur_width])
                         if hit is not None:
                             length += hit[0]
                             pos += hit[1]
                         else:
                             value, pos = _tail(bits, find, pos, lp, 1, dur_bits)
                             length += legacy_parts(value) if before7 else value
-                        size = two_bits(bits[pos:pos + 2], 0)
+                        size = two_bits(bits[pos : pos + 2], 0)
                         pos += 2
                         pins.append((bend, length, size))
                     shape = (pitch_count, initial_size, tuple(pins), length, bend_count)
@@ -309,20 +315,21 @@ def read_patterns(dec) -> None:
                     pos += 1
                     if old:
                         if pos + 3 <= lp:
-                            pitch_index = three_bits[bits[pos:pos + 3]]
+                            pitch_index = three_bits[bits[pos : pos + 3]]
                             pos += 3
                         else:
                             pitch_index = rd(3)
                         if not 0 <= pitch_index < len(recent):
                             raise BeepBoxFormatError(
-                                f"Value {pitch_index} not in range [0, {len(recent) - 1}]")
+                                f"Value {pitch_index} not in range [0, {len(recent) - 1}]"
+                            )
                         pitch = recent[pitch_index]
                         if pitch_index:  # move it to the front
                             del recent[pitch_index]
                             recent.insert(0, pitch)
                     else:
                         negative = pos < lp and bits[pos] == "1"
-                        hit = interval_get(bits[pos + 1:pos + 11])
+                        hit = interval_get(bits[pos + 1 : pos + 11])
                         if hit is not None:
                             interval = hit[0]
                             pos += 1 + hit[1]
@@ -357,20 +364,21 @@ def read_patterns(dec) -> None:
                     pos += 1
                     if old:
                         if pos + 3 <= lp:
-                            pitch_index = three_bits[bits[pos:pos + 3]]
+                            pitch_index = three_bits[bits[pos : pos + 3]]
                             pos += 3
                         else:
                             pitch_index = rd(3)
                         if not 0 <= pitch_index < len(recent):
                             raise BeepBoxFormatError(
-                                f"Value {pitch_index} not in range [0, {len(recent) - 1}]")
+                                f"Value {pitch_index} not in range [0, {len(recent) - 1}]"
+                            )
                         pitch = recent[pitch_index]
                         if pitch_index:  # move it to the front
                             del recent[pitch_index]
                             recent.insert(0, pitch)
                     else:
                         negative = pos < lp and bits[pos] == "1"
-                        hit = interval_get(bits[pos + 1:pos + 11])
+                        hit = interval_get(bits[pos + 1 : pos + 11])
                         if hit is not None:
                             interval = hit[0]
                             pos += 1 + hit[1]

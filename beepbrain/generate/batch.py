@@ -30,7 +30,9 @@ def model_run_id(info: dict) -> str | None:
     return uri.removeprefix("runs:/").split("/", 1)[0] or None
 
 
-def log_piano_rolls_to_model_run(info: dict, tracking_uri: str, rows: list[dict], limit: int, warn=print) -> str:
+def log_piano_rolls_to_model_run(
+    info: dict, tracking_uri: str, rows: list[dict], limit: int, warn=print
+) -> str:
     """The first ``limit`` generated songs' piano rolls into the model's MLflow run (``piano_rolls/generated``);
     a line saying where, or why not (a failure is ``warn``ed: the songs are written already)."""
     from beepbrain.generate.pianoroll import log_generated_piano_rolls
@@ -48,9 +50,18 @@ def log_piano_rolls_to_model_run(info: dict, tracking_uri: str, rows: list[dict]
     return f"{len(paths)} piano roll(s) in MLflow run {run_id} under piano_rolls/generated/"
 
 
-def generate_to_dir(model, tokenizer, request: SongRequest, sampling: SamplingConfig, count: int,
-                    out_dir: str | Path, *, use_cache: bool = True, model_uri: str | None = None,
-                    echo: bool = False) -> list[dict]:
+def generate_to_dir(
+    model,
+    tokenizer,
+    request: SongRequest,
+    sampling: SamplingConfig,
+    count: int,
+    out_dir: str | Path,
+    *,
+    use_cache: bool = True,
+    model_uri: str | None = None,
+    echo: bool = False,
+) -> list[dict]:
     """Generate ``count`` songs (seeds ``sampling.seed + i``) and write each as JSON, MIDI and URL into
     ``out_dir`` as soon as it is done; returns the index rows (files, URL, seed, settings)."""
     import time
@@ -59,15 +70,25 @@ def generate_to_dir(model, tokenizer, request: SongRequest, sampling: SamplingCo
     prefix = time.strftime("song-%Y%m%d-%H%M%S")
     rows = []
     for i in range(count):
-        result = generate_song(model, tokenizer, request, replace(sampling, seed=sampling.seed + i),
-                               use_cache=use_cache)
-        meta = {"model": model_uri, "temperature": sampling.temperature,
-                "header_temperature": sampling.header_temperature, "top_k": sampling.top_k,
-                "top_p": sampling.top_p, "prompt": request.prompt is not None, "constraints": request.constraints}
+        result = generate_song(
+            model, tokenizer, request, replace(sampling, seed=sampling.seed + i), use_cache=use_cache
+        )
+        meta = {
+            "model": model_uri,
+            "temperature": sampling.temperature,
+            "header_temperature": sampling.header_temperature,
+            "top_k": sampling.top_k,
+            "top_p": sampling.top_p,
+            "prompt": request.prompt is not None,
+            "constraints": request.constraints,
+        }
         [row] = write_batch([result], out_dir, prefix=prefix, meta=meta, start=i)
         rows.append(row)
         if echo:
-            print(f"[{i + 1}/{count}] seed {result.seed}: {result.song.bar_count} bars, "
-                  f"{len(result.tokens)} tokens in {result.seconds:.1f}s -> {row['json']}", flush=True)
+            print(
+                f"[{i + 1}/{count}] seed {result.seed}: {result.song.bar_count} bars, "
+                f"{len(result.tokens)} tokens in {result.seconds:.1f}s -> {row['json']}",
+                flush=True,
+            )
             print(row["url"], flush=True)
     return rows

@@ -81,13 +81,25 @@ class LikeForLike:
 
     def stats(self) -> dict[str, dict[str, float]]:
         """Mean statistics per source (``TEST_CUT``, ``MODEL``, ``MODEL_FREE``; no n-gram)."""
-        return {TEST_CUT: summarize([song_stats(s) for s in self.test_cut]),
-                MODEL: summarize([song_stats(s) for s in self.model]),
-                MODEL_FREE: summarize([song_stats(s) for s in self.model_free])}
+        return {
+            TEST_CUT: summarize([song_stats(s) for s in self.test_cut]),
+            MODEL: summarize([song_stats(s) for s in self.model]),
+            MODEL_FREE: summarize([song_stats(s) for s in self.model_free]),
+        }
 
 
-def like_for_like(model, tokenizer, refs: list, *, samples: int, max_bars: int, sampling: SamplingConfig,
-                  free: bool = True, ngram: NGramModel | None = None, progress=print) -> LikeForLike:
+def like_for_like(
+    model,
+    tokenizer,
+    refs: list,
+    *,
+    samples: int,
+    max_bars: int,
+    sampling: SamplingConfig,
+    free: bool = True,
+    ngram: NGramModel | None = None,
+    progress=print,
+) -> LikeForLike:
     """``samples`` songs from ``model`` shaped like the test songs ``refs`` in turn (conditioning, beats
     per bar, min(bars, ``max_bars``) bars), each with seed ``sampling.seed + i``, with the grammar's
     musical constraints and (``free``) without them; each test song cut to the bars its sample got; with
@@ -102,9 +114,13 @@ def like_for_like(model, tokenizer, refs: list, *, samples: int, max_bars: int, 
     unconstrained = free and bool(tokenizer.GRAMMAR_CONSTRAINTS)
     for i in range(count):
         ref = refs[i % len(refs)]  # each sample asks for a test song's shape, in turn
-        request = SongRequest(rhythm=ref.rhythm, pitch_channels=ref.pitch_channel_count,
-                              drum_channels=ref.noise_channel_count, bars=min(ref.bar_count, max_bars),
-                              beats_per_bar=ref.beats_per_bar)
+        request = SongRequest(
+            rhythm=ref.rhythm,
+            pitch_channels=ref.pitch_channel_count,
+            drum_channels=ref.noise_channel_count,
+            bars=min(ref.bar_count, max_bars),
+            beats_per_bar=ref.beats_per_bar,
+        )
         cfg = replace(sampling, seed=sampling.seed + i)
         mode = "constrained"
         try:
@@ -126,8 +142,10 @@ def like_for_like(model, tokenizer, refs: list, *, samples: int, max_bars: int, 
             out.free_urls.append(loose.url)
         if ngram is not None:
             out.ngram.append(ngram_song(ngram, tokenizer, request, cfg))
-        progress(f"sample {i + 1}/{count}: {request.bars} bars, "
-                 f"{request.pitch_channels}+{request.drum_channels} channels")
+        progress(
+            f"sample {i + 1}/{count}: {request.bars} bars, "
+            f"{request.pitch_channels}+{request.drum_channels} channels"
+        )
     return out
 
 
@@ -220,15 +238,16 @@ def _overlapping(toks: list[int], begin: int, end: int, T: int) -> list[tuple[li
     out, half = [], T // 2
     while begin < end:
         first = max(0, begin - (T + 1 - half))
-        window = toks[first: first + T + 1]
+        window = toks[first : first + T + 1]
         stop = min(end, first + len(window))
         out.append((window, begin - first, stop - first))
         begin = stop
     return out
 
 
-def song_bits(model, tokenizer, songs: list[np.ndarray], conds: list, batch_size: int = 16,
-              counts: list | None = None) -> np.ndarray:
+def song_bits(
+    model, tokenizer, songs: list[np.ndarray], conds: list, batch_size: int = 16, counts: list | None = None
+) -> np.ndarray:
     """float64[N]: -log2 P of each song under ``model``, every token scored with its song's header and the
     patterns it names in view (``scoring_windows``: the windows training sees); the first token (BOS,
     always the same) is not scored. ``counts``, if given, gets the tokens scored per song."""
@@ -249,18 +268,26 @@ def song_bits(model, tokenizer, songs: list[np.ndarray], conds: list, batch_size
     try:
         with torch.no_grad():
             for i in range(0, len(windows), batch_size):
-                batch = windows[i:i + batch_size]
+                batch = windows[i : i + batch_size]
                 x = np.zeros((len(batch), T), dtype=np.int64)
                 y = np.full((len(batch), T), -1, dtype=np.int64)
                 for row, (_index, window, first, end, _vec) in enumerate(batch):
                     n = len(window) - 1
                     x[row, :n] = window[:-1]
-                    y[row, first - 1:end - 1] = window[first:end]
+                    y[row, first - 1 : end - 1] = window[first:end]
                 cond = torch.from_numpy(np.stack([b[4] for b in batch])).to(device)
                 logits, _ = model(torch.from_numpy(x).to(device), cond)
                 target = torch.from_numpy(y).to(device)
-                nats = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), target.reshape(-1),
-                                       ignore_index=-1, reduction="none").reshape(len(batch), T).sum(dim=1)
+                nats = (
+                    F.cross_entropy(
+                        logits.float().reshape(-1, logits.size(-1)),
+                        target.reshape(-1),
+                        ignore_index=-1,
+                        reduction="none",
+                    )
+                    .reshape(len(batch), T)
+                    .sum(dim=1)
+                )
                 for row, (index, _window, first, end, _vec) in enumerate(batch):
                     bits[index] += float(nats[row]) / LN2
                     scored[index] += end - first
@@ -280,8 +307,13 @@ def model_bits_per_token(model, tokenizer, split: SplitSongs, batch_size: int = 
 
 def split_notes(tokenizer, split: SplitSongs) -> np.ndarray:
     """int64[N]: the notes each song of the split plays through its bar sequence, as its tokens decode."""
-    return np.array([played_notes(tokenizer.decode(tokens, cond)) for tokens, cond
-                     in zip(split.songs, split.cond, strict=True)], dtype=np.int64)
+    return np.array(
+        [
+            played_notes(tokenizer.decode(tokens, cond))
+            for tokens, cond in zip(split.songs, split.cond, strict=True)
+        ],
+        dtype=np.int64,
+    )
 
 
 def ngram_bits_per_token(ngram: NGramModel, split: SplitSongs) -> float:
@@ -332,16 +364,30 @@ def ngram_song(ngram: NGramModel, tokenizer, request: SongRequest, sampling: Sam
     from beepbrain.tokens import Conditioning
 
     cond = Conditioning(request.rhythm, request.pitch_channels, request.drum_channels)
-    grammar = tokenizer.grammar(cond, beats_per_bar=request.beats_per_bar, bars=request.bars,
-                                **fixed_header(tokenizer, request))
+    grammar = tokenizer.grammar(
+        cond, beats_per_bar=request.beats_per_bar, bars=request.bars, **fixed_header(tokenizer, request)
+    )
     tokens = sample_sequence(grammar, lambda ctx: np.log(ngram.next_probs(ctx) + 1e-30), sampling)
     return tokenizer.decode(np.asarray(tokens), cond, beats_per_bar=request.beats_per_bar)
 
 
-def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max_bars: int = 8,
-             max_tokens: int = 200_000, ngram_order: int = 0, sampling: SamplingConfig | None = None,
-             reference_limit: int = 200, progress=print, embedder=None, free: bool = True,
-             embed_held_out=None, embed_version: str | None = None) -> EvalResult:
+def evaluate(
+    model,
+    tokenizer,
+    dataset_dir: str | Path,
+    *,
+    samples: int = 8,
+    max_bars: int = 8,
+    max_tokens: int = 200_000,
+    ngram_order: int = 0,
+    sampling: SamplingConfig | None = None,
+    reference_limit: int = 200,
+    progress=print,
+    embedder=None,
+    free: bool = True,
+    embed_held_out=None,
+    embed_version: str | None = None,
+) -> EvalResult:
     """Losses and musical statistics of ``model`` on a dataset (see the module docstring); with an
     ``embedder`` (a ``beepbrain.embed`` PatternEncoder) also Fréchet distances to the train split.
 
@@ -377,18 +423,29 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
         if notes:
             m[f"eval_{split_name}_bpn"] = float(bits.sum()) / notes
             m[f"ngram_{split_name}_bpn"] = ngram_total / notes
-        progress(f"{split_name}: model {m[f'eval_{split_name}_bpt']:.3f} bits/token"
-                 + (f", {m[f'eval_{split_name}_bpn']:.3f} bits/note" if notes else "")
-                 + f"; {ngram.order}-gram {m[f'ngram_{split_name}_bpt']:.3f} bits/token"
-                 + (f", {m[f'ngram_{split_name}_bpn']:.3f} bits/note" if notes else ""))
+        progress(
+            f"{split_name}: model {m[f'eval_{split_name}_bpt']:.3f} bits/token"
+            + (f", {m[f'eval_{split_name}_bpn']:.3f} bits/note" if notes else "")
+            + f"; {ngram.order}-gram {m[f'ngram_{split_name}_bpt']:.3f} bits/token"
+            + (f", {m[f'ngram_{split_name}_bpn']:.3f} bits/note" if notes else "")
+        )
 
     test_split = "test"
     test = load_split(dataset_dir, "test")
     if not test.songs:
         test_split, test = "val", load_split(dataset_dir, "val")
     refs = reference_songs(tokenizer, test, reference_limit)
-    pairs = like_for_like(model, tokenizer, refs, samples=samples, max_bars=max_bars, sampling=sampling,
-                          free=free, ngram=ngram, progress=progress)
+    pairs = like_for_like(
+        model,
+        tokenizer,
+        refs,
+        samples=samples,
+        max_bars=max_bars,
+        sampling=sampling,
+        free=free,
+        ngram=ngram,
+        progress=progress,
+    )
     result.urls = list(pairs.urls)
     result.metrics["samples_failed"] = float(len(pairs.failed))
     compared = pairs.stats()
@@ -397,8 +454,13 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
     result.stats.update(compared)
     result.stats[f"{ngram.order}-gram"] = summarize([song_stats(s) for s in pairs.ngram])
     result.stats[TEST_WHOLE] = summarize([song_stats(s) for s in refs])
-    result.songs = {"test": list(refs), "test_cut": pairs.test_cut, "model": pairs.model,
-                    "model_free": pairs.model_free if free else [], "ngram": pairs.ngram}
+    result.songs = {
+        "test": list(refs),
+        "test_cut": pairs.test_cut,
+        "model": pairs.model,
+        "model_free": pairs.model_free if free else [],
+        "ngram": pairs.ngram,
+    }
     prefixes = dict(METRIC_PREFIX, **{f"{ngram.order}-gram": "ngram"})
     for source, stats in result.stats.items():
         for name, value in stats.items():
@@ -411,13 +473,23 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
     if embedder is not None:
         from beepbrain.embed.frechet import frechet_report
 
-        sets = {"test": refs, "test_cut": pairs.test_cut, "model": pairs.model, "model_free": result.songs["model_free"],
-                "ngram": pairs.ngram}
-        result.embedding = {"version": embed_version, "held_out_songs": None if embed_held_out is None
-                            else len(embed_held_out), "test_split": test_split}
+        sets = {
+            "test": refs,
+            "test_cut": pairs.test_cut,
+            "model": pairs.model,
+            "model_free": result.songs["model_free"],
+            "ngram": pairs.ngram,
+        }
+        result.embedding = {
+            "version": embed_version,
+            "held_out_songs": None if embed_held_out is None else len(embed_held_out),
+            "test_split": test_split,
+        }
         if embed_held_out is None:
-            progress("note: which songs the embedding model trained on is not known; its Fréchet distance of "
-                     "the test songs may measure songs it saw")
+            progress(
+                "note: which songs the embedding model trained on is not known; its Fréchet distance of "
+                "the test songs may measure songs it saw"
+            )
         else:
             seen = seen_by_embedder(dataset_dir, test_split, embed_held_out)
             result.metrics["embed_held_out_songs"] = float(len(embed_held_out))
@@ -425,16 +497,23 @@ def evaluate(model, tokenizer, dataset_dir: str | Path, *, samples: int = 8, max
             if seen is None or seen:
                 if seen:
                     result.metrics["embed_seen_test_songs"] = float(len(seen))
-                why = (f"the embedding model trained on {len(seen)} of the {test_split} split's songs" if seen
-                       else f"the dataset's manifest lists no {test_split} song ids to check against")
-                progress(f"Fréchet distance of the test songs skipped: {why}; `beepbrain embed --retrain` "
-                         "trains one that holds out every dataset's val and test songs")
+                why = (
+                    f"the embedding model trained on {len(seen)} of the {test_split} split's songs"
+                    if seen
+                    else f"the dataset's manifest lists no {test_split} song ids to check against"
+                )
+                progress(
+                    f"Fréchet distance of the test songs skipped: {why}; `beepbrain embed --retrain` "
+                    "trains one that holds out every dataset's val and test songs"
+                )
                 sets.pop("test")
                 sets.pop("test_cut")
             else:
                 result.metrics["embed_seen_test_songs"] = 0.0
-                progress(f"Fréchet distance: the embedding model held out all {len(split_song_ids(dataset_dir, test_split))} "
-                         f"{test_split} songs ({len(embed_held_out)} songs held out in all)")
+                progress(
+                    f"Fréchet distance: the embedding model held out all {len(split_song_ids(dataset_dir, test_split))} "
+                    f"{test_split} songs ({len(embed_held_out)} songs held out in all)"
+                )
         train = reference_songs(tokenizer, load_split(dataset_dir, "train"), reference_limit)
         sets = {name: songs for name, songs in sets.items() if songs}
         result.metrics.update(frechet_report(embedder, train, sets, random_songs=refs, progress=progress))
@@ -483,5 +562,13 @@ def log_to_mlflow(result: EvalResult, run_id: str, tracking_uri: str, plot_path:
         client.log_batch(run_id, metrics=metrics)
     if plot_path is not None:
         client.log_artifact(run_id, str(plot_path), artifact_path="evaluation")
-    client.log_dict(run_id, {"metrics": result.metrics, "stats": result.stats, "urls": result.urls,
-                             "embedding": result.embedding}, "evaluation/evaluation.json")
+    client.log_dict(
+        run_id,
+        {
+            "metrics": result.metrics,
+            "stats": result.stats,
+            "urls": result.urls,
+            "embedding": result.embedding,
+        },
+        "evaluation/evaluation.json",
+    )

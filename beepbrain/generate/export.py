@@ -22,8 +22,13 @@ def write_song(result: GeneratedSong, out_dir: str | Path, stem: str) -> dict[st
     return {"url": result.url, "json": str(json_path), "midi": str(midi_path), "url_file": str(url_path)}
 
 
-def write_batch(results: list[GeneratedSong], out_dir: str | Path, prefix: str = "song",
-                meta: dict | None = None, start: int = 0) -> list[dict]:
+def write_batch(
+    results: list[GeneratedSong],
+    out_dir: str | Path,
+    prefix: str = "song",
+    meta: dict | None = None,
+    start: int = 0,
+) -> list[dict]:
     """Every song of a batch, plus ``index.jsonl``: one line per song with its files, seed and settings."""
     out = Path(out_dir)
     rows = []

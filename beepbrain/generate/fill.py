@@ -82,9 +82,15 @@ def _rows(tokenizer, song: Song) -> tuple[object, list[list[tuple[int, ...]]], C
     return parts, rows, cond
 
 
-def plan_chunks(rows, cells, tokens_of: Callable[[int, int, list], int], budget: int, max_holes: int,
-                least: Callable[[int, int, list], int] | None = None,
-                room: int = 0) -> list[tuple[int, int, list[tuple[int, int]]]]:
+def plan_chunks(
+    rows,
+    cells,
+    tokens_of: Callable[[int, int, list], int],
+    budget: int,
+    max_holes: int,
+    least: Callable[[int, int, list], int] | None = None,
+    room: int = 0,
+) -> list[tuple[int, int, list[tuple[int, int]]]]:
     """(first bar, end bar, cells) per chunk: the cells in bar order, as many bars of them per chunk as fit
     ``budget`` (``tokens_of(first, end, cells)``: the chunk's tokens with that view), then the view grown
     by bars before and after while it fits; a view never takes in a bar holding a later chunk's cell. A
@@ -106,9 +112,11 @@ def plan_chunks(rows, cells, tokens_of: Callable[[int, int, list], int], budget:
             end_i = j = k
         if end_i is None:  # one bar's cells do not fit together: one cell at a time
             fits = least or tokens_of
-            if fits(cells[i][0], cells[i][0] + 1, cells[i:i + 1]) > budget:
-                raise RuntimeError(f"bar {cells[i][0] + 1} alone takes more than the model's context: use a "
-                                   "model with a longer context")
+            if fits(cells[i][0], cells[i][0] + 1, cells[i : i + 1]) > budget:
+                raise RuntimeError(
+                    f"bar {cells[i][0] + 1} alone takes more than the model's context: use a "
+                    "model with a longer context"
+                )
             end_i = i + 1
         chunk = cells[i:end_i]
         later = {b for b, _c in cells[end_i:]}
@@ -144,16 +152,26 @@ def _pattern_lengths(rows, channels: int, drums_from: int) -> list[float]:
     return out
 
 
-def fill_song(model, tokenizer, song: Song, cells, sampling: SamplingConfig, *, constraints: bool = True,
-              new_channel: int | None = None) -> FilledSong:
+def fill_song(
+    model,
+    tokenizer,
+    song: Song,
+    cells,
+    sampling: SamplingConfig,
+    *,
+    constraints: bool = True,
+    new_channel: int | None = None,
+) -> FilledSong:
     """``song`` with ``cells`` ((bar, channel), 0-based) written anew by ``model``; nothing else changes.
     ``new_channel``: the index of a channel added for this (its cells are all targets)."""
     from beepbrain.generate.songs import check_song
 
     started = time.perf_counter()
     if getattr(tokenizer.vocab, "fill", None) is None:
-        raise ValueError("this model's tokenizer has no fill tokens: train a model with a current pattern "
-                         "tokenizer (beepbrain run, or beepbrain train --fill 0.25)")
+        raise ValueError(
+            "this model's tokenizer has no fill tokens: train a model with a current pattern "
+            "tokenizer (beepbrain run, or beepbrain train --fill 0.25)"
+        )
     parts, rows, cond = _rows(tokenizer, song)
     cells = sorted({(int(b), int(c)) for b, c in cells})
     vocab, C = tokenizer.vocab, cond.channels
@@ -165,12 +183,16 @@ def fill_song(model, tokenizer, song: Song, cells, sampling: SamplingConfig, *, 
 
     def least(first: int, end: int, chunk) -> int:
         rel = [(b - first, c) for b, c in chunk]
-        return len(fill_layout(parts, rel, vocab, C, answers=False, rows=rows[first:end])) + 2 * len(chunk) + 1
+        return (
+            len(fill_layout(parts, rel, vocab, C, answers=False, rows=rows[first:end])) + 2 * len(chunk) + 1
+        )
 
     def tokens_of(first: int, end: int, chunk) -> int:
         return least(first, end, chunk) + int(sum(estimate[c] for _b, c in chunk) * scale[0])
 
-    options = {k: True for k in tokenizer.GRAMMAR_CONSTRAINTS if k != "start_with_notes"} if constraints else {}
+    options = (
+        {k: True for k in tokenizer.GRAMMAR_CONSTRAINTS if k != "start_with_notes"} if constraints else {}
+    )
     device = next(model.parameters()).device.type
     streams = []
     was_training = model.training
@@ -187,14 +209,17 @@ def fill_song(model, tokenizer, song: Song, cells, sampling: SamplingConfig, *, 
             scorer = ModelScorer(model, cond.vector(), device=device)
             with decoding_threads(model):
                 try:
-                    tokens = sample_sequence(grammar, scorer.logits, replace(sampling, seed=sampling.seed + n - 1),
-                                             prefix=prompt)
+                    tokens = sample_sequence(
+                        grammar, scorer.logits, replace(sampling, seed=sampling.seed + n - 1), prefix=prompt
+                    )
                 except ValueError as exc:
                     if "exceed the model's context" not in str(exc):
                         raise
                     if len(chunk) == 1 or scale[0] >= 16:
-                        raise RuntimeError(f"the content of bars {first + 1}-{end} ran past the model's context "
-                                           f"of {T} tokens: use a model with a longer context") from exc
+                        raise RuntimeError(
+                            f"the content of bars {first + 1}-{end} ran past the model's context "
+                            f"of {T} tokens: use a model with a longer context"
+                        ) from exc
                     # the content came out longer than estimated: plan what is left with room for more
                     scale[0] *= 2
                     left = chunk + [cell for _f, _e, ch in queue for cell in ch]
@@ -218,8 +243,16 @@ def fill_song(model, tokenizer, song: Song, cells, sampling: SamplingConfig, *, 
     return FilledSong(result, cells, streams, sampling.seed, time.perf_counter() - started)
 
 
-def add_channel(model, tokenizer, song: Song, kind: str, sampling: SamplingConfig, *,
-                instrument_type: int | None = None, constraints: bool = True) -> FilledSong:
+def add_channel(
+    model,
+    tokenizer,
+    song: Song,
+    kind: str,
+    sampling: SamplingConfig,
+    *,
+    instrument_type: int | None = None,
+    constraints: bool = True,
+) -> FilledSong:
     """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song."""
     bigger, index = with_channel(song, kind, instrument_type)
     cells = [(b, index) for b in range(min(bigger.bar_count, 128))]
@@ -246,8 +279,12 @@ def hole_bits(model, tokenizer, song: Song, cells, context: str = "full") -> tup
         rows = rows[: last + 1]
     elif context == "header":
         hole_bars = sorted({b for b, _c in cells})
-        rows = [[body if (b, c) in targets else () for c, body in enumerate(rows[b])] if b in hole_bars
-                else [()] * C for b in range(len(rows))]
+        rows = [
+            [body if (b, c) in targets else () for c, body in enumerate(rows[b])]
+            if b in hole_bars
+            else [()] * C
+            for b in range(len(rows))
+        ]
     T = int(model.config.block_size)
 
     def layout(first: int, end: int, chunk) -> list[int]:
@@ -270,7 +307,7 @@ def hole_bits(model, tokenizer, song: Song, cells, context: str = "full") -> tup
             tokens = np.asarray(layout(first, end, chunk), dtype=np.int64)
             sep = int(np.flatnonzero(tokens == vocab.sep)[0])
             scored_at = np.zeros(len(tokens), dtype=bool)
-            scored_at[sep + 1:] = True
+            scored_at[sep + 1 :] = True
             scored_at &= ~marker_mask(tokens, vocab)
             scored_at[-1] = False  # the EOS after the last hole: forced
             x = torch.from_numpy(tokens[None, :-1]).to(device)
@@ -278,8 +315,9 @@ def hole_bits(model, tokenizer, song: Song, cells, context: str = "full") -> tup
             c = torch.from_numpy(np.asarray(cond.vector(), dtype=np.float32)[None]).to(device)
             with torch.no_grad():
                 logits, _ = model(x, c)
-            nats = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=-1,
-                                   reduction="sum")
+            nats = F.cross_entropy(
+                logits.float().reshape(-1, logits.size(-1)), y.reshape(-1), ignore_index=-1, reduction="sum"
+            )
             bits += float(nats) / np.log(2)
             scored += int(scored_at[1:].sum())
     finally:

@@ -70,8 +70,9 @@ class NGramModel:
         return self
 
     @classmethod
-    def fit_dataset(cls, dataset_dir: str | Path, split: str = "train", order: int = 4,
-                    vocab_size: int | None = None) -> NGramModel:
+    def fit_dataset(
+        cls, dataset_dir: str | Path, split: str = "train", order: int = 4, vocab_size: int | None = None
+    ) -> NGramModel:
         """Fit on one split of a dataset directory (``beepbrain.tokens.shards``, docs/CONTRACTS.md)."""
         songs = load_split_songs(dataset_dir, split)
         if vocab_size is None:
@@ -111,11 +112,15 @@ class NGramModel:
     def next_probs(self, context: list[int] | np.ndarray) -> np.ndarray:
         """The distribution over the next token after ``context`` (a song's tokens so far)."""
         pad = [self.start] * (self.order - 1)
-        ctx_tokens = (pad + [int(t) for t in context[-(self.order - 1):]])[-(self.order - 1):] if self.order > 1 else []
+        ctx_tokens = (
+            (pad + [int(t) for t in context[-(self.order - 1) :]])[-(self.order - 1) :]
+            if self.order > 1
+            else []
+        )
         prob = self.unigram.copy()
         for k in range(1, self.order):
             ctx = 0
-            for t in ctx_tokens[len(ctx_tokens) - k:]:
+            for t in ctx_tokens[len(ctx_tokens) - k :]:
                 ctx = ctx * self.base + t
             ctx_keys, totals, types = self.contexts[k]
             i = np.searchsorted(ctx_keys, ctx)

@@ -26,8 +26,18 @@ from beepbrain.format.song import DRUM_COUNT, Song
 
 # Pitch channels 1-10 (matplotlib's tab10, teal for its grey) and drum channels 1-5 (tab20b's darkest). No
 # grey: black text's antialiasing makes greys, so every channel's colour is found only where it is drawn.
-PITCH_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#00897b",
-                "#bcbd22", "#17becf")
+PITCH_COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#00897b",
+    "#bcbd22",
+    "#17becf",
+)
 DRUM_COLORS = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173")
 BAR_LINE, LOOP_SHADE = "#d9d9d9", "#fff7d9"
 DPI = 100
@@ -135,10 +145,13 @@ def piano_roll_figure(song: Song, title: str | None = None, dpi: int = DPI):
             if number <= 0:
                 continue
             seq_ax.add_patch(_cell(bar, index, color))
-            seq_ax.text(bar + 0.5, index + 0.5, str(number), ha="center", va="center", fontsize=font,
-                        color="black")
-    seq_ax.set_yticks([i + 0.5 for i in range(song.channel_count)],
-                      [channel_label(song, i) for i in range(song.channel_count)])
+            seq_ax.text(
+                bar + 0.5, index + 0.5, str(number), ha="center", va="center", fontsize=font, color="black"
+            )
+    seq_ax.set_yticks(
+        [i + 0.5 for i in range(song.channel_count)],
+        [channel_label(song, i) for i in range(song.channel_count)],
+    )
     for index, label in enumerate(seq_ax.get_yticklabels()):
         label.set_color(channel_color(song, index))
     seq_ax.tick_params(axis="y", length=0, labelsize=6)
@@ -150,8 +163,15 @@ def piano_roll_figure(song: Song, title: str | None = None, dpi: int = DPI):
         polygons = _note_polygons(song, index)
         all_polygons.extend(polygons)
         if polygons:
-            roll_ax.add_collection(PolyCollection(polygons, facecolors=channel_color(song, index),
-                                                  edgecolors="none", antialiaseds=False, zorder=2))
+            roll_ax.add_collection(
+                PolyCollection(
+                    polygons,
+                    facecolors=channel_color(song, index),
+                    edgecolors="none",
+                    antialiaseds=False,
+                    zorder=2,
+                )
+            )
     low, high = _pitch_range(song, all_polygons)
     roll_ax.set_ylim(low, high)
     octaves = [n for n in range(0, 128, 12) if low <= n <= high]
@@ -167,13 +187,22 @@ def piano_roll_figure(song: Song, title: str | None = None, dpi: int = DPI):
             base = (lanes - 1 - lane) * DRUM_COUNT
             polygons = _note_polygons(song, index, lane_base=base)
             if polygons:
-                drum_ax.add_collection(PolyCollection(polygons, facecolors=channel_color(song, index),
-                                                      edgecolors="none", antialiaseds=False, zorder=2))
+                drum_ax.add_collection(
+                    PolyCollection(
+                        polygons,
+                        facecolors=channel_color(song, index),
+                        edgecolors="none",
+                        antialiaseds=False,
+                        zorder=2,
+                    )
+                )
             if lane:
                 drum_ax.axhline(base + DRUM_COUNT - 0.5, color="#999999", linewidth=0.6)
         drum_ax.set_ylim(-0.5, lanes * DRUM_COUNT - 0.5)
-        drum_ax.set_yticks([(lanes - 1 - lane) * DRUM_COUNT + DRUM_COUNT / 2 - 0.5 for lane in range(lanes)],
-                           [channel_label(song, index) for index in drum_channels])
+        drum_ax.set_yticks(
+            [(lanes - 1 - lane) * DRUM_COUNT + DRUM_COUNT / 2 - 0.5 for lane in range(lanes)],
+            [channel_label(song, index) for index in drum_channels],
+        )
         for lane, label in enumerate(drum_ax.get_yticklabels()):
             label.set_color(channel_color(song, song.pitch_channel_count + lane))
         drum_ax.tick_params(axis="y", length=0, labelsize=6)
@@ -184,8 +213,12 @@ def piano_roll_figure(song: Song, title: str | None = None, dpi: int = DPI):
     bottom.set_xticks(ticks, [str(t + 1) for t in ticks])
     bottom.set_xlabel("bar", fontsize=7)
     fig.suptitle(f"{title + ': ' if title else ''}{describe(song)}", fontsize=9)
-    fig.subplots_adjust(left=max(0.04, 0.9 / width), right=1 - 0.25 / width, top=1 - 0.45 / (sum(heights) + 1.1),
-                        bottom=0.45 / (sum(heights) + 1.1))
+    fig.subplots_adjust(
+        left=max(0.04, 0.9 / width),
+        right=1 - 0.25 / width,
+        top=1 - 0.45 / (sum(heights) + 1.1),
+        bottom=0.45 / (sum(heights) + 1.1),
+    )
     return fig
 
 
@@ -199,9 +232,11 @@ def _cell(bar: int, row: int, color: str):
 
 def describe(song: Song) -> str:
     """``120 bpm · key C · normal :) · 4 beats per bar · 16 bars``."""
-    return (f"{song.tempo} bpm · key {c.KEY_NAMES[song.key]} · {c.SCALE_NAMES[song.scale]} · "
-            f"{song.beats_per_bar} beats per bar · {song.bar_count} bars · "
-            f"{song.pitch_channel_count} pitch + {song.noise_channel_count} drum channels")
+    return (
+        f"{song.tempo} bpm · key {c.KEY_NAMES[song.key]} · {c.SCALE_NAMES[song.scale]} · "
+        f"{song.beats_per_bar} beats per bar · {song.bar_count} bars · "
+        f"{song.pitch_channel_count} pitch + {song.noise_channel_count} drum channels"
+    )
 
 
 def save_piano_roll(song: Song, path: str | Path, title: str | None = None, dpi: int = DPI) -> Path:
@@ -224,8 +259,9 @@ def artifact_name(name: str, taken: set[str]) -> str:
     return candidate + ".png"
 
 
-def log_piano_rolls(client, run_id: str, songs: Iterable[tuple[str, Song]],
-                    artifact_dir: str = "piano_rolls", dpi: int = DPI) -> list[str]:
+def log_piano_rolls(
+    client, run_id: str, songs: Iterable[tuple[str, Song]], artifact_dir: str = "piano_rolls", dpi: int = DPI
+) -> list[str]:
     """Each ``(name, song)`` as ``artifact_dir/<name>.png`` in MLflow run ``run_id``; returns those artifact
     paths. ``client`` is an ``MlflowClient``, the ``mlflow`` module, or a tracking URI. One upload call."""
     client = _client(client)
@@ -253,8 +289,13 @@ def _client(client):
     return client
 
 
-def log_generated_piano_rolls(client, run_id: str, rows: Iterable[dict], limit: int = GENERATED_LIMIT,
-                              artifact_dir: str = "piano_rolls/generated") -> list[str]:
+def log_generated_piano_rolls(
+    client,
+    run_id: str,
+    rows: Iterable[dict],
+    limit: int = GENERATED_LIMIT,
+    artifact_dir: str = "piano_rolls/generated",
+) -> list[str]:
     """The first ``limit`` songs of ``rows`` (``generate_to_dir``'s: each with its ``url`` and ``json`` file)
     as ``artifact_dir/<the JSON file's stem>.png`` in MLflow run ``run_id``; returns the artifact paths."""
     from itertools import islice
@@ -268,14 +309,23 @@ def log_generated_piano_rolls(client, run_id: str, rows: Iterable[dict], limit: 
     return log_piano_rolls(_client(client), run_id, songs, artifact_dir=artifact_dir)
 
 
-def log_eval_piano_rolls(client, run_id: str, generated: list[Song], test: list[Song],
-                         limit: int = EVAL_LIMIT) -> list[str]:
+def log_eval_piano_rolls(
+    client, run_id: str, generated: list[Song], test: list[Song], limit: int = EVAL_LIMIT
+) -> list[str]:
     """An evaluation's songs side by side in MLflow run ``run_id``: the first ``limit`` generated songs as
     ``piano_rolls/generated/evaluate-01.png``, ... and the first ``limit`` test songs as
     ``piano_rolls/test/test-01.png``, ... (a later evaluation replaces them); returns the artifact paths."""
     client = _client(client)
     limit = max(0, limit)
-    paths = log_piano_rolls(client, run_id, [(f"evaluate-{i + 1:02d}", song) for i, song in
-                                             enumerate(generated[:limit])], artifact_dir="piano_rolls/generated")
-    return paths + log_piano_rolls(client, run_id, [(f"test-{i + 1:02d}", song) for i, song in
-                                                    enumerate(test[:limit])], artifact_dir="piano_rolls/test")
+    paths = log_piano_rolls(
+        client,
+        run_id,
+        [(f"evaluate-{i + 1:02d}", song) for i, song in enumerate(generated[:limit])],
+        artifact_dir="piano_rolls/generated",
+    )
+    return paths + log_piano_rolls(
+        client,
+        run_id,
+        [(f"test-{i + 1:02d}", song) for i, song in enumerate(test[:limit])],
+        artifact_dir="piano_rolls/test",
+    )

@@ -92,14 +92,16 @@ class ModelScorer:
     def logits(self, context: Sequence[int]) -> np.ndarray:
         torch = self.torch
         if len(context) > self.block_size:
-            raise ValueError(f"{len(context)} tokens exceed the model's context of {self.block_size}: "
-                             "sample through a SongWindow")
+            raise ValueError(
+                f"{len(context)} tokens exceed the model's context of {self.block_size}: "
+                "sample through a SongWindow"
+            )
         with torch.no_grad():
             if self.use_cache:
                 if self.cache is None:
                     self.cache = self.model.new_cache()  # a whole window, batch of one, on the model's device
                     self.cached = 0
-                fresh = context[self.cached:]
+                fresh = context[self.cached :]
                 idx = torch.tensor([list(fresh)], dtype=torch.long, device=self.device)
                 out, _ = self.model(idx, self.cond, cache=self.cache)
                 self.cached += len(fresh)
@@ -141,8 +143,15 @@ class SongWindow:
     free (``tokenizer.view``), and a new grammar (``make_grammar(start, first)``: ``first`` is whether the
     sampled part has not begun yet) is replayed over it. ``tokens()`` is the whole song."""
 
-    def __init__(self, grammar, *, tokenizer=None, conditioning=None, block_size: int | None = None,
-                 make_grammar: Callable[[int, bool], object] | None = None):
+    def __init__(
+        self,
+        grammar,
+        *,
+        tokenizer=None,
+        conditioning=None,
+        block_size: int | None = None,
+        make_grammar: Callable[[int, bool], object] | None = None,
+    ):
         self.grammar = grammar
         self.tokenizer, self.conditioning = tokenizer, conditioning
         self.block_size, self.make_grammar = block_size, make_grammar
@@ -161,7 +170,11 @@ class SongWindow:
 
     @property
     def full(self) -> bool:
-        return self.block_size is not None and self.make_grammar is not None and len(self.view) >= self.block_size
+        return (
+            self.block_size is not None
+            and self.make_grammar is not None
+            and len(self.view) >= self.block_size
+        )
 
     def tokens(self) -> list[int]:
         if self.whole is not None:
@@ -182,12 +195,14 @@ class SongWindow:
         if (view is None or len(view) >= self.block_size) and not tok.HAS_HEADER:
             # a tick bar longer than the context: the view is the song's last half context (no header or
             # pattern numbers lose their meaning there), and the grammar goes on as it was
-            self.whole, self.view = whole, whole[len(whole) - self.block_size // 2:]
+            self.whole, self.view = whole, whole[len(whole) - self.block_size // 2 :]
             self.slides += 1
             return
         if view is None or len(view) >= self.block_size:
-            raise RuntimeError(f"one bar of this song takes more than the model's context of {self.block_size} "
-                               "tokens: use a model with a longer context")
+            raise RuntimeError(
+                f"one bar of this song takes more than the model's context of {self.block_size} "
+                "tokens: use a model with a longer context"
+            )
         grammar = self.make_grammar(start, not self.sampling)
         relax = getattr(grammar, "relax", None)
         if relax is not None:

@@ -30,21 +30,24 @@ class SongScore:
         return asdict(self)
 
 
-def score_songs(model, tokenizer, songs: list, names: list[str] | None = None, batch_size: int = 16,
-                ngram=None) -> list[SongScore]:
+def score_songs(
+    model, tokenizer, songs: list, names: list[str] | None = None, batch_size: int = 16, ngram=None
+) -> list[SongScore]:
     """Score each ``Song``: its token stream's bits under ``model`` (every token but BOS, each in view of
     its song's header and patterns), tokens, notes; with ``ngram`` (an ``NGramModel`` on the same tokens)
     the baseline's bits of the same stream too."""
     names = names or [f"song {i + 1}" for i in range(len(songs))]
     encoded = [tokenizer.encode(song) for song in songs]
-    bits = song_bits(model, tokenizer, [e.tokens for e in encoded], [e.conditioning for e in encoded],
-                     batch_size)
+    bits = song_bits(
+        model, tokenizer, [e.tokens for e in encoded], [e.conditioning for e in encoded], batch_size
+    )
     out = []
     for name, song, enc, b in zip(names, songs, encoded, bits, strict=True):
         tokens = int(len(enc.tokens))
         notes = played_notes(song)
-        score = SongScore(name, float(b), tokens, notes, float(b) / max(tokens - 1, 1),
-                          float(b) / notes if notes else None)
+        score = SongScore(
+            name, float(b), tokens, notes, float(b) / max(tokens - 1, 1), float(b) / notes if notes else None
+        )
         if ngram is not None:
             probs = ngram.token_probs([enc.tokens])
             score.ngram_bits = float(-np.log2(probs[1:]).sum())
@@ -55,15 +58,19 @@ def score_songs(model, tokenizer, songs: list, names: list[str] | None = None, b
 
 def format_scores(scores: list[SongScore]) -> str:
     ngram = any(s.ngram_bits is not None for s in scores)
-    lines = [f"{'song':<28}{'bits':>12}{'tokens':>9}{'notes':>8}{'bits/token':>12}{'bits/note':>11}"
-             + (f"{'n-gram bits/note':>18}" if ngram else "")]
+    lines = [
+        f"{'song':<28}{'bits':>12}{'tokens':>9}{'notes':>8}{'bits/token':>12}{'bits/note':>11}"
+        + (f"{'n-gram bits/note':>18}" if ngram else "")
+    ]
     for s in scores:
         name = s.name if len(s.name) <= 27 else s.name[:24] + "..."
         bpn = f"{s.bits_per_note:>11.3f}" if s.bits_per_note is not None else f"{'-':>11}"
         nbpn = ""
         if ngram:
             nbpn = f"{s.ngram_bits_per_note:>18.3f}" if s.ngram_bits_per_note is not None else f"{'-':>18}"
-        lines.append(f"{name:<28}{s.bits:>12.1f}{s.tokens:>9}{s.notes:>8}{s.bits_per_token:>12.3f}{bpn}{nbpn}")
+        lines.append(
+            f"{name:<28}{s.bits:>12.1f}{s.tokens:>9}{s.notes:>8}{s.bits_per_token:>12.3f}{bpn}{nbpn}"
+        )
     if len(scores) > 1:
         bits = sum(s.bits for s in scores)
         notes = sum(s.notes for s in scores)
@@ -73,8 +80,10 @@ def format_scores(scores: list[SongScore]) -> str:
         if ngram:
             nbits = sum(s.ngram_bits or 0.0 for s in scores)
             nmean = f"{nbits / notes:>18.3f}" if notes else f"{'-':>18}"
-        lines.append(f"{'all':<28}{bits:>12.1f}{tokens:>9}{notes:>8}{bits / max(tokens - len(scores), 1):>12.3f}"
-                     f"{mean}{nmean}")
+        lines.append(
+            f"{'all':<28}{bits:>12.1f}{tokens:>9}{notes:>8}{bits / max(tokens - len(scores), 1):>12.3f}"
+            f"{mean}{nmean}"
+        )
     return "\n".join(lines)
 
 

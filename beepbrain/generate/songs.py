@@ -76,8 +76,12 @@ def fixed_header(tokenizer, request: SongRequest) -> dict:
     grammar offers (notes on the rhythm's grid, pitches in the header's scale: what BeepBox's editor lets a
     person write; a first bar with sound), unless ``request.constraints`` is False (free sampling: only
     what makes a valid song). With a prompt they hold for the part sampled after it."""
-    fixed = {"tempo": request.tempo, "key": request.key, "scale": request.scale,
-             "instrument_types": dict(request.instruments) or None}
+    fixed = {
+        "tempo": request.tempo,
+        "key": request.key,
+        "scale": request.scale,
+        "instrument_types": dict(request.instruments) or None,
+    }
     if request.prompt is not None:
         chosen = [k for k, v in fixed.items() if v is not None]
         if chosen:
@@ -88,9 +92,16 @@ def fixed_header(tokenizer, request: SongRequest) -> dict:
     return {k: v for k, v in fixed.items() if v is not None}
 
 
-def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingConfig, *,
-                    use_cache: bool = True, on_token: Callable[[int], None] | None = None,
-                    scorer_out: list | None = None) -> tuple[list[int], object, int]:
+def generate_tokens(
+    model,
+    tokenizer,
+    request: SongRequest,
+    sampling: SamplingConfig,
+    *,
+    use_cache: bool = True,
+    on_token: Callable[[int], None] | None = None,
+    scorer_out: list | None = None,
+) -> tuple[list[int], object, int]:
     """Sample one song's tokens; returns them, the conditioning and the beats per bar used."""
     from beepbrain.generate.sampling import SongWindow
 
@@ -114,26 +125,46 @@ def generate_tokens(model, tokenizer, request: SongRequest, sampling: SamplingCo
 
     device = next(model.parameters()).device.type
     scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, device=device)
-    window = SongWindow(make_grammar(0, True), tokenizer=tokenizer, conditioning=cond,
-                        block_size=scorer.block_size, make_grammar=make_grammar)
+    window = SongWindow(
+        make_grammar(0, True),
+        tokenizer=tokenizer,
+        conditioning=cond,
+        block_size=scorer.block_size,
+        make_grammar=make_grammar,
+    )
     scorer.window = window
     if scorer_out is not None:
         scorer_out.append(scorer)
     with decoding_threads(model):
-        tokens = sample_sequence(window.grammar, scorer.logits, sampling, prefix=prefix, on_token=on_token,
-                                 window=window, on_slide=scorer.reset)
+        tokens = sample_sequence(
+            window.grammar,
+            scorer.logits,
+            sampling,
+            prefix=prefix,
+            on_token=on_token,
+            window=window,
+            on_slide=scorer.reset,
+        )
     return tokens, cond, beats_per_bar
 
 
-def generate_song(model, tokenizer, request: SongRequest, sampling: SamplingConfig, *,
-                  use_cache: bool = True, on_token: Callable[[int], None] | None = None) -> GeneratedSong:
+def generate_song(
+    model,
+    tokenizer,
+    request: SongRequest,
+    sampling: SamplingConfig,
+    *,
+    use_cache: bool = True,
+    on_token: Callable[[int], None] | None = None,
+) -> GeneratedSong:
     """One new song; raises RuntimeError if the result does not survive the codec round trip."""
     started = time.perf_counter()
     was_training = model.training
     model.eval()
     try:
-        tokens, cond, beats_per_bar = generate_tokens(model, tokenizer, request, sampling,
-                                                      use_cache=use_cache, on_token=on_token)
+        tokens, cond, beats_per_bar = generate_tokens(
+            model, tokenizer, request, sampling, use_cache=use_cache, on_token=on_token
+        )
     finally:
         model.train(was_training)
     song = tokenizer.decode(np.asarray(tokens), cond, beats_per_bar=beats_per_bar)
@@ -146,8 +177,15 @@ def generate_song(model, tokenizer, request: SongRequest, sampling: SamplingConf
     return GeneratedSong(song=song, tokens=tokens, seed=sampling.seed, seconds=time.perf_counter() - started)
 
 
-def generate_songs(model, tokenizer, request: SongRequest, sampling: SamplingConfig, count: int = 1, *,
-                   progress: Callable[[int, GeneratedSong], None] | None = None) -> list[GeneratedSong]:
+def generate_songs(
+    model,
+    tokenizer,
+    request: SongRequest,
+    sampling: SamplingConfig,
+    count: int = 1,
+    *,
+    progress: Callable[[int, GeneratedSong], None] | None = None,
+) -> list[GeneratedSong]:
     """``count`` songs with seeds ``sampling.seed``, ``+1``, ... (so each is reproducible on its own)."""
     from dataclasses import replace
 
@@ -178,7 +216,10 @@ def check_song(song: Song, cond) -> None:
     url = song.to_url()
     again = parse_song(url)
     if (again.pitch_channel_count, again.noise_channel_count, again.rhythm) != (
-        cond.pitch_channels, cond.noise_channels, cond.rhythm):
+        cond.pitch_channels,
+        cond.noise_channels,
+        cond.rhythm,
+    ):
         raise RuntimeError("generated song does not match its conditioning after the codec round trip")
     if again.to_url() != url:
         raise RuntimeError("generated song does not survive the codec round trip")

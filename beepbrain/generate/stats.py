@@ -90,7 +90,9 @@ def song_stats(song: Song) -> dict[str, float]:
         entropy = float(-(probs * np.log2(probs)).sum()) + 0.0  # no -0.0
         in_scale = max(sum(classes[(root + step) % 12] for step in MAJOR_SCALE) for root in range(12))
         scale = float(in_scale / total)
-        own = fc.SCALE_PITCH_CLASSES[song.scale] if 0 <= song.scale < len(fc.SCALE_PITCH_CLASSES) else range(12)
+        own = (
+            fc.SCALE_PITCH_CLASSES[song.scale] if 0 <= song.scale < len(fc.SCALE_PITCH_CLASSES) else range(12)
+        )
         header_scale = float(sum(classes[(song.key + step) % 12] for step in own) / total)
     else:
         entropy = scale = header_scale = nan
@@ -120,8 +122,15 @@ def song_stats(song: Song) -> dict[str, float]:
         seen: set = set()
         for bar in range(song.bar_count):
             pattern = song.pattern_at(ch, bar)
-            notes = frozenset((n.start, min(n.end, ppb), tuple(sorted(n.pitches))) for n in pattern.notes
-                              if min(n.end, ppb) > n.start) if pattern is not None else frozenset()
+            notes = (
+                frozenset(
+                    (n.start, min(n.end, ppb), tuple(sorted(n.pitches)))
+                    for n in pattern.notes
+                    if min(n.end, ppb) > n.start
+                )
+                if pattern is not None
+                else frozenset()
+            )
             if not notes:
                 continue
             nonempty += 1
@@ -131,8 +140,12 @@ def song_stats(song: Song) -> dict[str, float]:
     bars = max(1, song.bar_count)
     return {
         "bar_repeat": repeated / nonempty if nonempty else nan,
-        "pitch_onsets_per_bar": len(pitched) / bars / song.pitch_channel_count if song.pitch_channel_count else nan,
-        "drum_onsets_per_bar": len(drums) / bars / song.noise_channel_count if song.noise_channel_count else nan,
+        "pitch_onsets_per_bar": len(pitched) / bars / song.pitch_channel_count
+        if song.pitch_channel_count
+        else nan,
+        "drum_onsets_per_bar": len(drums) / bars / song.noise_channel_count
+        if song.noise_channel_count
+        else nan,
         "pitch_class_entropy": entropy,
         "scale_consistency": scale,
         "groove_consistency": groove,

@@ -15,5 +15,13 @@ def midi_to_song(source: bytes | str | Path, *, rhythm: int | None = None, beats
     return score_to_song(read_midi(source), rhythm=rhythm, beats_per_bar=beats_per_bar)
 
 
-__all__ = ["ImportReport", "MidiImportError", "MidiScore", "midi_to_song", "read_midi", "score_to_song",
-           "song_to_midi", "write_midi"]
+__all__ = [
+    "ImportReport",
+    "MidiImportError",
+    "MidiScore",
+    "midi_to_song",
+    "read_midi",
+    "score_to_song",
+    "song_to_midi",
+    "write_midi",
+]

@@ -62,15 +62,22 @@ class ImportReport:
         return sum(v for k, v in self.changes.items() if k.startswith("dropped_"))
 
     def as_dict(self) -> dict:
-        return {"notes_in": self.notes_in, "notes_out": self.notes_out, "dropped": self.dropped,
-                "changes": dict(sorted(self.changes.items())), "settings": dict(self.settings)}
+        return {
+            "notes_in": self.notes_in,
+            "notes_out": self.notes_out,
+            "dropped": self.dropped,
+            "changes": dict(sorted(self.changes.items())),
+            "settings": dict(self.settings),
+        }
 
     def summary(self) -> str:
         s = self.settings
-        head = (f"{self.notes_in} MIDI notes -> {self.notes_out} in the song ({self.dropped} dropped); "
-                f"{s.get('pitch_channels')} pitch + {s.get('noise_channels')} drum channels, "
-                f"{s.get('bars')} bars of {s.get('beats_per_bar')} beats, {s.get('tempo')} bpm, "
-                f"rhythm {c.RHYTHM_NAMES[s['rhythm']] if 'rhythm' in s else '?'}")
+        head = (
+            f"{self.notes_in} MIDI notes -> {self.notes_out} in the song ({self.dropped} dropped); "
+            f"{s.get('pitch_channels')} pitch + {s.get('noise_channels')} drum channels, "
+            f"{s.get('bars')} bars of {s.get('beats_per_bar')} beats, {s.get('tempo')} bpm, "
+            f"rhythm {c.RHYTHM_NAMES[s['rhythm']] if 'rhythm' in s else '?'}"
+        )
         changed = ", ".join(f"{k} {v}" for k, v in sorted(self.changes.items()) if v)
         return head + (f"\nchanged: {changed}" if changed else "\nchanged: nothing")
 
@@ -82,14 +89,21 @@ class _Hit:
     pitches: list[int]
 
 
-def score_to_song(score: MidiScore, *, rhythm: int | None = None, beats_per_bar: int | None = None,
-                  max_pitch_channels: int = c.PITCH_CHANNEL_COUNT_MAX,
-                  max_noise_channels: int = c.NOISE_CHANNEL_COUNT_MAX) -> tuple[Song, ImportReport]:
+def score_to_song(
+    score: MidiScore,
+    *,
+    rhythm: int | None = None,
+    beats_per_bar: int | None = None,
+    max_pitch_channels: int = c.PITCH_CHANNEL_COUNT_MAX,
+    max_noise_channels: int = c.NOISE_CHANNEL_COUNT_MAX,
+) -> tuple[Song, ImportReport]:
     """Convert ``score``; MidiImportError when it has no notes or an option is out of range."""
     if rhythm is not None and not 0 <= rhythm < len(c.RHYTHM_STEPS_PER_BEAT):
         raise MidiImportError(f"rhythm {rhythm} not in 0-{len(c.RHYTHM_STEPS_PER_BEAT) - 1}")
     if beats_per_bar is not None and not c.BEATS_PER_BAR_MIN <= beats_per_bar <= c.BEATS_PER_BAR_MAX:
-        raise MidiImportError(f"beats per bar {beats_per_bar} not in {c.BEATS_PER_BAR_MIN}-{c.BEATS_PER_BAR_MAX}")
+        raise MidiImportError(
+            f"beats per bar {beats_per_bar} not in {c.BEATS_PER_BAR_MIN}-{c.BEATS_PER_BAR_MAX}"
+        )
     report = ImportReport(notes_in=score.note_count)
     ch = report.changes
     ch["unterminated"] += score.unterminated
@@ -165,8 +179,15 @@ def score_to_song(score: MidiScore, *, rhythm: int | None = None, beats_per_bar:
 
     channel_bars = [_cut_bars(lane, parts_per_bar, bars, ch) for lane in pitch_lanes + noise_lanes]
     patterns_per_channel = max([1] + [len(set(filter(None, b))) for b in channel_bars])
-    song = new_song(max(1, len(pitch_lanes)), len(noise_lanes), bars=bars, beats_per_bar=bpb, rhythm=rhythm,
-                    tempo=tempo, patterns_per_channel=min(patterns_per_channel, c.BAR_COUNT_MAX))
+    song = new_song(
+        max(1, len(pitch_lanes)),
+        len(noise_lanes),
+        bars=bars,
+        beats_per_bar=bpb,
+        rhythm=rhythm,
+        tempo=tempo,
+        patterns_per_channel=min(patterns_per_channel, c.BAR_COUNT_MAX),
+    )
     song.loop_start, song.loop_length = 0, bars
     offset = song.pitch_channel_count - len(pitch_lanes)  # an empty pitch channel when there are only drums
     for index, per_bar in enumerate(channel_bars):
@@ -178,16 +199,25 @@ def score_to_song(score: MidiScore, *, rhythm: int | None = None, beats_per_bar:
             channel.octave = max(0, min(c.PITCH_OCTAVES - 1, median // 12 - 1))
     if offset:  # the placeholder pitch channel plays nothing
         song.channels[0].bars = [0] * bars
-    report.settings = {"rhythm": rhythm, "tempo": tempo, "beats_per_bar": bpb, "bars": bars,
-                       "pitch_channels": song.pitch_channel_count, "noise_channels": song.noise_channel_count,
-                       "voices": len(pitched), "patterns_per_channel": song.patterns_per_channel}
+    report.settings = {
+        "rhythm": rhythm,
+        "tempo": tempo,
+        "beats_per_bar": bpb,
+        "bars": bars,
+        "pitch_channels": song.pitch_channel_count,
+        "noise_channels": song.noise_channel_count,
+        "voices": len(pitched),
+        "patterns_per_channel": song.patterns_per_channel,
+    }
     return song, report
 
 
 def _meter(score: MidiScore, beats_per_bar: int | None, ch: Counter) -> tuple[Fraction, int]:
     """(beat length in quarter notes, beats per bar)."""
     sigs = score.time_signatures
-    ch["time_signature_changes_ignored"] += sum(1 for s in sigs[1:] if (s[1], s[2]) != (sigs[0][1], sigs[0][2]))
+    ch["time_signature_changes_ignored"] += sum(
+        1 for s in sigs[1:] if (s[1], s[2]) != (sigs[0][1], sigs[0][2])
+    )
     if beats_per_bar is not None:
         return Fraction(1), beats_per_bar
     num, den = (sigs[0][1], sigs[0][2]) if sigs else (4, 4)
@@ -221,7 +251,9 @@ def _choose_rhythm(score: MidiScore, beat: Fraction) -> int:
     fit = {}
     for r in AUTO_RHYTHMS:
         steps = c.RHYTHM_STEPS_PER_BEAT[r]
-        fit[r] = sum(k for t, k in ticks.items() if (t * steps * beat.denominator) % beat.numerator == 0) / total
+        fit[r] = (
+            sum(k for t, k in ticks.items() if (t * steps * beat.denominator) % beat.numerator == 0) / total
+        )
     best = max(fit.values())
     return next(r for r in AUTO_RHYTHMS if fit[r] >= best - FIT_TOLERANCE)
 
@@ -239,7 +271,7 @@ def _layout(notes: list[tuple[int, int, int]], cap: int, ch: Counter) -> list[li
     for (start, end), pitches in sorted(chords.items()):
         remaining = sorted(pitches, reverse=True)  # the top voice first: it gets the first free channel
         while remaining:
-            piece, remaining = remaining[: c.MAX_CHORD_SIZE], remaining[c.MAX_CHORD_SIZE:]
+            piece, remaining = remaining[: c.MAX_CHORD_SIZE], remaining[c.MAX_CHORD_SIZE :]
             free = next((lane for lane in lanes if lane[-1].end <= start), None)
             if free is None and len(lanes) < cap:
                 free = []
@@ -247,7 +279,9 @@ def _layout(notes: list[tuple[int, int, int]], cap: int, ch: Counter) -> list[li
             if free is not None:
                 free.append(_Hit(start, end, piece))
                 continue
-            same = [lane for lane in lanes if lane[-1].start == start and len(lane[-1].pitches) < c.MAX_CHORD_SIZE]
+            same = [
+                lane for lane in lanes if lane[-1].start == start and len(lane[-1].pitches) < c.MAX_CHORD_SIZE
+            ]
             if same:
                 hit = same[0][-1]
                 room = c.MAX_CHORD_SIZE - len(hit.pitches)
@@ -283,8 +317,10 @@ def _allocate(voices: list[list[tuple[int, int, int]]], budget: int, ch: Counter
     alloc = [1] * len(voices)
     spare = budget - len(voices)
     while spare > 0:
-        gains = [sum(len(h.pitches) for h in ideal[i][alloc[i]]) if alloc[i] < len(ideal[i]) else 0
-                 for i in range(len(voices))]
+        gains = [
+            sum(len(h.pitches) for h in ideal[i][alloc[i]]) if alloc[i] < len(ideal[i]) else 0
+            for i in range(len(voices))
+        ]
         best = max(range(len(voices)), key=lambda i: gains[i])
         if gains[best] == 0:
             break

@@ -25,8 +25,15 @@ DRUM_MIDI_CHANNEL = 9  # "channel 10" counted from 1
 # General MIDI programs by BeepBox instrument type, for instruments that are no preset: chip -> square lead,
 # FM -> FM electric piano, spectrum -> pad, harmonics -> organ, PWM -> square lead, Picked String -> guitar,
 # supersaw -> saw lead.
-GM_PROGRAMS = {c.CHIP: 80, c.FM: 5, c.SPECTRUM: 88, c.HARMONICS: 16, c.PWM: 80, c.PICKED_STRING: 25,
-               c.SUPERSAW: 81}
+GM_PROGRAMS = {
+    c.CHIP: 80,
+    c.FM: 5,
+    c.SPECTRUM: 88,
+    c.HARMONICS: 16,
+    c.PWM: 80,
+    c.PICKED_STRING: 25,
+    c.SUPERSAW: 81,
+}
 DEFAULT_PROGRAM = 80
 
 
@@ -65,7 +72,11 @@ def played_patterns(song: Song, channel: int):
     for bar in range(song.bar_count):
         pattern = song.pattern_at(channel, bar)
         if pattern is not None:
-            yield bar, pattern, pitch_shift_of(song, channel, pattern.instruments[0] if pattern.instruments else 0)
+            yield (
+                bar,
+                pattern,
+                pitch_shift_of(song, channel, pattern.instruments[0] if pattern.instruments else 0),
+            )
 
 
 def channel_events(song: Song, channel: int) -> list[tuple[int, int, int, int]]:
@@ -139,8 +150,11 @@ def song_to_midi(song: Song):
         track.append(mido.MetaMessage("track_name", name=name, time=0))
         # (tick, order, kind, value, velocity): at one tick note_off first, then a program change, then
         # note_on, so repeated notes retrigger cleanly and a bar's first notes sound with its program.
-        events = [] if is_noise else [(tick, 1, "program_change", program, 0)
-                                      for tick, program in channel_programs(song, index)]
+        events = (
+            []
+            if is_noise
+            else [(tick, 1, "program_change", program, 0) for tick, program in channel_programs(song, index)]
+        )
         for start, end, note, velocity in channel_events(song, index):
             events.append((start, 2, "note_on", note, velocity))
             events.append((end, 0, "note_off", note, 0))
@@ -150,7 +164,9 @@ def song_to_midi(song: Song):
             if kind == "program_change":
                 message = mido.Message(kind, channel=midi_channel, program=value, time=tick - now)
             else:
-                message = mido.Message(kind, channel=midi_channel, note=value, velocity=velocity, time=tick - now)
+                message = mido.Message(
+                    kind, channel=midi_channel, note=value, velocity=velocity, time=tick - now
+                )
             track.append(message)
             now = tick
         track.append(mido.MetaMessage("end_of_track", time=0))

@@ -51,8 +51,9 @@ def channel_variants(song, count: int, seed: str | int = 0) -> list:
     return [with_channels(song, list(options[i][0]), list(options[i][1])) for i in sorted(picks)]
 
 
-def split_streams(items: list, tokenizer, transpose: int, counter: list[int], channels: bool = False,
-                   octaves: int = 0):
+def split_streams(
+    items: list, tokenizer, transpose: int, counter: list[int], channels: bool = False, octaves: int = 0
+):
     """The songs of a split, then (``channels``) their channel variants, then (``transpose`` > 0) copies in
     keys +-1..``transpose`` semitones away (``tokenizer.change_key``: the pattern tokenizer's notes stay
     as written, relative to the key), then (``octaves`` > 0) copies with every pitch channel moved

@@ -105,9 +105,14 @@ class BPE:
         hf = HFTokenizer(models.BPE())
         hf.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
         alphabet = [chr(BASE_CHAR + i) for i in range(base_size)]
-        trainer = trainers.BpeTrainer(vocab_size=base_size + merges, initial_alphabet=alphabet,
-                                      limit_alphabet=base_size, min_frequency=2, show_progress=False,
-                                      special_tokens=[])
+        trainer = trainers.BpeTrainer(
+            vocab_size=base_size + merges,
+            initial_alphabet=alphabet,
+            limit_alphabet=base_size,
+            min_frequency=2,
+            show_progress=False,
+            special_tokens=[],
+        )
         texts = (" ".join(_text(w) for w in words(s)) for s in streams)
         hf.train_from_iterator(texts, trainer)
         return cls(base_size, hf.to_str())

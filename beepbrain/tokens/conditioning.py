@@ -42,7 +42,9 @@ class Conditioning:
 
     def vector(self) -> np.ndarray:
         """float32[COND_DIM]: rhythm one-hot, pitch-channel count one-hot, drum-channel count one-hot."""
-        return vectors(np.array([self.rhythm]), np.array([self.pitch_channels]), np.array([self.noise_channels]))[0]
+        return vectors(
+            np.array([self.rhythm]), np.array([self.pitch_channels]), np.array([self.noise_channels])
+        )[0]
 
 
 def vectors(rhythm: np.ndarray, pitch_channels: np.ndarray, noise_channels: np.ndarray) -> np.ndarray:

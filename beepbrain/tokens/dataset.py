@@ -31,9 +31,20 @@ from beepbrain.tokens.select import select_songs
 from beepbrain.tokens.shards import MANIFEST_FORMAT, write_manifest, write_split
 from beepbrain.tokens.splits import SPLITS, assign_splits, dedupe
 
-__all__ = ["MAX_CHANNEL_VARIANTS", "MAX_OCTAVES", "MAX_TRANSPOSE", "Encoded", "Tokenized", "build_dataset",
-           "build_dataset_from_songs", "dataset_dir", "select_songs", "task_spec", "tokenize_all",
-           "write_dataset"]
+__all__ = [
+    "MAX_CHANNEL_VARIANTS",
+    "MAX_OCTAVES",
+    "MAX_TRANSPOSE",
+    "Encoded",
+    "Tokenized",
+    "build_dataset",
+    "build_dataset_from_songs",
+    "dataset_dir",
+    "select_songs",
+    "task_spec",
+    "tokenize_all",
+    "write_dataset",
+]
 
 
 def dataset_dir(data_dir, name: str) -> Path:
@@ -43,12 +54,23 @@ def dataset_dir(data_dir, name: str) -> Path:
     return Path(data_dir) / "datasets" / name
 
 
-def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
-                  val_fraction: float = 0.05, test_fraction: float = 0.05, augment_transpose: int = 0,
-                  augment_octaves: int = 0, rejected: Sequence[tuple[str, str]] = (), silent: Sequence[str] = (),
-                  extra: dict | None = None,
-                  overwrite: bool = False, fixed_splits: dict[str, str] | None = None,
-                  progress: Callable[[str], None] | None = None) -> dict:
+def write_dataset(
+    encoded: list[Encoded],
+    out_dir,
+    *,
+    name: str,
+    tokenizer,
+    val_fraction: float = 0.05,
+    test_fraction: float = 0.05,
+    augment_transpose: int = 0,
+    augment_octaves: int = 0,
+    rejected: Sequence[tuple[str, str]] = (),
+    silent: Sequence[str] = (),
+    extra: dict | None = None,
+    overwrite: bool = False,
+    fixed_splits: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """Split, deduplicate, augment and write tokenized songs as a dataset directory; returns the manifest.
     ``fixed_splits`` ({song_id: split}) overrides the content split, e.g. to give two tokenizers' datasets
     the same test songs (songs it does not name go to train)."""
@@ -76,8 +98,13 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
             augmented = [0]
             transpose = augment_transpose if split == "train" else 0
             octaves = augment_octaves if split == "train" else 0
-            splits[split] = write_split(tmp, split, split_streams(items, tokenizer, transpose, augmented,
-                                                                  channels=split == "train", octaves=octaves))
+            splits[split] = write_split(
+                tmp,
+                split,
+                split_streams(
+                    items, tokenizer, transpose, augmented, channels=split == "train", octaves=octaves
+                ),
+            )
             splits[split]["augmented_songs"] = augmented[0]
             splits[split]["song_ids"] = sorted(by_key[k].song_id for k in assigned[split])
             say(f"{split}: {splits[split]['songs']} songs, {splits[split]['tokens']} tokens")
@@ -116,12 +143,23 @@ def write_dataset(encoded: list[Encoded], out_dir, *, name: str, tokenizer,
     return manifest
 
 
-def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, *,
-                             config: TokenizerConfig | None = None, tokenizer=None, augment_transpose: int = 0,
-                             augment_channels: int = 0, augment_octaves: int = 0, val_fraction: float = 0.05, test_fraction: float = 0.05,
-                             overwrite: bool = False, use_dask: bool = False,
-                             fixed_splits: dict[str, str] | None = None,
-                             progress: Callable[[str], None] | None = None) -> dict:
+def build_dataset_from_songs(
+    songs: Iterable,
+    out_dir,
+    name: str | None = None,
+    *,
+    config: TokenizerConfig | None = None,
+    tokenizer=None,
+    augment_transpose: int = 0,
+    augment_channels: int = 0,
+    augment_octaves: int = 0,
+    val_fraction: float = 0.05,
+    test_fraction: float = 0.05,
+    overwrite: bool = False,
+    use_dask: bool = False,
+    fixed_splits: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """A dataset straight from songs (``Song`` objects or song strings), skipping the catalog: for tests
     and small experiments. Writes ``out_dir`` itself (the dataset directory); returns the manifest.
     ``tokenizer`` (default: a tick tokenizer of ``config`` if given, else the pattern tokenizer)."""
@@ -139,22 +177,46 @@ def build_dataset_from_songs(songs: Iterable, out_dir, name: str | None = None, 
         else:
             sid = f"song-{i}"
         items.append((sid, song))
-    result = tokenize_all(items, tokenizer, use_dask=use_dask, augment_channels=augment_channels,
-                          progress=progress)
-    return write_dataset(result.encoded, out_dir, name=name or Path(out_dir).name, tokenizer=tokenizer,
-                         val_fraction=val_fraction, test_fraction=test_fraction,
-                         augment_transpose=augment_transpose, augment_octaves=augment_octaves,
-                         rejected=result.rejected, silent=result.silent,
-                         extra={"sql": None, "corpus_version": None, "source": "songs"},
-                         overwrite=overwrite, fixed_splits=fixed_splits, progress=progress)
+    result = tokenize_all(
+        items, tokenizer, use_dask=use_dask, augment_channels=augment_channels, progress=progress
+    )
+    return write_dataset(
+        result.encoded,
+        out_dir,
+        name=name or Path(out_dir).name,
+        tokenizer=tokenizer,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        augment_transpose=augment_transpose,
+        augment_octaves=augment_octaves,
+        rejected=result.rejected,
+        silent=result.silent,
+        extra={"sql": None, "corpus_version": None, "source": "songs"},
+        overwrite=overwrite,
+        fixed_splits=fixed_splits,
+        progress=progress,
+    )
 
 
-def build_dataset(data_dir, name: str, *, where: str | None = None, augment_transpose: int = 0,
-                  augment_channels: int = 0, augment_octaves: int = 0, config: TokenizerConfig | None = None, tokenizer=None,
-                  val_fraction: float = 0.05,
-                  test_fraction: float = 0.05, dask_address: str | None = None, use_dask: bool = True,
-                  workers: int | None = None, chunk_size: int = 64, overwrite: bool = False,
-                  progress: Callable[[str], None] | None = None) -> dict:
+def build_dataset(
+    data_dir,
+    name: str,
+    *,
+    where: str | None = None,
+    augment_transpose: int = 0,
+    augment_channels: int = 0,
+    augment_octaves: int = 0,
+    config: TokenizerConfig | None = None,
+    tokenizer=None,
+    val_fraction: float = 0.05,
+    test_fraction: float = 0.05,
+    dask_address: str | None = None,
+    use_dask: bool = True,
+    workers: int | None = None,
+    chunk_size: int = 64,
+    overwrite: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """Build ``DATA_DIR/datasets/NAME`` from the catalog's songs; returns the manifest."""
     say = progress or (lambda _msg: None)
     data_dir = Path(data_dir)
@@ -166,12 +228,33 @@ def build_dataset(data_dir, name: str, *, where: str | None = None, augment_tran
     say(f"selected {len(items)} songs")
     if not items:
         raise ValueError(f"no songs match {where!r}" if where else "the catalog holds no songs")
-    result = tokenize_all(items, tokenizer, dask_address=dask_address, use_dask=use_dask, workers=workers,
-                          chunk_size=chunk_size, augment_channels=augment_channels, progress=progress)
-    return write_dataset(result.encoded, out_dir, name=name, tokenizer=tokenizer,
-                         val_fraction=val_fraction, test_fraction=test_fraction,
-                         augment_transpose=augment_transpose, augment_octaves=augment_octaves,
-                         rejected=result.rejected, silent=result.silent,
-                         extra={"sql": sql, "where": where, "corpus_version": version,
-                                "source": str(data_dir / "corpus.duckdb")},
-                         overwrite=overwrite, progress=progress)
+    result = tokenize_all(
+        items,
+        tokenizer,
+        dask_address=dask_address,
+        use_dask=use_dask,
+        workers=workers,
+        chunk_size=chunk_size,
+        augment_channels=augment_channels,
+        progress=progress,
+    )
+    return write_dataset(
+        result.encoded,
+        out_dir,
+        name=name,
+        tokenizer=tokenizer,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        augment_transpose=augment_transpose,
+        augment_octaves=augment_octaves,
+        rejected=result.rejected,
+        silent=result.silent,
+        extra={
+            "sql": sql,
+            "where": where,
+            "corpus_version": version,
+            "source": str(data_dir / "corpus.duckdb"),
+        },
+        overwrite=overwrite,
+        progress=progress,
+    )

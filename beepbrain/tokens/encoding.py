@@ -51,7 +51,9 @@ class Tokenized:
         self.silent += other.silent
 
 
-def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict | str, augment_channels: int = 0) -> Tokenized:
+def tokenize_chunk(
+    items: Sequence[tuple[str, object]], spec: dict | str, augment_channels: int = 0
+) -> Tokenized:
     """Tokenize ``(song_id, song string or Song)`` pairs with the tokenizer ``spec`` describes (its
     ``to_dict()``), plus up to ``augment_channels`` channel variants of each; songs that fail to parse or
     tokenize are rejected with their error (a worker task: plain inputs, plain outputs)."""
@@ -79,10 +81,19 @@ def tokenize_chunk(items: Sequence[tuple[str, object]], spec: dict | str, augmen
             except Exception:  # noqa: BLE001, S112 - a variant that does not tokenize is just not added
                 continue
             variants.append((more.tokens, more.conditioning))
-        result.encoded.append(Encoded(sid, content_key(encoded.tokens, cond),
-                                      group_key(encoded.tokens, cond, tokenizer), encoded.tokens,
-                                      cond.rhythm, cond.pitch_channels, cond.noise_channels, encoded.losses,
-                                      variants))
+        result.encoded.append(
+            Encoded(
+                sid,
+                content_key(encoded.tokens, cond),
+                group_key(encoded.tokens, cond, tokenizer),
+                encoded.tokens,
+                cond.rhythm,
+                cond.pitch_channels,
+                cond.noise_channels,
+                encoded.losses,
+                variants,
+            )
+        )
     return result
 
 
@@ -96,9 +107,17 @@ def task_spec(tokenizer) -> str:
     return json.dumps({k: v for k, v in tokenizer.to_dict().items() if k != "vocab"})
 
 
-def tokenize_all(items: Sequence[tuple[str, object]], tokenizer, *, dask_address: str | None = None,
-                 use_dask: bool = True, workers: int | None = None, chunk_size: int = 64,
-                 augment_channels: int = 0, progress: Callable[[str], None] | None = None) -> Tokenized:
+def tokenize_all(
+    items: Sequence[tuple[str, object]],
+    tokenizer,
+    *,
+    dask_address: str | None = None,
+    use_dask: bool = True,
+    workers: int | None = None,
+    chunk_size: int = 64,
+    augment_channels: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> Tokenized:
     """Tokenize every item with ``tokenizer`` (a tokenizer, or a tick ``TokenizerConfig``): on a Dask
     cluster (``dask_address``, else a LocalCluster of ``workers`` processes, default one per core up to 8)
     or, with ``use_dask=False`` or a single chunk, in this process."""

@@ -39,14 +39,17 @@ from beepbrain.tokens.pattern_vocab import BAR, EOS
 HOLE_KINDS = ("channel", "span", "tail", "cells")
 
 
-def fill_layout(parts: StreamParts, holes, vocab, channels: int, *, answers: bool = True,
-                rows=None) -> list[int]:
+def fill_layout(
+    parts: StreamParts, holes, vocab, channels: int, *, answers: bool = True, rows=None
+) -> list[int]:
     """The fill layout of the song in ``parts`` (its ``bars``, or ``rows`` in their place) with ``holes``
     ((bar, channel) cells, 0-based) as holes. ``answers``: each hole's content follows ``SEP`` (training,
     scoring); False: the stream stops after ``SEP``, where a model writes the content (a prompt)."""
     if vocab.fill is None:
-        raise ValueError("this tokenizer has no fill tokens (saved before the fill layout): retrain with a "
-                         "current tokenizer to fill songs")
+        raise ValueError(
+            "this tokenizer has no fill tokens (saved before the fill layout): retrain with a "
+            "current tokenizer to fill songs"
+        )
     rows = parts.bars if rows is None else rows
     cells = sorted({(int(b), int(c)) for b, c in holes})
     if len(cells) > vocab.fill_holes:
@@ -127,8 +130,11 @@ def draw_holes(rows, channels: int, rng: np.random.Generator, *, limit: int) -> 
     elif kind == "span":
         length = int(rng.integers(1, max(2, min(bars, 8) + 1)))
         start = int(rng.integers(0, bars - length + 1))
-        chosen = (range(channels) if rng.random() < 0.5
-                  else sorted(rng.choice(channels, size=int(rng.integers(1, channels + 1)), replace=False)))
+        chosen = (
+            range(channels)
+            if rng.random() < 0.5
+            else sorted(rng.choice(channels, size=int(rng.integers(1, channels + 1)), replace=False))
+        )
         cells = [(b, int(c)) for b in range(start, start + length) for c in chosen]
     elif kind == "tail":
         length = int(rng.integers(1, max(2, bars // 2 + 1)))
@@ -141,9 +147,8 @@ def draw_holes(rows, channels: int, rng: np.random.Generator, *, limit: int) -> 
     cells = sorted(set(cells))
     if len(cells) > limit:  # keep a run of cells, as the kind drew them
         first = int(rng.integers(0, len(cells) - limit + 1))
-        cells = cells[first:first + limit]
+        cells = cells[first : first + limit]
     return cells
 
 
-__all__ = ["HOLE_KINDS", "draw_holes", "fill_layout", "filled_rows", "hole_token", "marker_mask",
-           "read_fill"]
+__all__ = ["HOLE_KINDS", "draw_holes", "fill_layout", "filled_rows", "hole_token", "marker_mask", "read_fill"]

@@ -18,7 +18,9 @@ class TokenGrammar:
     are written, never before when ``bars`` is given). After EOS only PAD, and ``done`` is true.
     """
 
-    def __init__(self, tokenizer, conditioning: Conditioning, beats_per_bar: int = 8, bars: int | None = None):
+    def __init__(
+        self, tokenizer, conditioning: Conditioning, beats_per_bar: int = 8, bars: int | None = None
+    ):
         if not 1 <= beats_per_bar <= 16:
             raise ValueError(f"beats_per_bar={beats_per_bar} not in range [1, 16]")
         if bars is not None and not 1 <= bars <= BAR_COUNT_MAX:

@@ -52,9 +52,15 @@ FIELDS: tuple[Field, ...] = (
     Field("chip_wave", "scalar", (len(c.CHIP_WAVE_NAMES) - 1,)),
     Field("chip_noise", "scalar", (len(c.CHIP_NOISE_NAMES) - 1,)),
     Field("eq_filter", "points", (c.FILTER_FREQ_RANGE - 1, c.FILTER_GAIN_RANGE - 1, 2), c.FILTER_MAX_POINTS),
-    Field("note_filter", "points", (c.FILTER_FREQ_RANGE - 1, c.FILTER_GAIN_RANGE - 1, 2), c.FILTER_MAX_POINTS),
-    Field("envelopes", "points", (len(c.AUTOMATION_TARGETS) - 1, 7, len(c.ENVELOPE_NAMES) - 1),
-          c.MAX_ENVELOPE_COUNT),
+    Field(
+        "note_filter", "points", (c.FILTER_FREQ_RANGE - 1, c.FILTER_GAIN_RANGE - 1, 2), c.FILTER_MAX_POINTS
+    ),
+    Field(
+        "envelopes",
+        "points",
+        (len(c.AUTOMATION_TARGETS) - 1, 7, len(c.ENVELOPE_NAMES) - 1),
+        c.MAX_ENVELOPE_COUNT,
+    ),
     Field("fade_in", "scalar", (c.FADE_IN_RANGE - 1,)),
     Field("fade_out", "scalar", (len(c.FADE_OUT_TICKS) - 1,)),
     Field("transition", "scalar", (len(c.TRANSITION_NAMES) - 1,)),
@@ -82,7 +88,9 @@ FIELDS: tuple[Field, ...] = (
     Field("algorithm", "scalar", (len(c.ALGORITHMS) - 1,)),
     Field("feedback_type", "scalar", (len(c.FEEDBACK_NAMES) - 1,)),
     Field("feedback_amplitude", "scalar", (c.OPERATOR_AMPLITUDE_MAX,)),
-    Field("operators", "ops", (len(c.OPERATOR_FREQUENCY_NAMES) - 1, c.OPERATOR_AMPLITUDE_MAX), c.OPERATOR_COUNT),
+    Field(
+        "operators", "ops", (len(c.OPERATOR_FREQUENCY_NAMES) - 1, c.OPERATOR_AMPLITUDE_MAX), c.OPERATOR_COUNT
+    ),
     Field("spectrum", "fixed", (c.SPECTRUM_MAX,), c.SPECTRUM_CONTROL_POINTS, packed=True),
     Field("harmonics", "fixed", (c.HARMONICS_MAX,), c.HARMONICS_CONTROL_POINTS, packed=True),
     Field("drumset_envelopes", "fixed", (len(c.ENVELOPE_NAMES) - 1,), c.DRUM_COUNT),
@@ -92,7 +100,11 @@ DETAILED_FIELDS = frozenset({"drumset_spectra"})
 DETAIL_LEVELS = ("compact", "full")
 PACK_BITS = 3
 FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
-_POINT_TYPES = {"eq_filter": FilterControlPoint, "note_filter": FilterControlPoint, "envelopes": EnvelopeSettings}
+_POINT_TYPES = {
+    "eq_filter": FilterControlPoint,
+    "note_filter": FilterControlPoint,
+    "envelopes": EnvelopeSettings,
+}
 _POINT_ATTRS = {
     FilterControlPoint: ("freq", "gain", "type"),
     EnvelopeSettings: ("target", "index", "envelope"),
@@ -120,8 +132,10 @@ def field_slots(field: Field, value) -> list[int]:
 
 
 def _pack(values: list[int]) -> list[int]:
-    return [values[i] | ((values[i + 1] if i + 1 < len(values) else 0) << PACK_BITS)
-            for i in range(0, len(values), 2)]
+    return [
+        values[i] | ((values[i + 1] if i + 1 < len(values) else 0) << PACK_BITS)
+        for i in range(0, len(values), 2)
+    ]
 
 
 def _unpack(slots: list[int], count: int) -> list[int]:
@@ -143,7 +157,9 @@ def slot_maxima(field: Field, length: int | None = None) -> list[int]:
         return list(field.maxima) * field.length
     count = field.length if field.kind == "fixed" else field.length * field.inner
     if field.packed:
-        return [(field.maxima[0] << PACK_BITS) | field.maxima[0]] * (count // 2) + [field.maxima[0]] * (count % 2)
+        return [(field.maxima[0] << PACK_BITS) | field.maxima[0]] * (count // 2) + [field.maxima[0]] * (
+            count % 2
+        )
     return [field.maxima[0]] * count
 
 
@@ -157,18 +173,19 @@ def field_value(field: Field, slots: list[int]):
         kind = _POINT_TYPES[field.name]
         attrs = _POINT_ATTRS[kind]
         body = slots[1:]
-        return [kind(**dict(zip(attrs, body[i:i + 3], strict=True))) for i in range(0, len(body), 3)]
+        return [kind(**dict(zip(attrs, body[i : i + 3], strict=True))) for i in range(0, len(body), 3)]
     if field.kind == "ops":
         return [Operator(slots[i], slots[i + 1]) for i in range(0, len(slots), 2)]
     count = field.length if field.kind == "fixed" else field.length * field.inner
     flat = _unpack(slots, count) if field.packed else list(slots)
     if field.kind == "fixed":
         return flat
-    return [flat[i:i + field.inner] for i in range(0, len(flat), field.inner)]
+    return [flat[i : i + field.inner] for i in range(0, len(flat), field.inner)]
 
 
-def instrument_fields(inst: Instrument, is_noise: bool, detail: str = "compact"
-                      ) -> tuple[int, list[tuple[int, list[int]]], int, int]:
+def instrument_fields(
+    inst: Instrument, is_noise: bool, detail: str = "compact"
+) -> tuple[int, list[tuple[int, list[int]]], int, int]:
     """(type, [(field index, slot values)] for the settings that differ from the type's defaults, how many
     slot values were out of range and clamped, how many settings the detail level leaves out)."""
     default = Instrument.template(inst.type, is_noise)

@@ -34,8 +34,15 @@ SPLITS = ("train", "val", "test")
 
 
 class WindowLoader:
-    def __init__(self, dataset_dir, split: str = "train", block_size: int = 512, batch_size: int = 8,
-                 seed: int = 0, fill: float = 0.0):
+    def __init__(
+        self,
+        dataset_dir,
+        split: str = "train",
+        block_size: int = 512,
+        batch_size: int = 8,
+        seed: int = 0,
+        fill: float = 0.0,
+    ):
         from beepbrain.tokens.load import load_tokenizer
 
         if split not in SPLITS:
@@ -54,10 +61,13 @@ class WindowLoader:
         self.tokens = read_tokens(self.dataset_dir, split)
         if len(self.index) == 0 or len(self.tokens) == 0:
             raise ValueError(f"split {split!r} of {self.dataset_dir} holds no songs")
-        self.conds = [Conditioning(int(r["rhythm"]), int(r["pitch_channels"]), int(r["noise_channels"]))
-                      for r in self.index]
-        self.cond_vectors = vectors(self.index["rhythm"], self.index["pitch_channels"],
-                                    self.index["noise_channels"])
+        self.conds = [
+            Conditioning(int(r["rhythm"]), int(r["pitch_channels"]), int(r["noise_channels"]))
+            for r in self.index
+        ]
+        self.cond_vectors = vectors(
+            self.index["rhythm"], self.index["pitch_channels"], self.index["noise_channels"]
+        )
         self.starts = self._window_starts()  # int64[W, 2]: (song, start bar)
         self._windows: dict[tuple[int, int], np.ndarray] = {}
         self.fill = float(fill)
@@ -69,7 +79,7 @@ class WindowLoader:
 
     def song_tokens(self, song: int) -> np.ndarray:
         row = self.index[song]
-        return np.asarray(self.tokens[int(row["offset"]): int(row["offset"]) + int(row["length"])])
+        return np.asarray(self.tokens[int(row["offset"]) : int(row["offset"]) + int(row["length"])])
 
     def _window_starts(self) -> np.ndarray:
         """(song, bar) of every window: bar 0 of each song, then bar lines about half a context apart
@@ -153,9 +163,9 @@ class WindowLoader:
                     window = self.fill_window(song, bar, rng)[: T + 1 - filled]
                 else:
                     window = self.window(song, bar)[: T + 1 - filled]
-                row[filled: filled + len(window)] = window
-                song_at[filled: filled + len(window)] = filled  # where this window starts
-                cond[r, filled: min(filled + len(window), T)] = self.cond_vectors[song]
+                row[filled : filled + len(window)] = window
+                song_at[filled : filled + len(window)] = filled  # where this window starts
+                cond[r, filled : min(filled + len(window), T)] = self.cond_vectors[song]
                 filled += len(window)
             x[r] = row[:-1]
             same = song_at[1:] == song_at[:-1]  # the next token is of the same window

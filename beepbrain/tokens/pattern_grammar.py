@@ -58,18 +58,33 @@ class PatternGrammar:
     ``beats_per_bar``, ``bars``) and per-channel instrument types (``instrument_types``: {channel: type})
     are forced; everything else is the model's choice within the rules."""
 
-    def __init__(self, tokenizer, conditioning: Conditioning, beats_per_bar: int | None = 8,
-                 bars: int | None = None, *, tempo: int | None = None, key: int | None = None,
-                 scale: int | None = None, instrument_types: dict[int, int] | None = None,
-                 strict_rhythm: bool = False, in_scale: bool = False, start_with_notes: bool = False,
-                 fill: bool = False):
+    def __init__(
+        self,
+        tokenizer,
+        conditioning: Conditioning,
+        beats_per_bar: int | None = 8,
+        bars: int | None = None,
+        *,
+        tempo: int | None = None,
+        key: int | None = None,
+        scale: int | None = None,
+        instrument_types: dict[int, int] | None = None,
+        strict_rhythm: bool = False,
+        in_scale: bool = False,
+        start_with_notes: bool = False,
+        fill: bool = False,
+    ):
         self.tokenizer = tokenizer
         self.vocab = v = tokenizer.vocab
         self.conditioning = conditioning
         self.channels = conditioning.channels
-        checks = (("beats_per_bar", beats_per_bar, fc.BEATS_PER_BAR_MIN, fc.BEATS_PER_BAR_MAX),
-                  ("bars", bars, 1, fc.BAR_COUNT_MAX), ("tempo", tempo, fc.TEMPO_MIN, fc.TEMPO_MAX),
-                  ("key", key, 0, 11), ("scale", scale, 0, len(fc.SCALE_NAMES) - 1))
+        checks = (
+            ("beats_per_bar", beats_per_bar, fc.BEATS_PER_BAR_MIN, fc.BEATS_PER_BAR_MAX),
+            ("bars", bars, 1, fc.BAR_COUNT_MAX),
+            ("tempo", tempo, fc.TEMPO_MIN, fc.TEMPO_MAX),
+            ("key", key, 0, 11),
+            ("scale", scale, 0, len(fc.SCALE_NAMES) - 1),
+        )
         for name, value, lo, hi in checks:
             if value is not None and not lo <= int(value) <= hi:
                 raise ValueError(f"{name}={value} not in range [{lo}, {hi}]")
@@ -81,8 +96,10 @@ class PatternGrammar:
                 raise ValueError(f"instrument for channel {channel}: the song has {self.channels} channels")
             if int(type_) not in allowed_types(is_noise):
                 names = ", ".join(fc.INSTRUMENT_TYPE_NAMES[t] for t in allowed_types(is_noise))
-                raise ValueError(f"channel {channel} is a {'drum' if is_noise else 'pitch'} channel: its "
-                                 f"instrument must be one of {names}")
+                raise ValueError(
+                    f"channel {channel} is a {'drum' if is_noise else 'pitch'} channel: its "
+                    f"instrument must be one of {names}"
+                )
             self.instrument_types[int(channel)] = int(type_)
         self.grid = PARTS_PER_BEAT // fc.RHYTHM_STEPS_PER_BEAT[conditioning.rhythm] if strict_rhythm else 1
         self.detail = tokenizer.config.instrument_detail
@@ -93,8 +110,9 @@ class PatternGrammar:
         self.notes_bar_sounds = False  # some channel wrote a pattern in that bar
         first, last = v.span("P")
         pitch_class = np.arange(last - first) % 12
-        self._off_scale = [first + np.flatnonzero(~np.isin(pitch_class, classes))
-                           for classes in fc.SCALE_PITCH_CLASSES]
+        self._off_scale = [
+            first + np.flatnonzero(~np.isin(pitch_class, classes)) for classes in fc.SCALE_PITCH_CLASSES
+        ]
         self.fill = bool(fill)
         if self.fill and v.fill is None:
             raise ValueError("this tokenizer has no fill tokens (saved before the fill layout)")
@@ -159,8 +177,15 @@ class PatternGrammar:
             m[t] = True
         return m
 
-    def _allow(self, m: np.ndarray, family: str, lo: int | None = None, hi: int | None = None,
-               step: int = 1, offset: int = 0) -> None:
+    def _allow(
+        self,
+        m: np.ndarray,
+        family: str,
+        lo: int | None = None,
+        hi: int | None = None,
+        step: int = 1,
+        offset: int = 0,
+    ) -> None:
         """Allow ``family`` values lo..hi; with ``step`` > 1 only values where (value + offset) % step == 0."""
         a, b = self.vocab.span(family, lo, hi)
         if b <= a:
@@ -202,8 +227,11 @@ class PatternGrammar:
                 lo = fc.BEATS_PER_BAR_MIN if name == "BEATS" else None
                 self._allow(m, name, lo)
         elif phase == Phase.ITYPE:
-            types = ([self.instrument_types[self.channel]] if self.channel in self.instrument_types
-                     else allowed_types(self._is_drum()))
+            types = (
+                [self.instrument_types[self.channel]]
+                if self.channel in self.instrument_types
+                else allowed_types(self._is_drum())
+            )
             for t in types:
                 m[self.vocab.id_of("ITYPE", t)] = True
         elif phase == Phase.IFIELDS:
@@ -230,8 +258,14 @@ class PatternGrammar:
             m[EMPTY] = m[NEW] = True
             if self.fill and not self.answering and len(self.holes) < self.vocab.fill_holes:
                 m[self.vocab.id_of("HOLE", len(self.holes) + 1)] = True
-            if (not self.fill and self.start_with_notes and not self.relaxed and self.bar == self.notes_bar
-                    and self.channel == self.channels - 1 and not self.notes_bar_sounds):
+            if (
+                not self.fill
+                and self.start_with_notes
+                and not self.relaxed
+                and self.bar == self.notes_bar
+                and self.channel == self.channels - 1
+                and not self.notes_bar_sounds
+            ):
                 m[EMPTY] = False  # the first bar's last channel: the others all stayed silent
             if self.stream.count():
                 self._allow(m, "REF", 1, self.stream.count())

@@ -146,8 +146,9 @@ def split_stream(tokens, vocab, channels: int) -> StreamParts:
     toks = [int(t) for t in tokens]
     if not toks or toks[0] != BOS:
         raise ValueError("a pattern stream starts with BOS")
-    first_bar = next((i for i, t in enumerate(toks) if t == BAR or (t == vocab.fill and t is not None)),
-                     len(toks))
+    first_bar = next(
+        (i for i, t in enumerate(toks) if t == BAR or (t == vocab.fill and t is not None)), len(toks)
+    )
     parts = StreamParts(header=toks[:HEADER_LENGTH], instruments=toks[HEADER_LENGTH:first_bar])
     if len(parts.header) > BARS_AT:
         parts.total_bars = int(vocab.value[parts.header[BARS_AT]])
@@ -199,7 +200,9 @@ def split_stream(tokens, vocab, channels: int) -> StreamParts:
     return parts
 
 
-def _read_item(toks: list[int], i: int, stream: PatternStream, vocab, parts: StreamParts) -> tuple[tuple[int, ...] | None, int]:
+def _read_item(
+    toks: list[int], i: int, stream: PatternStream, vocab, parts: StreamParts
+) -> tuple[tuple[int, ...] | None, int]:
     """One channel's item at ``i``: its body (``()`` for silence) and where the next item starts; None
     where a pattern is still open (its tokens go to ``parts.partial``)."""
     t = toks[i]
@@ -215,16 +218,21 @@ def _read_item(toks: list[int], i: int, stream: PatternStream, vocab, parts: Str
         try:
             end = toks.index(END, i + 1)
         except ValueError:
-            parts.partial = toks[i + 1:]
+            parts.partial = toks[i + 1 :]
             return None, len(toks)
-        body = tuple(toks[i + 1:end])
+        body = tuple(toks[i + 1 : end])
         stream.new(body)
         return body, end + 1
     raise ValueError(f"token {vocab.name(t)} at {i} is not a bar item")
 
 
-def join_parts(parts: StreamParts, vocab, channels: int, start_bar: int = 0,
-               bars: list[list[tuple[int, ...]]] | None = None) -> list[int]:
+def join_parts(
+    parts: StreamParts,
+    vocab,
+    channels: int,
+    start_bar: int = 0,
+    bars: list[list[tuple[int, ...]]] | None = None,
+) -> list[int]:
     """The stream of ``parts`` from bar ``start_bar`` on, as a song of its own: the header with the bar
     count left, the instruments, the bars written by a fresh ``PatternStream``, an open pattern's tokens,
     EOS if the stream had ended."""

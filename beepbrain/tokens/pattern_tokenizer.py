@@ -90,8 +90,12 @@ class PatternTokenizerConfig:
         self.fill_holes = int(self.fill_holes)
 
     def to_dict(self) -> dict:
-        return {"max_refs": self.max_refs, "trim_trailing_silence": self.trim_trailing_silence,
-                "instrument_detail": self.instrument_detail, "fill_holes": self.fill_holes}
+        return {
+            "max_refs": self.max_refs,
+            "trim_trailing_silence": self.trim_trailing_silence,
+            "instrument_detail": self.instrument_detail,
+            "fill_holes": self.fill_holes,
+        }
 
     @classmethod
     def from_dict(cls, obj: dict) -> PatternTokenizerConfig:
@@ -187,9 +191,13 @@ class PatternTokenizer(SavedTokenizer):
     def _header(self, song, bpb: int, bars: int) -> list[int]:
         v = self.vocab
         tempo = min(max(int(song.tempo), fc.TEMPO_MIN), fc.TEMPO_MAX)
-        return [v.id_of("TEMPO", tempo), v.id_of("KEY", int(song.key) % 12),
-                v.id_of("SCALE", min(max(int(song.scale), 0), len(fc.SCALE_NAMES) - 1)),
-                v.id_of("BEATS", bpb), v.id_of("BARS", min(max(int(bars), 1), fc.BAR_COUNT_MAX))]
+        return [
+            v.id_of("TEMPO", tempo),
+            v.id_of("KEY", int(song.key) % 12),
+            v.id_of("SCALE", min(max(int(song.scale), 0), len(fc.SCALE_NAMES) - 1)),
+            v.id_of("BEATS", bpb),
+            v.id_of("BARS", min(max(int(bars), 1), fc.BAR_COUNT_MAX)),
+        ]
 
     def _instrument(self, song, c: int, losses: dict) -> list[int]:
         from beepbrain.format.song import Instrument
@@ -197,7 +205,11 @@ class PatternTokenizer(SavedTokenizer):
         v = self.vocab
         channel = song.channels[c]
         is_noise = song.is_noise_channel(c)
-        inst = channel.instruments[0] if channel.instruments else Instrument.default(2 if is_noise else 0, is_noise)
+        inst = (
+            channel.instruments[0]
+            if channel.instruments
+            else Instrument.default(2 if is_noise else 0, is_noise)
+        )
         losses["instruments_dropped"] += max(0, len(channel.instruments) - 1)
         if inst.type not in allowed_types(is_noise):  # not something BeepBox puts on such a channel
             inst = Instrument.default(allowed_types(is_noise)[0], is_noise)
@@ -285,7 +297,7 @@ class PatternTokenizer(SavedTokenizer):
         cond = conditioning
         toks = [int(t) for t in np.asarray(tokens, dtype=np.int64).ravel()]
         if BOS in toks:
-            toks = toks[toks.index(BOS) + 1:]
+            toks = toks[toks.index(BOS) + 1 :]
         if EOS in toks:
             toks = toks[: toks.index(EOS)]
         toks = [t for t in toks if 0 <= t < len(v)]
@@ -307,7 +319,9 @@ class PatternTokenizer(SavedTokenizer):
         for c in range(cond.channels):
             is_noise = c >= cond.pitch_channels
             inst, i = self._read_instrument(toks, i, is_noise)
-            instruments.append(inst if inst is not None else Instrument.default(2 if is_noise else 0, is_noise))
+            instruments.append(
+                inst if inst is not None else Instrument.default(2 if is_noise else 0, is_noise)
+            )
 
         bars: list[list[tuple | None]] = []  # per bar, per channel: note tuple key or None
         stream = PatternStream.for_vocab(v, cond.channels)  # what each REF names: the one rule
@@ -326,7 +340,7 @@ class PatternTokenizer(SavedTokenizer):
                 if t == NEW:
                     start = i + 1
                     notes, i = self._read_notes(toks, start, parts_bar, c >= cond.pitch_channels)
-                    body = tuple(toks[start:i - 1] if toks[i - 1] == END else toks[start:i])
+                    body = tuple(toks[start : i - 1] if toks[i - 1] == END else toks[start:i])
                     if notes:
                         row[c] = notes_of.setdefault((c, body), notes)
                         stream.new(body)
@@ -345,10 +359,17 @@ class PatternTokenizer(SavedTokenizer):
         if header["BARS"] is not None and bars:
             bars = bars[: int(header["BARS"])]
         n_bars = max(1, len(bars))
-        song = new_song(cond.pitch_channels, cond.noise_channels, bars=n_bars, beats_per_bar=bpb,
-                        rhythm=cond.rhythm, patterns_per_channel=1,
-                        tempo=min(max(int(header["TEMPO"]), fc.TEMPO_MIN), fc.TEMPO_MAX),
-                        key=int(header["KEY"]) % 12, scale=int(header["SCALE"]) % len(fc.SCALE_NAMES))
+        song = new_song(
+            cond.pitch_channels,
+            cond.noise_channels,
+            bars=n_bars,
+            beats_per_bar=bpb,
+            rhythm=cond.rhythm,
+            patterns_per_channel=1,
+            tempo=min(max(int(header["TEMPO"]), fc.TEMPO_MIN), fc.TEMPO_MAX),
+            key=int(header["KEY"]) % 12,
+            scale=int(header["SCALE"]) % len(fc.SCALE_NAMES),
+        )
         song.loop_start, song.loop_length = 0, n_bars
         most = 1
         for c, channel in enumerate(song.channels):
@@ -366,8 +387,15 @@ class PatternTokenizer(SavedTokenizer):
             for key in index:
                 notes = []
                 for start, pitches, tie, pins in key:
-                    notes.append(Note(list(pitches), start, start + pins[-1][0],
-                                      [NotePin(bend, time, size) for time, bend, size in pins], tie))
+                    notes.append(
+                        Note(
+                            list(pitches),
+                            start,
+                            start + pins[-1][0],
+                            [NotePin(bend, time, size) for time, bend, size in pins],
+                            tie,
+                        )
+                    )
                 channel.patterns.append(Pattern(notes=notes))
             most = max(most, len(index))
         song.patterns_per_channel = most
@@ -452,8 +480,11 @@ class PatternTokenizer(SavedTokenizer):
                     pins.append((time, bend, size))
             pins = without_redundant_pins(pins)
             if pitches and len(pins) > 1 and start >= prev_end:
-                bends_ok = all(0 <= (p + b) <= (fc.DRUM_COUNT - 1 if drum else fc.MAX_PITCH)
-                               for p in (min(pitches), max(pitches)) for _t, b, _s in pins)
+                bends_ok = all(
+                    0 <= (p + b) <= (fc.DRUM_COUNT - 1 if drum else fc.MAX_PITCH)
+                    for p in (min(pitches), max(pitches))
+                    for _t, b, _s in pins
+                )
                 if not bends_ok:
                     pins = [(t, 0, s) for t, _b, s in pins]
                 notes.append((start, tuple(pitches), tie, tuple(pins)))
@@ -533,7 +564,9 @@ class PatternTokenizer(SavedTokenizer):
             tokens.pop()
         return tokens, total
 
-    def grammar(self, conditioning: Conditioning, beats_per_bar: int | None = 8, bars: int | None = None, **fixed):
+    def grammar(
+        self, conditioning: Conditioning, beats_per_bar: int | None = 8, bars: int | None = None, **fixed
+    ):
         from beepbrain.tokens.pattern_grammar import PatternGrammar
 
         return PatternGrammar(self, conditioning, beats_per_bar=beats_per_bar, bars=bars, **fixed)

@@ -18,8 +18,13 @@ class SavedTokenizer:
         return [self.vocab.name(int(t)) for t in tokens]
 
     def to_dict(self) -> dict:
-        return {"format": self.FORMAT, "kind": self.kind, "version": 1, "config": self.config.to_dict(),
-                "vocab": self.vocab.names}
+        return {
+            "format": self.FORMAT,
+            "kind": self.kind,
+            "version": 1,
+            "config": self.config.to_dict(),
+            "vocab": self.vocab.names,
+        }
 
     def save(self, path) -> Path:
         path = Path(path)

@@ -21,8 +21,15 @@ from beepbrain.tokens.vocab import BAR, BOS
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "beepbrain-dataset"
 TOKEN_DTYPE = np.dtype("<u2")
-INDEX_DTYPE = np.dtype([("offset", "<i8"), ("length", "<i8"), ("rhythm", "i1"), ("pitch_channels", "i1"),
-                        ("noise_channels", "i1")])
+INDEX_DTYPE = np.dtype(
+    [
+        ("offset", "<i8"),
+        ("length", "<i8"),
+        ("rhythm", "i1"),
+        ("pitch_channels", "i1"),
+        ("noise_channels", "i1"),
+    ]
+)
 
 
 def manifest_path(dataset_dir) -> Path:
@@ -104,4 +111,7 @@ def load_split_songs(dataset_dir, split: str) -> list[np.ndarray]:
         raise FileNotFoundError(f"dataset split {split!r} not found in {Path(dataset_dir)}")
     tokens = read_tokens(dataset_dir, split)
     index = read_index(dataset_dir, split)
-    return [np.array(tokens[o:o + n], dtype=np.int64) for o, n in zip(index["offset"], index["length"], strict=True)]
+    return [
+        np.array(tokens[o : o + n], dtype=np.int64)
+        for o, n in zip(index["offset"], index["length"], strict=True)
+    ]

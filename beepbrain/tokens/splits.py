@@ -67,8 +67,12 @@ def dedupe(encoded: list) -> tuple[dict[str, object], int]:
     return by_key, duplicates
 
 
-def assign_splits(by_key: dict[str, object], val_fraction: float, test_fraction: float,
-                  fixed_splits: dict[str, str] | None = None) -> dict[str, list[str]]:
+def assign_splits(
+    by_key: dict[str, object],
+    val_fraction: float,
+    test_fraction: float,
+    fixed_splits: dict[str, str] | None = None,
+) -> dict[str, list[str]]:
     """{split: content keys}: by transposition group (a song and its transpositions share a split), empty
     val/test splits of small selections filled; ``fixed_splits`` ({song_id: split}, the rest to train)
     overrides that."""

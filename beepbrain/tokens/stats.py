@@ -46,8 +46,17 @@ def stats_chunk(items: Sequence[tuple[str, str]], spec: dict | str) -> dict:
     from beepbrain.format import parse_song
 
     tokenizer = tokenizer_from_dict(json.loads(spec) if isinstance(spec, str) else spec)
-    out = {"songs": 0, "rejected": 0, "silent": 0, "tokens": 0, "bars": 0, "losses": new_losses(),
-           "pitch_shapes": Counter(), "drum_shapes": Counter(), "errors": Counter()}
+    out = {
+        "songs": 0,
+        "rejected": 0,
+        "silent": 0,
+        "tokens": 0,
+        "bars": 0,
+        "losses": new_losses(),
+        "pitch_shapes": Counter(),
+        "drum_shapes": Counter(),
+        "errors": Counter(),
+    }
     for _song_id, data in items:
         try:
             song = parse_song(data)
@@ -90,11 +99,16 @@ def merge_stats(parts: Sequence[dict], tokenizer) -> dict:
     def shape_report(counts: Counter, listed: set) -> dict:
         notes = sum(counts.values())
         covered = sum(n for s, n in counts.items() if s in listed)
-        return {"notes": notes, "distinct": len(counts), "covered_notes": covered,
-                "coverage": covered / notes if notes else 1.0,
-                "top": [{"shape": list(s), "notes": n, "listed": s in listed} for s, n in counts.most_common(25)],
-                "top_unlisted": [{"shape": list(s), "notes": n} for s, n in counts.most_common()
-                                 if s not in listed][:10]}
+        return {
+            "notes": notes,
+            "distinct": len(counts),
+            "covered_notes": covered,
+            "coverage": covered / notes if notes else 1.0,
+            "top": [{"shape": list(s), "notes": n, "listed": s in listed} for s, n in counts.most_common(25)],
+            "top_unlisted": [
+                {"shape": list(s), "notes": n} for s, n in counts.most_common() if s not in listed
+            ][:10],
+        }
 
     total["pitch_shapes"] = shape_report(pitch, listed_pitch)
     total["drum_shapes"] = shape_report(drum, listed_drum)
@@ -105,9 +119,15 @@ def merge_stats(parts: Sequence[dict], tokenizer) -> dict:
     return total
 
 
-def corpus_stats(items: Sequence[tuple[str, str]], config=None, *,
-                 dask_address: str | None = None, use_dask: bool = False, chunk_size: int = 64,
-                 progress=None) -> dict:
+def corpus_stats(
+    items: Sequence[tuple[str, str]],
+    config=None,
+    *,
+    dask_address: str | None = None,
+    use_dask: bool = False,
+    chunk_size: int = 64,
+    progress=None,
+) -> dict:
     """Losses and chord-shape coverage of a tokenizer (``config``: a tokenizer, a tick ``TokenizerConfig``,
     or None for the pattern tokenizer) over ``(id, song string)`` items."""
     from beepbrain.tokens.encoding import task_spec
@@ -148,14 +168,20 @@ def format_stats(stats: dict) -> str:
     for kind in ("pitch_shapes", "drum_shapes"):
         r = stats[kind]
         lines.append("")
-        lines.append(f"{kind.replace('_', ' ')}: {r['distinct']} distinct over {r['notes']:,} notes; "
-                     f"listed shapes cover {100 * r['coverage']:.2f}% of notes")
+        lines.append(
+            f"{kind.replace('_', ' ')}: {r['distinct']} distinct over {r['notes']:,} notes; "
+            f"listed shapes cover {100 * r['coverage']:.2f}% of notes"
+        )
         top = ", ".join(f"{tuple(t['shape'])}:{t['notes']}" for t in r["top"][:12])
         lines.append(f"  most used: {top}")
         if r["top_unlisted"]:
-            lines.append("  most used without a token: "
-                         + ", ".join(f"{tuple(t['shape'])}:{t['notes']}" for t in r["top_unlisted"]))
+            lines.append(
+                "  most used without a token: "
+                + ", ".join(f"{tuple(t['shape'])}:{t['notes']}" for t in r["top_unlisted"])
+            )
     if stats["errors"]:
         lines.append("")
-        lines.append("rejected songs, by error: " + "; ".join(f"{k} ({v})" for k, v in stats["errors"].items()))
+        lines.append(
+            "rejected songs, by error: " + "; ".join(f"{k} ({v})" for k, v in stats["errors"].items())
+        )
     return "\n".join(lines)

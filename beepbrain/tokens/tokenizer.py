@@ -222,8 +222,14 @@ class Tokenizer(SavedTokenizer):
             grid[b, : len(segment)] = segment
         grid = grid.reshape(n_bars, ticks_bar, channels)
 
-        song = new_song(cond.pitch_channels, cond.noise_channels, bars=n_bars, beats_per_bar=bpb,
-                        rhythm=cond.rhythm, patterns_per_channel=1)
+        song = new_song(
+            cond.pitch_channels,
+            cond.noise_channels,
+            bars=n_bars,
+            beats_per_bar=bpb,
+            rhythm=cond.rhythm,
+            patterns_per_channel=1,
+        )
         song.loop_start, song.loop_length = 0, n_bars
         most_patterns = 1
         for c, channel in enumerate(song.channels):
@@ -290,7 +296,7 @@ class Tokenizer(SavedTokenizer):
             return toks
         lines = self.bar_lines(toks)
         at = int(lines[min(int(start_bar), len(lines) - 1)])
-        return [BOS] + toks[at + 1:]
+        return [BOS] + toks[at + 1 :]
 
     def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
         """The whole stream from the song before ``start_bar`` (``tokens``) and its ``view`` from there."""
@@ -320,14 +326,17 @@ class Tokenizer(SavedTokenizer):
         bars = 1 + sum(1 for t in tokens if t == BAR)  # BOS opens the first bar, BAR each next one
         return tokens, bars + int(extra_bars)
 
-    def grammar(self, conditioning: Conditioning, beats_per_bar: int | None = 8, bars: int | None = None,
-                **fixed):
+    def grammar(
+        self, conditioning: Conditioning, beats_per_bar: int | None = 8, bars: int | None = None, **fixed
+    ):
         """The grammar of a song of this layout. The tick stream has no header: tempo, key, scale and
         instruments cannot be chosen by the model, so ``fixed`` values other than None are refused."""
         from beepbrain.tokens.grammar import TokenGrammar
 
         unsupported = sorted(k for k, v in fixed.items() if v not in (None, {}, False))
         if unsupported:
-            raise ValueError(f"the tick tokenizer cannot fix {', '.join(unsupported)}: its songs carry no "
-                             "header (use a dataset built with --tokenizer pattern)")
+            raise ValueError(
+                f"the tick tokenizer cannot fix {', '.join(unsupported)}: its songs carry no "
+                "header (use a dataset built with --tokenizer pattern)"
+            )
         return TokenGrammar(self, conditioning, beats_per_bar=beats_per_bar or 8, bars=bars)

@@ -22,8 +22,16 @@ KIND_SPECIAL, KIND_STATE, KIND_PITCH, KIND_DRUM = 0, 1, 2, 3
 
 
 TRIADS = ((0, 4, 7), (0, 3, 7), (0, 3, 6), (0, 4, 8), (0, 5, 7), (0, 2, 7))  # maj, min, dim, aug, sus4, sus2
-SEVENTHS = ((0, 4, 7, 10), (0, 4, 7, 11), (0, 3, 7, 10), (0, 3, 6, 10), (0, 3, 6, 9), (0, 3, 7, 11),
-            (0, 4, 8, 11), (0, 4, 7, 9))  # dom7, maj7, min7, m7b5, dim7, minmaj7, aug maj7, major 6th
+SEVENTHS = (
+    (0, 4, 7, 10),
+    (0, 4, 7, 11),
+    (0, 3, 7, 10),
+    (0, 3, 6, 10),
+    (0, 3, 6, 9),
+    (0, 3, 7, 11),
+    (0, 4, 8, 11),
+    (0, 4, 7, 9),
+)  # dom7, maj7, min7, m7b5, dim7, minmaj7, aug maj7, major 6th
 
 
 def _closed_inversions(chords) -> list[tuple[int, ...]]:
@@ -45,8 +53,19 @@ def default_pitch_shapes() -> list[tuple[int, ...]]:
     shapes += [(i, 12) for i in range(1, 12)]  # an interval with the root doubled at the octave
     shapes += [tuple(s) + (12,) for s in _closed_inversions(TRIADS[:2])]  # triads with the octave
     shapes += _closed_inversions(SEVENTHS)
-    shapes += [(12, 24), (12, 19), (7, 12, 19), (7, 12, 24), (12, 16), (12, 15), (7, 14), (7, 16), (7, 15),
-               (5, 7, 12), (2, 4, 7)]
+    shapes += [
+        (12, 24),
+        (12, 19),
+        (7, 12, 19),
+        (7, 12, 24),
+        (12, 16),
+        (12, 15),
+        (7, 14),
+        (7, 16),
+        (7, 15),
+        (5, 7, 12),
+        (2, 4, 7),
+    ]
     return unique_shapes(shapes)
 
 
@@ -123,9 +142,13 @@ class Vocabulary:
         """The pitches a start token plays (empty for other tokens)."""
         k = self.kind[token]
         if k == KIND_PITCH:
-            return [int(self.root[token])] + [int(self.root[token]) + i for i in self.pitch_shapes[self.shape[token]]]
+            return [int(self.root[token])] + [
+                int(self.root[token]) + i for i in self.pitch_shapes[self.shape[token]]
+            ]
         if k == KIND_DRUM:
-            return [int(self.root[token])] + [int(self.root[token]) + i for i in self.drum_shapes[self.shape[token]]]
+            return [int(self.root[token])] + [
+                int(self.root[token]) + i for i in self.drum_shapes[self.shape[token]]
+            ]
         return []
 
     def start_token(self, pitches: Sequence[int], drum: bool) -> tuple[int, int]:
@@ -133,7 +156,9 @@ class Vocabulary:
 
         A shape outside the vocabulary is reduced to the largest listed shape made of its own intervals
         (the root always survives)."""
-        table, index = (self.drum_id, self.drum_shape_index) if drum else (self.pitch_id, self.pitch_shape_index)
+        table, index = (
+            (self.drum_id, self.drum_shape_index) if drum else (self.pitch_id, self.pitch_shape_index)
+        )
         shapes = self.drum_shapes if drum else self.pitch_shapes
         r = pitches[0]
         intervals = tuple(p - r for p in pitches[1:])

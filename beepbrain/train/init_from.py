@@ -35,19 +35,27 @@ def load_parent(uri: str, tracking_uri: str | None, model_config: GPTConfig, man
     differ = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
     if differ:
         shown = ", ".join(f"{k} {theirs.get(k)!r} vs {ours.get(k)!r}" for k in differ)
-        raise ValueError(f"--init-from {uri}: the model's shape differs from this run's ({shown}); "
-                         "train with the parent's --config on a dataset of the same tokenizer")
+        raise ValueError(
+            f"--init-from {uri}: the model's shape differs from this run's ({shown}); "
+            "train with the parent's --config on a dataset of the same tokenizer"
+        )
     parent_manifest = info.get("manifest") or {}
     for key in ("tokenizer", "vocab_size", "cond_dim"):
         if key in parent_manifest and key in manifest and parent_manifest[key] != manifest[key]:
-            raise ValueError(f"--init-from {uri}: the model was trained with a different {key} than dataset "
-                             f"{manifest.get('name')!r} ({parent_manifest[key]!r} vs {manifest[key]!r})")
+            raise ValueError(
+                f"--init-from {uri}: the model was trained with a different {key} than dataset "
+                f"{manifest.get('name')!r} ({parent_manifest[key]!r} vs {manifest[key]!r})"
+            )
     return Parent(uri, model.state_dict(), info.get("run_id"), info.get("version"))
 
 
 def tag_run(client, run_id: str, parent: Parent) -> None:
-    tags = {"init_from": parent.uri, "parent_model_version": parent.version, "parent_run_id": parent.run_id,
-            "mlflow.parentRunId": parent.run_id}
+    tags = {
+        "init_from": parent.uri,
+        "parent_model_version": parent.version,
+        "parent_run_id": parent.run_id,
+        "mlflow.parentRunId": parent.run_id,
+    }
     for key, value in tags.items():
         if value is not None:
             client.set_tag(run_id, key, str(value))

@@ -150,7 +150,12 @@ def _loaders(config: TrainConfig, dataset_dir: Path, manifest: dict, block: int,
     from beepbrain.tokens.loader import WindowLoader
 
     train_loader = WindowLoader(
-        dataset_dir, "train", block_size=block, batch_size=config.batch_size, seed=config.seed, fill=config.fill
+        dataset_dir,
+        "train",
+        block_size=block,
+        batch_size=config.batch_size,
+        seed=config.seed,
+        fill=config.fill,
     )
     val_loader = None
     if config.eval_batches and manifest.get("splits", {}).get("val", {}).get("tokens", 1):
@@ -178,9 +183,13 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
         resume = plan_resume(config, data)
         config, checkpoint = resume.config, resume.checkpoint
         if checkpoint is None:
-            say(f"run {config.resume} has no checkpoint (killed before its first): starting it over at step 0")
+            say(
+                f"run {config.resume} has no checkpoint (killed before its first): starting it over at step 0"
+            )
         elif resume.step >= config.steps:
-            say(f"run {config.resume} was killed after its final checkpoint (step {resume.step}): finishing it")
+            say(
+                f"run {config.resume} was killed after its final checkpoint (step {resume.step}): finishing it"
+            )
         else:
             say(f"resuming run {config.resume} at step {resume.step}")
 
@@ -205,8 +214,9 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
     if config.init_from and checkpoint is None:
         from beepbrain.train.init_from import load_parent
 
-        parent = load_parent(config.init_from, settings.tracking_uri(data, config.tracking_uri), model_config,
-                             manifest)
+        parent = load_parent(
+            config.init_from, settings.tracking_uri(data, config.tracking_uri), model_config, manifest
+        )
         model.load_state_dict(parent.state)
         say(f"starting from {config.init_from} (run {parent.run_id})")
     if checkpoint is not None:
@@ -226,10 +236,27 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
         autocast = torch.autocast("cuda", dtype=torch.bfloat16)
     else:
         autocast = nullcontext()
-    t = _Training(config=config, data=data, say=say, ddp=ddp, rank=rank, device=device, dataset_dir=dataset_dir,
-                  manifest=manifest, model_config=model_config, train_loader=train_loader, val_loader=val_loader,
-                  model=model, raw_model=raw_model, optimizer=optimizer, autocast=autocast, checkpoint=checkpoint,
-                  resume=resume, parent=parent, step=step)
+    t = _Training(
+        config=config,
+        data=data,
+        say=say,
+        ddp=ddp,
+        rank=rank,
+        device=device,
+        dataset_dir=dataset_dir,
+        manifest=manifest,
+        model_config=model_config,
+        train_loader=train_loader,
+        val_loader=val_loader,
+        model=model,
+        raw_model=raw_model,
+        optimizer=optimizer,
+        autocast=autocast,
+        checkpoint=checkpoint,
+        resume=resume,
+        parent=parent,
+        step=step,
+    )
     if checkpoint is not None:
         t.train_loss, t.val_loss = checkpoint.get("train_loss"), checkpoint.get("val_loss")
         t.ckpt_path = run_dir(data, resume.run_id) / CHECKPOINT_NAME
@@ -268,7 +295,9 @@ def _step(t: _Training) -> tuple[torch.Tensor, float, int, int]:
     """Step: one optimizer step at t.step's learning rate over grad_accum micro-batches; returns the summed
     loss (on the device), the rate, and the real targets and all positions it saw (all processes)."""
     config, rank = t.config, t.rank
-    lr = lr_at(t.step, peak=config.peak_lr, warmup=config.warmup, total=config.steps, min_ratio=config.min_lr_ratio)
+    lr = lr_at(
+        t.step, peak=config.peak_lr, warmup=config.warmup, total=config.steps, min_ratio=config.min_lr_ratio
+    )
     for group in t.optimizer.param_groups:
         group["lr"] = lr
     loss_sum = torch.zeros((), device=t.device)
@@ -349,8 +378,9 @@ def _loop(t: _Training) -> None:
             t.train_loss = losses[-1]
             if run is not None:
                 for (s, _, rate), value in zip(pending, losses, strict=True):
-                    run.metrics.add(s, train_loss=value, lr=rate, tokens_per_s=tokens_per_s, mfu=mfu,
-                                    pad_share=padding)
+                    run.metrics.add(
+                        s, train_loss=value, lr=rate, tokens_per_s=tokens_per_s, mfu=mfu, pad_share=padding
+                    )
             t.say(
                 f"step {step}/{total} loss {t.train_loss:.4f} lr {lr:.2e} {tokens_per_s:,.0f} tok/s "
                 f"mfu {100 * mfu:.1f}% padding {100 * padding:.1f}%",

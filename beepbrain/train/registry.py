@@ -44,8 +44,10 @@ def build_model(files: Path, device: str | torch.device = "cpu") -> tuple[GPT, d
     try:  # weights_only: tensors and plain containers; a pickle that would build anything else is refused
         state = torch.load(files / "weights.pt", map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise ValueError(f"{files / 'weights.pt'} is not a plain state dict (refused to unpickle: "
-                         f"{str(exc).splitlines()[0]})") from None
+        raise ValueError(
+            f"{files / 'weights.pt'} is not a plain state dict (refused to unpickle: "
+            f"{str(exc).splitlines()[0]})"
+        ) from None
     model.load_state_dict(state)
     return model.to(device).eval(), config.to_dict()
 
@@ -111,7 +113,9 @@ def load_model(
     uri = tracking_uri or settings.tracking_uri(settings.data_dir())
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
         # MLflow would create an empty store there; say instead that there is nothing to load
-        raise ModelNotFoundError(f"no MLflow store at {uri.removeprefix('sqlite:///')}, so no model {model_uri}")
+        raise ModelNotFoundError(
+            f"no MLflow store at {uri.removeprefix('sqlite:///')}, so no model {model_uri}"
+        )
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     try:
         version = resolve_version(client, model_uri)
@@ -124,15 +128,18 @@ def load_model(
         raise
     with tempfile.TemporaryDirectory(prefix="beepbrain-load-") as tmp, tracking.using_store(uri):
         try:
-            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp,
-                                                             tracking_uri=uri))
+            local = Path(
+                mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp, tracking_uri=uri)
+            )
         except MlflowException as exc:
             if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
                 raise ModelNotFoundError(f"no model {model_uri} in {uri}") from None
             raise
         files = local / "artifacts"
         model, config = build_model(files, device)
-        tokenizer = load_tokenizer(files) if (files / "tokenizer.json").exists() else None  # logged without one
+        tokenizer = (
+            load_tokenizer(files) if (files / "tokenizer.json").exists() else None
+        )  # logged without one
         manifest = read_manifest(files) if is_dataset(files) else {}  # the dataset's manifest, logged with it
     info = {
         "model_uri": model_uri,

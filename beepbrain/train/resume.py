@@ -19,7 +19,9 @@ from beepbrain import settings
 from beepbrain.train.checkpoint import CHECKPOINT_NAME, load_checkpoint, run_dir
 from beepbrain.train.config import TrainConfig
 
-CONFIG_ARTIFACT = "train_config.json"  # logged when a run opens: what a run without a checkpoint restarts from
+CONFIG_ARTIFACT = (
+    "train_config.json"  # logged when a run opens: what a run without a checkpoint restarts from
+)
 
 
 @dataclass
@@ -38,8 +40,11 @@ def _download(uri: str, run_id: str, artifact: str, dst: Path) -> Path | None:
 
     dst.mkdir(parents=True, exist_ok=True)
     try:
-        return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=artifact, dst_path=str(dst),
-                                                        tracking_uri=uri))
+        return Path(
+            mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=artifact, dst_path=str(dst), tracking_uri=uri
+            )
+        )
     except Exception:  # noqa: BLE001 - any store error means the artifact is not to be had
         return None
 
@@ -56,7 +61,8 @@ def find_checkpoint(uri: str, data: Path, run_id: str, tags: dict) -> Path | Non
     if "checkpoint_step" in tags:
         raise FileNotFoundError(
             f"run {run_id} logged a checkpoint at step {tags['checkpoint_step']} but it is neither at {local} "
-            f"nor fetchable from MLflow")
+            f"nor fetchable from MLflow"
+        )
     return None
 
 
@@ -83,15 +89,28 @@ def plan_resume(config: TrainConfig, data: Path) -> Resume:
         if config_path is None:
             client.set_tag(run_id, "failed_reason", "killed before it saved its configuration; cannot resume")
             client.set_terminated(run_id, "FAILED")
-            raise ValueError(f"run {run_id} was killed before it saved its configuration or a checkpoint, so it "
-                             f"cannot be resumed; it is now marked FAILED: start a new training")
+            raise ValueError(
+                f"run {run_id} was killed before it saved its configuration or a checkpoint, so it "
+                f"cannot be resumed; it is now marked FAILED: start a new training"
+            )
         saved = TrainConfig.from_dict(json.loads(config_path.read_text()))
-    merged = replace(saved, resume=run_id, data_dir=config.data_dir, device=config.device, compile=config.compile,
-                     tracking_uri=config.tracking_uri, max_steps=config.max_steps or saved.max_steps)
+    merged = replace(
+        saved,
+        resume=run_id,
+        data_dir=config.data_dir,
+        device=config.device,
+        compile=config.compile,
+        tracking_uri=config.tracking_uri,
+        max_steps=config.max_steps or saved.max_steps,
+    )
     resume = Resume(run_id, merged, checkpoint)
     if resume.step > merged.steps:
-        raise ValueError(f"run {run_id} already reached step {resume.step}; max_steps {merged.steps} is fewer")
+        raise ValueError(
+            f"run {run_id} already reached step {resume.step}; max_steps {merged.steps} is fewer"
+        )
     if resume.step == merged.steps and run.info.status == "FINISHED":
-        raise ValueError(f"run {run_id} already finished at step {resume.step}; "
-                         f"pass a larger max_steps to train it further")
+        raise ValueError(
+            f"run {run_id} already finished at step {resume.step}; "
+            f"pass a larger max_steps to train it further"
+        )
     return resume

@@ -87,15 +87,27 @@ class TrainingRun:
             client.log_batch(run.info.run_id, params=[mlflow.entities.Param(k, v) for k, v in params.items()])
             client.set_tag(run.info.run_id, "dataset", config.dataset)
             client.log_dict(run.info.run_id, config.to_dict(), CONFIG_ARTIFACT)
-            client.log_artifact(run.info.run_id, str(manifest_path(data / "datasets" / config.dataset)),
-                                artifact_path="dataset")
+            client.log_artifact(
+                run.info.run_id,
+                str(manifest_path(data / "datasets" / config.dataset)),
+                artifact_path="dataset",
+            )
         run_id = run.info.run_id
-        return cls(client=client, run_id=run_id, uri=uri,
-                   metrics=tracking.MetricBuffer(client, run_id, already_logged=logged))
+        return cls(
+            client=client,
+            run_id=run_id,
+            uri=uri,
+            metrics=tracking.MetricBuffer(client, run_id, already_logged=logged),
+        )
 
     def log_checkpoint(self, path: Path, step: int) -> None:
-        retry_call(self.client.log_artifact, self.run_id, str(path), artifact_path="checkpoints",
-                   what="log checkpoint")
+        retry_call(
+            self.client.log_artifact,
+            self.run_id,
+            str(path),
+            artifact_path="checkpoints",
+            what="log checkpoint",
+        )
         retry_call(self.client.set_tag, self.run_id, "checkpoint_step", str(step), what="tag checkpoint")
 
     def finish(self, model: GPT, dataset_dir: Path, register: bool = True) -> str | None:

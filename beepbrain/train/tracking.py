@@ -99,13 +99,18 @@ class MetricBuffer:
 
     def add(self, step: int, **values: float) -> None:
         now = int(time.time() * 1000)
-        self.pending.extend(Metric(k, float(v), now, step) for k, v in values.items()
-                            if v is not None and step not in self.already_logged.get(k, ()))
+        self.pending.extend(
+            Metric(k, float(v), now, step)
+            for k, v in values.items()
+            if v is not None and step not in self.already_logged.get(k, ())
+        )
 
     def flush(self) -> None:
         """Write what is pending; a batch leaves the buffer only once the store has it, so a tracking
         server outage (retried up to $BEEPBRAIN_TRACKING_RETRY_SECONDS) loses nothing."""
         while self.pending:  # the store takes at most 1000 metrics per call
             batch = self.pending[:1000]
-            retry_call(self.client.log_batch, self.run_id, metrics=batch, synchronous=True, what="log metrics")
+            retry_call(
+                self.client.log_batch, self.run_id, metrics=batch, synchronous=True, what="log metrics"
+            )
             del self.pending[: len(batch)]

@@ -51,9 +51,12 @@ def files_xml(entries: list[tuple[str, bytes]], md5: str | None = None) -> bytes
     rows = "".join(
         f'<file name="{name}" source="original"><size>{len(body)}</size>'
         f"<md5>{md5 or hashlib.md5(body).hexdigest()}</md5><format>Unknown</format></file>"
-        for name, body in entries)
-    return f'<?xml version="1.0" encoding="UTF-8"?><files>{rows}<file name="{ITEM}_meta.xml" source="metadata">' \
-           f"<format>Metadata</format></file></files>".encode()
+        for name, body in entries
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><files>{rows}<file name="{ITEM}_meta.xml" source="metadata">'
+        f"<format>Metadata</format></file></files>".encode()
+    )
 
 
 @pytest.fixture()
@@ -102,8 +105,9 @@ def test_without_a_file_list_the_known_name_is_used(serve, dump, tmp_path):
 
 def test_a_dump_under_another_name_is_found_in_the_list(serve, dump, tmp_path):
     other = f"/download/{ITEM}/beepbox-archive-2026.jsonl.zst"
-    server = serve({LIST_PATH: files_xml([("beepbox-archive-2026.jsonl.zst", dump), ("notes.txt", b"x")]),
-                    other: dump})
+    server = serve(
+        {LIST_PATH: files_xml([("beepbox-archive-2026.jsonl.zst", dump), ("notes.txt", b"x")]), other: dump}
+    )
     assert resolve_dump().url == server.base + other
     assert resolve_source("archive", tmp_path).path.read_bytes() == dump
 
@@ -122,7 +126,21 @@ def test_ingest_source_archive_end_to_end(with_list, serve, dump, tmp_path, caps
     if with_list:
         files[LIST_PATH] = files_xml([(DUMP_NAME, dump)])
     server = serve(files)
-    assert main(["ingest", "--source", "archive", "--data-dir", str(tmp_path), "--no-prefect", "--workers", "0",
-                 "--json"]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                "--source",
+                "archive",
+                "--data-dir",
+                str(tmp_path),
+                "--no-prefect",
+                "--workers",
+                "0",
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["source"] == server.base + DUMP_PATH and report["balanced"] and report["songs_new"] > 100

@@ -103,8 +103,13 @@ def sha256(data: bytes) -> str:
 def test_resumes_after_503_and_a_dropped_connection_then_uses_the_cache(server, tmp_path):
     server.faults = ["503", "drop"]
     seen = []
-    path = download(server.url, tmp_path, sha256=sha256(server.body), backoff=0.01,
-                    progress=lambda done, total: seen.append((done, total)))
+    path = download(
+        server.url,
+        tmp_path,
+        sha256=sha256(server.body),
+        backoff=0.01,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert path.read_bytes() == server.body
     ranges = [r for _, r in server.requests]
     assert ranges[0] is None and ranges[1] is None  # 503, then the full request that got dropped
@@ -156,11 +161,15 @@ def test_gives_up_with_a_clear_error(server, tmp_path):
 
 def test_archive_org_checksum_lookup():
     url = "https://archive.org/download/beepbox/beepbox-archive.jsonl.zst"
-    assert archive_org_files_xml(url) == ("https://archive.org/download/beepbox/beepbox_files.xml",
-                                          "beepbox-archive.jsonl.zst")
+    assert archive_org_files_xml(url) == (
+        "https://archive.org/download/beepbox/beepbox_files.xml",
+        "beepbox-archive.jsonl.zst",
+    )
     assert archive_org_files_xml("http://127.0.0.1:8000/archive.jsonl.zst") is None
-    xml = (b'<files><file name="other.zip" source="original"><md5>aa</md5></file>'
-           b'<file name="beepbox-archive.jsonl.zst" source="original"><md5>ABC123</md5><size>9</size></file></files>')
+    xml = (
+        b'<files><file name="other.zip" source="original"><md5>aa</md5></file>'
+        b'<file name="beepbox-archive.jsonl.zst" source="original"><md5>ABC123</md5><size>9</size></file></files>'
+    )
     assert md5_from_files_xml(xml, "beepbox-archive.jsonl.zst") == "abc123"
     assert md5_from_files_xml(xml, "missing") is None
 

@@ -26,7 +26,9 @@ SONG = _a_song()
 
 
 def line(author: str, data: str = SONG) -> bytes:
-    return (json.dumps({"author": author, "type": "beepbox", "content": "", "url": "", "data": data}) + "\n").encode()
+    return (
+        json.dumps({"author": author, "type": "beepbox", "content": "", "url": "", "data": data}) + "\n"
+    ).encode()
 
 
 def test_an_oversized_line_is_rejected_with_offset_and_prefix_and_reading_goes_on(tmp_path):
@@ -58,7 +60,9 @@ def test_a_file_without_newlines_is_one_size_record(tmp_path):
 
 def test_url_lists_are_bounded_too(tmp_path):
     path = tmp_path / "urls.txt"
-    path.write_bytes(b"https://www.beepbox.co/#" + SONG.encode() + b"\n" + b"y" * 10_000 + b"\nhttps://x/#abc\n")
+    path.write_bytes(
+        b"https://www.beepbox.co/#" + SONG.encode() + b"\n" + b"y" * 10_000 + b"\nhttps://x/#abc\n"
+    )
     records = list(read_url_list(path, max_bytes=2048))
     assert [r.stage for r in records] == [None, STAGE_SIZE, None]
     assert records[1].offset == len(SONG) + 25 and records[2].line == 3
@@ -102,8 +106,12 @@ def test_a_zstd_bomb_ingests_in_bounded_memory(tmp_path):
     assert source.stat().st_size < 100_000
     small = tmp_path / "small.jsonl"
     small.write_bytes(line("first") + line("last"))
-    out = subprocess.run([sys.executable, "-c", PEAK, str(source), str(tmp_path / "data"), str(small)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK, str(source), str(tmp_path / "data"), str(small)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     report = result["report"]
@@ -114,4 +122,6 @@ def test_a_zstd_bomb_ingests_in_bounded_memory(tmp_path):
 
     with open_catalog(tmp_path / "data") as con:
         offset, error, raw = con.execute('SELECT "offset", error, raw FROM rejects').fetchone()
-    assert offset == len(line("first")) and "exceeds the limit" in error and raw.startswith('{"author": "bomb"')
+    assert (
+        offset == len(line("first")) and "exceeds the limit" in error and raw.startswith('{"author": "bomb"')
+    )

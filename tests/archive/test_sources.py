@@ -17,10 +17,11 @@ from beepbrain.archive.urls import read_url_list
 def test_zstd_records_match_the_file_and_offsets_point_at_their_lines(corpus_path, corpus_records):
     records = list(read_jsonl(corpus_path))
     assert [(r.author, r.fork, r.url, r.data) for r in records] == [
-        (d["author"], d["type"], d["url"], d["data"]) for d in corpus_records]
+        (d["author"], d["type"], d["url"], d["data"]) for d in corpus_records
+    ]
     text = b"".join(decompressed_chunks(corpus_path))
     for r in records[::25]:
-        assert json.loads(text[r.offset:].split(b"\n", 1)[0])["data"] == r.data
+        assert json.loads(text[r.offset :].split(b"\n", 1)[0])["data"] == r.data
     assert [r.line for r in records] == list(range(1, len(records) + 1))
 
 
@@ -32,10 +33,12 @@ def test_plain_jsonl_gives_the_same_records(corpus_path, tmp_path):
 
 def test_bad_lines_become_json_rejects_in_place(tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"author": "a", "type": "beepbox", "content": "", "url": "u", "data": "9n31"}\n'
-                    "not json at all\n\n[1, 2]\n"
-                    '{"author": "b", "data": 5}\n'
-                    '{"author": null, "data": "9n31"}')  # no trailing newline
+    path.write_text(
+        '{"author": "a", "type": "beepbox", "content": "", "url": "u", "data": "9n31"}\n'
+        "not json at all\n\n[1, 2]\n"
+        '{"author": "b", "data": 5}\n'
+        '{"author": null, "data": "9n31"}'
+    )  # no trailing newline
     records = list(read_jsonl(path))
     assert [r.stage for r in records] == [None, STAGE_JSON, STAGE_JSON, STAGE_JSON, None]
     assert [r.line for r in records] == [1, 2, 4, 5, 6]
@@ -50,13 +53,15 @@ def test_truncated_zstd_keeps_the_good_records_and_names_the_offset(corpus_path,
     records = list(read_jsonl(cut))
     good, last = records[:-1], records[-1]
     assert last.stage == STAGE_READ
-    assert f"compressed byte offset {len(data) * 2 // 3}" in last.error and "truncated zstd frame" in last.error
+    assert (
+        f"compressed byte offset {len(data) * 2 // 3}" in last.error and "truncated zstd frame" in last.error
+    )
     assert [r.data for r in good] == [d["data"] for d in corpus_records[: len(good)]]
     assert len(good) > 100
     # the reject keeps the start of the record it cut off, at that record's offset
     whole = b"".join(decompressed_chunks(corpus_path))
-    assert last.raw and whole[last.offset:].startswith(last.raw.encode())
-    assert whole[last.offset - 1:last.offset] == b"\n"
+    assert last.raw and whole[last.offset :].startswith(last.raw.encode())
+    assert whole[last.offset - 1 : last.offset] == b"\n"
 
 
 def test_multi_frame_zstd(tmp_path, corpus_records):
@@ -70,8 +75,10 @@ def test_multi_frame_zstd(tmp_path, corpus_records):
 def test_url_list(tmp_path, corpus_records):
     path = tmp_path / "songs.txt"
     song = corpus_records[0]["data"]
-    path.write_text(f"https://www.beepbox.co/#{song}\n\n# a comment line\n{song}\n"
-                    "https://jummbus.bitbucket.io/#j6N00abc\nhttps://example.org/no-song-here\n")
+    path.write_text(
+        f"https://www.beepbox.co/#{song}\n\n# a comment line\n{song}\n"
+        "https://jummbus.bitbucket.io/#j6N00abc\nhttps://example.org/no-song-here\n"
+    )
     records = list(read_url_list(path))
     assert [r.data for r in records[:2]] == [song, song]
     assert [r.fork for r in records] == ["beepbox", "beepbox", "jummbox", "example.org"]
@@ -115,8 +122,10 @@ def test_record_identity_ignores_where_a_record_sits(corpus_path, tmp_path):
 
 def test_undecodable_text_is_a_json_reject_not_a_crash(tmp_path):
     path = tmp_path / "bytes.jsonl"
-    path.write_bytes(b'{"author": "a", "data": "9n31"}\n{"author": "\xff\xfe", "data": "9n31"}\n'
-                     b'{"author": "\\ud800", "data": "9n31"}\n')
+    path.write_bytes(
+        b'{"author": "a", "data": "9n31"}\n{"author": "\xff\xfe", "data": "9n31"}\n'
+        b'{"author": "\\ud800", "data": "9n31"}\n'
+    )
     records = list(read_jsonl(path))
     assert [r.stage for r in records] == [None, STAGE_JSON, STAGE_JSON]
     assert "not UTF-8 at byte 44" in records[1].error and "\\xff" in records[1].raw

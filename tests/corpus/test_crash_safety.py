@@ -50,9 +50,28 @@ def clean(tmp_path_factory, corpus_path):
 def killed_ingest(data, source, point: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "BEEPBRAIN_CRASH_AT": point}
     proc = subprocess.run(
-        [sys.executable, "-m", "beepbrain.cli", "ingest", "--no-prefect", "--workers", "0", "--json",
-         "--source", str(source), "--data-dir", str(data), "--chunk-size", str(CHUNK), *extra],
-        capture_output=True, text=True, env=env, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "beepbrain.cli",
+            "ingest",
+            "--no-prefect",
+            "--workers",
+            "0",
+            "--json",
+            "--source",
+            str(source),
+            "--data-dir",
+            str(data),
+            "--chunk-size",
+            str(CHUNK),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
     return proc
 
@@ -74,15 +93,23 @@ def check_recovers(data, source, clean_snapshot, published_whole: bool) -> None:
 
 
 # Before publication: mid-run, between two tables' files, every table written, right before the rename.
-BEFORE = ["ingest.chunk-written", "ingest.staged.songs", "ingest.staged.channels", "ingest.staged.rejects",
-          "ingest.before-publish"]
-
-
-@pytest.mark.parametrize("point", [
+BEFORE = [
+    "ingest.chunk-written",
+    "ingest.staged.songs",
     "ingest.staged.channels",
-    *[pytest.param(p, marks=pytest.mark.slow) for p in BEFORE if p != "ingest.staged.channels"],
-    pytest.param("ingest.after-publish", marks=pytest.mark.slow),
-])
+    "ingest.staged.rejects",
+    "ingest.before-publish",
+]
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "ingest.staged.channels",
+        *[pytest.param(p, marks=pytest.mark.slow) for p in BEFORE if p != "ingest.staged.channels"],
+        pytest.param("ingest.after-publish", marks=pytest.mark.slow),
+    ],
+)
 def test_ingest_killed_at_each_stage_recovers_to_the_clean_corpus(tmp_path, corpus_path, clean, point):
     killed_ingest(tmp_path, corpus_path, point)
     check_recovers(tmp_path, corpus_path, clean, published_whole=point == "ingest.after-publish")
@@ -102,9 +129,24 @@ def test_a_damaged_corpus_is_not_balanced_and_can_be_repaired(tmp_path, corpus_p
     report = ingest(corpus_path, tmp_path, chunk_size=CHUNK)  # adds nothing, but sees the damage
     assert report.counts_add_up and not report.balanced and report.stored_problems
     assert "STORED CORPUS DAMAGED" in report.summary()
-    proc = subprocess.run([sys.executable, "-m", "beepbrain.cli", "ingest", "--no-prefect", "--workers", "0",
-                           "--source", str(corpus_path), "--data-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "beepbrain.cli",
+            "ingest",
+            "--no-prefect",
+            "--workers",
+            "0",
+            "--source",
+            str(corpus_path),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2 and "STORED CORPUS DAMAGED" in proc.stdout, proc.stdout + proc.stderr
     batch.rename(tmp_path / "damaged")  # the repair the report suggests
     repaired = ingest(corpus_path, tmp_path, chunk_size=CHUNK)
@@ -152,12 +194,14 @@ def _alive(procs: dict[int, float]) -> list[int]:
 
 def test_children_of_a_killed_command_do_not_live_on(tmp_path):
     """The watchdog (beepbrain.lifeline) stops a child of a command killed with SIGKILL."""
-    script = ("import subprocess, sys, time\n"
-              "from beepbrain.lifeline import watch_children\n"
-              "watch_children()\n"
-              "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
-              "print(child.pid, flush=True)\n"
-              "time.sleep(120)\n")
+    script = (
+        "import subprocess, sys, time\n"
+        "from beepbrain.lifeline import watch_children\n"
+        "watch_children()\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     child = int(proc.stdout.readline())
     import psutil
@@ -178,9 +222,25 @@ def test_killed_prefect_ingest_leaves_no_server_or_workers(tmp_path, corpus_path
     temporary API server and the Dask processes end with it; the next run completes the corpus."""
     env = {**os.environ, "BEEPBRAIN_CRASH_AT": "ingest.chunk-written"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "beepbrain.cli", "ingest", "--workers", "1", "--json", "--source",
-         str(corpus_path), "--data-dir", str(tmp_path), "--chunk-size", str(CHUNK)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        [
+            sys.executable,
+            "-m",
+            "beepbrain.cli",
+            "ingest",
+            "--workers",
+            "1",
+            "--json",
+            "--source",
+            str(corpus_path),
+            "--data-dir",
+            str(tmp_path),
+            "--chunk-size",
+            str(CHUNK),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     seen: dict[int, float] = {}
     while proc.poll() is None:
         seen.update(_descendants(proc.pid))

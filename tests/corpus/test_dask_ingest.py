@@ -11,9 +11,15 @@ from beepbrain.corpus.cluster import dask_client
 from beepbrain.corpus.ingest import ingest
 from beepbrain.format import Song
 
-TABLE_KEYS = {"songs": "song_id", "channels": "song_id, channel", "notes": "song_id, channel, pattern, note",
-              "sequence": "song_id, channel, bar", "instruments": "song_id, channel, instrument",
-              "rejects": "record_key", "sources": "record_key"}
+TABLE_KEYS = {
+    "songs": "song_id",
+    "channels": "song_id, channel",
+    "notes": "song_id, channel, pattern, note",
+    "sequence": "song_id, channel, bar",
+    "instruments": "song_id, channel, instrument",
+    "rejects": "record_key",
+    "sources": "record_key",
+}
 
 
 @pytest.mark.slow
@@ -23,8 +29,11 @@ def test_dask_ingest_matches_in_process(tmp_path, corpus_path, sample_corpus, pa
         report = ingest(corpus_path, tmp_path, client=client, chunk_size=40)  # several chunks per worker
     local_dir, local = sample_corpus
     assert report.workers == 2 and report.balanced
-    assert (report.songs_new, report.duplicates, report.rejected) == (local.songs_new, local.duplicates,
-                                                                      local.rejected)
+    assert (report.songs_new, report.duplicates, report.rejected) == (
+        local.songs_new,
+        local.duplicates,
+        local.rejected,
+    )
     with open_catalog(tmp_path) as con, open_catalog(local_dir) as ref:
         for table, order in TABLE_KEYS.items():
             drop = "EXCLUDE (batch)" if table in ("songs", "rejects", "sources") else ""
@@ -42,11 +51,27 @@ def test_cli_joins_a_running_scheduler(tmp_path, corpus_path, sample_corpus, cap
 
     from beepbrain.cli import main
 
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
-            Client(cluster) as watcher:
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster) as watcher,
+    ):
         monkeypatch.setenv("BEEPBRAIN_DASK_ADDRESS", cluster.scheduler_address)  # the settings default
-        assert main(["ingest", "--no-prefect", "--source", str(corpus_path), "--data-dir", str(tmp_path),
-                     "--chunk-size", "100", "--json"]) == 0
+        assert (
+            main(
+                [
+                    "ingest",
+                    "--no-prefect",
+                    "--source",
+                    str(corpus_path),
+                    "--data-dir",
+                    str(tmp_path),
+                    "--chunk-size",
+                    "100",
+                    "--json",
+                ]
+            )
+            == 0
+        )
         report = json.loads(capsys.readouterr().out)
         parsed_there = watcher.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes))
     assert "parse_chunk" in parsed_there

@@ -22,8 +22,11 @@ def midi(notes: list[tuple[int, int, int]], channel: int = 0, tpq: int = 96) -> 
     events = sorted([(s * tpq, 1, k) for s, n, k in notes] + [((s + n) * tpq, 0, k) for s, n, k in notes])
     track, now = mido.MidiTrack(), 0
     for tick, on, key in events:
-        track.append(mido.Message("note_on" if on else "note_off", channel=channel, note=key, velocity=90,
-                                  time=tick - now))
+        track.append(
+            mido.Message(
+                "note_on" if on else "note_off", channel=channel, note=key, velocity=90, time=tick - now
+            )
+        )
         now = tick
     out.tracks.append(track)
     buffer = io.BytesIO()
@@ -60,14 +63,19 @@ def test_a_folder_of_midi_files_ingests_good_files_and_rejects_bad_ones(midi_fol
     assert (report.songs_new, report.duplicates, report.rejects_by_stage) == (3, 1, {"convert": 3})
     with open_catalog(data_dir) as con:
         songs = con.execute("SELECT source_url, fork, data FROM songs ORDER BY source_url").fetchall()
-        assert [(u, f) for u, f, _ in songs] == [("more/chords.midi", "midi"), ("more/drums.MID", "midi"),
-                                                 ("scale.mid", "midi")]
+        assert [(u, f) for u, f, _ in songs] == [
+            ("more/chords.midi", "midi"),
+            ("more/drums.MID", "midi"),
+            ("scale.mid", "midi"),
+        ]
         for url, _, data in songs:  # the stored song string is the converted song
             assert parse_song(data).to_url() == midi_to_song(good[url])[0].to_url()
         sources = dict(con.execute("SELECT url, song_id FROM sources").fetchall())
         assert sources["scale2.mid"] == sources["scale.mid"]
-        rejects = {u: (stage, error, data) for u, stage, error, data in
-                   con.execute("SELECT url, stage, error, data FROM rejects").fetchall()}
+        rejects = {
+            u: (stage, error, data)
+            for u, stage, error, data in con.execute("SELECT url, stage, error, data FROM rejects").fetchall()
+        }
     assert set(rejects) == set(bad)
     assert "MThd not found" in rejects["text.mid"][1]
     assert "ends inside" in rejects["truncated.mid"][1]
@@ -82,13 +90,41 @@ def test_a_folder_of_midi_files_ingests_good_files_and_rejects_bad_ones(midi_fol
 def test_cli_ingests_a_midi_folder_and_sql_tells_sources_apart(midi_folder, tmp_path, corpus_path, capsys):
     folder, _, _ = midi_folder
     data_dir = tmp_path / "data"
-    assert main(["ingest", "--no-prefect", "--workers", "0", "--source", str(folder),
-                 "--data-dir", str(data_dir)]) == 0
-    assert main(["ingest", "--no-prefect", "--workers", "0", "--source", str(corpus_path),
-                 "--data-dir", str(data_dir)]) == 0
+    assert (
+        main(
+            ["ingest", "--no-prefect", "--workers", "0", "--source", str(folder), "--data-dir", str(data_dir)]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "ingest",
+                "--no-prefect",
+                "--workers",
+                "0",
+                "--source",
+                str(corpus_path),
+                "--data-dir",
+                str(data_dir),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    assert main(["query", "--data-dir", str(data_dir), "--format", "csv",
-                 "SELECT fork, count(*) AS n FROM songs WHERE fork IN ('midi', 'beepbox') GROUP BY fork ORDER BY fork"]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "--data-dir",
+                str(data_dir),
+                "--format",
+                "csv",
+                "SELECT fork, count(*) AS n FROM songs WHERE fork IN ('midi', 'beepbox') GROUP BY fork ORDER BY fork",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "fork,n" and lines[2] == "midi,3" and lines[1].startswith("beepbox,")
 
@@ -108,8 +144,10 @@ def test_music21_scores_become_songs_marked_with_their_origin(tmp_path):
     with open_catalog(data_dir) as con:
         rows = con.execute("SELECT fork, author, source_url, data FROM songs ORDER BY source_url").fetchall()
     assert [(f, a) for f, a, _, _ in rows] == [("music21", "schoenberg")] * 2
-    assert [u for _, _, u, _ in rows] == ["music21:schoenberg/opus19/movement2.mxl",
-                                          "music21:schoenberg/opus19/movement6.mxl"]
+    assert [u for _, _, u, _ in rows] == [
+        "music21:schoenberg/opus19/movement2.mxl",
+        "music21:schoenberg/opus19/movement6.mxl",
+    ]
     for *_, data in rows:
         song = parse_song(data)
         assert sum(len(p.notes) for c in song.channels for p in c.patterns) > 10
@@ -117,8 +155,21 @@ def test_music21_scores_become_songs_marked_with_their_origin(tmp_path):
 
 def test_music21_unknown_collection_is_a_clear_error(tmp_path, capsys):
     pytest.importorskip("music21", reason="music21 is in the [scores] and [dev] extras")
-    assert main(["ingest", "--no-prefect", "--workers", "0", "--source", "music21:nosuchthing",
-                 "--data-dir", str(tmp_path)]) != 0
+    assert (
+        main(
+            [
+                "ingest",
+                "--no-prefect",
+                "--workers",
+                "0",
+                "--source",
+                "music21:nosuchthing",
+                "--data-dir",
+                str(tmp_path),
+            ]
+        )
+        != 0
+    )
     err = capsys.readouterr().err
     assert "no collection 'nosuchthing'" in err and "bach" in err and "Traceback" not in err
 
@@ -133,7 +184,10 @@ def test_midi_files_convert_on_dask_workers_like_in_process(midi_folder, tmp_pat
         report = ingest(folder, tmp_path / "dask", client=client, chunk_size=2)  # several tasks
     assert report.workers == 2 and report.balanced
     assert (report.songs_new, report.duplicates, report.rejects_by_stage) == (
-        local.songs_new, local.duplicates, local.rejects_by_stage)
+        local.songs_new,
+        local.duplicates,
+        local.rejects_by_stage,
+    )
     sql = "SELECT song_id, data, source_url FROM songs ORDER BY song_id"
     with open_catalog(tmp_path / "local") as a, open_catalog(tmp_path / "dask") as b:
         assert a.execute(sql).fetchall() == b.execute(sql).fetchall()

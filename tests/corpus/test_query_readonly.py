@@ -34,8 +34,11 @@ def home(tmp_path, monkeypatch):
 
 
 def snapshot(folder) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def run_cli(capsys, *argv) -> tuple[int, str, str]:
@@ -52,7 +55,9 @@ def one_line_error(err: str) -> str:
 
 
 def refused_statements(data_dir, outside) -> dict[str, str]:
-    songs = sorted((data_dir / "parquet" / "batches").glob("*/songs.parquet"))[0]  # one published batch's table
+    songs = sorted((data_dir / "parquet" / "batches").glob("*/songs.parquet"))[
+        0
+    ]  # one published batch's table
     return {
         "copy over a corpus file": f"COPY (SELECT * FROM songs LIMIT 1) TO '{songs}' (FORMAT parquet)",
         "copy a new corpus file": f"COPY (SELECT 'x' AS song_id) TO '{songs.parent}/evil.parquet' (FORMAT parquet)",
@@ -78,10 +83,29 @@ def refused_statements(data_dir, outside) -> dict[str, str]:
     }
 
 
-REFUSED_KINDS = ["copy over a corpus file", "copy a new corpus file", "copy outside", "copy from a file",
-                 "export database", "profiling output", "pragma", "set", "reset", "set variable", "attach",
-                 "detach", "install", "load", "call", "checkpoint", "create", "insert", "delete", "drop",
-                 "two statements"]
+REFUSED_KINDS = [
+    "copy over a corpus file",
+    "copy a new corpus file",
+    "copy outside",
+    "copy from a file",
+    "export database",
+    "profiling output",
+    "pragma",
+    "set",
+    "reset",
+    "set variable",
+    "attach",
+    "detach",
+    "install",
+    "load",
+    "call",
+    "checkpoint",
+    "create",
+    "insert",
+    "delete",
+    "drop",
+    "two statements",
+]
 
 
 @pytest.mark.parametrize("kind", REFUSED_KINDS)
@@ -101,9 +125,17 @@ def test_statements_that_change_anything_are_refused(kind, corpus_copy, tmp_path
         check_read_only(sql)
 
 
-@pytest.mark.parametrize("reader", ["read_text('{f}')", "read_csv('{f}')", "read_blob('{f}')",
-                                    "glob('{d}/*')", "read_text('{corpus}/parquet/../../outside/secret.txt')",
-                                    "read_text('/etc/passwd')"])
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "read_text('{f}')",
+        "read_csv('{f}')",
+        "read_blob('{f}')",
+        "glob('{d}/*')",
+        "read_text('{corpus}/parquet/../../outside/secret.txt')",
+        "read_text('/etc/passwd')",
+    ],
+)
 def test_files_outside_the_corpus_are_out_of_bounds(reader, corpus_copy, tmp_path, capsys):
     outside = corpus_copy.parent.parent / "outside"
     outside.mkdir(exist_ok=True)
@@ -123,8 +155,14 @@ def test_queries_still_read_the_corpus(corpus_copy, capsys):
     assert n > 100
     pattern = (corpus_copy / "parquet" / "batches" / "*" / "songs.parquet").as_posix()
     assert run_query(f"SELECT count(*) FROM read_parquet('{pattern}')", data_dir=corpus_copy).rows[0][0] == n
-    for sql in ("DESCRIBE songs", "SHOW TABLES", "SUMMARIZE SELECT tempo FROM songs",
-                "EXPLAIN SELECT * FROM songs", "FROM songs LIMIT 1", "WITH t AS (SELECT 1 AS a) SELECT * FROM t"):
+    for sql in (
+        "DESCRIBE songs",
+        "SHOW TABLES",
+        "SUMMARIZE SELECT tempo FROM songs",
+        "EXPLAIN SELECT * FROM songs",
+        "FROM songs LIMIT 1",
+        "WITH t AS (SELECT 1 AS a) SELECT * FROM t",
+    ):
         assert run_query(sql, data_dir=corpus_copy).rows, sql
     assert snapshot(corpus_copy) == before
 
@@ -132,20 +170,34 @@ def test_queries_still_read_the_corpus(corpus_copy, capsys):
 def test_bound_parameters_stay_data(corpus_copy, tmp_path, capsys):
     before = snapshot(corpus_copy)
     evil = f"x'; COPY (SELECT 1) TO '{tmp_path}/p.csv'; --"
-    code, out, err = run_cli(capsys, "--data-dir", str(corpus_copy), "--format", "csv",
-                             "SELECT count(*) AS n FROM songs WHERE author = $a OR song_id = $a", "-p", f"a={evil}")
+    code, out, err = run_cli(
+        capsys,
+        "--data-dir",
+        str(corpus_copy),
+        "--format",
+        "csv",
+        "SELECT count(*) AS n FROM songs WHERE author = $a OR song_id = $a",
+        "-p",
+        f"a={evil}",
+    )
     assert (code, out, err) == (0, "n\n0\n", "")
     assert not (tmp_path / "p.csv").exists() and snapshot(corpus_copy) == before
 
 
-MARKUP = ["a:x:b :smile: [red]R[/red]", "[bold]loud[/bold] [link=https://example.com]x[/link]",
-          "\\[escaped] :thumbs_up: [/]", "[red]unclosed", ":joy::joy:"]
+MARKUP = [
+    "a:x:b :smile: [red]R[/red]",
+    "[bold]loud[/bold] [link=https://example.com]x[/link]",
+    "\\[escaped] :thumbs_up: [/]",
+    "[red]unclosed",
+    ":joy::joy:",
+]
 
 
 @pytest.mark.parametrize("text", MARKUP)
 def test_table_output_prints_data_as_it_is(text, corpus_copy, capsys):
-    code, out, err = run_cli(capsys, "--data-dir", str(corpus_copy), "SELECT $t AS \"[b]col:x:[/b]\"",
-                             "-p", f"t={text}")
+    code, out, err = run_cli(
+        capsys, "--data-dir", str(corpus_copy), 'SELECT $t AS "[b]col:x:[/b]"', "-p", f"t={text}"
+    )
     assert code == 0 and err == ""
     assert text in out.splitlines()[3]  # header box, header, rule, then the row
     assert "[b]col:x:[/b]" in out
@@ -153,8 +205,14 @@ def test_table_output_prints_data_as_it_is(text, corpus_copy, capsys):
 
 
 def test_csv_lines_end_with_newline_only(corpus_copy, capsys):
-    code, out, _ = run_cli(capsys, "--data-dir", str(corpus_copy), "--format", "csv",
-                           "SELECT 1 AS a, 'x,y' AS b UNION ALL SELECT 2, 'z'")
+    code, out, _ = run_cli(
+        capsys,
+        "--data-dir",
+        str(corpus_copy),
+        "--format",
+        "csv",
+        "SELECT 1 AS a, 'x,y' AS b UNION ALL SELECT 2, 'z'",
+    )
     assert code == 0 and "\r" not in out
     assert out == 'a,b\n1,"x,y"\n2,z\n'
 

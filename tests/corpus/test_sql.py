@@ -47,13 +47,42 @@ def test_bad_parameters_are_refused():
 
 def test_query_cli(sample_corpus, capsys):
     data_dir, _ = sample_corpus
-    assert main(["query", "--data-dir", str(data_dir), "--name", "songs_by_rhythm", "-p", "rhythm=0",
-                 "-p", "limit=1000", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "--data-dir",
+                str(data_dir),
+                "--name",
+                "songs_by_rhythm",
+                "-p",
+                "rhythm=0",
+                "-p",
+                "limit=1000",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out and all(row["rhythm"] == 0 for row in out)
     # a value that looks like SQL stays a value
-    assert main(["query", "--data-dir", str(data_dir), "SELECT count(*) AS n FROM songs WHERE author = $a",
-                 "-p", "a=x' OR '1'='1", "--format", "csv"]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "--data-dir",
+                str(data_dir),
+                "SELECT count(*) AS n FROM songs WHERE author = $a",
+                "-p",
+                "a=x' OR '1'='1",
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.split() == ["n", "0"]
     assert main(["query", "--list"]) == 0
     assert "songs_by_tempo" in capsys.readouterr().out

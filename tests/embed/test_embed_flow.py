@@ -51,25 +51,47 @@ def copies(corpus, tmp_path_factory):
 
     data, _uri, _trained = corpus
     with open_catalog(data) as con:
-        songs = con.execute("SELECT song_id, data FROM songs WHERE pitch_channels > 0 ORDER BY song_id").fetchall()
+        songs = con.execute(
+            "SELECT song_id, data FROM songs WHERE pitch_channels > 0 ORDER BY song_id"
+        ).fetchall()
     pairs, lines, resaves = [], [], []
     for sid, text in songs:
         song = parse_song(text)
-        if not any(p.notes for c, ch in enumerate(song.channels) if not song.is_noise_channel(c) for p in ch.patterns):
+        if not any(
+            p.notes for c, ch in enumerate(song.channels) if not song.is_noise_channel(c) for p in ch.patterns
+        ):
             continue
         up = transpose_song(song, 2)
         if up is None:
             continue
         copy = up.to_url()
         pairs.append((sid, song_id(copy), text))
-        lines.append(json.dumps({"author": "someone-else", "type": "beepbox", "content": "",
-                                 "url": "https://www.beepbox.co/#" + copy, "data": copy}))
+        lines.append(
+            json.dumps(
+                {
+                    "author": "someone-else",
+                    "type": "beepbox",
+                    "content": "",
+                    "url": "https://www.beepbox.co/#" + copy,
+                    "data": copy,
+                }
+            )
+        )
         if len(resaves) < RESAVES:
             song.scale = 1 if song.scale != 1 else 0  # not in the arrangement `similar` breaks ties by
             again = song.to_url()
             resaves.append((sid, song_id(again)))
-            lines.append(json.dumps({"author": "re-saver", "type": "beepbox", "content": "",
-                                     "url": "https://www.beepbox.co/#" + again, "data": again}))
+            lines.append(
+                json.dumps(
+                    {
+                        "author": "re-saver",
+                        "type": "beepbox",
+                        "content": "",
+                        "url": "https://www.beepbox.co/#" + again,
+                        "data": again,
+                    }
+                )
+            )
         if len(pairs) == COPIES:
             break
     source = tmp_path_factory.mktemp("copies") / "copies.jsonl"
@@ -101,7 +123,9 @@ def test_flow_trains_and_registers_a_model_of_plain_files(corpus):
     history = client.get_metric_history(trained["run_id"], "train_loss")
     assert len(history) == TRAIN["steps"] and history[-1].value < history[0].value
     assert {a.path for a in client.list_artifacts(trained["run_id"], "checkpoints")} == {
-        "checkpoints/step-000008", "checkpoints/step-000016"}
+        "checkpoints/step-000008",
+        "checkpoints/step-000016",
+    }
     files = {a.path for a in client.list_artifacts(trained["run_id"], "embed-model")}
     # no pickled code; holdout.json: the songs it was trained without (no dataset here: none)
     assert files == {"embed-model/weights.pt", "embed-model/config.json", "embed-model/holdout.json"}
@@ -131,11 +155,16 @@ def test_embed_fills_the_views_on_dask_and_adds_only_new_songs(corpus, copies, c
     assert third["songs_total"] == first["songs_total"] + len(pairs) + RESAVES
     with open_catalog(data) as con:
         assert con.execute("SELECT count(*), count(DISTINCT song_id) FROM song_embeddings").fetchone() == (
-            third["songs_total"], third["songs_total"])
-        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE pattern_embeddings)").fetchall())
+            third["songs_total"],
+            third["songs_total"],
+        )
+        types = dict(
+            con.execute("SELECT column_name, column_type FROM (DESCRIBE pattern_embeddings)").fetchall()
+        )
         assert types["vector"] == "FLOAT[256]" and {"song_id", "channel", "pattern"} <= set(types)
         assert con.execute("SELECT count(*) FROM pattern_embeddings").fetchone()[0] == (
-            first["patterns_new"] + third["patterns_new"])
+            first["patterns_new"] + third["patterns_new"]
+        )
 
 
 def test_similar_ranks_the_transposed_copy_first_from_duckdb(embedded, copies, capsys):
@@ -146,7 +175,9 @@ def test_similar_ranks_the_transposed_copy_first_from_duckdb(embedded, copies, c
     pairs, _source, resaves = copies
     hits = 0
     for original, copy, text in pairs:
-        rc, out, _ = _run_cli(capsys, "similar", text, "--k", "5", "--format", "json", "--data-dir", str(data))
+        rc, out, _ = _run_cli(
+            capsys, "similar", text, "--k", "5", "--format", "json", "--data-dir", str(data)
+        )
         ranked = json.loads(out)
         assert rc == 0 and len(ranked) == 5 and original not in [r["song_id"] for r in ranked]
         assert set(ranked[0]) >= {"song_id", "author", "source_url", "score"}
@@ -159,7 +190,9 @@ def test_similar_ranks_the_transposed_copy_first_from_duckdb(embedded, copies, c
     query = load_query("similar_songs")
     with open_catalog(data) as con:  # the named query gives what the command printed
         rows = con.execute(query.sql, query.bind({"song_id": original, "k": 5})).fetchall()
-    rc, out, _ = _run_cli(capsys, "similar", pairs[0][2], "--format", "json", "--k", "5", "--data-dir", str(data))
+    rc, out, _ = _run_cli(
+        capsys, "similar", pairs[0][2], "--format", "json", "--k", "5", "--data-dir", str(data)
+    )
     assert [r[0] for r in rows] == [r["song_id"] for r in json.loads(out)]
 
 
@@ -169,14 +202,29 @@ def test_similar_leaves_out_songs_with_exactly_the_same_notes(embedded, copies, 
     texts = {original: text for original, _copy, text in pairs}
     copies_of = {original: copy for original, copy, _text in pairs}
     for original, again in resaves:
-        rc, out, err = _run_cli(capsys, "similar", texts[original], "--k", "5", "--format", "json",
-                                "--data-dir", str(data))
+        rc, out, err = _run_cli(
+            capsys, "similar", texts[original], "--k", "5", "--format", "json", "--data-dir", str(data)
+        )
         ranked = json.loads(out)
-        assert rc == 0 and again not in [r["song_id"] for r in ranked] and not any(r["identical"] for r in ranked)
+        assert (
+            rc == 0
+            and again not in [r["song_id"] for r in ranked]
+            and not any(r["identical"] for r in ranked)
+        )
         assert ranked[0]["song_id"] == copies_of[original]
         assert "1 catalog song(s) play exactly the same notes" in err and again in err
-        rc, out, _ = _run_cli(capsys, "similar", texts[original], "--k", "5", "--format", "json",
-                              "--include-identical", "--data-dir", str(data))
+        rc, out, _ = _run_cli(
+            capsys,
+            "similar",
+            texts[original],
+            "--k",
+            "5",
+            "--format",
+            "json",
+            "--include-identical",
+            "--data-dir",
+            str(data),
+        )
         ranked = json.loads(out)
         assert rc == 0 and ranked[0]["song_id"] == again and ranked[0]["identical"] is True
         assert ranked[1]["song_id"] == copies_of[original] and ranked[1]["identical"] is False
@@ -192,7 +240,9 @@ def test_similar_embeds_a_song_outside_the_catalog(embedded, copies, capsys, tmp
     outside = transpose_song(parse_song(text), -1).to_url()
     path = tmp_path / "song.txt"
     path.write_text("https://www.beepbox.co/#" + outside)
-    rc, out, err = _run_cli(capsys, "similar", str(path), "--format", "json", "--k", "3", "--data-dir", str(data))
+    rc, out, err = _run_cli(
+        capsys, "similar", str(path), "--format", "json", "--k", "3", "--data-dir", str(data)
+    )
     ranked = json.loads(out)
     same_notes = {original, copy} | {again for o, again in resaves if o == original}
     assert rc == 0 and ranked[0]["song_id"] in same_notes and ranked[0]["score"] > 0.999

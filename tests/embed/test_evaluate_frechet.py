@@ -20,16 +20,26 @@ def test_evaluate_reports_and_logs_frechet_distances(corpus_records, tmp_path):
     from mlflow.tracking import MlflowClient
 
     dataset = tmp_path / "small"
-    build_dataset_from_songs([r["data"] for r in corpus_records[:40]], dataset, "small",
-                             val_fraction=0.15, test_fraction=0.2)
+    build_dataset_from_songs(
+        [r["data"] for r in corpus_records[:40]], dataset, "small", val_fraction=0.15, test_fraction=0.2
+    )
     torch.manual_seed(0)
     model = GPT(CONFIGS["tiny"].with_data(PatternTokenizer().vocab_size)).eval()
     lines = []
     from beepbrain.generate.evaluate import split_song_ids
 
     held_out = frozenset(split_song_ids(dataset, "val") + split_song_ids(dataset, "test"))
-    result = evaluate(model, PatternTokenizer(), dataset, samples=2, max_bars=2, max_tokens=5000,
-                      progress=lines.append, embedder=PatternEncoder().eval(), embed_held_out=held_out)
+    result = evaluate(
+        model,
+        PatternTokenizer(),
+        dataset,
+        samples=2,
+        max_bars=2,
+        max_tokens=5000,
+        progress=lines.append,
+        embedder=PatternEncoder().eval(),
+        embed_held_out=held_out,
+    )
     fds = {k: v for k, v in result.metrics.items() if k.startswith("fd_")}
     assert {"fd_test", "fd_test_cut", "fd_model", "fd_model_free", "fd_random"} <= set(fds)
     assert all(math.isfinite(v) and v >= 0 for v in fds.values())
@@ -37,12 +47,22 @@ def test_evaluate_reports_and_logs_frechet_distances(corpus_records, tmp_path):
     assert result.metrics["embed_held_out_songs"] == len(held_out)
     assert any(line.startswith("Fréchet distance to train") for line in lines)
     # an embedding model that trained on the test songs does not measure them
-    seen = evaluate(model, PatternTokenizer(), dataset, samples=2, max_bars=2, max_tokens=5000,
-                    progress=lambda _m: None, embedder=PatternEncoder().eval(), embed_held_out=frozenset())
+    seen = evaluate(
+        model,
+        PatternTokenizer(),
+        dataset,
+        samples=2,
+        max_bars=2,
+        max_tokens=5000,
+        progress=lambda _m: None,
+        embedder=PatternEncoder().eval(),
+        embed_held_out=frozenset(),
+    )
     assert seen.metrics["embed_seen_test_songs"] == len(split_song_ids(dataset, "test")) > 0
     assert "fd_test" not in seen.metrics and "fd_test_cut" not in seen.metrics and "fd_model" in seen.metrics
-    without = evaluate(model, PatternTokenizer(), dataset, samples=1, max_bars=1, max_tokens=5000,
-                       progress=lambda _m: None)
+    without = evaluate(
+        model, PatternTokenizer(), dataset, samples=1, max_bars=1, max_tokens=5000, progress=lambda _m: None
+    )
     assert not any(k.startswith("fd_") for k in without.metrics)
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"

@@ -21,9 +21,16 @@ from beepbrain.format.song import Channel, Instrument
 def _song() -> Song:
     melody = Pattern([Note.simple(24, 0, 12), Note.simple([28, 31], 24, 48)])
     drums = Pattern([Note.simple(2, 0, 6)])
-    return Song(beats_per_bar=4, bar_count=3, pitch_channel_count=1, noise_channel_count=1,
-                channels=[Channel(octave=2, instruments=[Instrument.default()], patterns=[melody], bars=[1, 0, 1]),
-                          Channel(instruments=[Instrument.default(is_noise=True)], patterns=[drums], bars=[1, 1, 1])])
+    return Song(
+        beats_per_bar=4,
+        bar_count=3,
+        pitch_channel_count=1,
+        noise_channel_count=1,
+        channels=[
+            Channel(octave=2, instruments=[Instrument.default()], patterns=[melody], bars=[1, 0, 1]),
+            Channel(instruments=[Instrument.default(is_noise=True)], patterns=[drums], bars=[1, 1, 1]),
+        ],
+    )
 
 
 def test_the_same_notes_played_otherwise_share_a_fingerprint():
@@ -77,7 +84,9 @@ def test_a_song_in_another_key_shares_its_form_and_nothing_else_does():
     retimed = copy.deepcopy(song)
     retimed.channels[0].patterns[0].notes[0].end = 6
     assert form_fingerprint(retimed) != form
-    assert lowest_pitch(song) == 24 and lowest_pitch(Song(channels=[])) is None  # key 0 + pitch 24 (octave 2 aside)
+    assert (
+        lowest_pitch(song) == 24 and lowest_pitch(Song(channels=[])) is None
+    )  # key 0 + pitch 24 (octave 2 aside)
     by_key.channels[0].octave = 6
     assert lowest_pitch(by_key) == 5 + 24
 
@@ -89,8 +98,10 @@ def _resaves(song: Song, octave: int) -> list[tuple[Song, Song]]:
     scrolled.channels[0].octave = octave
     obj = song.to_json()
     obj["channels"][0]["octaveScrollBar"] = octave - 1
-    return [(parse_song(song.to_url()), parse_song(scrolled.to_url())),
-            (parse_song(json.dumps(song.to_json())), parse_song(json.dumps(obj)))]
+    return [
+        (parse_song(song.to_url()), parse_song(scrolled.to_url())),
+        (parse_song(json.dumps(song.to_json())), parse_song(json.dumps(obj))),
+    ]
 
 
 def test_a_resave_with_the_octave_scroll_bar_moved_is_the_same_song_not_a_transposed_one():
@@ -113,10 +124,21 @@ def test_batches_of_embed_version_1_are_detected(tmp_path):
 
     folder = store.version_dir(tmp_path, "v1") / "songs"
     folder.mkdir(parents=True)
-    row = {"song_id": ["a"], "patterns": [0], "vector": [None], "model_version": ["v1"], "notes_hash": [None],
-           "form_hash": ["f"], "lowest_pitch": [None]}
-    pq.write_table(pa.Table.from_pydict(row, schema=store.song_schema().remove_metadata()), folder / "old.parquet")
-    pq.write_table(pa.Table.from_pydict({**row, "song_id": ["b"]}, schema=store.song_schema()), folder / "new.parquet")
+    row = {
+        "song_id": ["a"],
+        "patterns": [0],
+        "vector": [None],
+        "model_version": ["v1"],
+        "notes_hash": [None],
+        "form_hash": ["f"],
+        "lowest_pitch": [None],
+    }
+    pq.write_table(
+        pa.Table.from_pydict(row, schema=store.song_schema().remove_metadata()), folder / "old.parquet"
+    )
+    pq.write_table(
+        pa.Table.from_pydict({**row, "song_id": ["b"]}, schema=store.song_schema()), folder / "new.parquet"
+    )
     store.ensure_files(tmp_path, "v1")
     assert store.batch_version(pq.read_schema(folder / "old.parquet")) == 1
     assert store.batch_version(pq.read_schema(folder / "new.parquet")) == store.EMBED_VERSION == 2
@@ -128,7 +150,11 @@ def _as_an_older_release_wrote_it(batch, old, kind: str) -> None:
     """Rewrite the song batch ``batch`` (through ``old``) as an older release wrote it: ``no notes_hash``
     (before the identity columns), or ``octave offset`` (embed version 1: every column, no version in the
     metadata, ``lowest_pitch`` 12 x octave too high)."""
-    columns = "* EXCLUDE (notes_hash)" if kind == "no notes_hash" else "* REPLACE ((lowest_pitch + 24)::SMALLINT AS lowest_pitch)"
+    columns = (
+        "* EXCLUDE (notes_hash)"
+        if kind == "no notes_hash"
+        else "* REPLACE ((lowest_pitch + 24)::SMALLINT AS lowest_pitch)"
+    )
     with duckdb.connect() as con:
         con.execute(f"COPY (SELECT {columns} FROM read_parquet('{batch}')) TO '{old}' (FORMAT parquet)")
     assert ("notes_hash" in pq.read_schema(old).names) == (kind == "octave offset")
@@ -170,17 +196,25 @@ def test_batches_of_an_older_release_are_embedded_again_and_replaced(tmp_path, r
         similar_songs(data, "https://www.beepbox.co/#" + first_song)
     logs: list[str] = []
     second = embed_catalog(data, encoder, log=logs.append)
-    assert second.songs_new == first.songs_new and any("replaced 1 batch" in line and "octave" in line for line in logs)
+    assert second.songs_new == first.songs_new and any(
+        "replaced 1 batch" in line and "octave" in line for line in logs
+    )
     assert not batch.exists() and store.legacy_batches(data, "v1") == []
     (new,) = [f for f in songs_dir.glob("*.parquet") if f.stem != "empty"]
     assert _version(new) == store.EMBED_VERSION
     with open_catalog(data, read_only=True) as con:
         total, distinct, hashed = con.execute(
-            "SELECT count(*), count(DISTINCT song_id), count(notes_hash) FROM song_embeddings").fetchone()
-        stored = con.execute("SELECT song_id, notes_hash, form_hash, lowest_pitch FROM song_embeddings").fetchall()
+            "SELECT count(*), count(DISTINCT song_id), count(notes_hash) FROM song_embeddings"
+        ).fetchone()
+        stored = con.execute(
+            "SELECT song_id, notes_hash, form_hash, lowest_pitch FROM song_embeddings"
+        ).fetchall()
     assert total == distinct == first.songs_new and hashed > 0
     for sid, notes_hash, form_hash, low in stored:  # re-made by today's reading
-        assert fingerprints(parse_song(texts[sid])) == {"notes_hash": notes_hash, "form_hash": form_hash,
-                                                        "lowest_pitch": low}
+        assert fingerprints(parse_song(texts[sid])) == {
+            "notes_hash": notes_hash,
+            "form_hash": form_hash,
+            "lowest_pitch": low,
+        }
     result = similar_songs(data, "https://www.beepbox.co/#" + first_song, k=3)
     assert len(result.matches) == 3 and result.found.startswith("catalog song")

@@ -19,9 +19,16 @@ from beepbrain.format.song import Channel
 def _song(beats: int = 4) -> Song:
     melody = Pattern([Note.simple(24, 0, 12), Note.simple([28, 31], 24, 48), Note.simple(36, 72, 96)])
     drums = Pattern([Note.simple(2, 0, 6), Note.simple(5, 48, 54)])
-    return Song(beats_per_bar=beats, bar_count=3, pitch_channel_count=1, noise_channel_count=1,
-                channels=[Channel(octave=2, patterns=[melody, Pattern([])], bars=[1, 1, 2]),
-                          Channel(patterns=[drums], bars=[1, 0, 1])])
+    return Song(
+        beats_per_bar=beats,
+        bar_count=3,
+        pitch_channel_count=1,
+        noise_channel_count=1,
+        channels=[
+            Channel(octave=2, patterns=[melody, Pattern([])], bars=[1, 1, 2]),
+            Channel(patterns=[drums], bars=[1, 0, 1]),
+        ],
+    )
 
 
 def test_pattern_notes_place_notes_on_the_96_step_grid():
@@ -29,7 +36,12 @@ def test_pattern_notes_place_notes_on_the_96_step_grid():
     notes = pattern_notes(song, 0, song.channels[0].patterns[0])
     assert notes.tolist() == [[0, 12, 24], [24, 48, 28], [24, 48, 31], [72, 96, 36]]  # the notes' own pitches
     song8 = _song(beats=8)  # 192 parts a bar: two parts a step
-    assert pattern_notes(song8, 0, song8.channels[0].patterns[0])[:, :2].tolist() == [[0, 6], [12, 24], [12, 24], [36, 48]]
+    assert pattern_notes(song8, 0, song8.channels[0].patterns[0])[:, :2].tolist() == [
+        [0, 6],
+        [12, 24],
+        [12, 24],
+        [36, 48],
+    ]
     pats = list(song_patterns(song))
     assert [(p.channel, p.pattern, p.is_noise, p.bars) for p in pats] == [(0, 1, False, 2), (1, 1, True, 2)]
 
@@ -47,8 +59,9 @@ def test_moving_a_channels_octave_scroll_bar_changes_no_grid():
         resaved = parse_song(song.to_url())
         assert resaved.channels[0].octave == octave
         pats, base = list(song_patterns(resaved)), list(song_patterns(original))
-        assert [(p.channel, p.pattern, p.bars, p.notes.tolist()) for p in pats] == \
-            [(p.channel, p.pattern, p.bars, p.notes.tolist()) for p in base]
+        assert [(p.channel, p.pattern, p.bars, p.notes.tolist()) for p in pats] == [
+            (p.channel, p.pattern, p.bars, p.notes.tolist()) for p in base
+        ]
     model = PatternEncoder(EmbedConfig()).eval()
     assert np.array_equal(encode(model, pats), encode(model, base))
 
@@ -130,19 +143,25 @@ def test_sets_of_different_sizes_are_compared_like_for_like():
     assert n_songs == 8 and n_patterns == 40
     assert abs(matched["small"][0] - matched["large"][0]) < 0.25 * matched["large"][0]
     assert matched["shifted"][0] > matched["large"][0] + dim * 0.3**2 / 2
-    assert matched["large"][1] > 0 and matched["small"][1] == pytest.approx(0, abs=1e-9)  # drawn whole each time
+    assert matched["large"][1] > 0 and matched["small"][1] == pytest.approx(
+        0, abs=1e-9
+    )  # drawn whole each time
 
 
 def test_random_patterns_keep_kind_and_size():
-    like = [PatternNotes(0, 1, False, np.array([[0, 12, 48], [24, 48, 55]], np.int16)),
-            PatternNotes(1, 1, True, np.array([[0, 6, 2]], np.int16))]
+    like = [
+        PatternNotes(0, 1, False, np.array([[0, 12, 48], [24, 48, 55]], np.int16)),
+        PatternNotes(1, 1, True, np.array([[0, 6, 2]], np.int16)),
+    ]
     out = random_patterns(like, seed=3)
     assert [p.is_noise for p in out] == [False, True]
     assert 1 <= len(out[0].notes) <= 16 and (out[1].notes[:, 2] < 12).all()
     many = random_patterns(like * 200, seed=4)
     pitches = np.concatenate([p.notes[:, 2] for p in many if not p.is_noise])
     assert pitches.min() >= 0 and pitches.max() <= 84 and pitches.max() - pitches.min() > 60
-    assert all((p.notes[:, 1] > p.notes[:, 0]).all() and (p.notes[:, 1] - p.notes[:, 0] <= 24).all() for p in many)
+    assert all(
+        (p.notes[:, 1] > p.notes[:, 0]).all() and (p.notes[:, 1] - p.notes[:, 0] <= 24).all() for p in many
+    )
 
 
 def test_embed_chunk_rows_and_a_cache_that_follows_the_weights(corpus_records):

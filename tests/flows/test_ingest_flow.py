@@ -17,8 +17,11 @@ def test_ingest_flow_runs_and_reports(prefect_harness, tmp_path, raw_twitter_dir
     again = ingest_flow(source=str(raw_twitter_dir), data_dir=str(tmp_path), workers=0)  # in-process
     assert result["balanced"] and result["records_read"] == 29 and result["workers"] == 2
     # a tweet that lists its song both as a URL and as {fork, songData} holds one record, not two
-    both = sum(1 for p in (raw_twitter_dir / "tweets").glob("*.json")
-               if any(isinstance(e, str) for e in json.loads(p.read_text())["songs"]))
+    both = sum(
+        1
+        for p in (raw_twitter_dir / "tweets").glob("*.json")
+        if any(isinstance(e, str) for e in json.loads(p.read_text())["songs"])
+    )
     assert both >= 3 and result["skipped"] == both
     assert result["songs_new"] + result["duplicates"] + result["rejected"] == 29 - both
     assert again["skipped"] == 29 and again["songs_new"] == 0

@@ -20,8 +20,11 @@ BEEPBRAIN = Path(sys.executable).parent / "beepbrain"
 @pytest.fixture(scope="module")
 def record(reference_records):
     """A version-8 song with drums, so that to-url has to upgrade it."""
-    return next(r for r in reference_records if r["ok"] and r["data"].startswith("8")
-                and any(ch["type"] == "drum" for ch in r["json"]["channels"]))
+    return next(
+        r
+        for r in reference_records
+        if r["ok"] and r["data"].startswith("8") and any(ch["type"] == "drum" for ch in r["json"]["channels"])
+    )
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -80,20 +83,28 @@ def test_song_from_stdin(capsys, monkeypatch, record):
     assert code == 0 and out == record["url_v9"] + "\n"
 
 
-@pytest.mark.parametrize(("make_arg", "message"), [
-    (lambda tmp: "9nz1", "not in range"),
-    (lambda tmp: "not a song", "bad BeepBox song"),
-    (lambda tmp: "https://www.beepbox.co/", "no '#'"),
-    (lambda tmp: str(tmp / "missing.txt"), "no such file"),
-    (lambda tmp: _write(tmp / "empty.txt", b"  \n"), "is empty"),
-    (lambda tmp: _write(tmp / "binary.txt", b"\xff\xfe\x00song"), "not UTF-8"),
-    (lambda tmp: _write(tmp / "bad.json", b'{"channels": 5}'), "'channels' must be a list"),
-    (lambda tmp: "", "empty song string"),
-])
+@pytest.mark.parametrize(
+    ("make_arg", "message"),
+    [
+        (lambda tmp: "9nz1", "not in range"),
+        (lambda tmp: "not a song", "bad BeepBox song"),
+        (lambda tmp: "https://www.beepbox.co/", "no '#'"),
+        (lambda tmp: str(tmp / "missing.txt"), "no such file"),
+        (lambda tmp: _write(tmp / "empty.txt", b"  \n"), "is empty"),
+        (lambda tmp: _write(tmp / "binary.txt", b"\xff\xfe\x00song"), "not UTF-8"),
+        (lambda tmp: _write(tmp / "bad.json", b'{"channels": 5}'), "'channels' must be a list"),
+        (lambda tmp: "", "empty song string"),
+    ],
+)
 def test_bad_input_exits_2_with_a_message(capsys, tmp_path, make_arg, message):
     arg = make_arg(tmp_path)
-    for action in (["info"], ["to-json"], ["to-url"], ["to-midi", "--out", str(tmp_path / "out.mid")],
-                   ["show", "--out", str(tmp_path / "out.png")]):
+    for action in (
+        ["info"],
+        ["to-json"],
+        ["to-url"],
+        ["to-midi", "--out", str(tmp_path / "out.mid")],
+        ["show", "--out", str(tmp_path / "out.png")],
+    ):
         code, out, err = run(capsys, *action, arg)
         assert code == 2 and out == ""
         assert err.startswith("beepbrain song: ") and message in err
@@ -107,10 +118,15 @@ def _write(path: Path, data: bytes) -> str:
 
 def test_console_script(record, tmp_path):
     """The installed `beepbrain` command, as a user runs it."""
-    good = subprocess.run([str(BEEPBRAIN), "song", "to-url", "--bare", record["data"]],
-                          capture_output=True, text=True, timeout=120)
+    good = subprocess.run(
+        [str(BEEPBRAIN), "song", "to-url", "--bare", record["data"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (good.returncode, good.stdout, good.stderr) == (0, record["url_v9"] + "\n", "")
-    bad = subprocess.run([str(BEEPBRAIN), "song", "info", "-"], input="9zzz", capture_output=True, text=True,
-                         timeout=120)
+    bad = subprocess.run(
+        [str(BEEPBRAIN), "song", "info", "-"], input="9zzz", capture_output=True, text=True, timeout=120
+    )
     assert bad.returncode == 2 and bad.stdout == "" and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("beepbrain song: ")

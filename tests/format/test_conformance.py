@@ -59,8 +59,9 @@ class Conformance:
     json_ok: int = 0
     url_ok: int = 0
     rejects_ok: int = 0
-    failures: dict[str, list[str]] = field(default_factory=lambda: {"musical": [], "json": [], "url": [],
-                                                                    "reject": [], "decode": []})
+    failures: dict[str, list[str]] = field(
+        default_factory=lambda: {"musical": [], "json": [], "url": [], "reject": [], "decode": []}
+    )
 
     def table(self) -> str:
         rows = [
@@ -69,9 +70,11 @@ class Conformance:
             ("version-9 song string", self.url_ok, self.accepted),
             ("BeepBox's rejects rejected", self.rejects_ok, self.rejected),
         ]
-        lines = [f"\nBeepBox reference corpus: {self.accepted + self.rejected} songs "
-                 f"({self.accepted} accepted by BeepBox, {self.rejected} rejected)",
-                 f"{'level':40} {'match':>9} {'%':>6}"]
+        lines = [
+            f"\nBeepBox reference corpus: {self.accepted + self.rejected} songs "
+            f"({self.accepted} accepted by BeepBox, {self.rejected} rejected)",
+            f"{'level':40} {'match':>9} {'%':>6}",
+        ]
         for name, ok, total in rows:
             pct = 100.0 * ok / total if total else 100.0
             lines.append(f"{name:40} {f'{ok}/{total}':>9} {pct:6.1f}")
@@ -106,7 +109,9 @@ def conformance(reference_records) -> Conformance:
         if _dumps(musical_content(ours)) == _dumps(musical_content(ref)):
             result.musical_ok += 1
         else:
-            result.failures["musical"].append(f"{label}: {differing_keys(musical_content(ours), musical_content(ref))}")
+            result.failures["musical"].append(
+                f"{label}: {differing_keys(musical_content(ours), musical_content(ref))}"
+            )
         if _dumps(ours) == _dumps(ref):
             result.json_ok += 1
         else:

@@ -59,8 +59,13 @@ def test_mutated_real_songs(real_songs, data):
 
 
 @FUZZ
-@given(st.sampled_from("56789"), st.sampled_from("gjip"), st.text(st.sampled_from("_-Zz9"), min_size=1, max_size=8),
-       st.sampled_from("1234"), st.text(st.sampled_from("_-Zz9"), min_size=4, max_size=4))
+@given(
+    st.sampled_from("56789"),
+    st.sampled_from("gjip"),
+    st.text(st.sampled_from("_-Zz9"), min_size=1, max_size=8),
+    st.sampled_from("1234"),
+    st.text(st.sampled_from("_-Zz9"), min_size=4, max_size=4),
+)
 def test_huge_counts(version, tag, digits, length_length, length):
     # huge bar/pattern/instrument counts, and a pattern bit string claiming up to 64**4 characters
     _decide(f"{version}n31s0k0l00e03t2ma7{tag}{digits}p{digits}")
@@ -80,7 +85,9 @@ def _notes(draw, parts: int, max_pitch: int) -> list[Note]:
         pins = [NotePin(0, 0, draw(st.integers(0, 3)))]
         for t in [*times, end - start]:
             pins.append(NotePin(draw(st.integers(-6, 6)), t, draw(st.integers(0, 3))))
-        notes.append(Note(pitches, start, end, pins, continues_last_pattern=start == 0 and draw(st.booleans())))
+        notes.append(
+            Note(pitches, start, end, pins, continues_last_pattern=start == 0 and draw(st.booleans()))
+        )
         at = end
     return notes
 
@@ -89,10 +96,17 @@ def _notes(draw, parts: int, max_pitch: int) -> list[Note]:
 @given(st.data())
 def test_random_songs_round_trip(data):
     draw = data.draw
-    song = new_song(draw(st.integers(1, 4)), draw(st.integers(0, 2)), bars=draw(st.integers(1, 12)),
-                    beats_per_bar=draw(st.integers(3, 8)), rhythm=draw(st.integers(0, 4)),
-                    tempo=draw(st.integers(30, 300)), scale=draw(st.integers(0, 11)), key=draw(st.integers(0, 11)),
-                    patterns_per_channel=draw(st.integers(1, 4)))
+    song = new_song(
+        draw(st.integers(1, 4)),
+        draw(st.integers(0, 2)),
+        bars=draw(st.integers(1, 12)),
+        beats_per_bar=draw(st.integers(3, 8)),
+        rhythm=draw(st.integers(0, 4)),
+        tempo=draw(st.integers(30, 300)),
+        scale=draw(st.integers(0, 11)),
+        key=draw(st.integers(0, 11)),
+        patterns_per_channel=draw(st.integers(1, 4)),
+    )
     for index, channel in enumerate(song.channels):
         noise = song.is_noise_channel(index)
         for pattern in channel.patterns:

@@ -43,7 +43,11 @@ def _as_json_reader_gives_it(song_json: dict) -> dict:
                 k = 2
                 while k < len(points):
                     a, b, c_ = points[k - 2], points[k - 1], points[k]
-                    if (a["pitchBend"], a["volume"]) == (b["pitchBend"], b["volume"]) == (c_["pitchBend"], c_["volume"]):
+                    if (
+                        (a["pitchBend"], a["volume"])
+                        == (b["pitchBend"], b["volume"])
+                        == (c_["pitchBend"], c_["volume"])
+                    ):
                         del points[k - 1]
                     else:
                         k += 1
@@ -61,7 +65,9 @@ def test_beepbox_exports_are_a_fixed_point(reference_records):
         if not record["ok"]:
             continue
         ref = record["json"]
-        assert _dumps(song_to_json(song_from_json(ref))) == _dumps(_as_json_reader_gives_it(ref)), record["data"][:40]
+        assert _dumps(song_to_json(song_from_json(ref))) == _dumps(_as_json_reader_gives_it(ref)), record[
+            "data"
+        ][:40]
         checked += 1
     assert checked >= 150
 
@@ -81,16 +87,31 @@ def test_fixed_point_covers_every_instrument_type_and_effect(reference_records):
 def test_export_key_order_and_number_forms():
     song = new_song(2, 1, bars=4)
     song.channels[0].patterns[0].notes.append(
-        __import__("beepbrain.format.song", fromlist=["Note"]).Note.simple(48, 0, 12, size=2))
+        __import__("beepbrain.format.song", fromlist=["Note"]).Note.simple(48, 0, 12, size=2)
+    )
     obj = song_to_json(song)
-    assert list(obj) == ["format", "version", "scale", "key", "introBars", "loopBars", "beatsPerBar",
-                         "ticksPerBeat", "beatsPerMinute", "layeredInstruments", "patternInstruments", "channels"]
+    assert list(obj) == [
+        "format",
+        "version",
+        "scale",
+        "key",
+        "introBars",
+        "loopBars",
+        "beatsPerBar",
+        "ticksPerBeat",
+        "beatsPerMinute",
+        "layeredInstruments",
+        "patternInstruments",
+        "channels",
+    ]
     assert list(obj["channels"][0]) == ["type", "instruments", "patterns", "sequence", "octaveScrollBar"]
     assert list(obj["channels"][2]) == ["type", "instruments", "patterns", "sequence"]  # drums: no octave
     note = obj["channels"][0]["patterns"][0]["notes"][0]
-    assert note == {"pitches": [48], "points": [{"tick": 0, "pitchBend": 0, "volume": 67},
-                                                {"tick": 2, "pitchBend": 0, "volume": 67}],
-                    "continuesLastPattern": False}
+    assert note == {
+        "pitches": [48],
+        "points": [{"tick": 0, "pitchBend": 0, "volume": 67}, {"tick": 2, "pitchBend": 0, "volume": 67}],
+        "continuesLastPattern": False,
+    }
     # ticks are ints where whole (JSON.stringify writes 2, not 2.0)
     assert '"tick": 2}' in _dumps(note) or '"tick": 2,' in _dumps(note)
 
@@ -143,12 +164,17 @@ def test_derived_figures_round_like_beepbox():
     from beepbrain.format.song import FilterControlPoint
 
     inst = instrument_from_json({"type": "chip"}, False)
-    inst.eq_filter = [FilterControlPoint(28, 7, c.FILTER_LOW_PASS), FilterControlPoint(0, 0, c.FILTER_PEAK),
-                      FilterControlPoint(33, 14, c.FILTER_HIGH_PASS)]
+    inst.eq_filter = [
+        FilterControlPoint(28, 7, c.FILTER_LOW_PASS),
+        FilterControlPoint(0, 0, c.FILTER_PEAK),
+        FilterControlPoint(33, 14, c.FILTER_HIGH_PASS),
+    ]
     out = instrument_to_json(inst)["eqFilter"]
-    assert out == [{"type": "low-pass", "cutoffHz": 8000, "linearGain": 1},
-                   {"type": "peak", "cutoffHz": 62.5, "linearGain": 0.0884},
-                   {"type": "high-pass", "cutoffHz": 19027.31, "linearGain": 11.3137}]
+    assert out == [
+        {"type": "low-pass", "cutoffHz": 8000, "linearGain": 1},
+        {"type": "peak", "cutoffHz": 62.5, "linearGain": 0.0884},
+        {"type": "high-pass", "cutoffHz": 19027.31, "linearGain": 11.3137},
+    ]
     assert isinstance(out[0]["cutoffHz"], int) and isinstance(out[0]["linearGain"], int)
 
 
@@ -157,17 +183,38 @@ def test_derived_figures_round_like_beepbox():
 
 
 def test_legacy_song_fields_and_note_cleanup():
-    song = song_from_json({
-        "scale": "romani :(", "key": "Db", "beatsPerMinute": "500", "beatsPerBar": 2, "ticksPerBeat": 12,
-        "reverb": 2, "introBars": 1, "loopBars": 10,
-        "channels": [
-            {"octaveScrollBar": 2, "instruments": [{"type": "chip"}], "sequence": [1, 0, 5],
-             "patterns": [{"notes": [{"pitches": [60, 60, 200, 61, 62, 63, 64],
-                                      "points": [{"tick": 0}, {"tick": 6, "pitchBend": 2, "volume": 50}]}]}]},
-            {"type": "pitch"}, {"type": "pitch"},
-            {"octaveScrollBar": 3, "patterns": [], "sequence": [0, 0, 0]},  # 4th untyped channel: drums
-        ],
-    })
+    song = song_from_json(
+        {
+            "scale": "romani :(",
+            "key": "Db",
+            "beatsPerMinute": "500",
+            "beatsPerBar": 2,
+            "ticksPerBeat": 12,
+            "reverb": 2,
+            "introBars": 1,
+            "loopBars": 10,
+            "channels": [
+                {
+                    "octaveScrollBar": 2,
+                    "instruments": [{"type": "chip"}],
+                    "sequence": [1, 0, 5],
+                    "patterns": [
+                        {
+                            "notes": [
+                                {
+                                    "pitches": [60, 60, 200, 61, 62, 63, 64],
+                                    "points": [{"tick": 0}, {"tick": 6, "pitchBend": 2, "volume": 50}],
+                                }
+                            ]
+                        }
+                    ],
+                },
+                {"type": "pitch"},
+                {"type": "pitch"},
+                {"octaveScrollBar": 3, "patterns": [], "sequence": [0, 0, 0]},  # 4th untyped channel: drums
+            ],
+        }
+    )
     assert c.SCALE_NAMES[song.scale] == "double harmonic :("
     assert c.KEY_NAMES[song.key] == "C♯"
     assert song.tempo == 300 and song.beats_per_bar == 3 and song.rhythm == 1
@@ -186,8 +233,10 @@ def test_legacy_song_fields_and_note_cleanup():
     assert song.channels[3].octave == 0 and song.channels[3].instruments[0].type == c.NOISE
 
 
-@pytest.mark.parametrize(("key", "expected"), [("Db", 1), ("c#", 1), ("A♯", 10), ("Cb", 11), (13, 1),
-                                               (-1, 11), (3.7, 3), ("H", 0), (None, 0)])
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("Db", 1), ("c#", 1), ("A♯", 10), ("Cb", 11), (13, 1), (-1, 11), (3.7, 3), ("H", 0), (None, 0)],
+)
 def test_key_forms(key, expected):
     assert song_from_json({"key": key, "channels": [{}]}).key == expected
 
@@ -197,9 +246,19 @@ def test_missing_scale_is_expert():
 
 
 def test_legacy_instrument_names():
-    inst = instrument_from_json({"type": "chip", "wave": "pulse wide", "transition": "soft fade",
-                                 "chorus": "custom harmony", "effect": "vibrato heavy", "volume": 60,
-                                 "effects": "chorus & reverb"}, False, 0)
+    inst = instrument_from_json(
+        {
+            "type": "chip",
+            "wave": "pulse wide",
+            "transition": "soft fade",
+            "chorus": "custom harmony",
+            "effect": "vibrato heavy",
+            "volume": 60,
+            "effects": "chorus & reverb",
+        },
+        False,
+        0,
+    )
     assert inst.chip_wave == 3 and inst.volume == 2
     assert (inst.fade_in, inst.fade_out) == (4, 10)  # "soft fade": 0.06 s in, 96 ticks out
     assert c.UNISON_NAMES[inst.unison] == "hum" and c.CHORD_NAMES[inst.chord] == "custom interval"
@@ -216,12 +275,18 @@ def test_legacy_filter_with_envelope_becomes_note_filter():
     inst = instrument_from_json({"type": "chip", "filter": "decay soft"}, False)
     assert inst.effects & (1 << c.EFFECT_NOTE_FILTER) and inst.note_filter and not inst.eq_filter
     assert [(e.target, e.envelope) for e in inst.envelopes] == [
-        (c.AUTOMATION_TARGET_INDEX["noteFilterAllFreqs"], c.ENVELOPE_INDEX["decay 3"])]
+        (c.AUTOMATION_TARGET_INDEX["noteFilterAllFreqs"], c.ENVELOPE_INDEX["decay 3"])
+    ]
 
 
 def test_fm_names_use_beepboxs_spaces():
-    obj = {"type": "FM", "eqFilter": [], "algorithm": "1\u20032\u2190(3\u20024)", "feedbackType": "1⟲\u20032⟲",
-           "operators": [{"frequency": "2×", "amplitude": 99}]}
+    obj = {
+        "type": "FM",
+        "eqFilter": [],
+        "algorithm": "1\u20032\u2190(3\u20024)",
+        "feedbackType": "1⟲\u20032⟲",
+        "operators": [{"frequency": "2×", "amplitude": 99}],
+    }
     inst = instrument_from_json(obj, False)
     assert (inst.algorithm, inst.feedback_type) == (6, 4)
     assert inst.operators[0].frequency == 2 and inst.operators[0].amplitude == c.OPERATOR_AMPLITUDE_MAX
@@ -236,11 +301,19 @@ def test_notes_out_of_order_or_malformed_are_skipped():
         {"pitches": [], "points": [{"tick": 8}, {"tick": 9}]},
         {"pitches": [32], "points": [{"tick": 9}]},  # one point
         "not a note",
-        {"pitches": [33], "points": [{"tick": 10}, {"tick": 10}, {"tick": "nan"}, {"tick": 12}],
-         "continuesLastPattern": True},
+        {
+            "pitches": [33],
+            "points": [{"tick": 10}, {"tick": 10}, {"tick": "nan"}, {"tick": 12}],
+            "continuesLastPattern": True,
+        },
     ]
-    song = song_from_json({"channels": [{"type": "pitch", "instruments": [{}], "patterns": [{"notes": notes}],
-                                         "sequence": [1]}]})
+    song = song_from_json(
+        {
+            "channels": [
+                {"type": "pitch", "instruments": [{}], "patterns": [{"notes": notes}], "sequence": [1]}
+            ]
+        }
+    )
     got = song.channels[0].patterns[0].notes
     assert [(n.pitches, n.start, n.end) for n in got] == [([30], 24, 48), ([33], 60, 72)]
     assert not got[1].continues_last_pattern  # only a note at the pattern's start continues
@@ -255,56 +328,136 @@ def test_from_json_makes_the_same_song_as_the_url(reference_records):
 # Errors
 
 
-@pytest.mark.parametrize("obj", [
-    [], "song", 3,
-    {}, {"channels": [{"type": "drum"}]},  # no pitch channel: no song string could hold it
-    {"channels": 5},
-    {"channels": [None]},
-    {"channels": [{"type": "pitch", "instruments": [{"type": "chip", "eqFilter": [],
-                                                     "envelopes": [{"target": "operatorAmplitude",
-                                                                    "envelope": "punch", "index": 1}]}]}]},
-    {"channels": [{"instruments": [{"eqFilter": [], "noteFilter": 7}]}]},
-])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        [],
+        "song",
+        3,
+        {},
+        {"channels": [{"type": "drum"}]},  # no pitch channel: no song string could hold it
+        {"channels": 5},
+        {"channels": [None]},
+        {
+            "channels": [
+                {
+                    "type": "pitch",
+                    "instruments": [
+                        {
+                            "type": "chip",
+                            "eqFilter": [],
+                            "envelopes": [{"target": "operatorAmplitude", "envelope": "punch", "index": 1}],
+                        }
+                    ],
+                }
+            ]
+        },
+        {"channels": [{"instruments": [{"eqFilter": [], "noteFilter": 7}]}]},
+    ],
+)
 def test_bad_structures_raise_format_error(obj):
     with pytest.raises(BeepBoxFormatError):
         song_from_json(obj)
 
 
-@pytest.mark.parametrize("text", ["{", "{\"channels\": [1]}", "[1, 2]"])
+@pytest.mark.parametrize("text", ["{", '{"channels": [1]}', "[1, 2]"])
 def test_bad_json_text_raises_format_error(text):
     with pytest.raises(BeepBoxFormatError):
         parse_song(text)
 
 
 _json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-300, 300) | st.floats(allow_nan=False, width=32)
+    st.none()
+    | st.booleans()
+    | st.integers(-300, 300)
+    | st.floats(allow_nan=False, width=32)
     | st.sampled_from(["", "drum", "pitch", "chip", "FM", "reverb", "12", "note size", "low-pass", "x"]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
     max_leaves=12,
 )
-_instrument = st.fixed_dictionaries({}, optional={
-    k: _json_values for k in ("type", "volume", "effects", "eqFilter", "noteFilter", "envelopes", "wave",
-                              "transition", "chord", "unison", "vibrato", "pan", "chorus", "reverb",
-                              "pulseWidth", "harmonics", "spectrum", "drums", "operators", "algorithm",
-                              "detuneCents", "bitcrusherOctave", "echoDelayBeats", "fadeInSeconds")})
-_note = st.fixed_dictionaries({"pitches": st.lists(st.integers(-5, 100), max_size=5) | _json_values,
-                               "points": st.lists(st.fixed_dictionaries({}, optional={
-                                   "tick": st.integers(-2, 40) | _json_values, "pitchBend": _json_values,
-                                   "volume": _json_values}), max_size=5)})
-_channel = st.fixed_dictionaries({}, optional={
-    "type": st.sampled_from(["pitch", "drum", "other"]) | _json_values,
-    "octaveScrollBar": _json_values,
-    "instruments": st.lists(_instrument, max_size=3) | _json_values,
-    "patterns": st.lists(st.fixed_dictionaries({"notes": st.lists(_note, max_size=3)}, optional={
-        "instruments": _json_values, "instrument": _json_values}), max_size=3) | _json_values,
-    "sequence": st.lists(st.integers(-2, 5), max_size=6) | _json_values,
-})
-_song = st.fixed_dictionaries({}, optional={
-    "scale": _json_values, "key": _json_values, "beatsPerMinute": _json_values, "beatsPerBar": _json_values,
-    "ticksPerBeat": _json_values, "introBars": _json_values, "loopBars": _json_values, "reverb": _json_values,
-    "layeredInstruments": _json_values, "patternInstruments": _json_values,
-    "channels": st.lists(_channel, max_size=4),
-})
+_instrument = st.fixed_dictionaries(
+    {},
+    optional={
+        k: _json_values
+        for k in (
+            "type",
+            "volume",
+            "effects",
+            "eqFilter",
+            "noteFilter",
+            "envelopes",
+            "wave",
+            "transition",
+            "chord",
+            "unison",
+            "vibrato",
+            "pan",
+            "chorus",
+            "reverb",
+            "pulseWidth",
+            "harmonics",
+            "spectrum",
+            "drums",
+            "operators",
+            "algorithm",
+            "detuneCents",
+            "bitcrusherOctave",
+            "echoDelayBeats",
+            "fadeInSeconds",
+        )
+    },
+)
+_note = st.fixed_dictionaries(
+    {
+        "pitches": st.lists(st.integers(-5, 100), max_size=5) | _json_values,
+        "points": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "tick": st.integers(-2, 40) | _json_values,
+                    "pitchBend": _json_values,
+                    "volume": _json_values,
+                },
+            ),
+            max_size=5,
+        ),
+    }
+)
+_channel = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["pitch", "drum", "other"]) | _json_values,
+        "octaveScrollBar": _json_values,
+        "instruments": st.lists(_instrument, max_size=3) | _json_values,
+        "patterns": st.lists(
+            st.fixed_dictionaries(
+                {"notes": st.lists(_note, max_size=3)},
+                optional={"instruments": _json_values, "instrument": _json_values},
+            ),
+            max_size=3,
+        )
+        | _json_values,
+        "sequence": st.lists(st.integers(-2, 5), max_size=6) | _json_values,
+    },
+)
+_song = st.fixed_dictionaries(
+    {},
+    optional={
+        "scale": _json_values,
+        "key": _json_values,
+        "beatsPerMinute": _json_values,
+        "beatsPerBar": _json_values,
+        "ticksPerBeat": _json_values,
+        "introBars": _json_values,
+        "loopBars": _json_values,
+        "reverb": _json_values,
+        "layeredInstruments": _json_values,
+        "patternInstruments": _json_values,
+        "channels": st.lists(_channel, max_size=4),
+    },
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -48,9 +48,14 @@ def assert_valid_beepbox(song: Song) -> None:
         assert len(channel.patterns) == song.patterns_per_channel
         for inst in channel.instruments:
             assert 0 <= inst.type < bb.INSTRUMENT_TYPE_COUNT
-            assert (inst.type in (bb.NOISE, bb.SPECTRUM, bb.DRUMSET)) if noise else \
-                inst.type not in (bb.NOISE, bb.DRUMSET)
-            assert 0 <= inst.chip_wave < len(bb.CHIP_WAVE_NAMES) and 0 <= inst.chip_noise < len(bb.CHIP_NOISE_NAMES)
+            assert (
+                (inst.type in (bb.NOISE, bb.SPECTRUM, bb.DRUMSET))
+                if noise
+                else inst.type not in (bb.NOISE, bb.DRUMSET)
+            )
+            assert 0 <= inst.chip_wave < len(bb.CHIP_WAVE_NAMES) and 0 <= inst.chip_noise < len(
+                bb.CHIP_NOISE_NAMES
+            )
             assert 0 <= inst.volume < bb.VOLUME_RANGE and 0 <= inst.pan <= bb.PAN_MAX
             assert 0 <= inst.unison < len(bb.UNISON_NAMES) and 0 <= inst.vibrato < len(bb.VIBRATO_NAMES)
             assert 0 <= inst.chorus < bb.CHORUS_RANGE and 0 <= inst.reverb < bb.REVERB_RANGE
@@ -59,12 +64,16 @@ def assert_valid_beepbox(song: Song) -> None:
             assert len(inst.envelopes) <= bb.MAX_ENVELOPE_COUNT
             assert all(0 <= e.envelope < len(bb.ENVELOPE_NAMES) for e in inst.envelopes)
             assert all(0 <= e < len(bb.ENVELOPE_NAMES) for e in inst.drumset_envelopes)
-            assert len(inst.eq_filter) <= bb.FILTER_MAX_POINTS and len(inst.note_filter) <= bb.FILTER_MAX_POINTS
+            assert (
+                len(inst.eq_filter) <= bb.FILTER_MAX_POINTS and len(inst.note_filter) <= bb.FILTER_MAX_POINTS
+            )
         for pattern in channel.patterns:
             assert pattern.instruments and all(0 <= i < len(channel.instruments) for i in pattern.instruments)
             last_end = 0
             for note in pattern.notes:
-                assert 1 <= len(note.pitches) <= bb.MAX_CHORD_SIZE and len(set(note.pitches)) == len(note.pitches)
+                assert 1 <= len(note.pitches) <= bb.MAX_CHORD_SIZE and len(set(note.pitches)) == len(
+                    note.pitches
+                )
                 assert last_end <= note.start < note.end <= parts_per_bar
                 last_end = note.end
                 assert note.pins[0].time == 0 and note.pins[-1].time == note.end - note.start
@@ -97,7 +106,8 @@ def _compare_note(note, ref: dict, steps: int, noise: bool, stats: dict) -> str 
     bends = [p["pitchBend"] for p in points]
     top = bb.DRUM_COUNT - 1 if noise else bb.MAX_PITCH
     fits = len(ref_pitches) <= bb.MAX_CHORD_SIZE and all(
-        0 <= p + b <= top for p in ref_pitches for b in bends)
+        0 <= p + b <= top for p in ref_pitches for b in bends
+    )
     if fits:
         if note.pitches != ref_pitches or [p.interval for p in note.pins] != bends:
             return f"pitches {note.pitches} vs {ref['pitches']}"
@@ -127,22 +137,33 @@ def _compare_instrument(inst, ref: dict) -> str | None:
     effects = sorted(bb.EFFECT_NAMES[b] for b in range(bb.EFFECT_COUNT) if inst.effects >> b & 1)
     if effects != sorted(ref.get("effects", [])):
         return f"effects {effects} vs {ref.get('effects')}"
-    envelopes = [(bb.AUTOMATION_TARGET_NAMES[e.target], bb.ENVELOPE_NAMES[e.envelope]) for e in inst.envelopes]
+    envelopes = [
+        (bb.AUTOMATION_TARGET_NAMES[e.target], bb.ENVELOPE_NAMES[e.envelope]) for e in inst.envelopes
+    ]
     # documented: an envelope on a note filter BeepBox holds no points of (a simple filter wide open) aims at none
-    ref_envelopes = [("none" if e["target"].startswith("noteFilter") and not inst.note_filter else e["target"],
-                      bb.ENVELOPE_NAMES[jb.ENVELOPE_TO_BB[jb.ENVELOPE_NAMES.index(e["envelope"])]])
-                     for e in ref.get("envelopes", [])]
+    ref_envelopes = [
+        (
+            "none" if e["target"].startswith("noteFilter") and not inst.note_filter else e["target"],
+            bb.ENVELOPE_NAMES[jb.ENVELOPE_TO_BB[jb.ENVELOPE_NAMES.index(e["envelope"])]],
+        )
+        for e in ref.get("envelopes", [])
+    ]
     if envelopes != ref_envelopes:
         return f"envelopes {envelopes} vs {ref_envelopes}"
     if inst.type == bb.CHIP and ref.get("wave") in jb.CHIP_WAVE_NAMES:
         want = jb.CHIP_WAVE_TO_BB[jb.CHIP_WAVE_NAMES.index(ref["wave"])]
         if inst.chip_wave != want:
             return f"wave {bb.CHIP_WAVE_NAMES[inst.chip_wave]} vs {ref['wave']}"
-    if inst.type == bb.NOISE and ref.get("wave") in jb.CHIP_NOISE_NAMES \
-            and inst.chip_noise != jb.CHIP_NOISE_TO_BB[jb.CHIP_NOISE_NAMES.index(ref["wave"])]:
+    if (
+        inst.type == bb.NOISE
+        and ref.get("wave") in jb.CHIP_NOISE_NAMES
+        and inst.chip_noise != jb.CHIP_NOISE_TO_BB[jb.CHIP_NOISE_NAMES.index(ref["wave"])]
+    ):
         return f"noise {bb.CHIP_NOISE_NAMES[inst.chip_noise]} vs {ref['wave']}"
-    for name, points, simple in (("eqFilter", inst.eq_filter, "eqFilterType"),
-                                 ("noteFilter", inst.note_filter, "noteFilterType")):
+    for name, points, simple in (
+        ("eqFilter", inst.eq_filter, "eqFilterType"),
+        ("noteFilter", inst.note_filter, "noteFilterType"),
+    ):
         if name == "noteFilter" and "note filter" not in ref.get("effects", []):
             continue
         if not ref.get(simple) and len(points) != len(ref.get(name) or []):
@@ -152,10 +173,14 @@ def _compare_instrument(inst, ref: dict) -> str | None:
 
 def _busiest(channels: list[dict], limit: int, bar_count: int) -> list[dict]:
     """The documented choice where JummBox has more channels than BeepBox: those playing the most notes."""
+
     def played(channel):
         patterns = channel["patterns"]
-        return sum(len(patterns[b - 1]["notes"]) for b in channel["sequence"][:bar_count]
-                   if isinstance(b, int) and 0 < b <= len(patterns))
+        return sum(
+            len(patterns[b - 1]["notes"])
+            for b in channel["sequence"][:bar_count]
+            if isinstance(b, int) and 0 < b <= len(patterns)
+        )
 
     order = sorted(range(len(channels)), key=lambda i: (-played(channels[i]), i))[:limit]
     return [channels[i] for i in sorted(order)]
@@ -177,8 +202,12 @@ def compare_with_reference(song: Song, ref: dict, stats: dict) -> list[str]:
     check("bar count", song.bar_count, bar_count)
     check("introBars", song.loop_start, min(ref["introBars"], bar_count - 1))
     check("loopBars", song.loop_length, max(1, min(ref["loopBars"], bar_count - song.loop_start)))
-    pitch = _busiest([c for c in ref["channels"] if c["type"] == "pitch"], bb.PITCH_CHANNEL_COUNT_MAX, bar_count)
-    drums = _busiest([c for c in ref["channels"] if c["type"] == "drum"], bb.NOISE_CHANNEL_COUNT_MAX, bar_count)
+    pitch = _busiest(
+        [c for c in ref["channels"] if c["type"] == "pitch"], bb.PITCH_CHANNEL_COUNT_MAX, bar_count
+    )
+    drums = _busiest(
+        [c for c in ref["channels"] if c["type"] == "drum"], bb.NOISE_CHANNEL_COUNT_MAX, bar_count
+    )
     check("pitch channels", song.pitch_channel_count, len(pitch))
     check("noise channels", song.noise_channel_count, len(drums))
     steps = ref["ticksPerBeat"]
@@ -189,17 +218,28 @@ def compare_with_reference(song: Song, ref: dict, stats: dict) -> list[str]:
         channel = song.channels[index]
         where = f"channel {index}"
         if not noise:
-            check(f"{where} octave", channel.octave, min(ref_channel["octaveScrollBar"] + 1, bb.PITCH_OCTAVES - 1))
+            check(
+                f"{where} octave",
+                channel.octave,
+                min(ref_channel["octaveScrollBar"] + 1, bb.PITCH_OCTAVES - 1),
+            )
         ref_patterns = ref_channel["patterns"]
-        check(f"{where} instrument types", [bb.INSTRUMENT_TYPE_NAMES[i.type] for i in channel.instruments],
-              [JB_TYPE_TO_BB_NAME.get(i["type"], i["type"]) for i in ref_channel["instruments"]])
-        for i, (inst, ref_inst) in enumerate(zip(channel.instruments, ref_channel["instruments"], strict=False)):
+        check(
+            f"{where} instrument types",
+            [bb.INSTRUMENT_TYPE_NAMES[i.type] for i in channel.instruments],
+            [JB_TYPE_TO_BB_NAME.get(i["type"], i["type"]) for i in ref_channel["instruments"]],
+        )
+        for i, (inst, ref_inst) in enumerate(
+            zip(channel.instruments, ref_channel["instruments"], strict=False)
+        ):
             problem = _compare_instrument(inst, ref_inst)
             if problem:
                 problems.append(f"{where} instrument {i}: {problem}")
             stats["instruments"] += 1
-        sequence = [b if isinstance(b, int) and 0 <= b <= len(ref_patterns) else 0
-                    for b in ref_channel["sequence"][:bar_count]]
+        sequence = [
+            b if isinstance(b, int) and 0 <= b <= len(ref_patterns) else 0
+            for b in ref_channel["sequence"][:bar_count]
+        ]
         if len(ref_patterns) <= bb.BAR_COUNT_MAX:
             check(f"{where} sequence", channel.bars, sequence)
             for p, ref_pattern in enumerate(ref_patterns):
@@ -214,7 +254,11 @@ def compare_with_reference(song: Song, ref: dict, stats: dict) -> list[str]:
                 if played is not None and played.notes:
                     problems.append(f"{where} bar {bar}: notes where JummBox plays none")
                 continue
-            problem = _compare_pattern(played, ref_patterns[number - 1], steps, noise, stats) if played else "silent"
+            problem = (
+                _compare_pattern(played, ref_patterns[number - 1], steps, noise, stats)
+                if played
+                else "silent"
+            )
             if problem:
                 problems.append(f"{where} bar {bar}: {problem}")
     return problems
@@ -223,7 +267,14 @@ def compare_with_reference(song: Song, ref: dict, stats: dict) -> list[str]:
 def test_reference_musical_content(jummbox_reference_records):
     records = _ok(jummbox_reference_records)
     assert records, "no JummBox reference songs"
-    stats = {"songs": 0, "instruments": 0, "patterns": 0, "notes": 0, "mapped notes": 0, "mod channels dropped": 0}
+    stats = {
+        "songs": 0,
+        "instruments": 0,
+        "patterns": 0,
+        "notes": 0,
+        "mapped notes": 0,
+        "mod channels dropped": 0,
+    }
     failures = {}
     for n, record in enumerate(records):
         song = parse_jummbox(record["data"])
@@ -256,7 +307,9 @@ def test_forms_of_the_string(jummbox_reference_records):
 
 
 def test_mod_channels_are_dropped(jummbox_reference_records):
-    with_mods = [r for r in _ok(jummbox_reference_records) if any(c["type"] == "mod" for c in r["json"]["channels"])]
+    with_mods = [
+        r for r in _ok(jummbox_reference_records) if any(c["type"] == "mod" for c in r["json"]["channels"])
+    ]
     assert with_mods
     for record in with_mods:
         raw = read_jummbox(record["data"])
@@ -272,7 +325,9 @@ def test_mappings():
     assert names["Free"] == "expert" and names["Major"] == "normal :)" and names["Minor"] == "normal :("
     assert names["Major Pentatonic"] == "easy :)" and names["Blues"] == "blues :("
     assert names["Whole Tone"] == "strange" and names["Lydian"] == "expert"
-    assert jb.volume_to_bb(0) == 0 and jb.volume_to_bb(-25) == bb.VOLUME_RANGE - 1 and jb.volume_to_bb(25) == 0
+    assert (
+        jb.volume_to_bb(0) == 0 and jb.volume_to_bb(-25) == bb.VOLUME_RANGE - 1 and jb.volume_to_bb(25) == 0
+    )
     assert jb.volume_to_bb(-21) == 6
     assert jb.pan_to_bb(50) == bb.PAN_CENTER and jb.pan_to_bb(0) == 0 and jb.pan_to_bb(100) == bb.PAN_MAX
     assert jb.detune_to_bb(200) == bb.DETUNE_CENTER and jb.detune_to_bb(0) == 0 and jb.detune_to_bb(400) == 18
@@ -371,14 +426,23 @@ def test_fuzz_random_strings(text):
 def _jb_song(bars: int, patterns: int, pitch: int = 1, noise: int = 0):
     from beepbrain.format.jummbox_state import JBChannel, JBInstrument, JBNote, JBPattern, JBSong
 
-    song = JBSong(bar_count=bars, patterns_per_channel=patterns, pitch_channel_count=pitch,
-                  noise_channel_count=noise, loop_start=0, loop_length=bars)
+    song = JBSong(
+        bar_count=bars,
+        patterns_per_channel=patterns,
+        pitch_channel_count=pitch,
+        noise_channel_count=noise,
+        loop_start=0,
+        loop_length=bars,
+    )
     for index in range(pitch + noise):
         channel = JBChannel(octave=3, instruments=[JBInstrument(jb.NOISE if index >= pitch else jb.CHIP)])
         for p in range(patterns):
             # pattern p+1 holds one note whose pitch tells which pattern it is
-            channel.patterns.append(JBPattern(notes=[JBNote([p % 12 if index >= pitch else p % 80], 0, 24,
-                                                             [(0, 0, 6), (0, 24, 6)])]))
+            channel.patterns.append(
+                JBPattern(
+                    notes=[JBNote([p % 12 if index >= pitch else p % 80], 0, 24, [(0, 0, 6), (0, 24, 6)])]
+                )
+            )
         channel.bars = [(b % patterns) + 1 for b in range(bars)]
         song.channels.append(channel)
     return song
@@ -427,13 +491,18 @@ def test_high_notes_move_down_by_octaves():
 
     raw = _jb_song(bars=1, patterns=1)
     pattern = raw.channels[0].patterns[0]
-    pattern.notes = [JBNote([90, 94, 80, 91, 92, 93], 0, 24, [(0, 0, 1), (2, 24, 4)]),
-                     JBNote([0, 90], 24, 48, [(0, 0, 6), (0, 24, 6)]),  # wider than BeepBox's range
-                     JBNote([10**9 + 5], 48, 72, [(0, 0, 6), (-3, 24, 0)])]  # absurd, but no slow path
+    pattern.notes = [
+        JBNote([90, 94, 80, 91, 92, 93], 0, 24, [(0, 0, 1), (2, 24, 4)]),
+        JBNote([0, 90], 24, 48, [(0, 0, 6), (0, 24, 6)]),  # wider than BeepBox's range
+        JBNote([10**9 + 5], 48, 72, [(0, 0, 6), (-3, 24, 0)]),
+    ]  # absurd, but no slow path
     song = to_beepbox(raw)
     assert_valid_beepbox(song)
     first, wide, absurd = song.channels[0].patterns[0].notes
-    assert first.pitches == [78, 82, 68, 79] and [(p.interval, p.size) for p in first.pins] == [(0, 1), (2, 2)]
+    assert first.pitches == [78, 82, 68, 79] and [(p.interval, p.size) for p in first.pins] == [
+        (0, 1),
+        (2, 2),
+    ]
     assert wide.pitches == [0]
     assert (absurd.pitches[0] - 10**9 - 5) % 12 == 0 and absurd.pitches[0] + 3 >= 84 - 12
 
@@ -447,7 +516,10 @@ def test_same_song_as_jummboxs_own_reencoding(jummbox_reference_records):
         song, latest = parse_jummbox(record["data"]), parse_jummbox(record["url_latest"])
         if read_jummbox(record["data"]).version < 5:
             old += 1
-            filter_targets = (bb.AUTOMATION_TARGET_INDEX["none"], bb.AUTOMATION_TARGET_INDEX["noteFilterAllFreqs"])
+            filter_targets = (
+                bb.AUTOMATION_TARGET_INDEX["none"],
+                bb.AUTOMATION_TARGET_INDEX["noteFilterAllFreqs"],
+            )
             for channel in song.channels + latest.channels:
                 for inst in channel.instruments:
                     inst.eq_filter, inst.note_filter = [], []

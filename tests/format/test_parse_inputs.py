@@ -58,8 +58,22 @@ def test_bad_json_is_a_format_error(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "#", "https://www.beepbox.co/", "https://www.beepbox.co/#", "0abc", "1n31", "Xn31", "?", "é9n31",
-     "9", "9s0k0", "u9n31s0", "Jn31s0"],
+    [
+        "",
+        "   ",
+        "#",
+        "https://www.beepbox.co/",
+        "https://www.beepbox.co/#",
+        "0abc",
+        "1n31",
+        "Xn31",
+        "?",
+        "é9n31",
+        "9",
+        "9s0k0",
+        "u9n31s0",
+        "Jn31s0",
+    ],
 )
 def test_not_a_song_is_a_format_error(text):
     with pytest.raises(BeepBoxFormatError):

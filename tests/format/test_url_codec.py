@@ -34,7 +34,13 @@ def test_every_instrument_type_round_trips(kind, is_noise):
 def test_instrument_defaults_follow_set_type_and_reset():
     chip = Instrument.default(c.CHIP, False)
     assert (chip.chord, chip.effects, chip.fade_out, chip.pan, chip.detune, chip.pitch_shift) == (
-        c.CHORD_ARPEGGIO, 1 << c.EFFECT_CHORD, c.FADE_OUT_NEUTRAL, c.PAN_CENTER, c.DETUNE_CENTER, 12)
+        c.CHORD_ARPEGGIO,
+        1 << c.EFFECT_CHORD,
+        c.FADE_OUT_NEUTRAL,
+        c.PAN_CENTER,
+        c.DETUNE_CENTER,
+        12,
+    )
     fm = Instrument.default(c.FM, False)
     assert fm.chord == c.CHORD_CUSTOM_INTERVAL and [op.amplitude for op in fm.operators] == [15, 15, 0, 0]
     drums = Instrument.default(c.DRUMSET, True)
@@ -64,8 +70,12 @@ def test_bit_writer_and_reader_agree():
     text = w.text()
     r = BitReader(text, 0, len(text))
     assert r.read(3) == 5
-    assert [r.read_long_tail(1, 3), r.read_long_tail(1, 3), r.read_long_tail(0, 0), r.read_long_tail(1, 3)] == [
-        1, 9, 0, 300]
+    assert [
+        r.read_long_tail(1, 3),
+        r.read_long_tail(1, 3),
+        r.read_long_tail(0, 0),
+        r.read_long_tail(1, 3),
+    ] == [1, 9, 0, 300]
 
 
 def test_bit_reader_past_the_end_reads_like_javascript():
@@ -88,7 +98,9 @@ def test_notes_chords_bends_and_shapes_survive():
     pattern.notes = [
         Note([48, 52, 55], 0, 24, [NotePin(0, 0, 3), NotePin(2, 12, 2), NotePin(-1, 24, 0)], True),
         Note([60], 24, 48, [NotePin(0, 0, 3), NotePin(0, 24, 3)]),
-        Note([61], 48, 72, [NotePin(0, 0, 3), NotePin(0, 24, 3)]),  # same shape again: coded as a recent shape
+        Note(
+            [61], 48, 72, [NotePin(0, 0, 3), NotePin(0, 24, 3)]
+        ),  # same shape again: coded as a recent shape
         Note([0, 84], 96, 192, [NotePin(0, 0, 1), NotePin(0, 96, 1)]),
     ]
     song.channels[1].patterns[1].notes = [Note([11], 0, 6, [NotePin(0, 0, 3), NotePin(0, 6, 3)])]
@@ -119,6 +131,8 @@ def test_rejects_carry_their_position(text, position):
 def test_shape_keys_carry_stale_padding_like_beepbox():
     # BeepBox's own re-encoding of this song (checked against its synth.ts): its note-shape writer keeps the
     # bits of earlier, longer shapes as padding, which decides whether a shape counts as recently used.
-    url = ("9n11s0k0l00e03t2mafg0aj00r0i0o4T0v0u00f0qw02d04w2h0E0T2v0u02f0qw02d04w1E0bDn_op1_yEyTb8Tk1ME2py0ESCCP15"
-           "k0o8G0jBFIqqrsc5Q-bpcUslMArfxy2ErKvz3NYR0")
+    url = (
+        "9n11s0k0l00e03t2mafg0aj00r0i0o4T0v0u00f0qw02d04w2h0E0T2v0u02f0qw02d04w1E0bDn_op1_yEyTb8Tk1ME2py0ESCCP15"
+        "k0o8G0jBFIqqrsc5Q-bpcUslMArfxy2ErKvz3NYR0"
+    )
     assert parse_song(url).to_url() == url

@@ -58,8 +58,11 @@ def test_beepbox_v9_strings_decode_to_themselves(ok_records):
 def _points(song, note):
     steps = c.RHYTHM_STEPS_PER_BEAT[song.rhythm]
     return [
-        {"tick": (pin.time + note.start) * steps / c.PARTS_PER_BEAT, "pitchBend": pin.interval,
-         "volume": c.js_round(pin.size * 100 / 3)}
+        {
+            "tick": (pin.time + note.start) * steps / c.PARTS_PER_BEAT,
+            "pitchBend": pin.interval,
+            "volume": c.js_round(pin.size * 100 / 3),
+        }
         for pin in note.pins
     ]
 
@@ -85,9 +88,11 @@ def test_musical_content_matches_beepbox_json(ok_records):
             if song.loop_start + song.loop_length <= song.bar_count:
                 assert channel.bars == ref_channel["sequence"]
             assert [c.INSTRUMENT_TYPE_NAMES[i.type] for i in channel.instruments] == [
-                i["type"] for i in ref_channel["instruments"]]
+                i["type"] for i in ref_channel["instruments"]
+            ]
             assert [(5 - i.volume) * 20 for i in channel.instruments] == [
-                i["volume"] for i in ref_channel["instruments"]]
+                i["volume"] for i in ref_channel["instruments"]
+            ]
             assert len(channel.patterns) == len(ref_channel["patterns"])
             for pattern, ref_pattern in zip(channel.patterns, ref_channel["patterns"], strict=True):
                 assert len(pattern.notes) == len(ref_pattern["notes"])

@@ -7,19 +7,22 @@ import pytest
 from beepbrain.cli import main
 
 
-@pytest.mark.parametrize("args", [
-    ["generate", "--pitch-channels", "11"],
-    ["generate", "--drum-channels", "6"],
-    ["generate", "--bars", "0"],
-    ["generate", "--beats-per-bar", "2"],
-    ["generate", "--count", "0"],
-    ["generate", "--top-p", "0"],
-    ["generate", "--temperature", "-1"],
-    ["generate", "--prompt", "definitely not a song"],
-    ["run", "--steps", "0"],
-    ["run", "--bars", "200"],
-    ["evaluate", "--max-bars", "0"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["generate", "--pitch-channels", "11"],
+        ["generate", "--drum-channels", "6"],
+        ["generate", "--bars", "0"],
+        ["generate", "--beats-per-bar", "2"],
+        ["generate", "--count", "0"],
+        ["generate", "--top-p", "0"],
+        ["generate", "--temperature", "-1"],
+        ["generate", "--prompt", "definitely not a song"],
+        ["run", "--steps", "0"],
+        ["run", "--bars", "200"],
+        ["evaluate", "--max-bars", "0"],
+    ],
+)
 def test_bad_arguments_exit_2_with_a_message(args, tmp_path, capsys):
     assert main([*args, "--data-dir", str(tmp_path)]) == 2
     assert "error" in capsys.readouterr().err

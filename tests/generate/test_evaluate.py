@@ -54,7 +54,9 @@ def test_ngram_fits_and_beats_uniform_on_held_out(dataset):
         assert 0 < bits < math.log2(vocab)
         assert ngram.next_probs(train[0][:20]).sum() == pytest.approx(1.0)
     # higher orders fit the training data better
-    assert NGramModel(vocab, 4).fit(train).bits_per_token(train[:5]) < NGramModel(vocab, 1).fit(train).bits_per_token(train[:5])
+    assert NGramModel(vocab, 4).fit(train).bits_per_token(train[:5]) < NGramModel(vocab, 1).fit(
+        train
+    ).bits_per_token(train[:5])
 
 
 def test_model_bits_per_token_is_the_mean_cross_entropy(dataset, model):
@@ -72,20 +74,35 @@ def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
     from mlflow.tracking import MlflowClient
 
     result = evaluate(model, Tokenizer(), dataset, samples=1, max_bars=1, progress=lambda _m: None)
-    for key in ("eval_val_bpt", "eval_test_bpt", "ngram_val_bpt", "ngram_test_bpt", "ref_note_density",
-                "gen_note_density", "ngram_note_density"):
+    for key in (
+        "eval_val_bpt",
+        "eval_test_bpt",
+        "ngram_val_bpt",
+        "ngram_test_bpt",
+        "ref_note_density",
+        "gen_note_density",
+        "ngram_note_density",
+    ):
         assert key in result.metrics and np.isfinite(result.metrics[key]), key
     # an untrained model knows nothing: about log2(vocab) bits per token; the fitted n-gram knows more
     vocab = Tokenizer().vocab_size
     assert abs(result.metrics["eval_val_bpt"] - math.log2(vocab)) < 1.5
     assert result.metrics["ngram_val_bpt"] < math.log2(vocab) - 2
-    assert set(result.stats) == {"test songs", "test songs (cut)", "model", "model (free)",
-                                 f"{int(result.metrics['ngram_order'])}-gram"}
+    assert set(result.stats) == {
+        "test songs",
+        "test songs (cut)",
+        "model",
+        "model (free)",
+        f"{int(result.metrics['ngram_order'])}-gram",
+    }
     # like for like: each sample beside the test song whose shape it took, cut to the same bars
     for gen, cut in zip(result.songs["model"], result.songs["test_cut"], strict=True):
         assert gen.bar_count == cut.bar_count == 1
         assert (gen.rhythm, gen.pitch_channel_count, gen.noise_channel_count) == (
-            cut.rhythm, cut.pitch_channel_count, cut.noise_channel_count)
+            cut.rhythm,
+            cut.pitch_channel_count,
+            cut.noise_channel_count,
+        )
     image = plot(result, tmp_path / "eval.png")
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -95,17 +95,21 @@ def test_hole_bits_score_the_real_content_and_context_changes_them(songs, model_
 
 
 def run_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "beepbrain.cli", *args], capture_output=True, text=True,
-                          timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "beepbrain.cli", *args], capture_output=True, text=True, timeout=300, env=env
+    )
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--bars", "0-3"], "outside the song"),
-    (["--bars", "3-2"], "comes after"),
-    (["--bars", "1-2", "--channels", "9"], "channel 9 is outside"),
-    (["--add-channel", "pitch", "--instrument", "noise"], "instrument is one of"),
-    (["--bars", "1", "--instrument", "FM"], "--instrument goes with --add-channel"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--bars", "0-3"], "outside the song"),
+        (["--bars", "3-2"], "comes after"),
+        (["--bars", "1-2", "--channels", "9"], "channel 9 is outside"),
+        (["--add-channel", "pitch", "--instrument", "noise"], "instrument is one of"),
+        (["--bars", "1", "--instrument", "FM"], "--instrument goes with --add-channel"),
+    ],
+)
 def test_fill_refuses_bad_requests_in_one_line(songs, tmp_path, args, message):
     proc = run_cli("fill", songs[0].to_url(), *args, "--data-dir", str(tmp_path))
     assert proc.returncode == 2, proc.stderr
@@ -130,11 +134,28 @@ def registered(tmp_path_factory, corpus_records):
     from beepbrain.train import TrainConfig, train
 
     data = tmp_path_factory.mktemp("filldata")
-    build_dataset_from_songs([r["data"] for r in corpus_records[:40]], data / "datasets" / "f",
-                             tokenizer=PatternTokenizer(), val_fraction=0.1, test_fraction=0)
-    result = train(TrainConfig(dataset="f", data_dir=str(data), model="tiny", max_steps=3, batch_size=2,
-                               eval_interval=0, eval_batches=1, checkpoint_interval=0, log_interval=1, fill=0.5),
-                   log=lambda *a, **k: None)
+    build_dataset_from_songs(
+        [r["data"] for r in corpus_records[:40]],
+        data / "datasets" / "f",
+        tokenizer=PatternTokenizer(),
+        val_fraction=0.1,
+        test_fraction=0,
+    )
+    result = train(
+        TrainConfig(
+            dataset="f",
+            data_dir=str(data),
+            model="tiny",
+            max_steps=3,
+            batch_size=2,
+            eval_interval=0,
+            eval_batches=1,
+            checkpoint_interval=0,
+            log_interval=1,
+            fill=0.5,
+        ),
+        log=lambda *a, **k: None,
+    )
     assert result.model_version
     return data
 
@@ -142,8 +163,20 @@ def registered(tmp_path_factory, corpus_records):
 def test_fill_and_score_hole_commands_with_a_registered_model(registered, songs, tmp_path):
     song = songs[1]
     out = tmp_path / "out"
-    proc = run_cli("fill", song.to_url(), "--bars", "2-3", "--channels", "1", "--data-dir", str(registered),
-                   "--out", str(out), "--seed", "5")
+    proc = run_cli(
+        "fill",
+        song.to_url(),
+        "--bars",
+        "2-3",
+        "--channels",
+        "1",
+        "--data-dir",
+        str(registered),
+        "--out",
+        str(out),
+        "--seed",
+        "5",
+    )
     assert proc.returncode == 0, proc.stderr
     url = next(line for line in proc.stdout.splitlines() if line.startswith("https://www.beepbox.co/#"))
     filled = parse_song(url.split("#", 1)[1])
@@ -152,12 +185,25 @@ def test_fill_and_score_hole_commands_with_a_registered_model(registered, songs,
             if not (c == 0 and b in (1, 2)):
                 assert notes_at(filled, c, b) == notes_at(song, c, b)
     assert list(out.glob("*.mid")) and list(out.glob("*.json"))
-    proc = run_cli("fill", song.to_url(), "--add-channel", "drum", "--data-dir", str(registered), "--out", str(out))
+    proc = run_cli(
+        "fill", song.to_url(), "--add-channel", "drum", "--data-dir", str(registered), "--out", str(out)
+    )
     assert proc.returncode == 0, proc.stderr
-    proc = run_cli("score", song.to_url(), "--hole", "1-2:1", "--context", "header", "--format", "json",
-                   "--data-dir", str(registered))
+    proc = run_cli(
+        "score",
+        song.to_url(),
+        "--hole",
+        "1-2:1",
+        "--context",
+        "header",
+        "--format",
+        "json",
+        "--data-dir",
+        str(registered),
+    )
     assert proc.returncode == 0, proc.stderr
     [row] = json.loads(proc.stdout)
     assert row["notes"] == sum(len(notes_at(song, 0, b)) for b in (0, 1))
-    assert row["bits"] > 0 and (row["bits_per_note"] is None or np.isclose(row["bits_per_note"],
-                                                                             row["bits"] / row["notes"]))
+    assert row["bits"] > 0 and (
+        row["bits_per_note"] is None or np.isclose(row["bits_per_note"], row["bits"] / row["notes"])
+    )

@@ -41,10 +41,10 @@ def trained(corpus_records):
         for _ in range(8):
             tokens, cond, bars = streams[rng.integers(len(streams))]
             start = int(rng.choice(bars))
-            chunk = tokens[start:start + T + 1]
+            chunk = tokens[start : start + T + 1]
             x = np.full(T, tokenizer.pad_id)
             y = np.full(T, -1)
-            x[:len(chunk) - 1], y[:len(chunk) - 1] = chunk[:-1], chunk[1:]
+            x[: len(chunk) - 1], y[: len(chunk) - 1] = chunk[:-1], chunk[1:]
             xs.append(x), ys.append(y), cs.append(cond)
         _, loss = model(torch.tensor(np.array(xs)), torch.tensor(np.array(cs)), torch.tensor(np.array(ys)))
         opt.zero_grad()
@@ -56,7 +56,9 @@ def trained(corpus_records):
 @pytest.mark.parametrize("rhythm,pitch,drums,bars,bpb", [(1, 3, 1, 2, 8), (3, 1, 0, 1, 4), (0, 4, 2, 2, 6)])
 def test_generated_song_is_valid_and_as_asked(trained, rhythm, pitch, drums, bars, bpb):
     model, tokenizer = trained
-    request = SongRequest(rhythm=rhythm, pitch_channels=pitch, drum_channels=drums, bars=bars, beats_per_bar=bpb)
+    request = SongRequest(
+        rhythm=rhythm, pitch_channels=pitch, drum_channels=drums, bars=bars, beats_per_bar=bpb
+    )
     result = generate_song(model, tokenizer, request, SamplingConfig(seed=7))
     assert result.url.startswith("https://www.beepbox.co/#9")
     song = parse_song(result.url)  # the project's own codec reads it back
@@ -103,22 +105,32 @@ def test_prompt_is_continued(trained, corpus_records):
     result = generate_song(model, tokenizer, SongRequest(bars=1, prompt=prompt), SamplingConfig(seed=1))
     song = parse_song(result.url)
     assert song.bar_count == prompt_bars + 1
-    assert (song.tempo, song.key, song.pitch_channel_count) == (prompt.tempo, prompt.key, prompt.pitch_channel_count)
+    assert (song.tempo, song.key, song.pitch_channel_count) == (
+        prompt.tempo,
+        prompt.key,
+        prompt.pitch_channel_count,
+    )
     prefix = tokenizer.encode(prompt).tokens[:-1].tolist()
-    assert result.tokens[:len(prefix)] == prefix
+    assert result.tokens[: len(prefix)] == prefix
 
 
 def test_written_files_open(trained, tmp_path):
     model, tokenizer = trained
-    result = generate_song(model, tokenizer, SongRequest(bars=2, pitch_channels=2, drum_channels=1),
-                           SamplingConfig(seed=3))
+    result = generate_song(
+        model, tokenizer, SongRequest(bars=2, pitch_channels=2, drum_channels=1), SamplingConfig(seed=3)
+    )
     [row] = write_batch([result], tmp_path)
     song = parse_song(Path(row["json"]).read_text())
     assert song.to_url() == result.song.to_url()
     assert Path(row["url_file"]).read_text().strip() == result.url
     midi = mido.MidiFile(row["midi"])
-    expected = sum(len(n.pitches) for ch in range(song.channel_count) for b in range(song.bar_count)
-                   if (p := song.pattern_at(ch, b)) for n in p.notes)
+    expected = sum(
+        len(n.pitches)
+        for ch in range(song.channel_count)
+        for b in range(song.bar_count)
+        if (p := song.pattern_at(ch, b))
+        for n in p.notes
+    )
     ons = sum(1 for t in midi.tracks for m in t if m.type == "note_on" and m.velocity > 0)
     assert expected > 0 and ons == expected
     assert (tmp_path / "index.jsonl").exists()

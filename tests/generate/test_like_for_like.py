@@ -46,7 +46,10 @@ def test_first_bars_keeps_the_first_bars_and_only_their_patterns(songs):
     again = parse_song(cut.to_url())  # a valid song that BeepBox would load
     assert again.bar_count == 4 and again.loop_start + again.loop_length <= 4
     assert [len(c.patterns) for c in again.channels] == [2, 2, 2]  # patterns_per_channel: 2
-    assert [p.notes for p in again.channels[0].patterns if p.notes] == [a.patterns[0].notes, a.patterns[1].notes]
+    assert [p.notes for p in again.channels[0].patterns if p.notes] == [
+        a.patterns[0].notes,
+        a.patterns[1].notes,
+    ]
     assert again.channels[0].bars == [1, 2, 1, 2] and again.channels[1].bars == [0, 0, 0, 0]
     stats = song_stats(again)
     assert stats["bar_repeat"] == pytest.approx(5 / 8)  # a: 2 of 4 bars repeat, drums 3 of 4
@@ -70,9 +73,12 @@ def test_a_free_grammar_allows_what_the_constrained_one_refuses():
     v = tok.vocab
     cond = Conditioning(1, 2, 1)  # rhythm ÷4: a step is 6 parts
     scale = fc.SCALE_NAMES.index("normal :)")
-    constrained = SongRequest(rhythm=1, pitch_channels=2, drum_channels=1, bars=2, beats_per_bar=4, scale=scale)
-    free = SongRequest(rhythm=1, pitch_channels=2, drum_channels=1, bars=2, beats_per_bar=4, scale=scale,
-                       constraints=False)
+    constrained = SongRequest(
+        rhythm=1, pitch_channels=2, drum_channels=1, bars=2, beats_per_bar=4, scale=scale
+    )
+    free = SongRequest(
+        rhythm=1, pitch_channels=2, drum_channels=1, bars=2, beats_per_bar=4, scale=scale, constraints=False
+    )
     assert set(tok.GRAMMAR_CONSTRAINTS) <= set(fixed_header(tok, constrained))
     assert not set(tok.GRAMMAR_CONSTRAINTS) & set(fixed_header(tok, free))
     pos_lo, pos_hi = v.span("POS")
@@ -113,14 +119,20 @@ def test_like_for_like_pairs_each_sample_with_its_test_song_cut_to_its_bars(song
 
     model, tok = tiny_pattern_model
     refs = [s for s in songs if s.bar_count > 2 and s.channel_count <= 3][:2]
-    pairs = like_for_like(model, tok, refs, samples=3, max_bars=2, sampling=SamplingConfig(seed=0),
-                          progress=lambda _m: None)
+    pairs = like_for_like(
+        model, tok, refs, samples=3, max_bars=2, sampling=SamplingConfig(seed=0), progress=lambda _m: None
+    )
     assert len(pairs.model) == len(pairs.model_free) == len(pairs.test_cut) == 3
     for i, (gen, loose, cut) in enumerate(zip(pairs.model, pairs.model_free, pairs.test_cut, strict=True)):
         ref = refs[i % 2]
         shape = (ref.rhythm, ref.pitch_channel_count, ref.noise_channel_count, ref.beats_per_bar)
         for song in (gen, loose, cut):
-            assert (song.rhythm, song.pitch_channel_count, song.noise_channel_count, song.beats_per_bar) == shape
+            assert (
+                song.rhythm,
+                song.pitch_channel_count,
+                song.noise_channel_count,
+                song.beats_per_bar,
+            ) == shape
             assert song.bar_count == 2
         assert cut.to_url() == first_bars(ref, 2).to_url()
         assert pairs.requests[i].constraints
@@ -131,8 +143,9 @@ def test_like_for_like_pairs_each_sample_with_its_test_song_cut_to_its_bars(song
     assert share == 1.0 or np.isnan(share)
 
 
-def test_the_embedding_model_is_trained_without_the_songs_evaluate_measures(corpus_records, tmp_path,
-                                                                            monkeypatch):
+def test_the_embedding_model_is_trained_without_the_songs_evaluate_measures(
+    corpus_records, tmp_path, monkeypatch
+):
     """Held out: every dataset's val and test songs and a twin of one (the same notes saved again under
     another id); none of them reaches training, and the record travels with the registered model."""
     import beepbrain.embed.tracked as tracked
@@ -154,8 +167,11 @@ def test_the_embedding_model_is_trained_without_the_songs_evaluate_measures(corp
     catalog.append(("twin", catalog[2][1] + " "))  # the test song saved again: same notes, another id
     dataset = tmp_path / "datasets" / "d"
     dataset.mkdir(parents=True)
-    splits = {"train": {"song_ids": [sid for sid, _ in catalog[4:]]}, "val": {"song_ids": ["s000"]},
-              "test": {"song_ids": ["s001", "s002", "s003"]}}
+    splits = {
+        "train": {"song_ids": [sid for sid, _ in catalog[4:]]},
+        "val": {"song_ids": ["s000"]},
+        "test": {"song_ids": ["s001", "s002", "s003"]},
+    }
     (dataset / "manifest.json").write_text(json.dumps({"name": "d", "splits": splits}))
     monkeypatch.setattr(tracked, "catalog_songs", lambda _data: list(catalog))
     trained_on: list[str] = []
@@ -181,4 +197,8 @@ def test_the_embedding_model_is_trained_without_the_songs_evaluate_measures(corp
     params = MlflowClient(tracking_uri=uri).get_run(result["run_id"]).data.params
     assert params["data.held_out_songs"] == "5" and params["data.held_out_datasets"] == "d"
     assert seen_by_embedder(dataset, "test", loaded.held_out) == []  # evaluate may measure them
-    assert seen_by_embedder(dataset, "test", frozenset()) == ["s001", "s002", "s003"]  # an older model saw them
+    assert seen_by_embedder(dataset, "test", frozenset()) == [
+        "s001",
+        "s002",
+        "s003",
+    ]  # an older model saw them

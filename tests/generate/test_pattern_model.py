@@ -26,12 +26,24 @@ def registered(corpus_records, tmp_path_factory):
 
     data = tmp_path_factory.mktemp("pattern-model")
     songs = [r["data"] for r in corpus_records[:60]]
-    manifest = build_dataset_from_songs(songs, data / "datasets" / "pat", augment_channels=2,
-                                        val_fraction=0.15, test_fraction=0.15)
+    manifest = build_dataset_from_songs(
+        songs, data / "datasets" / "pat", augment_channels=2, val_fraction=0.15, test_fraction=0.15
+    )
     assert manifest["tokenizer_kind"] == "pattern" and manifest["splits"]["train"]["augmented_songs"] > 0
     uri = f"sqlite:///{data / 'mlflow.db'}"
-    result = train(TrainConfig(dataset="pat", data_dir=str(data), model="tiny", max_steps=30, eval_interval=0,
-                               checkpoint_interval=0, tracking_uri=uri, device="cpu"), log=lambda *a, **k: None)
+    result = train(
+        TrainConfig(
+            dataset="pat",
+            data_dir=str(data),
+            model="tiny",
+            max_steps=30,
+            eval_interval=0,
+            checkpoint_interval=0,
+            tracking_uri=uri,
+            device="cpu",
+        ),
+        log=lambda *a, **k: None,
+    )
     model, tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
     assert isinstance(tokenizer, PatternTokenizer)
     return data, uri, model, tokenizer
@@ -39,8 +51,16 @@ def registered(corpus_records, tmp_path_factory):
 
 def test_generated_songs_follow_fixed_header_choices(registered):
     _data, _uri, model, tokenizer = registered
-    request = SongRequest(rhythm=1, pitch_channels=2, drum_channels=1, bars=3, beats_per_bar=4, tempo=97,
-                          key=5, instruments=((0, 1), (2, 4)))
+    request = SongRequest(
+        rhythm=1,
+        pitch_channels=2,
+        drum_channels=1,
+        bars=3,
+        beats_per_bar=4,
+        tempo=97,
+        key=5,
+        instruments=((0, 1), (2, 4)),
+    )
     result = generate_song(model, tokenizer, request, SamplingConfig(seed=3))
     song = parse_song(result.url)
     assert (song.tempo, song.key, song.bar_count, song.beats_per_bar) == (97, 5, 3, 4)
@@ -53,8 +73,12 @@ def test_generated_songs_follow_fixed_header_choices(registered):
 
 def test_model_chooses_the_header_when_not_fixed(registered):
     _data, _uri, model, tokenizer = registered
-    tempos = {parse_song(generate_song(model, tokenizer, SongRequest(bars=1, beats_per_bar=4),
-                                       SamplingConfig(seed=s)).url).tempo for s in range(4)}
+    tempos = {
+        parse_song(
+            generate_song(model, tokenizer, SongRequest(bars=1, beats_per_bar=4), SamplingConfig(seed=s)).url
+        ).tempo
+        for s in range(4)
+    }
     assert all(30 <= t <= 300 for t in tempos)
 
 
@@ -71,7 +95,9 @@ def test_prompt_continuation_keeps_the_prompt(registered, corpus_records):
             want = prompt.pattern_at(c, b)
             got = song.pattern_at(c, b)
             key = lambda n: (n.start, n.end, sorted(n.pitches), n.pins)  # noqa: E731 - pitches stored rising
-            assert [key(n) for n in (want.notes if want else [])] == [key(n) for n in (got.notes if got else [])]
+            assert [key(n) for n in (want.notes if want else [])] == [
+                key(n) for n in (got.notes if got else [])
+            ]
     with pytest.raises(ValueError, match="prompt's own header"):
         generate_song(model, tokenizer, SongRequest(bars=2, prompt=prompt, tempo=90), SamplingConfig())
 
@@ -81,8 +107,22 @@ def test_score_reports_bits_per_note(registered, corpus_records, tmp_path, capsy
     songs = [corpus_records[i]["data"] for i in (61, 62)]
     song_file = tmp_path / "song.txt"
     song_file.write_text(songs[1])
-    assert main(["score", songs[0], str(song_file), "--data-dir", str(data), "--tracking-uri", uri,
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                songs[0],
+                str(song_file),
+                "--data-dir",
+                str(data),
+                "--tracking-uri",
+                uri,
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 2
     for row, text in zip(rows, songs, strict=True):
@@ -91,11 +131,31 @@ def test_score_reports_bits_per_note(registered, corpus_records, tmp_path, capsy
     assert main(["score", "not a song", "--data-dir", str(data), "--tracking-uri", uri]) == 2
     assert "cannot read a song" in capsys.readouterr().err
     # the n-gram baseline fitted on the model's training split, beside the model's figures
-    assert main(["score", songs[0], "--data-dir", str(data), "--tracking-uri", uri, "--format", "json",
-                 "--baseline", "ngram"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                songs[0],
+                "--data-dir",
+                str(data),
+                "--tracking-uri",
+                uri,
+                "--format",
+                "json",
+                "--baseline",
+                "ngram",
+            ]
+        )
+        == 0
+    )
     row = json.loads(capsys.readouterr().out)[0]
-    assert row["ngram_bits"] > 0 and row["ngram_bits_per_note"] == pytest.approx(row["ngram_bits"] / row["notes"])
-    assert main(["score", songs[0], "--data-dir", str(tmp_path), "--tracking-uri", uri, "--baseline", "ngram"]) == 2
+    assert row["ngram_bits"] > 0 and row["ngram_bits_per_note"] == pytest.approx(
+        row["ngram_bits"] / row["notes"]
+    )
+    assert (
+        main(["score", songs[0], "--data-dir", str(tmp_path), "--tracking-uri", uri, "--baseline", "ngram"])
+        == 2
+    )
     assert "needs the model's dataset" in capsys.readouterr().err
 
 
@@ -103,7 +163,9 @@ def test_evaluate_reports_bits_per_note_and_bar_repeat(registered):
     from beepbrain.generate.evaluate import evaluate
 
     data, _uri, model, tokenizer = registered
-    result = evaluate(model, tokenizer, data / "datasets" / "pat", samples=2, max_bars=2, progress=lambda m: None)
+    result = evaluate(
+        model, tokenizer, data / "datasets" / "pat", samples=2, max_bars=2, progress=lambda m: None
+    )
     m = result.metrics
     assert m["eval_test_bpn"] > 0 and m["ngram_test_bpn"] > 0
     # the same notes; the model scores windows that are songs (patterns first used before a window are
@@ -112,8 +174,13 @@ def test_evaluate_reports_bits_per_note_and_bar_repeat(registered):
     assert model_tokens >= m["ngram_test_bpn"] / m["ngram_test_bpt"] * (1 - 1e-6)
     assert "bar_repeat" in result.stats["test songs"]
     # both sampling modes, beside the test songs cut to the same bars
-    for key in ("scale_consistency_free", "scale_consistency_constrained", "scale_consistency_test",
-                "gen_free_pitch_onsets_per_bar", "ref_cut_bar_repeat"):
+    for key in (
+        "scale_consistency_free",
+        "scale_consistency_constrained",
+        "scale_consistency_test",
+        "gen_free_pitch_onsets_per_bar",
+        "ref_cut_bar_repeat",
+    ):
         assert key in m, key
     assert m["gen_header_scale_share"] == 1.0  # the in_scale constraint
     assert all(s.bar_count <= 2 for s in result.songs["model_free"] + result.songs["test_cut"])

@@ -31,8 +31,12 @@ def record(reference_records):
     for r in reference_records:
         if r["ok"]:
             song = parse_song(r["data"])
-            if (song.pitch_channel_count >= 3 and song.noise_channel_count >= 2 and song.bar_count <= 24
-                    and all(_plays(song, i) for i in range(song.channel_count))):
+            if (
+                song.pitch_channel_count >= 3
+                and song.noise_channel_count >= 2
+                and song.bar_count <= 24
+                and all(_plays(song, i) for i in range(song.channel_count))
+            ):
                 return r
     raise AssertionError("no such song in the test corpus")
 
@@ -42,7 +46,7 @@ def _pixels(path) -> np.ndarray:
 
 
 def _mask(pixels: np.ndarray, color: str) -> np.ndarray:
-    rgb = tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+    rgb = tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))
     return np.all(pixels == rgb, axis=-1)
 
 
@@ -61,15 +65,19 @@ def test_show_draws_every_channel_in_its_colour(capsys, tmp_path, record):
     # Notes are drawn without antialiasing, so each playing channel's exact colour covers many pixels
     # (labels in the same colour are a few dozen at most); the colours of channels the song lacks are absent.
     left = int(width * 0.13)  # right of the channel labels
-    counts = {i: int(_mask(pixels[:, left:], channel_color(song, i)).sum()) for i in range(song.channel_count)}
+    counts = {
+        i: int(_mask(pixels[:, left:], channel_color(song, i)).sum()) for i in range(song.channel_count)
+    }
     assert all(n > 100 for n in counts.values()), counts
     assert len({channel_color(song, i) for i in range(song.channel_count)}) == song.channel_count
-    for color in PITCH_COLORS[song.pitch_channel_count:] + DRUM_COLORS[song.noise_channel_count:]:
+    for color in PITCH_COLORS[song.pitch_channel_count :] + DRUM_COLORS[song.noise_channel_count :]:
         assert _mask(pixels, color).sum() == 0, color
 
     # Drum lanes lie below the pitch channels, drum channel 1's lane above drum channel 2's.
-    rows = {i: np.nonzero(_mask(pixels[:, left:], channel_color(song, i)).any(axis=1))[0]
-            for i in range(song.channel_count)}
+    rows = {
+        i: np.nonzero(_mask(pixels[:, left:], channel_color(song, i)).any(axis=1))[0]
+        for i in range(song.channel_count)
+    }
     lowest_pitch = max(rows[i].max() for i in range(song.pitch_channel_count))
     drums = range(song.pitch_channel_count, song.channel_count)
     assert all(rows[i].min() > lowest_pitch for i in drums)
@@ -118,7 +126,9 @@ def test_log_piano_rolls_to_a_local_mlflow_store(tmp_path, record):
     # BeepBrain's own local arrangement (settings.tracking_uri): a SQLite store, artifacts in a folder.
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri)
-    experiment = client.create_experiment("piano-rolls", artifact_location=(tmp_path / "mlartifacts").as_uri())
+    experiment = client.create_experiment(
+        "piano-rolls", artifact_location=(tmp_path / "mlartifacts").as_uri()
+    )
     run_id = client.create_run(experiment).info.run_id
     song = parse_song(record["data"])
     small = new_song(pitch_channels=1, noise_channels=1, bars=2, beats_per_bar=4)
@@ -144,14 +154,23 @@ def test_log_piano_rolls_to_a_local_mlflow_store(tmp_path, record):
 
     reader = MlflowClient(tracking_uri=uri)
     listed = sorted(a.path for a in reader.list_artifacts(run_id, "piano_rolls"))
-    assert listed == ["piano_rolls/a-b.png", "piano_rolls/by-module.png", "piano_rolls/song-01-2.png",
-                      "piano_rolls/song-01.png"]
+    assert listed == [
+        "piano_rolls/a-b.png",
+        "piano_rolls/by-module.png",
+        "piano_rolls/song-01-2.png",
+        "piano_rolls/song-01.png",
+    ]
     assert [a.path for a in reader.list_artifacts(run_id, "more")] == ["more/by-uri.png"]
     local = reader.download_artifacts(run_id, "piano_rolls/song-01.png", str(tmp_path / "down"))
     pixels = _pixels(local)
     assert pixels.shape[1] >= 800
     assert sorted(p.name for p in (tmp_path / "mlartifacts").rglob("*.png")) == [
-        "a-b.png", "by-module.png", "by-uri.png", "song-01-2.png", "song-01.png"]
+        "a-b.png",
+        "by-module.png",
+        "by-uri.png",
+        "song-01-2.png",
+        "song-01.png",
+    ]
     assert all(_mask(pixels, channel_color(song, i)).sum() > 100 for i in range(song.channel_count))
 
 
@@ -171,19 +190,27 @@ def test_generated_and_evaluation_piano_rolls_land_under_piano_rolls(tmp_path, r
     small.channels[0].patterns[0].notes = [Note.simple(30, 0, 24)]
     small.channels[0].bars = [1, 1]
     song = parse_song(record["data"])
-    rows = [{"url": s.to_url(), "json": str(tmp_path / f"song-x-{i + 1:02d}-seed{i}.json")}
-            for i, s in enumerate([small, song, small])]
+    rows = [
+        {"url": s.to_url(), "json": str(tmp_path / f"song-x-{i + 1:02d}-seed{i}.json")}
+        for i, s in enumerate([small, song, small])
+    ]
 
     assert log_generated_piano_rolls(uri, run_id, rows, limit=2) == [
-        "piano_rolls/generated/song-x-01-seed0.png", "piano_rolls/generated/song-x-02-seed1.png"]
+        "piano_rolls/generated/song-x-01-seed0.png",
+        "piano_rolls/generated/song-x-02-seed1.png",
+    ]
     assert log_eval_piano_rolls(client, run_id, [small] * 5, [song, small], limit=4) == [
         *(f"piano_rolls/generated/evaluate-{i:02d}.png" for i in range(1, 5)),
-        "piano_rolls/test/test-01.png", "piano_rolls/test/test-02.png"]
+        "piano_rolls/test/test-01.png",
+        "piano_rolls/test/test-02.png",
+    ]
     assert log_eval_piano_rolls(client, run_id, [], [], limit=4) == []
     listed = {a.path for a in MlflowClient(tracking_uri=uri).list_artifacts(run_id, "piano_rolls/generated")}
     assert len(listed) == 6 and all(p.endswith(".png") for p in listed)
     assert [a.path for a in client.list_artifacts(run_id, "piano_rolls/test")] == [
-        "piano_rolls/test/test-01.png", "piano_rolls/test/test-02.png"]
+        "piano_rolls/test/test-01.png",
+        "piano_rolls/test/test-02.png",
+    ]
 
     # the commands' helper: the model's run (a registered version's, or a runs:/ URI's), never an exception
     assert model_run_id({"run_id": None, "model_uri": f"runs:/{run_id}/model"}) == run_id
@@ -194,6 +221,10 @@ def test_generated_and_evaluation_piano_rolls_land_under_piano_rolls(tmp_path, r
     assert log_piano_rolls_to_model_run({"run_id": run_id}, uri, rows, limit=0) == ""
     assert "names no MLflow run" in log_piano_rolls_to_model_run({}, uri, rows, limit=8)
     warnings = []
-    assert log_piano_rolls_to_model_run({"run_id": run_id}, uri, [{"url": "not a song", "json": "x.json"}],
-                                        limit=8, warn=warnings.append) == ""
+    assert (
+        log_piano_rolls_to_model_run(
+            {"run_id": run_id}, uri, [{"url": "not a song", "json": "x.json"}], limit=8, warn=warnings.append
+        )
+        == ""
+    )
     assert len(warnings) == 1 and run_id in warnings[0]

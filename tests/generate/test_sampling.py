@@ -53,14 +53,18 @@ def test_choose_respects_mask_topk_and_greedy():
 
 def _model(block_size=32):
     torch.manual_seed(0)
-    return GPT(GPTConfig(vocab_size=20, cond_dim=21, block_size=block_size, n_layer=2, n_head=2, n_embd=32)).eval()
+    return GPT(
+        GPTConfig(vocab_size=20, cond_dim=21, block_size=block_size, n_layer=2, n_head=2, n_embd=32)
+    ).eval()
 
 
 def _sample(model, use_cache, seed=1, bars=3):
     cond = np.zeros(21, dtype=np.float32)
     cond[[1, 7, 16]] = 1
     scorer = ModelScorer(model, cond, use_cache=use_cache)
-    tokens = sample_sequence(BarGrammar(20, 8, bars), scorer.logits, SamplingConfig(temperature=1.0, seed=seed))
+    tokens = sample_sequence(
+        BarGrammar(20, 8, bars), scorer.logits, SamplingConfig(temperature=1.0, seed=seed)
+    )
     return tokens, scorer
 
 

@@ -25,8 +25,15 @@ BEEPBRAIN = Path(sys.executable).parent / "beepbrain"
 RECORDER, OCARINA, CONTRABASS = 833, 835, 579  # programs 74, 79, 43
 ACOUSTIC_BASS, PIPE_ORGAN = 320, 516  # 32, 19
 BIRD_TWEET, STEEL_GUITAR = 1030, 257  # 123, 25
-EXPECTED = {RECORDER: 74, OCARINA: 79, CONTRABASS: 43, ACOUSTIC_BASS: 32, PIPE_ORGAN: 19, BIRD_TWEET: 123,
-            STEEL_GUITAR: 25}
+EXPECTED = {
+    RECORDER: 74,
+    OCARINA: 79,
+    CONTRABASS: 43,
+    ACOUSTIC_BASS: 32,
+    PIPE_ORGAN: 19,
+    BIRD_TWEET: 123,
+    STEEL_GUITAR: 25,
+}
 
 
 def _presets(record) -> list[int | None]:
@@ -60,11 +67,14 @@ def programs(midi) -> list[list[tuple[int, int, int]]]:
     return result
 
 
-@pytest.mark.parametrize("presets", [
-    [RECORDER, OCARINA, CONTRABASS],  # presets whose program differs from their type's (harmonics, FM)
-    [None, ACOUSTIC_BASS, PIPE_ORGAN],  # a chip instrument made from scratch, then two presets
-    [BIRD_TWEET, None, STEEL_GUITAR],
-])
+@pytest.mark.parametrize(
+    "presets",
+    [
+        [RECORDER, OCARINA, CONTRABASS],  # presets whose program differs from their type's (harmonics, FM)
+        [None, ACOUSTIC_BASS, PIPE_ORGAN],  # a chip instrument made from scratch, then two presets
+        [BIRD_TWEET, None, STEEL_GUITAR],
+    ],
+)
 def test_each_channel_gets_its_presets_program(capsys, tmp_path, reference_records, presets):
     record = _find(reference_records, presets)
     song = parse_song(record["data"])
@@ -95,8 +105,14 @@ def test_drums_on_channel_10_without_a_program(capsys, tmp_path, reference_recor
 
 def test_every_preset_in_the_corpus_is_known(reference_records):
     """Every preset BeepBox's own export names in the corpus is in our table; real presets have a program."""
-    seen = {inst["preset"] for r in reference_records if r["ok"] for ch in r["json"]["channels"]
-            for inst in ch["instruments"] if "preset" in inst}
+    seen = {
+        inst["preset"]
+        for r in reference_records
+        if r["ok"]
+        for ch in r["json"]["channels"]
+        for inst in ch["instruments"]
+        if "preset" in inst
+    }
     assert len(seen) > 100
     assert seen <= set(PRESETS)
     assert all(preset_program(p) is not None for p in seen)
@@ -119,7 +135,10 @@ def test_every_preset_song_gets_its_programs(tmp_path, reference_records):
             if preset is None or song.pattern_instruments:
                 continue
             midi_channel = index if index < 9 else index + 1  # channel 10 is the drums'
-            assert changes[index][0] == (0, midi_channel, preset_program(preset)), (record["data"][:40], index)
+            assert changes[index][0] == (0, midi_channel, preset_program(preset)), (
+                record["data"][:40],
+                index,
+            )
             checked += 1
     assert checked > 200
 
@@ -151,10 +170,14 @@ def _switches(song) -> int | None:
         return None
     for index in range(song.pitch_channel_count):
         instruments = song.channels[index].instruments
-        used = {pattern.instruments[0] for bar in range(song.bar_count)
-                if (pattern := song.pattern_at(index, bar)) is not None and pattern.notes}
+        used = {
+            pattern.instruments[0]
+            for bar in range(song.bar_count)
+            if (pattern := song.pattern_at(index, bar)) is not None and pattern.notes
+        }
         if len({instruments[i].type for i in used}) > 1 and all(
-                instruments[i].preset == instruments[i].type for i in used):
+            instruments[i].preset == instruments[i].type for i in used
+        ):
             return index
     return None
 
@@ -167,7 +190,9 @@ def test_bad_input_and_unwritable_out_exit_2_with_one_line(capsys, tmp_path, ref
         assert err.startswith("beepbrain song: ") and err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "x.mid").exists()
     (tmp_path / "a-file").write_text("")
-    code = main(["song", "to-midi", reference_records[0]["data"], "--out", str(tmp_path / "a-file" / "x.mid")])
+    code = main(
+        ["song", "to-midi", reference_records[0]["data"], "--out", str(tmp_path / "a-file" / "x.mid")]
+    )
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
     assert err.startswith("beepbrain song: cannot write ") and err.count("\n") == 1
@@ -176,10 +201,20 @@ def test_bad_input_and_unwritable_out_exit_2_with_one_line(capsys, tmp_path, ref
 def test_console_script_reads_stdin(tmp_path, reference_records):
     record = _find(reference_records, [None, ACOUSTIC_BASS, PIPE_ORGAN])
     out = tmp_path / "stdin.mid"
-    done = subprocess.run([str(BEEPBRAIN), "song", "to-midi", "-", "--out", str(out)], capture_output=True,
-                          text=True, input=f"https://www.beepbox.co/#{record['data']}\n", timeout=120)
+    done = subprocess.run(
+        [str(BEEPBRAIN), "song", "to-midi", "-", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        input=f"https://www.beepbox.co/#{record['data']}\n",
+        timeout=120,
+    )
     assert (done.returncode, done.stdout) == (0, f"{out}\n")
     assert [p for _, _, p in sum(programs(mido.MidiFile(str(out)))[:3], [])] == [80, 32, 19]
-    bad = subprocess.run([str(BEEPBRAIN), "song", "to-midi", "-", "--out", str(out)], capture_output=True,
-                         text=True, input="9zzz", timeout=120)
+    bad = subprocess.run(
+        [str(BEEPBRAIN), "song", "to-midi", "-", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        input="9zzz",
+        timeout=120,
+    )
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1

@@ -35,7 +35,9 @@ def played_notes(song):
             for note in pattern.notes:
                 end = min(note.end, song.parts_per_bar)
                 if end > note.start:
-                    out.extend((index, song.is_noise_channel(index), bar, note.start, end, p) for p in note.pitches)
+                    out.extend(
+                        (index, song.is_noise_channel(index), bar, note.start, end, p) for p in note.pitches
+                    )
     return out
 
 
@@ -43,15 +45,21 @@ def song_as_midi(song) -> bytes:
     """One track per channel (pitch channels on MIDI channels 1.., drums on 10), 480 ticks per quarter."""
     ticks_per_part = TPQ // 24
     midi = mido.MidiFile(type=1, ticks_per_beat=TPQ)
-    midi.tracks.append(mido.MidiTrack([
-        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.tempo), time=0),
-        mido.MetaMessage("time_signature", numerator=song.beats_per_bar, denominator=4, time=0)]))
+    midi.tracks.append(
+        mido.MidiTrack(
+            [
+                mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.tempo), time=0),
+                mido.MetaMessage("time_signature", numerator=song.beats_per_bar, denominator=4, time=0),
+            ]
+        )
+    )
     events: dict[int, list] = {}
     for index, is_noise, bar, start, end, pitch in played_notes(song):
         base = bar * song.parts_per_bar
         key = KIT[pitch] if is_noise else 12 + song.key + pitch
-        events.setdefault(index, []).extend([((base + start) * ticks_per_part, 1, key),
-                                             ((base + end) * ticks_per_part, 0, key)])
+        events.setdefault(index, []).extend(
+            [((base + start) * ticks_per_part, 1, key), ((base + end) * ticks_per_part, 0, key)]
+        )
     melodic = 0
     for index in range(song.channel_count):
         if song.is_noise_channel(index):
@@ -67,8 +75,15 @@ def _track(channel: int, events) -> mido.MidiTrack:
     track = mido.MidiTrack()
     now = 0
     for tick, on, key in events:
-        track.append(mido.Message("note_on" if on else "note_off", channel=channel, note=key,
-                                  velocity=100 if on else 0, time=tick - now))
+        track.append(
+            mido.Message(
+                "note_on" if on else "note_off",
+                channel=channel,
+                note=key,
+                velocity=100 if on else 0,
+                time=tick - now,
+            )
+        )
         now = tick
     return track
 
@@ -79,13 +94,20 @@ def _bytes(midi: mido.MidiFile) -> bytes:
     return buffer.getvalue()
 
 
-def midi_file(tracks: dict[int, list[tuple[float, float, int]]] | list, *, bpm: float = 120,
-              signature: tuple[int, int] | None = (4, 4), tpq: int = TPQ) -> bytes:
+def midi_file(
+    tracks: dict[int, list[tuple[float, float, int]]] | list,
+    *,
+    bpm: float = 120,
+    signature: tuple[int, int] | None = (4, 4),
+    tpq: int = TPQ,
+) -> bytes:
     """A type-1 file from notes given in quarter notes: ``[(channel, [(start, length, key), ...]), ...]``."""
     midi = mido.MidiFile(type=1, ticks_per_beat=tpq)
     head = [mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm), time=0)]
     if signature:
-        head.append(mido.MetaMessage("time_signature", numerator=signature[0], denominator=signature[1], time=0))
+        head.append(
+            mido.MetaMessage("time_signature", numerator=signature[0], denominator=signature[1], time=0)
+        )
     midi.tracks.append(mido.MidiTrack(head))
     for channel, notes in tracks:
         events = []
@@ -99,8 +121,10 @@ def sounding(song):
     """Multiset of what a song plays: (is_noise, bar, start, length, MIDI key or noise pitch)."""
     from collections import Counter
 
-    return Counter((noise, bar, s, e - s, p if noise else 12 + song.key + p)
-                   for _, noise, bar, s, e, p in played_notes(song))
+    return Counter(
+        (noise, bar, s, e - s, p if noise else 12 + song.key + p)
+        for _, noise, bar, s, e, p in played_notes(song)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -117,10 +141,13 @@ def _beepbox_songs(corpus_records):
             continue
 
 
-@pytest.mark.parametrize("limit", [
-    30,  # the quick check: the corpus's first 30 BeepBox songs
-    pytest.param(None, marks=pytest.mark.slow),  # every BeepBox song of the corpus (about 180)
-])
+@pytest.mark.parametrize(
+    "limit",
+    [
+        30,  # the quick check: the corpus's first 30 BeepBox songs
+        pytest.param(None, marks=pytest.mark.slow),  # every BeepBox song of the corpus (about 180)
+    ],
+)
 def test_real_songs_written_by_an_independent_tool_import_back(corpus_records, limit):
     from itertools import islice
 
@@ -260,12 +287,15 @@ def test_keys_outside_beepbox_range_move_by_octaves():
     assert pitches == [5 - 12 + 12, 120 - 12 - 24] and report.changes["octave_shifted"] == 2
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "ends inside its header"),
-    (b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0MTrk\x00\x00\x01\x00\x00\x90", "ends inside"),
-    (b"RIFF not a midi file at all, just text", "MThd not found"),
-    (b"MThd\x00\x00\x00\x06\x00\x01\x00\x00\xe7\x28", "SMPTE"),  # 25 frames/s, 40 ticks/frame
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "ends inside its header"),
+        (b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0MTrk\x00\x00\x01\x00\x00\x90", "ends inside"),
+        (b"RIFF not a midi file at all, just text", "MThd not found"),
+        (b"MThd\x00\x00\x00\x06\x00\x01\x00\x00\xe7\x28", "SMPTE"),  # 25 frames/s, 40 ticks/frame
+    ],
+)
 def test_corrupt_files_raise_a_clear_error(data, reason):
     with pytest.raises(MidiImportError, match=reason):
         midi_to_song(data)

@@ -82,7 +82,9 @@ def test_bad_where_is_refused(data_dir, where):
 def test_where_cannot_write(data_dir):
     """The predicate runs on a read-only connection."""
     with pytest.raises(ValueError):
-        build_dataset(data_dir, "w", where="(SELECT count(*) FROM (CREATE TABLE x AS SELECT 1)) > 0", use_dask=False)
+        build_dataset(
+            data_dir, "w", where="(SELECT count(*) FROM (CREATE TABLE x AS SELECT 1)) > 0", use_dask=False
+        )
     with pytest.raises(ValueError, match="no songs match"):
         build_dataset(data_dir, "none", where="rhythm = 99", use_dask=False)
 
@@ -91,8 +93,9 @@ def test_where_cannot_write(data_dir):
 def test_flow(data_dir, prefect_harness):
     from flows.dataset import build_dataset_flow
 
-    manifest = build_dataset_flow(name="flowed", data_dir=str(data_dir), where="pitch_channels <= 3",
-                                  augment_transpose=1, workers=0)
+    manifest = build_dataset_flow(
+        name="flowed", data_dir=str(data_dir), where="pitch_channels <= 3", augment_transpose=1, workers=0
+    )
     out = data_dir / "datasets" / "flowed"
     assert json.loads((out / "manifest.json").read_text()) == manifest
     assert manifest["splits"]["train"]["augmented_songs"] > 0
@@ -102,11 +105,41 @@ def test_flow(data_dir, prefect_harness):
 def test_cli(data_dir, capsys):
     from beepbrain.cli import main
 
-    assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "cli", "--no-prefect",
-                 "--workers", "0", "--where", "bar_count >= 4"]) == 0
+    assert (
+        main(
+            [
+                "dataset",
+                "build",
+                "--data-dir",
+                str(data_dir),
+                "--name",
+                "cli",
+                "--no-prefect",
+                "--workers",
+                "0",
+                "--where",
+                "bar_count >= 4",
+            ]
+        )
+        == 0
+    )
     assert "train" in capsys.readouterr().out
-    assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "cli", "--no-prefect",
-                 "--workers", "0"]) == 2  # exists: refused
+    assert (
+        main(
+            [
+                "dataset",
+                "build",
+                "--data-dir",
+                str(data_dir),
+                "--name",
+                "cli",
+                "--no-prefect",
+                "--workers",
+                "0",
+            ]
+        )
+        == 2
+    )  # exists: refused
     assert "exists" in capsys.readouterr().err
     assert main(["dataset", "info", "cli", "--data-dir", str(data_dir), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["name"] == "cli"
@@ -114,8 +147,24 @@ def test_cli(data_dir, capsys):
     stats = json.loads(capsys.readouterr().out)
     assert stats["songs"] == len(catalog_strings(data_dir))
     assert stats["losses"]["notes_exact"] + stats["losses"]["notes_altered"] == stats["losses"]["notes_kept"]
-    assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "x", "--no-prefect",
-                 "--workers", "0", "--where", "nope("]) == 2
+    assert (
+        main(
+            [
+                "dataset",
+                "build",
+                "--data-dir",
+                str(data_dir),
+                "--name",
+                "x",
+                "--no-prefect",
+                "--workers",
+                "0",
+                "--where",
+                "nope(",
+            ]
+        )
+        == 2
+    )
 
 
 def test_cli_stats_on_a_file(corpus_path, capsys):
@@ -132,15 +181,50 @@ def test_flow_triggers_training(data_dir, prefect_harness, capsys):
     from beepbrain.cli import main
     from beepbrain.train.registry import load_model
 
-    assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "then-train", "--workers", "0",
-                 "--where", "pitch_channels <= 3", "--then-train", "tiny", "--train-steps", "3"]) == 0
+    assert (
+        main(
+            [
+                "dataset",
+                "build",
+                "--data-dir",
+                str(data_dir),
+                "--name",
+                "then-train",
+                "--workers",
+                "0",
+                "--where",
+                "pitch_channels <= 3",
+                "--then-train",
+                "tiny",
+                "--train-steps",
+                "3",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "trained: run" in out
     version = out.split("model version ")[1].split()[0]
-    model, tokenizer, info = load_model(f"models:/beepbrain/{version}", tracking_uri=settings.tracking_uri(data_dir))
+    model, tokenizer, info = load_model(
+        f"models:/beepbrain/{version}", tracking_uri=settings.tracking_uri(data_dir)
+    )
     assert info["manifest"]["name"] == "then-train" and tokenizer.vocab_size == model.config.vocab_size
     # the library path cannot trigger a flow: refused with a clear message, nothing built
-    assert main(["dataset", "build", "--data-dir", str(data_dir), "--name", "nope", "--no-prefect",
-                 "--then-train", "tiny"]) == 2
+    assert (
+        main(
+            [
+                "dataset",
+                "build",
+                "--data-dir",
+                str(data_dir),
+                "--name",
+                "nope",
+                "--no-prefect",
+                "--then-train",
+                "tiny",
+            ]
+        )
+        == 2
+    )
     assert "--then-train" in capsys.readouterr().err
     assert not (data_dir / "datasets" / "nope").exists()

@@ -35,8 +35,9 @@ def corpus_strings(corpus_records) -> list[str]:
 def dataset(tmp_path_factory, corpus_strings):
     out = tmp_path_factory.mktemp("ds") / "corpus"
     # every song twice: exact duplicates must collapse and never straddle splits
-    manifest = build_dataset_from_songs(corpus_strings + corpus_strings[:20], out, val_fraction=0.1,
-                                        test_fraction=0.1)
+    manifest = build_dataset_from_songs(
+        corpus_strings + corpus_strings[:20], out, val_fraction=0.1, test_fraction=0.1
+    )
     return out, manifest
 
 
@@ -80,16 +81,21 @@ def test_songs_decode_from_shards(dataset):
         cond = Conditioning(int(row["rhythm"]), int(row["pitch_channels"]), int(row["noise_channels"]))
         song = tok.decode(tokens[row["offset"] : row["offset"] + row["length"]], cond)
         assert song.pitch_channel_count == row["pitch_channels"]
-        assert tok.encode(song).tokens.tolist() == tokens[row["offset"] : row["offset"] + row["length"]].tolist()
+        assert (
+            tok.encode(song).tokens.tolist() == tokens[row["offset"] : row["offset"] + row["length"]].tolist()
+        )
 
 
 def test_split_is_deterministic_and_by_content(tmp_path, corpus_strings):
     a = build_dataset_from_songs(corpus_strings[:60], tmp_path / "a", val_fraction=0.2, test_fraction=0.2)
-    b = build_dataset_from_songs(list(reversed(corpus_strings[:60])), tmp_path / "b", val_fraction=0.2,
-                                 test_fraction=0.2)
+    b = build_dataset_from_songs(
+        list(reversed(corpus_strings[:60])), tmp_path / "b", val_fraction=0.2, test_fraction=0.2
+    )
     for split in SPLITS:
         assert a["splits"][split]["song_ids"] == b["splits"][split]["song_ids"]
-        assert (tmp_path / "a" / f"{split}.tokens").read_bytes() == (tmp_path / "b" / f"{split}.tokens").read_bytes()
+        assert (tmp_path / "a" / f"{split}.tokens").read_bytes() == (
+            tmp_path / "b" / f"{split}.tokens"
+        ).read_bytes()
 
 
 def test_identical_streams_share_a_split(tmp_path):
@@ -108,11 +114,14 @@ def test_transpositions_share_a_split(tmp_path):
     songs, pairs = [], []
     for i in range(12):
         for shift in (0, 5):
-            notes = {0: [(0, Note.simple(30 + shift + 3 * i, 0, 12)), (0, Note.simple(37 + shift + i, 24, 36))]}
+            notes = {
+                0: [(0, Note.simple(30 + shift + 3 * i, 0, 12)), (0, Note.simple(37 + shift + i, 24, 36))]
+            }
             songs.append(make_song(1, 0, bars=1, notes=notes))
         pairs.append((len(songs) - 2, len(songs) - 1))
-    manifest = build_dataset_from_songs([s.to_url() for s in songs], tmp_path / "t", val_fraction=0.3,
-                                        test_fraction=0.3)
+    manifest = build_dataset_from_songs(
+        [s.to_url() for s in songs], tmp_path / "t", val_fraction=0.3, test_fraction=0.3
+    )
     assert sum(manifest["splits"][s]["songs"] for s in SPLITS) == 24
     from beepbrain.archive.records import song_id
 
@@ -133,12 +142,22 @@ def test_assign_split_fractions():
 
 
 def test_transpose_augments_train_only(tmp_path):
-    songs = [make_song(1, 1, bars=1, notes={0: [(0, Note.simple(40, 0, 12)), (0, Note.simple(41 + i, 12, 24))],
-                                             1: [(0, Note.simple(1, 0, 6))]})
-             for i in range(6)]
+    songs = [
+        make_song(
+            1,
+            1,
+            bars=1,
+            notes={
+                0: [(0, Note.simple(40, 0, 12)), (0, Note.simple(41 + i, 12, 24))],
+                1: [(0, Note.simple(1, 0, 6))],
+            },
+        )
+        for i in range(6)
+    ]
     plain = build_dataset_from_songs(songs, tmp_path / "p", val_fraction=0.2, test_fraction=0.2)
-    aug = build_dataset_from_songs(songs, tmp_path / "a", val_fraction=0.2, test_fraction=0.2,
-                                   augment_transpose=2)
+    aug = build_dataset_from_songs(
+        songs, tmp_path / "a", val_fraction=0.2, test_fraction=0.2, augment_transpose=2
+    )
     train = plain["splits"]["train"]["songs"]
     assert aug["splits"]["train"]["augmented_songs"] == 4 * train
     assert aug["splits"]["train"]["songs"] == 5 * train
@@ -169,7 +188,9 @@ def test_loader(dataset):
     assert loader.vocab_size == manifest["vocab_size"] and loader.cond_dim == COND_DIM
     x, y, cond = loader.get_batch(7)
     assert x.shape == y.shape == (8, 512) and cond.shape == (8, 512, COND_DIM)
-    assert str(x.dtype) == "torch.int64" and str(y.dtype) == "torch.int64" and str(cond.dtype) == "torch.float32"
+    assert (
+        str(x.dtype) == "torch.int64" and str(y.dtype) == "torch.int64" and str(cond.dtype) == "torch.float32"
+    )
     assert (x[:, 0] == BOS).all()  # every row starts a song (a tick window from bar b: BOS, bars b..)
     assert (cond.sum(dim=2) == 3).all()
     # y is x shifted by one inside each song; -1 where the next token starts another song; no padding
@@ -224,7 +245,7 @@ def test_loader_covers_long_songs_with_windows_that_are_songs(tmp_path):
     for song_index, bar in loader.starts:
         window = loader.window(song_index, bar)
         assert window[0] == BOS and len(window) <= 129
-        assert window[1:].tolist() == tokens[lines[bar] + 1: lines[bar] + len(window)].tolist()
+        assert window[1:].tolist() == tokens[lines[bar] + 1 : lines[bar] + len(window)].tolist()
 
 
 def test_silent_songs_are_left_out_and_counted(tmp_path):
@@ -232,8 +253,13 @@ def test_silent_songs_are_left_out_and_counted(tmp_path):
 
     playing = make_song(1, 0, bars=2, notes={0: [(0, Note.simple(50, 0, 12))]})
     silent = make_song(2, 1, bars=3)
-    manifest = _build([playing.to_url(), silent.to_url()], tmp_path / "d", tokenizer=PatternTokenizer(),
-                      val_fraction=0, test_fraction=0)
+    manifest = _build(
+        [playing.to_url(), silent.to_url()],
+        tmp_path / "d",
+        tokenizer=PatternTokenizer(),
+        val_fraction=0,
+        test_fraction=0,
+    )
     assert manifest["songs_silent"] == 1 and manifest["songs_selected"] == 2
     assert manifest["splits"]["train"]["songs"] == 1
 
@@ -246,8 +272,15 @@ def test_key_augmentation_keeps_the_notes_and_moves_the_key(tmp_path):
 
     tok = PatternTokenizer()
     song = make_song(1, 1, bars=2, notes={0: [(0, Note.simple(30, 0, 12))], 1: [(1, Note.simple(3, 0, 12))]})
-    manifest = _build([song.to_url()], tmp_path / "k", tokenizer=tok, val_fraction=0, test_fraction=0,
-                      augment_transpose=2, augment_octaves=1)
+    manifest = _build(
+        [song.to_url()],
+        tmp_path / "k",
+        tokenizer=tok,
+        val_fraction=0,
+        test_fraction=0,
+        augment_transpose=2,
+        augment_octaves=1,
+    )
     assert manifest["splits"]["train"]["augmented_songs"] == 4 + 2
     loader = Loader(tmp_path / "k", "train")
     songs = [loader.song_tokens(i) for i in range(len(loader.index))]

@@ -37,7 +37,7 @@ def test_a_pattern_first_played_in_a_hole_is_written_out_where_the_context_next_
     second_bar = n.index("BAR", first_bar + 1)
     assert n[second_bar + 1] == "NEW"  # bar 2 plays bar 1's pattern: the context writes it out there
     sep = n.index("SEP")
-    assert n[sep + 1:] == ["HOLE_1", "REF_1", "EOS"]  # and the hole names it by the one rule
+    assert n[sep + 1 :] == ["HOLE_1", "REF_1", "EOS"]  # and the hole names it by the one rule
     assert read_fill(layout, tok.vocab, C).bars == parts.bars
 
 
@@ -105,8 +105,11 @@ def test_the_fill_grammar_writes_each_hole_for_its_channel_and_the_song_grammar_
             fams = {tok.vocab.families[int(tok.vocab.family[t])][0] for t in body if tok.vocab.family[t] >= 0}
             assert ("D" not in fams) if c < cond.pitch_channels else ("P" not in fams)
             if c < cond.pitch_channels:  # the content keeps to the header's scale
-                assert all(tok.vocab.value[t] % 12 in _scale_classes(song.scale) for t in body
-                           if tok.vocab.is_family(t, "P"))
+                assert all(
+                    tok.vocab.value[t] % 12 in _scale_classes(song.scale)
+                    for t in body
+                    if tok.vocab.is_family(t, "P")
+                )
         assert back.bars[0] == parts.bars[0] and back.bars[2] == parts.bars[2]  # the context untouched
 
 
@@ -117,9 +120,13 @@ def _scale_classes(scale: int) -> set[int]:
 
 
 def test_a_tokenizer_saved_before_the_fill_layout_loads_without_fill_tokens():
-    old = PatternTokenizer.from_dict({"format": "beepbrain-pattern-tokenizer", "kind": "pattern",
-                                      "config": {"max_refs": 64, "trim_trailing_silence": True,
-                                                 "instrument_detail": "compact"}})
+    old = PatternTokenizer.from_dict(
+        {
+            "format": "beepbrain-pattern-tokenizer",
+            "kind": "pattern",
+            "config": {"max_refs": 64, "trim_trailing_silence": True, "instrument_detail": "compact"},
+        }
+    )
     new = PatternTokenizer()
     assert old.vocab.fill is None and new.vocab.fill is not None
     assert new.vocab.names[: len(old.vocab)] == old.vocab.names  # every earlier id means the same
@@ -131,8 +138,13 @@ def test_loader_fill_tasks_keep_markers_out_of_the_loss(tmp_path, corpus_records
     from beepbrain.tokens.dataset import build_dataset_from_songs
     from beepbrain.tokens.loader import WindowLoader
 
-    build_dataset_from_songs([r["data"] for r in corpus_records[:40]], tmp_path / "f", tokenizer=PatternTokenizer(),
-                             val_fraction=0, test_fraction=0)
+    build_dataset_from_songs(
+        [r["data"] for r in corpus_records[:40]],
+        tmp_path / "f",
+        tokenizer=PatternTokenizer(),
+        val_fraction=0,
+        test_fraction=0,
+    )
     loader = WindowLoader(tmp_path / "f", "train", block_size=256, batch_size=8, seed=2, fill=0.5)
     vocab = loader.tokenizer.vocab
     tasks = 0

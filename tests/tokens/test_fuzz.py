@@ -42,7 +42,9 @@ def songs(draw):
                 placed.append((b, note))
                 t = end + draw(st.integers(0, 5))
         notes[c] = placed
-    return make_song(pitch, noise, bars=bars, beats_per_bar=beats, rhythm=draw(st.integers(0, 4)), notes=notes)
+    return make_song(
+        pitch, noise, bars=bars, beats_per_bar=beats, rhythm=draw(st.integers(0, 4)), notes=notes
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -60,7 +62,9 @@ def test_random_songs_round_trip(song):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, TOKENIZER.vocab_size + 5), max_size=1500), st.integers(1, 10), st.integers(0, 5))
+@given(
+    st.lists(st.integers(0, TOKENIZER.vocab_size + 5), max_size=1500), st.integers(1, 10), st.integers(0, 5)
+)
 def test_any_stream_decodes(tokens, pitch, noise):
     song = TOKENIZER.decode(np.array(tokens, dtype=np.int64), Conditioning(1, pitch, noise))
     again = parse_song(song.to_url())

@@ -37,7 +37,9 @@ def sample_stream(grammar, rng, rest_bias=0.5) -> list[int]:
     return tokens
 
 
-@pytest.mark.parametrize("pitch, noise, beats, bars", [(1, 0, 3, 1), (3, 1, 8, 3), (10, 5, 4, 2), (2, 2, 16, None)])
+@pytest.mark.parametrize(
+    "pitch, noise, beats, bars", [(1, 0, 3, 1), (3, 1, 8, 3), (10, 5, 4, 2), (2, 2, 16, None)]
+)
 def test_random_conforming_streams_decode(tokenizer, pitch, noise, beats, bars):
     rng = np.random.default_rng(pitch * 100 + noise)
     cond = Conditioning(2, pitch, noise)

@@ -39,8 +39,11 @@ def walk(grammar, vocab, rng, *, end_bias: float) -> list[int]:
         elif any(n.startswith(("POS_", "DUR_")) for n in names) and rng.random() < 0.7:
             token = next(t for t, n in zip(allowed, names, strict=True) if n.startswith(("POS_", "DUR_")))
         else:
-            few = [t for t, n in zip(allowed, names, strict=True)
-                   if not (n.startswith(("P_", "D_")) and int(n.split("_")[1]) > 3)]
+            few = [
+                t
+                for t, n in zip(allowed, names, strict=True)
+                if not (n.startswith(("P_", "D_")) and int(n.split("_")[1]) > 3)
+            ]
             token = int(rng.choice(few or allowed))
         grammar.advance(int(token))
         tokens.append(int(token))
@@ -52,8 +55,9 @@ def test_thousands_of_random_walks_decode_to_the_song_that_encodes_back_to_them(
     repeated_new_refused = 0
     for _ in range(1500):
         cond = Conditioning(int(rng.integers(0, 5)), int(rng.integers(1, 3)), int(rng.integers(0, 2)))
-        grammar = tok.grammar(cond, beats_per_bar=int(rng.integers(3, 5)), bars=int(rng.integers(1, 6)),
-                              strict_rhythm=True)
+        grammar = tok.grammar(
+            cond, beats_per_bar=int(rng.integers(3, 5)), bars=int(rng.integers(1, 6)), strict_rhythm=True
+        )
         tokens = walk(grammar, tok.vocab, rng, end_bias=0.8)
         song = tok.decode(tokens, cond)
         assert tok.encode(song).tokens.tolist() == tokens
@@ -183,7 +187,9 @@ def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
     from beepbrain.tokens.loader import WindowLoader
 
     songs = [r["data"] for r in corpus_records[:80]]
-    build_dataset_from_songs(songs, tmp_path / "p", tokenizer=PatternTokenizer(), val_fraction=0, test_fraction=0)
+    build_dataset_from_songs(
+        songs, tmp_path / "p", tokenizer=PatternTokenizer(), val_fraction=0, test_fraction=0
+    )
     loader = WindowLoader(tmp_path / "p", "train", block_size=256, batch_size=16, seed=1)
     tok = loader.tokenizer
     assert any(bar > 0 for _song, bar in loader.starts)  # long songs get windows from later bars

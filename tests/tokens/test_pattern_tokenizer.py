@@ -56,9 +56,15 @@ def test_real_songs_round_trip(songs, tok):
         back = tok.decode(enc.tokens, enc.conditioning)
         assert np.array_equal(tok.encode(back).tokens, enc.tokens)  # encode -> decode -> encode is stable
         assert parse_song(back.to_url()).to_url() == back.to_url()  # a song BeepBox's format holds
-        assert (back.tempo, back.key, back.scale, back.beats_per_bar) == (song.tempo, song.key, song.scale,
-                                                                          song.beats_per_bar)
-        assert [c.instruments[0].type for c in back.channels] == [c.instruments[0].type for c in song.channels]
+        assert (back.tempo, back.key, back.scale, back.beats_per_bar) == (
+            song.tempo,
+            song.key,
+            song.scale,
+            song.beats_per_bar,
+        )
+        assert [c.instruments[0].type for c in back.channels] == [
+            c.instruments[0].type for c in song.channels
+        ]
         want, got = played(song), played(back)
         for where, ns in want.items():
             notes += len(ns)
@@ -74,9 +80,15 @@ def test_repeated_bars_cost_one_token(tok):
     ch.patterns[1].notes = [Note.simple(26, 6, 30)]
     ch.bars = [1, 2, 1, 1]
     names = tok.describe(tok.encode(song).tokens)
-    body = names[names.index("BAR"):]
+    body = names[names.index("BAR") :]
     assert body.count("NEW") == 2 and body.count("REF_1") == 2
-    assert body[body.index("POS_12"):body.index("POS_12") + 5] == ["POS_12", "P_24", "P_28", "P_31", "DUR_12"]
+    assert body[body.index("POS_12") : body.index("POS_12") + 5] == [
+        "POS_12",
+        "P_24",
+        "P_28",
+        "P_31",
+        "DUR_12",
+    ]
 
 
 def test_volume_and_bend_shapes_come_back(tok):
@@ -119,8 +131,12 @@ def test_every_real_stream_obeys_the_grammar(songs, tok):
 def test_random_walks_of_the_grammar_decode_to_valid_songs(tok, seed):
     rng = np.random.default_rng(seed)
     cond = Conditioning(int(rng.integers(0, 5)), int(rng.integers(1, 4)), int(rng.integers(0, 3)))
-    grammar = tok.grammar(cond, beats_per_bar=int(rng.integers(3, 17)), bars=int(rng.integers(1, 4)),
-                          strict_rhythm=bool(seed % 2))
+    grammar = tok.grammar(
+        cond,
+        beats_per_bar=int(rng.integers(3, 17)),
+        bars=int(rng.integers(1, 4)),
+        strict_rhythm=bool(seed % 2),
+    )
     tokens = []
     while not grammar.done:
         allowed = np.flatnonzero(grammar.mask())
@@ -129,7 +145,10 @@ def test_random_walks_of_the_grammar_decode_to_valid_songs(tok, seed):
         tokens.append(token)
     song = tok.decode(tokens, cond)
     assert (song.rhythm, song.pitch_channel_count, song.noise_channel_count) == (
-        cond.rhythm, cond.pitch_channels, cond.noise_channels)
+        cond.rhythm,
+        cond.pitch_channels,
+        cond.noise_channels,
+    )
     assert parse_song(song.to_url()).to_url() == song.to_url()
     assert Song.from_json(song.to_json()).to_url() == song.to_url()  # the same song as BeepBox JSON
     again = tok.encode(song).tokens
@@ -297,9 +316,13 @@ def test_transposed_and_edited_songs_round_trip(songs, tok):
             enc = tok.encode(variant)
             back = tok.decode(enc.tokens, enc.conditioning)
             assert np.array_equal(tok.encode(back).tokens, enc.tokens)
-            assert Song.from_json(back.to_json()).to_url() == back.to_url() == parse_song(back.to_url()).to_url()
+            assert (
+                Song.from_json(back.to_json()).to_url() == back.to_url() == parse_song(back.to_url()).to_url()
+            )
             assert (back.tempo, back.key, back.scale) == (variant.tempo, variant.key, variant.scale)
-            assert [c.instruments[0].type for c in back.channels] == [c.instruments[0].type for c in variant.channels]
+            assert [c.instruments[0].type for c in back.channels] == [
+                c.instruments[0].type for c in variant.channels
+            ]
             assert back.channels[0].instruments[0] == variant.channels[0].instruments[0]
             want, got = played(variant), played(back)
             for where, ns in want.items():
@@ -321,9 +344,12 @@ def test_start_with_notes_never_leaves_the_first_bar_silent(tok, seed):
     song = tok.decode(tokens, cond)
     assert any(song.pattern_at(c, 0) is not None for c in range(cond.channels))
     silent = tok.grammar(cond, beats_per_bar=4, bars=2)
-    assert song_is_silent(tok.decode(sample_sequence(silent, lambda ctx: logits, SamplingConfig(temperature=0)),
-                                     cond))
+    assert song_is_silent(
+        tok.decode(sample_sequence(silent, lambda ctx: logits, SamplingConfig(temperature=0)), cond)
+    )
 
 
 def song_is_silent(song) -> bool:
-    return all(song.pattern_at(c, b) is None for c in range(song.channel_count) for b in range(song.bar_count))
+    return all(
+        song.pattern_at(c, b) is None for c in range(song.channel_count) for b in range(song.bar_count)
+    )

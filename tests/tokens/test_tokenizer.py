@@ -52,11 +52,16 @@ def test_round_trip_whole_corpus(songs, tokenizer):
 
 
 def test_stream_layout(tokenizer):
-    song = make_song(2, 1, bars=2, notes={
-        0: [(0, Note.simple([60, 64, 67], 0, 24))],
-        1: [(1, Note.simple(40, 12, 18))],
-        2: [(0, Note.simple(3, 0, 4))],
-    })
+    song = make_song(
+        2,
+        1,
+        bars=2,
+        notes={
+            0: [(0, Note.simple([60, 64, 67], 0, 24))],
+            1: [(1, Note.simple(40, 12, 18))],
+            2: [(0, Note.simple(3, 0, 4))],
+        },
+    )
     enc = tokenizer.encode(song)
     t = enc.tokens
     channels, ticks = 3, 8 * 12
@@ -72,13 +77,20 @@ def test_stream_layout(tokenizer):
 
 
 def test_grid_losses_are_counted(tokenizer):
-    song = make_song(1, 0, bars=1, notes={0: [
-        (0, Note.simple(60, 1, 7)),  # off the 2-part grid
-        (0, Note.simple(62, 8, 30)),  # truncated by the next note
-        (0, Note.simple([50, 51, 53, 56], 24, 30)),  # chord shape without a token...
-        (0, Note.simple(70, 24, 26)),  # ...on the tick of an exact note: the chord collides
-        (0, Note.simple(72, 48, 60, size=2)),  # quiet
-    ]})
+    song = make_song(
+        1,
+        0,
+        bars=1,
+        notes={
+            0: [
+                (0, Note.simple(60, 1, 7)),  # off the 2-part grid
+                (0, Note.simple(62, 8, 30)),  # truncated by the next note
+                (0, Note.simple([50, 51, 53, 56], 24, 30)),  # chord shape without a token...
+                (0, Note.simple(70, 24, 26)),  # ...on the tick of an exact note: the chord collides
+                (0, Note.simple(72, 48, 60, size=2)),  # quiet
+            ]
+        },
+    )
     losses = tokenizer.encode(song).losses
     assert losses["notes"] == 5
     assert losses["off_grid"] == 1
@@ -106,8 +118,11 @@ def test_conditioning_matches_song(songs, tokenizer):
     for song in songs[:40]:
         cond = tokenizer.encode(song).conditioning
         v = cond.vector()
-        assert np.flatnonzero(v).tolist() == [song.rhythm, 5 + song.pitch_channel_count - 1,
-                                              15 + song.noise_channel_count]
+        assert np.flatnonzero(v).tolist() == [
+            song.rhythm,
+            5 + song.pitch_channel_count - 1,
+            15 + song.noise_channel_count,
+        ]
 
 
 @pytest.mark.parametrize("pitch, noise, bars", [(1, 0, 1), (10, 5, 1), (10, 5, 3), (3, 1, 16)])
@@ -129,7 +144,9 @@ def test_bars_past_128_are_cut_and_counted(tokenizer):
         channel.bars = [1, 2, 3, 4] * 32 + [1, 2]
     enc = tokenizer.encode(song)
     assert enc.bars == 128 and enc.losses["bars_cut"] == 2
-    assert enc.losses["notes"] == 130 and enc.losses["notes_dropped"] == 2 and enc.losses["notes_exact"] == 128
+    assert (
+        enc.losses["notes"] == 130 and enc.losses["notes_dropped"] == 2 and enc.losses["notes_exact"] == 128
+    )
 
 
 def test_empty_song_is_one_silent_bar(tokenizer):
@@ -163,8 +180,9 @@ def test_save_load(tmp_path, tokenizer):
 
 
 def test_transpose(tokenizer):
-    song = make_song(1, 1, bars=1, notes={0: [(0, Note.simple([60, 64, 67], 0, 24))],
-                                           1: [(0, Note.simple(2, 0, 6))]})
+    song = make_song(
+        1, 1, bars=1, notes={0: [(0, Note.simple([60, 64, 67], 0, 24))], 1: [(0, Note.simple(2, 0, 6))]}
+    )
     enc = tokenizer.encode(song)
     up = tokenizer.transpose(enc.tokens, 5)
     dec = tokenizer.decode(up, enc.conditioning)

@@ -33,8 +33,14 @@ def note_set(song, bars: int | None = None) -> Counter:
 
 def make_song(pitch_channels=2, noise_channels=1, bars=4, beats_per_bar=8, rhythm=1, notes=None):
     """A song from {channel: [(bar, Note), ...]}: each bar gets its own pattern."""
-    song = new_song(pitch_channels, noise_channels, bars=bars, beats_per_bar=beats_per_bar, rhythm=rhythm,
-                    patterns_per_channel=bars)
+    song = new_song(
+        pitch_channels,
+        noise_channels,
+        bars=bars,
+        beats_per_bar=beats_per_bar,
+        rhythm=rhythm,
+        patterns_per_channel=bars,
+    )
     for channel in song.channels:
         channel.bars = [0] * bars
     for c, placed in (notes or {}).items():

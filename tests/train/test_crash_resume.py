@@ -21,8 +21,19 @@ from beepbrain import settings
 from beepbrain.train import TrainConfig, train
 from beepbrain.train.checkpoint import load_checkpoint
 
-ARGS = dict(dataset="syn", model="tiny", max_steps=20, batch_size=4, lr=3e-3, seed=5, eval_interval=10,
-            eval_batches=2, checkpoint_interval=10, log_interval=5, device="cpu")
+ARGS = dict(
+    dataset="syn",
+    model="tiny",
+    max_steps=20,
+    batch_size=4,
+    lr=3e-3,
+    seed=5,
+    eval_interval=10,
+    eval_batches=2,
+    checkpoint_interval=10,
+    log_interval=5,
+    device="cpu",
+)
 KEYS = ("train_loss", "val_loss", "lr")
 
 
@@ -48,7 +59,11 @@ def run_ids(data) -> set[str]:
     uri = settings.tracking_uri(data)
     client = MlflowClient(tracking_uri=uri)
     experiment = client.get_experiment_by_name("beepbrain")
-    return set() if experiment is None else {r.info.run_id for r in client.search_runs([experiment.experiment_id])}
+    return (
+        set()
+        if experiment is None
+        else {r.info.run_id for r in client.search_runs([experiment.experiment_id])}
+    )
 
 
 def killed_training(data, point: str) -> str:

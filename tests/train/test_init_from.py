@@ -16,8 +16,16 @@ from beepbrain.train import TrainConfig, train
 
 pytestmark = pytest.mark.slow  # trains a parent model first (about 40 s on 2 busy cores)
 
-ARGS = dict(dataset="syn", model="tiny", batch_size=4, lr=3e-3, eval_batches=1, log_interval=1,
-            checkpoint_interval=0, eval_interval=0)
+ARGS = dict(
+    dataset="syn",
+    model="tiny",
+    batch_size=4,
+    lr=3e-3,
+    eval_batches=1,
+    log_interval=1,
+    checkpoint_interval=0,
+    eval_interval=0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +40,13 @@ def parent(tmp_path_factory, dataset_factory):
 def first_batch_loss(model, data, dataset: str, seed: int) -> float:
     from beepbrain.tokens.loader import WindowLoader
 
-    loader = WindowLoader(data / "datasets" / dataset, "train", block_size=model.config.block_size,
-                          batch_size=ARGS["batch_size"], seed=seed)
+    loader = WindowLoader(
+        data / "datasets" / dataset,
+        "train",
+        block_size=model.config.block_size,
+        batch_size=ARGS["batch_size"],
+        seed=seed,
+    )
     x, y, c = loader.get_batch(0)
     with torch.no_grad():
         return model.eval()(x, c, y)[1].item()
@@ -52,8 +65,16 @@ def test_init_from_starts_at_the_parents_loss_and_records_the_parent(parent):
     fresh_loss = first_batch_loss(fresh, data, "other", seed=7)
     assert fresh_loss - expected > 1.0  # the parent has learnt something a fresh model has not
 
-    child = train(TrainConfig(data_dir=str(data), max_steps=3, seed=7, init_from=uri, register=False,
-                              **{**ARGS, "dataset": "other"}))
+    child = train(
+        TrainConfig(
+            data_dir=str(data),
+            max_steps=3,
+            seed=7,
+            init_from=uri,
+            register=False,
+            **{**ARGS, "dataset": "other"},
+        )
+    )
     client = MlflowClient(settings.tracking_uri(data))
     losses = {m.step: m.value for m in client.get_metric_history(child.run_id, "train_loss")}
     assert math.isclose(losses[1], expected, rel_tol=1e-4, abs_tol=1e-4)
@@ -63,8 +84,9 @@ def test_init_from_starts_at_the_parents_loss_and_records_the_parent(parent):
     assert tags["parent_model_version"] == parent_result.model_version
 
     # without --init-from the same run starts from a fresh model's loss
-    scratch = train(TrainConfig(data_dir=str(data), max_steps=1, seed=7, register=False,
-                                **{**ARGS, "dataset": "other"}))
+    scratch = train(
+        TrainConfig(data_dir=str(data), max_steps=1, seed=7, register=False, **{**ARGS, "dataset": "other"})
+    )
     first = client.get_metric_history(scratch.run_id, "train_loss")[0].value
     assert first - expected > 1.0
 
@@ -73,8 +95,11 @@ def test_init_from_refuses_another_shape_or_tokenizer(parent, capsys):
     data, parent_result = parent
     uri = f"models:/beepbrain/{parent_result.model_version}"
     with pytest.raises(ValueError, match="shape differs"):
-        train(TrainConfig(data_dir=str(data), max_steps=1, init_from=uri, register=False,
-                          **{**ARGS, "model": "small"}))
+        train(
+            TrainConfig(
+                data_dir=str(data), max_steps=1, init_from=uri, register=False, **{**ARGS, "model": "small"}
+            )
+        )
 
     manifest_path = data / "datasets" / "other" / "manifest.json"
     original = manifest_path.read_text()
@@ -82,13 +107,47 @@ def test_init_from_refuses_another_shape_or_tokenizer(parent, capsys):
     manifest["tokenizer"] = {**manifest["tokenizer"], "changed_for_the_test": True}
     manifest_path.write_text(json.dumps(manifest))
     try:
-        assert main(["train", "--data-dir", str(data), "--dataset", "other", "--max-steps", "1",
-                     "--init-from", uri, "--no-register", "--device", "cpu"]) == 2
+        assert (
+            main(
+                [
+                    "train",
+                    "--data-dir",
+                    str(data),
+                    "--dataset",
+                    "other",
+                    "--max-steps",
+                    "1",
+                    "--init-from",
+                    uri,
+                    "--no-register",
+                    "--device",
+                    "cpu",
+                ]
+            )
+            == 2
+        )
     finally:
         manifest_path.write_text(original)
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: --init-from") and "different tokenizer" in err[-1]
 
-    assert main(["train", "--data-dir", str(data), "--dataset", "other", "--max-steps", "1",
-                 "--init-from", "models:/beepbrain/999", "--no-register", "--device", "cpu"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "--data-dir",
+                str(data),
+                "--dataset",
+                "other",
+                "--max-steps",
+                "1",
+                "--init-from",
+                "models:/beepbrain/999",
+                "--no-register",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 2
+    )
     assert "cannot load the model" in capsys.readouterr().err

@@ -27,8 +27,9 @@ def test_pattern_model_needs_fewer_bits_per_note_than_tick_model(corpus_records,
         except ValueError:
             continue
     datasets = tmp_path / "datasets"
-    pattern = build_dataset_from_songs(strings, datasets / "pattern", tokenizer=PatternTokenizer(),
-                                       val_fraction=0.1, test_fraction=0.1)
+    pattern = build_dataset_from_songs(
+        strings, datasets / "pattern", tokenizer=PatternTokenizer(), val_fraction=0.1, test_fraction=0.1
+    )
     fixed = {sid: split for split in ("val", "test") for sid in pattern["splits"][split]["song_ids"]}
     tick = build_dataset_from_songs(strings, datasets / "tick", tokenizer=Tokenizer(), fixed_splits=fixed)
     # the same test songs, but for songs one tokenizer finds duplicates of others (e.g. equal on the tick grid)
@@ -37,9 +38,19 @@ def test_pattern_model_needs_fewer_bits_per_note_than_tick_model(corpus_records,
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     bits_per_note = {}
     for name, manifest in (("pattern", pattern), ("tick", tick)):
-        result = train(TrainConfig(dataset=name, data_dir=str(tmp_path), model="tiny", max_steps=150,
-                                   eval_interval=0, checkpoint_interval=0, tracking_uri=uri, device="cpu"),
-                       log=lambda *a, **k: None)
+        result = train(
+            TrainConfig(
+                dataset=name,
+                data_dir=str(tmp_path),
+                model="tiny",
+                max_steps=150,
+                eval_interval=0,
+                checkpoint_interval=0,
+                tracking_uri=uri,
+                device="cpu",
+            ),
+            log=lambda *a, **k: None,
+        )
         model, tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
         test = load_split(datasets / name, "test")
         notes = sum(notes_of[sid] for sid in manifest["splits"]["test"]["song_ids"])
