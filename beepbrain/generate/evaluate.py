@@ -190,8 +190,9 @@ def scoring_windows(tokenizer, song, cond, block_size: int) -> list[tuple[list[i
     """How a song is scored with every token in view of its song: ``(window, first, end)`` triples, each
     window a song of its own (``tokenizer.view`` from a bar line, at most ``block_size + 1`` tokens) whose
     tokens ``first``..``end - 1`` are scored. A song that fits is one window from BOS; a longer one goes on
-    in windows that start at later bar lines (with the header, and the patterns their bars use written out)
-    and score whole bars, each bar once, with at least a quarter of the context before it where it fits."""
+    in windows that start at later bar lines (with the header and, pinned ahead of the bars, the patterns
+    played before, as training's windows have them) and score whole bars, each bar once, with at least a
+    quarter of the context before it where it fits. Pinned rows are context, never scored."""
     toks = [int(t) for t in song]
     T = int(block_size)
     if len(toks) <= T + 1:
@@ -202,7 +203,7 @@ def scoring_windows(tokenizer, song, cond, block_size: int) -> list[tuple[list[i
     out: list[tuple[list[int], int, int]] = []
     start, done = 0, 0  # the window's first bar; bars scored
     while done < n_bars:
-        view = tokenizer.view(toks, cond, start)
+        view = tokenizer.view(toks, cond, start, T)
         lines = [int(x) for x in tokenizer.bar_lines(view)] + [len(view)]
         window = view[: T + 1]
         first = 1 if done == 0 else max(1, lines[done - start])
@@ -224,7 +225,7 @@ def scoring_windows(tokenizer, song, cond, block_size: int) -> list[tuple[list[i
             break
         nxt = done
         for a in range(start + 1, done + 1):
-            later = tokenizer.view(toks, cond, a)
+            later = tokenizer.view(toks, cond, a, T)
             ends = [int(x) for x in tokenizer.bar_lines(later)] + [len(later)]
             if ends[min(done - a + 1, len(ends) - 1)] <= T * 3 // 4:
                 nxt = a

@@ -189,7 +189,7 @@ class SongWindow:
         current = len(tok.bar_lines(whole)) - 1  # the bar being written
         view = None
         for start in range(self.start + 1, current + 1):
-            view = tok.view(whole, cond, start)
+            view = tok.view(whole, cond, start, self.block_size)
             if len(view) <= self.block_size * 3 // 4:
                 break
         if (view is None or len(view) >= self.block_size) and not tok.HAS_HEADER:

@@ -1,11 +1,12 @@
 """WindowLoader: training rows of whole songs, or windows that are songs of their own, packed end to end.
 
 Every window is a song: a window starting at bar ``b`` is the tokenizer's ``view`` of the song from bar
-``b`` (the pattern tokenizer: the header with the bars left, the instruments, the bars with their patterns
-numbered from there, each first use written out), so the model never sees a song without its header nor a
-``REF`` to a pattern out of view. A song that fits the context is one window from its start; a longer one
-also gets windows from later bar lines, about half a context of the song apart, so every bar is seen with a
-header and some bars before it.
+``b`` for this context (the pattern tokenizer: the header with the bars left, the instruments, the patterns
+played before ``b`` pinned ahead of the bars as far as ``pin_budget`` allows, the bars, a pattern not
+pinned written out at its first use), so the model never sees a song without its header nor a ``REF`` to a
+pattern out of view. Pinned rows are given, so their targets are -1. A song that fits the context is one
+window from its start; a longer one also gets windows from later bar lines, about half of what a window
+holds of the song apart, so every bar is seen with a header and some bars before it.
 
 Windows are packed end to end into rows of ``block_size + 1`` tokens (the last cut where the row is
 full), not padded. Each position carries its own song's conditioning (``cond`` is ``[B, T, COND_DIM]``),
@@ -27,6 +28,7 @@ import numpy as np
 
 from beepbrain.tokens.conditioning import COND_DIM, Conditioning, vectors
 from beepbrain.tokens.fill import marker_mask
+from beepbrain.tokens.pattern_stream import pin_budget, pinned_mask
 from beepbrain.tokens.shards import read_index, read_manifest, read_tokens
 from beepbrain.tokens.vocab import BOS
 
@@ -68,6 +70,7 @@ class WindowLoader:
         self.cond_vectors = vectors(
             self.index["rhythm"], self.index["pitch_channels"], self.index["noise_channels"]
         )
+        self._pins = getattr(getattr(self.tokenizer, "vocab", None), "pin", None) is not None
         self.starts = self._window_starts()  # int64[W, 2]: (song, start bar)
         self._windows: dict[tuple[int, int], np.ndarray] = {}
         self.fill = float(fill)
@@ -89,11 +92,12 @@ class WindowLoader:
             toks = self.song_tokens(song)
             lines = self.tokenizer.bar_lines(toks)
             head = int(lines[0]) + 1 if len(lines) else 1  # BOS, header and instruments
+            later = head + (pin_budget(self.block_size) if self._pins else 0)  # a later window's start
             out.append((song, 0))
-            stride = max(1, (self.block_size - head) // 2)
+            stride = max(1, (self.block_size - later) // 2)
             last = 0
             for b in range(1, len(lines)):
-                reach = int(lines[last]) + self.block_size - (head if last else 0)
+                reach = int(lines[last]) + self.block_size - (later if last else 0)
                 if reach >= len(toks):
                     break
                 if int(lines[b]) - int(lines[last]) >= stride:
@@ -106,7 +110,7 @@ class WindowLoader:
         key = (int(song), int(bar))
         got = self._windows.get(key)
         if got is None:
-            view = self.tokenizer.view(self.song_tokens(song), self.conds[song], int(bar))
+            view = self.tokenizer.view(self.song_tokens(song), self.conds[song], int(bar), self.block_size)
             got = np.asarray(view[: self.block_size + 1], dtype=np.int64)
             self._windows[key] = got
         return got
@@ -171,6 +175,8 @@ class WindowLoader:
             same = song_at[1:] == song_at[:-1]  # the next token is of the same window
             if self.fill:  # the fill layout's markers are given, not predicted
                 same &= ~marker_mask(row[1:], self.tokenizer.vocab)
+            if self._pins:  # so are a window's pinned rows
+                same &= ~pinned_mask(row, self.tokenizer.vocab)[1:]
             y[r] = np.where(same, row[1:], -1)
         return x, y, cond
 

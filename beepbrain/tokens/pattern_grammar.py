@@ -16,6 +16,10 @@ With ``fill`` the stream is the fill layout (``tokens/fill.py``): ``FILL`` after
 (forced) and its content, an item of the hole's channel under the same rules as any item (the channel's
 kind, its pattern table, the rhythm grid, the scale), then EOS. Without it ``FILL`` is refused, so a new
 song is always a song.
+
+A window's pinned rows (``PIN`` and one item per channel, before the first ``BAR``: ``pattern_stream``)
+are accepted only while the grammar is relaxed, as it is while it replays a view the sampler slid to;
+they enter the channels' tables and are not bars. A sampled song never writes one.
 """
 
 from __future__ import annotations
@@ -249,6 +253,8 @@ class PatternGrammar:
                 m[self.vocab.sep if self.fill else EOS] = True
             else:
                 m[BAR] = True
+                if self.relaxed and self.bar == 0 and self.vocab.pin is not None and not self.fill:
+                    m[self.vocab.pin] = True  # a window's pinned rows: given (a view), never sampled
         elif phase == Phase.HOLE:
             if self.answered < len(self.holes):
                 m[self.vocab.id_of("HOLE", self.answered + 1)] = True
@@ -392,6 +398,9 @@ class PatternGrammar:
                 self._fill_started = True
             elif token == self.vocab.sep:
                 self.answering, self.phase = True, Phase.HOLE
+            elif token == self.vocab.pin:
+                self.stream.start_pin()
+                self.phase = Phase.ITEM
             else:
                 self.stream.start_bar()
                 self.phase = Phase.ITEM

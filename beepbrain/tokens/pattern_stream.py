@@ -9,9 +9,16 @@ there): the grammar refuses it, so every stream the grammar accepts is the encod
 it decodes to, and the tolerant decoder reads one as that earlier pattern without numbering it twice.
 
 A window of a song is a song of its own (``view``): the song's header with the bar count of what is left,
-its instruments, then its bars from bar ``b`` on, written afresh by a new ``PatternStream`` (patterns
-numbered from there, each first use written out). Training windows, the sampler's slide and scoring all
-cut songs with it, so the model never sees a ``REF`` to a pattern out of its view, nor a song without its
+its instruments, then its bars from bar ``b`` on, written afresh by a new ``PatternStream``. With a
+tokenizer that has ``PIN`` and a token budget, the patterns the song wrote before bar ``b`` come first, as
+pinned rows (``PIN`` and one item per channel: a pattern, or ``EMPTY`` where the channel has no more), the
+most recently played first while they fit the budget, each channel's in the order the song wrote them; so
+the window's ``REF`` tokens name those patterns as the song's own ``REF`` tokens do, and a repeated bar
+costs one token in every window, as it does in the song. Patterns left out of the pins (or every one,
+without ``PIN``) are written out where the window first uses them. Pinned rows are given, never predicted
+(``pinned_mask``), and are not bars: the bar count, ``bar_lines`` and the decoder's song skip them.
+Training windows, the sampler's slide and scoring all cut songs with ``view`` and the same budget
+(``pin_budget``), so the model never sees a ``REF`` to a pattern out of its view, nor a song without its
 header. ``split_stream`` reads a stream (or a prefix of one) into those parts.
 """
 
@@ -19,10 +26,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, NEW
 
 HEADER_LENGTH = 6  # BOS TEMPO KEY SCALE BEATS BARS
 BARS_AT = 5  # the BARS token's place in the header
+PIN_SHARE = 2  # a window's pinned rows take at most 1/PIN_SHARE of the model's context
+
+
+def pin_budget(block_size: int | None) -> int | None:
+    """The tokens a window's pinned rows may take in a context of ``block_size`` (None: no pins)."""
+    return None if block_size is None else int(block_size) // PIN_SHARE
 
 
 class PatternStream:
@@ -66,6 +81,10 @@ class PatternStream:
 
     def start_bar(self) -> None:
         self.bar += 1
+        self.channel = 0
+
+    def start_pin(self) -> None:
+        """A pinned row: one item per channel, as a bar has, that enters the tables but is not a bar."""
         self.channel = 0
 
     def empty(self) -> None:
@@ -131,6 +150,7 @@ class StreamParts:
     header: list[int]
     instruments: list[int]
     bars: list[list[tuple[int, ...] | None]] = field(default_factory=list)
+    pins: list[list[tuple[int, ...]]] = field(default_factory=list)  # the pinned rows, as bars are
     partial: list[int] | None = None
     ended: bool = False  # EOS was written
     total_bars: int = 0  # the bar count the header declares
@@ -146,9 +166,8 @@ def split_stream(tokens, vocab, channels: int) -> StreamParts:
     toks = [int(t) for t in tokens]
     if not toks or toks[0] != BOS:
         raise ValueError("a pattern stream starts with BOS")
-    first_bar = next(
-        (i for i, t in enumerate(toks) if t == BAR or (t == vocab.fill and t is not None)), len(toks)
-    )
+    stops = {BAR} | {t for t in (vocab.fill, getattr(vocab, "pin", None)) if t is not None}
+    first_bar = next((i for i, t in enumerate(toks) if t in stops), len(toks))
     parts = StreamParts(header=toks[:HEADER_LENGTH], instruments=toks[HEADER_LENGTH:first_bar])
     if len(parts.header) > BARS_AT:
         parts.total_bars = int(vocab.value[parts.header[BARS_AT]])
@@ -156,6 +175,7 @@ def split_stream(tokens, vocab, channels: int) -> StreamParts:
     hole_lo = vocab.start.get("HOLE", -1)
     hole_hi = hole_lo + vocab.fill_holes
     answering = False
+    row: list | None = None  # the bar or pinned row being read
     i, n = first_bar, len(toks)
     while i < n:
         t = toks[i]
@@ -185,6 +205,13 @@ def split_stream(tokens, vocab, channels: int) -> StreamParts:
         if t == BAR:
             stream.start_bar()
             parts.bars.append([])
+            row = parts.bars[-1]
+            i += 1
+            continue
+        if t == getattr(vocab, "pin", None) and not parts.bars:
+            stream.start_pin()
+            parts.pins.append([])
+            row = parts.pins[-1]
             i += 1
             continue
         if hole_lo <= t < hole_hi:
@@ -193,10 +220,12 @@ def split_stream(tokens, vocab, channels: int) -> StreamParts:
             stream.hole()
             i += 1
             continue
+        if row is None:
+            raise ValueError(f"token {vocab.name(t)} at {i}: an item before the first bar")
         body, i = _read_item(toks, i, stream, vocab, parts)
         if body is None:
             break
-        parts.bars[-1].append(body)
+        row.append(body)
     return parts
 
 
@@ -232,10 +261,12 @@ def join_parts(
     channels: int,
     start_bar: int = 0,
     bars: list[list[tuple[int, ...]]] | None = None,
+    budget: int | None = None,
 ) -> list[int]:
     """The stream of ``parts`` from bar ``start_bar`` on, as a song of its own: the header with the bar
-    count left, the instruments, the bars written by a fresh ``PatternStream``, an open pattern's tokens,
-    EOS if the stream had ended."""
+    count left, the instruments, pinned rows of the patterns played before ``start_bar`` (where the
+    vocabulary has ``PIN`` and a ``budget`` of tokens is given: ``choose_pins``), the bars written by a
+    fresh ``PatternStream``, an open pattern's tokens, EOS if the stream had ended."""
     rows = parts.bars if bars is None else bars
     start_bar = max(0, min(int(start_bar), max(len(rows) - 1, 0)))
     header = list(parts.header)
@@ -243,6 +274,14 @@ def join_parts(
         header[BARS_AT] = vocab.id_of("BARS", max(1, parts.total_bars - start_bar))
     out = header + list(parts.instruments)
     stream = PatternStream.for_vocab(vocab, channels)
+    pin = getattr(vocab, "pin", None)
+    if start_bar and budget and pin is not None:
+        pins = choose_pins(rows[:start_bar], channels, budget, vocab.max_refs)
+        for r in range(max((len(p) for p in pins), default=0)):
+            out.append(pin)
+            stream.start_pin()
+            for c in range(channels):
+                out.extend(stream.write(pins[c][r] if r < len(pins[c]) else ()))
     for row in rows[start_bar:]:
         out.append(BAR)
         stream.start_bar()
@@ -256,9 +295,47 @@ def join_parts(
     return out
 
 
-def view(tokens, vocab, channels: int, start_bar: int) -> list[int]:
-    """The stream from bar ``start_bar`` on as a song of its own (bar 0: the stream itself)."""
+def choose_pins(rows, channels: int, budget: int, max_refs: int) -> list[list[tuple[int, ...]]]:
+    """Per channel, the patterns of ``rows`` (the bars before a window) that its pinned rows hold: the
+    most recently played first while the rows' tokens fit ``budget``, then each channel's in the order
+    the song first played them."""
+    first: dict[tuple[int, tuple[int, ...]], int] = {}
+    last: dict[tuple[int, tuple[int, ...]], int] = {}
+    for b, row in enumerate(rows):
+        for c, body in enumerate(row[:channels]):
+            if body:
+                first.setdefault((c, body), b)
+                last[(c, body)] = b
+    chosen: list[list[tuple[int, ...]]] = [[] for _ in range(channels)]
+    items = rows_count = 0  # tokens of the chosen bodies (with NEW, END); pinned rows
+    for c, body in sorted(last, key=lambda key: (-last[key], first[key], key[0])):
+        if len(chosen[c]) >= max_refs:
+            continue
+        n_rows = max(rows_count, len(chosen[c]) + 1)
+        cost = items + len(body) + 2 + n_rows * (1 + channels) - (sum(map(len, chosen)) + 1)
+        if cost > budget:
+            continue
+        chosen[c].append(body)
+        items += len(body) + 2
+        rows_count = n_rows
+    return [sorted(bodies, key=lambda body, c=c: first[(c, body)]) for c, bodies in enumerate(chosen)]
+
+
+def view(tokens, vocab, channels: int, start_bar: int, budget: int | None = None) -> list[int]:
+    """The stream from bar ``start_bar`` on as a song of its own (bar 0: the stream itself), with pinned
+    rows of at most ``budget`` tokens where the vocabulary has ``PIN``."""
     toks = [int(t) for t in tokens]
     if start_bar <= 0:
         return toks
-    return join_parts(split_stream(toks, vocab, channels), vocab, channels, start_bar)
+    return join_parts(split_stream(toks, vocab, channels), vocab, channels, start_bar, budget=budget)
+
+
+def pinned_mask(tokens, vocab) -> np.ndarray:
+    """bool[n]: the tokens of pinned rows (each ``PIN`` up to the next bar line), given, never predicted."""
+    toks = np.asarray(tokens, dtype=np.int64)
+    pin = getattr(vocab, "pin", None)
+    if pin is None or not len(toks):
+        return np.zeros(len(toks), dtype=bool)
+    marks = (toks == pin) | (toks == BAR) | (toks == BOS) | (toks == EOS)
+    last = np.maximum.accumulate(np.where(marks, np.arange(len(toks)), -1))
+    return (last >= 0) & (toks[np.maximum(last, 0)] == pin)

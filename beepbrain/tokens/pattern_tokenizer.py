@@ -37,7 +37,7 @@ from beepbrain.tokens.instrument_tokens import (
     slot_maxima,
 )
 from beepbrain.tokens.losses import add_losses, new_losses
-from beepbrain.tokens.pattern_stream import PatternStream, join_parts, split_stream, view
+from beepbrain.tokens.pattern_stream import PatternStream, join_parts, pin_budget, split_stream, view
 from beepbrain.tokens.pattern_vocab import (
     BAR,
     BOS,
@@ -72,12 +72,15 @@ class PatternTokenizerConfig:
     ``trim_trailing_silence`` drops silent bars at a song's end; ``instrument_detail``: ``compact`` leaves
     out drum sets' spectra (180 tokens each), ``full`` writes every setting; ``fill_holes``: the fill
     layout's hole markers (``tokens/fill.py``; 0: a vocabulary without the fill layout, as tokenizers saved
-    before it had)."""
+    before it had); ``pins``: the ``PIN`` token, so a window from a later bar holds the patterns the song
+    wrote before it (``pattern_stream.view``; False: those are written out again where the window uses
+    them, as tokenizers saved before pins did)."""
 
     max_refs: int = 64
     trim_trailing_silence: bool = True
     instrument_detail: str = "compact"
     fill_holes: int = 64
+    pins: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= int(self.max_refs) <= 1024:
@@ -88,6 +91,7 @@ class PatternTokenizerConfig:
         if not 0 <= int(self.fill_holes) <= 1024:
             raise ValueError("fill_holes must be in [0, 1024]")
         self.fill_holes = int(self.fill_holes)
+        self.pins = bool(self.pins)
 
     def to_dict(self) -> dict:
         return {
@@ -95,14 +99,17 @@ class PatternTokenizerConfig:
             "trim_trailing_silence": self.trim_trailing_silence,
             "instrument_detail": self.instrument_detail,
             "fill_holes": self.fill_holes,
+            "pins": self.pins,
         }
 
     @classmethod
     def from_dict(cls, obj: dict) -> PatternTokenizerConfig:
-        unknown = set(obj) - {"max_refs", "trim_trailing_silence", "instrument_detail", "fill_holes"}
+        keys = {"max_refs", "trim_trailing_silence", "instrument_detail", "fill_holes", "pins"}
+        unknown = set(obj) - keys
         if unknown:
             raise ValueError(f"unknown pattern tokenizer config keys: {sorted(unknown)}")
-        return cls(**{"fill_holes": 0, **obj})  # saved before the fill layout: no fill tokens
+        # saved before the fill layout: no fill tokens; before pins: no PIN
+        return cls(**{"fill_holes": 0, "pins": False, **obj})
 
 
 class PatternTokenizer(SavedTokenizer):
@@ -116,7 +123,7 @@ class PatternTokenizer(SavedTokenizer):
 
     def __init__(self, config: PatternTokenizerConfig | None = None):
         self.config = config or PatternTokenizerConfig()
-        self.vocab = PatternVocabulary(self.config.max_refs, self.config.fill_holes)
+        self.vocab = PatternVocabulary(self.config.max_refs, self.config.fill_holes, self.config.pins)
         self.pad_id, self.bos_id, self.eos_id, self.bar_id = PAD, BOS, EOS, BAR
         v = self.vocab
         self._p0, self._d0 = v.start["P"], v.start["D"]
@@ -326,15 +333,20 @@ class PatternTokenizer(SavedTokenizer):
         bars: list[list[tuple | None]] = []  # per bar, per channel: note tuple key or None
         stream = PatternStream.for_vocab(v, cond.channels)  # what each REF names: the one rule
         notes_of: dict[tuple[int, tuple[int, ...]], tuple] = {}  # (channel, body) -> its notes
+        pin = v.pin  # a pinned row (a window's patterns from before it): its patterns, not a bar
         while i < n:
-            if toks[i] != BAR:
+            pinned = toks[i] == pin and not bars
+            if toks[i] != BAR and not pinned:
                 i += 1
                 continue
             i += 1
-            stream.start_bar()
+            if pinned:
+                stream.start_pin()
+            else:
+                stream.start_bar()
             row: list[tuple | None] = [None] * cond.channels
             for c in range(cond.channels):
-                if i >= n or toks[i] == BAR:
+                if i >= n or toks[i] == BAR or toks[i] == pin:
                     break
                 t = toks[i]
                 if t == NEW:
@@ -353,6 +365,8 @@ class PatternTokenizer(SavedTokenizer):
                 else:  # EMPTY, or a token out of place: the channel is silent in this bar
                     stream.empty()
                     i += 1
+            if pinned:
+                continue
             bars.append(row)
             if len(bars) >= fc.BAR_COUNT_MAX:
                 break
@@ -525,10 +539,13 @@ class PatternTokenizer(SavedTokenizer):
         at = np.flatnonzero(self.vocab.family[toks] == self.vocab.family_index["KEY"])
         return int(self.vocab.value[toks[at[0]]]) if len(at) else 0
 
-    def view(self, tokens, conditioning: Conditioning, start_bar: int) -> list[int]:
+    def view(
+        self, tokens, conditioning: Conditioning, start_bar: int, block_size: int | None = None
+    ) -> list[int]:
         """The stream from bar ``start_bar`` (0-based) on as a song of its own: the header with the bars
-        left, the instruments, the bars with their patterns numbered from there (``pattern_stream``)."""
-        return view(tokens, self.vocab, conditioning.channels, start_bar)
+        left, the instruments, for a model of context ``block_size`` the patterns played before pinned
+        ahead of the bars, then the bars (``pattern_stream.view``)."""
+        return view(tokens, self.vocab, conditioning.channels, start_bar, pin_budget(block_size))
 
     def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
         """The whole stream again from ``tokens`` (the song up to where ``window`` began) and ``window``

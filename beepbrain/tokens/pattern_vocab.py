@@ -8,6 +8,10 @@ With ``fill_holes`` > 0 the vocabulary ends with the fill layout's markers (``to
 (the task: a song with holes), ``SEP`` (the holes' content follows) and ``HOLE_1`` .. ``HOLE_n`` (the k-th
 hole, where it stands and again before its content). They come after every other token, so a vocabulary
 without them numbers every other token the same.
+
+With ``pins`` the vocabulary ends with ``PIN``: a row of pinned patterns ahead of a window's bars (a window
+from a later bar line holds the patterns its song wrote before it, ``pattern_stream.view``). It comes last
+of all, so a vocabulary without it numbers every other token the same.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ def families(max_refs: int) -> list[tuple[str, int, int]]:
 class PatternVocabulary:
     """Token ids <-> names; ``family[t]`` (index into ``self.families``, -1 for specials) and ``value[t]``."""
 
-    def __init__(self, max_refs: int = 64, fill_holes: int = 0):
+    def __init__(self, max_refs: int = 64, fill_holes: int = 0, pins: bool = False):
         self.max_refs = int(max_refs)
         self.fill_holes = int(fill_holes)
         names = list(SPECIALS)
@@ -74,6 +78,12 @@ class PatternVocabulary:
             names += ["FILL", "SEP"]
             family += [-1, -1]
             value += [0, 0]
+        self.pin = None  # the pinned-patterns row's token (pins)
+        if pins:
+            self.pin = len(names)
+            names.append("PIN")
+            family.append(-1)
+            value.append(0)
         self.names = names
         self.ids = {n: i for i, n in enumerate(names)}
         self.family = np.array(family, dtype=np.int64)

@@ -288,9 +288,11 @@ class Tokenizer(SavedTokenizer):
         """The tick stream names no key: 0."""
         return 0
 
-    def view(self, tokens, conditioning: Conditioning, start_bar: int) -> list[int]:
+    def view(
+        self, tokens, conditioning: Conditioning, start_bar: int, block_size: int | None = None
+    ) -> list[int]:
         """The stream from bar ``start_bar`` (0-based) on as a song of its own: BOS, then its bars (a
-        tick stream has no header and no pattern numbers to rewrite)."""
+        tick stream has no header, no pattern numbers to rewrite and nothing to pin)."""
         toks = [int(t) for t in tokens]
         if start_bar <= 0:
             return toks

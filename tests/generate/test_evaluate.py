@@ -125,8 +125,10 @@ def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
     from beepbrain.generate.evaluate import scoring_windows
     from beepbrain.tokens import PatternTokenizer
 
+    from beepbrain.tokens.pattern_stream import pinned_mask
+
     tok = PatternTokenizer()
-    checked = 0
+    checked = pins = 0
     for record in corpus_records[:60]:
         try:
             enc = tok.encode(parse_song(record["data"]))
@@ -143,8 +145,12 @@ def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
             assert len(window) <= 129 and 1 <= first < end <= len(window)
             if window[0] == 1:  # BOS: a song of its own (else the rest of a bar longer than the context)
                 grammar = tok.grammar(enc.conditioning, beats_per_bar=None)
+                grammar.relax(True)  # a given view: its pinned rows are accepted
                 for t in window:  # every REF in it names a pattern written inside it
                     grammar.advance(t)
+                pinned = pinned_mask(window, tok.vocab)
+                assert not pinned[first:end].any()  # pinned rows are context, never scored
+                pins += int(pinned.sum())
             bars_scored += sum(1 for t in window[first:end] if t == 3)  # BAR lines scored
         assert bars_scored == enc.bars
-    assert checked >= 5
+    assert checked >= 5 and pins > 0

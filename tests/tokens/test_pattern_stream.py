@@ -145,6 +145,7 @@ def assert_is_song(tok, window, cond):
     pattern written earlier inside it, and the grammar accepts every token."""
     assert window[0] == BOS
     grammar = tok.grammar(cond, beats_per_bar=None)
+    grammar.relax(True)  # a given window: its pinned rows are accepted, as the sampler replays them
     refs = 0
     for t in window:  # the grammar allows REF_k only where the channel wrote k patterns in this stream
         assert grammar.allows(t), tok.vocab.name(t)
@@ -171,6 +172,44 @@ def test_a_view_from_any_bar_is_a_song_that_plays_those_bars(tok):
         assert back == enc.tokens.tolist()
 
 
+def test_a_pinned_view_holds_the_patterns_played_before_so_its_bars_are_the_songs_own(tok):
+    """With room for them, a view from bar b pins every pattern played before b in the song's order, so
+    its bars are token for token the song's bars from b (a repeat stays one REF); it still decodes to
+    those bars, rejoins to the song, and its pinned rows are exactly what ``pinned_mask`` gives."""
+    from beepbrain.tokens.pattern_stream import pinned_mask
+
+    song = song_with_repeats()
+    enc = tok.encode(song)
+    whole = enc.tokens.tolist()
+    lines = tok.bar_lines(whole).tolist()
+    head = lines[0]  # BOS, the header and the instruments
+    pin = tok.vocab.pin
+    assert pin is not None
+    for start in range(1, song.bar_count):
+        window = tok.view(whole, enc.conditioning, start, block_size=4096)
+        first = window.index(BAR)
+        assert window[first:] == whole[lines[start] :]  # the bars, as the song wrote them
+        assert window[head] == pin  # pinned rows right after the header and instruments
+        assert_is_song(tok, window, enc.conditioning)
+        mask = pinned_mask(window, tok.vocab)
+        assert mask[head:first].all() and not mask[:head].any() and not mask[first:].any()
+        part = tok.decode(window, enc.conditioning)
+        assert part.bar_count == song.bar_count - start
+        for c in range(song.channel_count):
+            for b in range(part.bar_count):
+                assert part.pattern_at(c, b).notes == song.pattern_at(c, b + start).notes
+        assert tok.rejoin(whole, window, enc.conditioning, start) == whole
+        plain = tok.view(whole, enc.conditioning, start)  # no budget: first uses written out
+        assert pin not in plain and plain.count(NEW) > window[first:].count(NEW)
+    small = tok.view(whole, enc.conditioning, 6, block_size=40)  # room for one pattern or two
+    pinned = pinned_mask(small, tok.vocab)
+    assert 0 < pinned.sum() <= 20
+    fresh = tok.grammar(enc.conditioning, beats_per_bar=None)  # a sampled song never writes PIN
+    for t in whole[:head]:
+        fresh.advance(t)
+    assert not fresh.allows(pin) and fresh.allows(BAR)
+
+
 def test_split_stream_reads_an_unfinished_stream(tok):
     enc = tok.encode(song_with_repeats(4))
     toks = enc.tokens.tolist()
@@ -193,11 +232,16 @@ def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
     loader = WindowLoader(tmp_path / "p", "train", block_size=256, batch_size=16, seed=1)
     tok = loader.tokenizer
     assert any(bar > 0 for _song, bar in loader.starts)  # long songs get windows from later bars
-    windows = refs = 0
+    from beepbrain.tokens.pattern_stream import pinned_mask
+
+    windows = refs = pinned = 0
     for step in range(3):
         x, y, cond = loader.get_batch_numpy(step)
         for r in range(len(x)):
             row = x[r].tolist() + [int(y[r, -1])] if y[r, -1] >= 0 else x[r].tolist()
+            given = pinned_mask(row, tok.vocab)[1 : len(y[r]) + 1]  # targets inside pinned rows
+            assert (y[r][: len(given)][given] == -1).all()  # are given, never predicted
+            pinned += int(given.sum())
             starts = [i for i, t in enumerate(row) if t == BOS]
             assert starts[0] == 0
             for a, b in zip(starts, starts[1:] + [len(row)], strict=True):
@@ -206,7 +250,7 @@ def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
                 c = Conditioning(*[int(v) for v in _cond_of(cond[r, a])])
                 refs += assert_is_song(tok, window, c)
                 windows += 1
-    assert windows > 48 and refs > 0
+    assert windows > 48 and refs > 0 and pinned > 0
 
 
 def _cond_of(vector):
