@@ -124,7 +124,6 @@ def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
     from beepbrain.format import parse_song
     from beepbrain.generate.evaluate import scoring_windows
     from beepbrain.tokens import PatternTokenizer
-
     from beepbrain.tokens.pattern_stream import pinned_mask
 
     tok = PatternTokenizer()
