@@ -50,6 +50,7 @@ def main() -> None:
     from beepbrain.generate.evaluate import fit_baseline, load_split, ngram_bits, song_bits
     from beepbrain.generate.stats import played_notes
     from beepbrain.tokens.loader import WindowLoader, pad_share
+    from beepbrain.tokens.pattern_stream import pinned_mask
     from beepbrain.tokens.shards import read_manifest
     from beepbrain.train.registry import load_model
 
@@ -59,10 +60,15 @@ def main() -> None:
     model, tokenizer, _info = load_model(args.model, settings.tracking_uri(data))
     T = model.config.block_size
     loader = WindowLoader(dataset, "train", block_size=T, batch_size=8, seed=0)
-    shares = [pad_share(loader.get_batch_numpy(step)[1]) for step in range(50)]
+    shares, pinned = [], []
+    for step in range(50):
+        x, y, _cond = loader.get_batch_numpy(step)
+        shares.append(pad_share(y))
+        pinned.append(float(np.mean([pinned_mask(row, tokenizer.vocab)[1:].mean() for row in x])))
     print(
-        f"training batches ({T}-token rows of packed windows): {100 * float(np.mean(shares)):.1f}% of targets "
-        f"are padding or a song boundary (mean of 50 batches)"
+        f"training batches ({T}-token rows of packed windows): {100 * float(np.mean(shares)):.1f}% of "
+        f"positions are not targets, {100 * float(np.mean(pinned)):.1f}% pinned rows (given context), the "
+        f"rest song boundaries (mean of 50 batches; no padding)"
     )
 
     ngram = fit_baseline(dataset, manifest["vocab_size"], 0, 200_000, lambda _m: None)

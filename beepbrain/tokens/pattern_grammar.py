@@ -19,7 +19,8 @@ song is always a song.
 
 A window's pinned rows (``PIN`` and one item per channel, before the first ``BAR``: ``pattern_stream``)
 are accepted only while the grammar is relaxed, as it is while it replays a view the sampler slid to;
-they enter the channels' tables and are not bars. A sampled song never writes one.
+they enter the channels' tables and are not bars, and only they may hold ``HIDE_n`` (n patterns named,
+not written out). A sampled song never writes one.
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ class PatternGrammar:
         self.in_scale = in_scale
         self.start_with_notes = start_with_notes
         self.relaxed = False  # True: only validity is checked (a prompt), not the musical constraints
+        self.pinning = False  # inside a pinned row (a given view's, only while relaxed)
         self.notes_bar = 1  # the bar that start_with_notes keeps from silence
         self.notes_bar_sounds = False  # some channel wrote a pattern in that bar
         first, last = v.span("P")
@@ -275,6 +277,8 @@ class PatternGrammar:
                 m[EMPTY] = False  # the first bar's last channel: the others all stayed silent
             if self.stream.count():
                 self._allow(m, "REF", 1, self.stream.count())
+            if self.pinning and self.stream.count() < self.vocab.max_refs:  # a given view's hidden run
+                self._allow(m, "HIDE", 1, self.vocab.max_refs - self.stream.count())
         elif phase == Phase.NOTE:  # a note's POS, or the pattern's END
             if self.pattern_notes:
                 m[END] = True
@@ -400,9 +404,11 @@ class PatternGrammar:
                 self.answering, self.phase = True, Phase.HOLE
             elif token == self.vocab.pin:
                 self.stream.start_pin()
+                self.pinning = True
                 self.phase = Phase.ITEM
             else:
                 self.stream.start_bar()
+                self.pinning = False
                 self.phase = Phase.ITEM
         elif phase == Phase.HOLE:
             if token == EOS:
@@ -423,6 +429,8 @@ class PatternGrammar:
                 return
             if token == EMPTY:
                 self.stream.empty()
+            elif v.is_family(token, "HIDE"):
+                self.stream.hide(value)
             else:
                 self.stream.ref(value)
             self._next_item()

@@ -11,15 +11,18 @@ it decodes to, and the tolerant decoder reads one as that earlier pattern withou
 A window of a song is a song of its own (``view``): the song's header with the bar count of what is left,
 its instruments, then its bars from bar ``b`` on, written afresh by a new ``PatternStream``. With a
 tokenizer that has ``PIN`` and a token budget, the patterns the song wrote before bar ``b`` come first, as
-pinned rows (``PIN`` and one item per channel: a pattern, or ``EMPTY`` where the channel has no more), the
-most recently played first while they fit the budget, each channel's in the order the song wrote them; so
-the window's ``REF`` tokens name those patterns as the song's own ``REF`` tokens do, and a repeated bar
-costs one token in every window, as it does in the song. Patterns left out of the pins (or every one,
-without ``PIN``) are written out where the window first uses them. Pinned rows are given, never predicted
-(``pinned_mask``), and are not bars: the bar count, ``bar_lines`` and the decoder's song skip them.
+pinned rows (``PIN`` and one item per channel, as a bar has them), every one of them and in the order the
+song wrote them, so the window's tables number them as the song's do and the window's bars are token for
+token the song's own bars (a repeat costs one ``REF`` in every window, as it does in the song; nothing is
+written out again). A pinned pattern is written out (``NEW`` .. ``END``) while the rows fit the budget, the
+most recently played first; a run of the others is one ``HIDE_n`` item (n patterns named, their notes out
+of view), and ``EMPTY`` fills a channel that has no more. Without ``PIN`` (or a budget) the patterns are
+written out where the window first uses them. Pinned rows are given, never predicted (``pinned_mask``), and
+are not bars: the bar count, ``bar_lines`` and the decoder's song skip them; a ``REF`` to a hidden pattern
+plays it where the song is known (``rejoin``) and is silent in the window read alone.
 Training windows, the sampler's slide and scoring all cut songs with ``view`` and the same budget
-(``pin_budget``), so the model never sees a ``REF`` to a pattern out of its view, nor a song without its
-header. ``split_stream`` reads a stream (or a prefix of one) into those parts.
+(``pin_budget``), so the model never sees a ``REF`` to a pattern its view does not name, nor a song without
+its header. ``split_stream`` reads a stream (or a prefix of one) into those parts.
 """
 
 from __future__ import annotations
@@ -90,6 +93,21 @@ class PatternStream:
     def empty(self) -> None:
         self.channel += 1
 
+    def hide(self, n: int, bodies=None) -> int:
+        """The current channel's next ``n`` patterns are named but not written out (a pinned row's
+        ``HIDE_n``): they take their numbers in its table, with their ``bodies`` where the song is known,
+        else with bodies no stream writes (a REF to one plays nothing). Returns how many entered (the
+        table holds at most ``max_refs``)."""
+        c = self.channel
+        self.channel += 1
+        table = self.tables[c]
+        n = max(0, min(int(n), self.max_refs - len(table)))
+        for j in range(n):
+            body = tuple(bodies[j]) if bodies is not None and j < len(bodies) else (-1, len(table))
+            self._index[c].setdefault(body, len(table) + 1)
+            table.append(body)
+        return n
+
     def hole(self) -> None:
         """The current channel's cell is a hole (the fill layout): nothing enters its table."""
         self.channel += 1
@@ -157,12 +175,14 @@ class StreamParts:
     fill: bool = False  # the fill layout (tokens/fill.py): ``bars`` holds None where a hole stands
     holes: list[tuple[int, int]] = field(default_factory=list)  # (bar, channel) of each hole, in order
     answers: list[tuple[int, ...]] = field(default_factory=list)  # the holes' content written so far
+    tables: list[list[tuple[int, ...]]] = field(default_factory=list)  # each channel's patterns, numbered
 
 
-def split_stream(tokens, vocab, channels: int) -> StreamParts:
+def split_stream(tokens, vocab, channels: int, known=None) -> StreamParts:
     """The parts of a well-formed pattern stream or prefix of one (as the grammar accepts them), in the
     song layout or the fill layout (``tokens/fill.py``: holes as None in ``bars``, their content in
-    ``answers``)."""
+    ``answers``). ``known``: each channel's pattern table of the song a window was cut from (a
+    ``StreamParts.tables``), which gives hidden pinned patterns their notes."""
     toks = [int(t) for t in tokens]
     if not toks or toks[0] != BOS:
         raise ValueError("a pattern stream starts with BOS")
@@ -197,7 +217,7 @@ def split_stream(tokens, vocab, channels: int) -> StreamParts:
             i += 1
             if i >= n:
                 break
-            body, i = _read_item(toks, i, stream, vocab, parts)
+            body, i = _read_item(toks, i, stream, vocab, parts, known)
             if body is None:
                 break
             parts.answers.append(body)
@@ -222,23 +242,29 @@ def split_stream(tokens, vocab, channels: int) -> StreamParts:
             continue
         if row is None:
             raise ValueError(f"token {vocab.name(t)} at {i}: an item before the first bar")
-        body, i = _read_item(toks, i, stream, vocab, parts)
+        body, i = _read_item(toks, i, stream, vocab, parts, known)
         if body is None:
             break
         row.append(body)
+    parts.tables = stream.tables
     return parts
 
 
 def _read_item(
-    toks: list[int], i: int, stream: PatternStream, vocab, parts: StreamParts
+    toks: list[int], i: int, stream: PatternStream, vocab, parts: StreamParts, known=None
 ) -> tuple[tuple[int, ...] | None, int]:
-    """One channel's item at ``i``: its body (``()`` for silence) and where the next item starts; None
-    where a pattern is still open (its tokens go to ``parts.partial``)."""
+    """One channel's item at ``i``: its body (``()`` for silence, and for a pinned row's ``HIDE_n``) and
+    where the next item starts; None where a pattern is still open (its tokens go to ``parts.partial``)."""
     t = toks[i]
     ref_lo = vocab.start["REF"]
     ref_hi = ref_lo + vocab.max_refs
     if t == EMPTY:
         stream.empty()
+        return (), i + 1
+    if vocab.is_family(t, "HIDE"):
+        c, have = stream.channel, stream.count()
+        bodies = known[c][have:] if known is not None and c < len(known) else None
+        stream.hide(int(vocab.value[t]), bodies)
         return (), i + 1
     if ref_lo <= t < ref_hi:
         body = stream.ref(t - ref_lo + 1)
@@ -281,7 +307,11 @@ def join_parts(
             out.append(pin)
             stream.start_pin()
             for c in range(channels):
-                out.extend(stream.write(pins[c][r] if r < len(pins[c]) else ()))
+                item = pins[c][r] if r < len(pins[c]) else ()
+                if isinstance(item, list):  # a run of patterns named, not written out
+                    out.append(vocab.id_of("HIDE", stream.hide(len(item), item)))
+                else:
+                    out.extend(stream.write(item))
     for row in rows[start_bar:]:
         out.append(BAR)
         stream.start_bar()
@@ -295,30 +325,47 @@ def join_parts(
     return out
 
 
-def choose_pins(rows, channels: int, budget: int, max_refs: int) -> list[list[tuple[int, ...]]]:
-    """Per channel, the patterns of ``rows`` (the bars before a window) that its pinned rows hold: the
-    most recently played first while the rows' tokens fit ``budget``, then each channel's in the order
-    the song first played them."""
+def choose_pins(rows, channels: int, budget: int, max_refs: int) -> list[list]:
+    """Per channel, the items of its pinned rows: every pattern ``rows`` (the bars before a window) wrote,
+    in the order the song first played them (its numbering, at most ``max_refs``), each either written out
+    (its body, a tuple) or in a run of patterns named but not shown (a list of bodies: one ``HIDE_n``).
+    Bodies are written out the most recently played first while the rows' tokens fit ``budget``."""
+    order: list[list[tuple[int, ...]]] = [[] for _ in range(channels)]
     first: dict[tuple[int, tuple[int, ...]], int] = {}
     last: dict[tuple[int, tuple[int, ...]], int] = {}
     for b, row in enumerate(rows):
         for c, body in enumerate(row[:channels]):
-            if body:
-                first.setdefault((c, body), b)
+            if body and (c, body) not in first and len(order[c]) < max_refs:
+                first[(c, body)] = b
+                order[c].append(body)
+            if (c, body) in first:
                 last[(c, body)] = b
-    chosen: list[list[tuple[int, ...]]] = [[] for _ in range(channels)]
-    items = rows_count = 0  # tokens of the chosen bodies (with NEW, END); pinned rows
+    shown: list[set[tuple[int, ...]]] = [set() for _ in range(channels)]
+
+    def items(c: int) -> list:
+        out: list = []
+        for body in order[c]:
+            if body in shown[c]:
+                out.append(body)
+            elif out and isinstance(out[-1], list):
+                out[-1].append(body)
+            else:
+                out.append([body])
+        return out
+
+    def cost(counts: list[int]) -> int:  # rows x (PIN + one token per cell), plus what bodies add
+        return max(counts, default=0) * (1 + channels) + extra
+
+    counts = [len(items(c)) for c in range(channels)]
+    extra = 0  # the written-out bodies' tokens beyond one per cell (NEW body END)
     for c, body in sorted(last, key=lambda key: (-last[key], first[key], key[0])):
-        if len(chosen[c]) >= max_refs:
+        shown[c].add(body)
+        trial = counts[:c] + [len(items(c))] + counts[c + 1 :]
+        if cost(trial) + len(body) + 1 > budget:
+            shown[c].discard(body)
             continue
-        n_rows = max(rows_count, len(chosen[c]) + 1)
-        cost = items + len(body) + 2 + n_rows * (1 + channels) - (sum(map(len, chosen)) + 1)
-        if cost > budget:
-            continue
-        chosen[c].append(body)
-        items += len(body) + 2
-        rows_count = n_rows
-    return [sorted(bodies, key=lambda body, c=c: first[(c, body)]) for c, bodies in enumerate(chosen)]
+        counts, extra = trial, extra + len(body) + 1
+    return [items(c) for c in range(channels)]
 
 
 def view(tokens, vocab, channels: int, start_bar: int, budget: int | None = None) -> list[int]:

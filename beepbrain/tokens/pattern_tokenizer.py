@@ -362,6 +362,9 @@ class PatternTokenizer(SavedTokenizer):
                     body = stream.ref(int(val[t]))
                     row[c] = notes_of.get((c, body)) if body is not None else None
                     i += 1
+                elif pinned and v.is_family(t, "HIDE"):  # patterns named, out of view: silent here
+                    stream.hide(int(val[t]))
+                    i += 1
                 else:  # EMPTY, or a token out of place: the channel is silent in this bar
                     stream.empty()
                     i += 1
@@ -554,7 +557,7 @@ class PatternTokenizer(SavedTokenizer):
         if start_bar <= 0:
             return [int(t) for t in window]
         whole = split_stream(tokens, self.vocab, conditioning.channels)
-        later = split_stream(window, self.vocab, conditioning.channels)
+        later = split_stream(window, self.vocab, conditioning.channels, known=whole.tables)
         whole.bars = whole.bars[:start_bar] + later.bars
         whole.partial, whole.ended = later.partial, later.ended
         return join_parts(whole, self.vocab, conditioning.channels)

@@ -9,9 +9,11 @@ With ``fill_holes`` > 0 the vocabulary ends with the fill layout's markers (``to
 hole, where it stands and again before its content). They come after every other token, so a vocabulary
 without them numbers every other token the same.
 
-With ``pins`` the vocabulary ends with ``PIN``: a row of pinned patterns ahead of a window's bars (a window
-from a later bar line holds the patterns its song wrote before it, ``pattern_stream.view``). It comes last
-of all, so a vocabulary without it numbers every other token the same.
+With ``pins`` the vocabulary ends with ``PIN``, a row of pinned patterns ahead of a window's bars (a window
+from a later bar line holds the patterns its song wrote before it, ``pattern_stream.view``), and
+``HIDE_1`` .. ``HIDE_max_refs``: in a pinned row, that many of the channel's patterns named but not written
+out (they did not fit the window). They come last of all, so a vocabulary without them numbers every other
+token the same.
 """
 
 from __future__ import annotations
@@ -65,25 +67,32 @@ class PatternVocabulary:
         self.start: dict[str, int] = {}
         self.lo: dict[str, int] = {}
         self.hi: dict[str, int] = {}
-        for f, (name, lo, hi) in enumerate(self.families):
+
+        def add_family(f: int) -> None:
+            name, lo, hi = self.families[f]
             self.start[name] = len(names)
             self.lo[name], self.hi[name] = lo, hi
             for v in range(lo, hi + 1):
                 names.append(f"IF_{FIELDS[v].name}" if name == "IF" else f"{name}_{v}")
                 family.append(f)
                 value.append(v)
+
+        for f in range(len(self.families)):
+            add_family(f)
         self.fill = self.sep = None  # the fill layout's task and separator tokens (fill_holes > 0)
         if self.fill_holes:
             self.fill, self.sep = len(names), len(names) + 1
             names += ["FILL", "SEP"]
             family += [-1, -1]
             value += [0, 0]
-        self.pin = None  # the pinned-patterns row's token (pins)
+        self.pin = None  # the pinned-patterns row's token (pins; with it the HIDE family)
         if pins:
             self.pin = len(names)
             names.append("PIN")
             family.append(-1)
             value.append(0)
+            self.families.append(("HIDE", 1, self.max_refs))  # patterns named, not written out
+            add_family(len(self.families) - 1)
         self.names = names
         self.ids = {n: i for i, n in enumerate(names)}
         self.family = np.array(family, dtype=np.int64)
@@ -116,4 +125,5 @@ class PatternVocabulary:
         return first, max(first, first + hi - lo + 1)
 
     def is_family(self, token: int, family: str) -> bool:
-        return int(self.family[int(token)]) == self.family_index[family]
+        """Whether ``token`` is of ``family`` (False for a family this vocabulary lacks)."""
+        return int(self.family[int(token)]) == self.family_index.get(family, -2)

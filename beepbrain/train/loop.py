@@ -372,7 +372,7 @@ def _loop(t: _Training) -> None:
                 dist.all_reduce(losses, op=dist.ReduceOp.AVG)
             losses = losses.tolist()  # one device sync per interval
             elapsed = time.perf_counter() - t_last
-            tokens_per_s = real_since / elapsed  # real tokens only: no padding, no song boundary
+            tokens_per_s = real_since / elapsed  # real targets only: no padding, boundary, pin or marker
             mfu = flops_per_token * real_since / elapsed / t.peak
             padding = 1 - real_since / max(positions_since, 1)
             t.train_loss = losses[-1]
@@ -383,7 +383,7 @@ def _loop(t: _Training) -> None:
                     )
             t.say(
                 f"step {step}/{total} loss {t.train_loss:.4f} lr {lr:.2e} {tokens_per_s:,.0f} tok/s "
-                f"mfu {100 * mfu:.1f}% padding {100 * padding:.1f}%",
+                f"mfu {100 * mfu:.1f}% not targets {100 * padding:.1f}%",
                 flush=True,
             )
             if not math.isfinite(t.train_loss):

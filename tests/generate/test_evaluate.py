@@ -119,8 +119,9 @@ def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
 
 def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
     """A song longer than the context is scored in windows that are songs of their own (BOS, header,
-    patterns in view); together they score every bar of it exactly once, and a song that fits is scored
-    whole."""
+    patterns in view); together they score every bar of it exactly once, and the tokens they score are,
+    in order, the song's own tokens (a REF stays one REF in every window, nothing is written out again),
+    so the model's bits and the n-gram's are of the same tokens; a song that fits is scored whole."""
     from beepbrain.format import parse_song
     from beepbrain.generate.evaluate import scoring_windows
     from beepbrain.tokens import PatternTokenizer
@@ -140,7 +141,9 @@ def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
             continue
         checked += 1
         bars_scored = 0
+        scored: list[int] = []
         for window, first, end in windows:
+            scored += window[first:end]
             assert len(window) <= 129 and 1 <= first < end <= len(window)
             if window[0] == 1:  # BOS: a song of its own (else the rest of a bar longer than the context)
                 grammar = tok.grammar(enc.conditioning, beats_per_bar=None)
@@ -152,4 +155,5 @@ def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
                 pins += int(pinned.sum())
             bars_scored += sum(1 for t in window[first:end] if t == 3)  # BAR lines scored
         assert bars_scored == enc.bars
+        assert scored == toks[1:]
     assert checked >= 5 and pins > 0

@@ -210,6 +210,43 @@ def test_a_pinned_view_holds_the_patterns_played_before_so_its_bars_are_the_song
     assert not fresh.allows(pin) and fresh.allows(BAR)
 
 
+def test_a_view_that_cannot_show_every_pattern_names_the_rest_so_its_bars_stay_the_songs_own(tok):
+    """With room for only some patterns, a view pins the others as ``HIDE_n`` runs: its bars are still
+    token for token the song's own, the grammar accepts it (and refuses HIDE outside a pinned row), the
+    window read alone plays a hidden pattern as silence, and rejoin gives the whole song back."""
+    from beepbrain.tokens.pattern_stream import pinned_mask
+
+    song = song_with_repeats(16)
+    enc = tok.encode(song)
+    whole = enc.tokens.tolist()
+    lines = tok.bar_lines(whole).tolist()
+    hide_lo, hide_hi = tok.vocab.span("HIDE")
+    hidden_views = 0
+    for block_size in (24, 40, 64):
+        for start in range(1, song.bar_count):
+            window = tok.view(whole, enc.conditioning, start, block_size=block_size)
+            first = window.index(BAR)
+            assert window[first:] == whole[lines[start] :]
+            assert_is_song(tok, window, enc.conditioning)
+            hides = [t for t in window if hide_lo <= t < hide_hi]
+            hidden_views += bool(hides)
+            assert pinned_mask(window, tok.vocab)[lines[0] : first].all()
+            assert tok.rejoin(whole, window, enc.conditioning, start) == whole
+            part = tok.decode(window, enc.conditioning)
+            assert part.bar_count == song.bar_count - start
+            for c in range(song.channel_count):
+                for b in range(part.bar_count):
+                    notes = part.pattern_at(c, b).notes if part.pattern_at(c, b) else []
+                    want = song.pattern_at(c, b + start).notes
+                    assert notes in (want, [])  # as the song plays it, or silent where hidden
+    assert hidden_views > 0
+    grammar = tok.grammar(enc.conditioning, beats_per_bar=None)
+    grammar.relax(True)
+    for t in whole[: lines[0] + 1]:  # the header, then a bar (not a pinned row)
+        grammar.advance(t)
+    assert not grammar.allows(hide_lo)
+
+
 def test_split_stream_reads_an_unfinished_stream(tok):
     enc = tok.encode(song_with_repeats(4))
     toks = enc.tokens.tolist()
