@@ -18,7 +18,7 @@ import torch
 from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.generate.songs import SongRequest, generate_song, generate_tokens
 from beepbrain.model import CONFIGS, GPT
-from beepbrain.tokens import Tokenizer
+from beepbrain.tokens import TickTokenizer
 
 
 def measure_tokens(model, tokenizer, bars: int, use_cache: bool) -> tuple[float, int, int]:
@@ -67,7 +67,7 @@ def main() -> None:
         model, tokenizer, info = load_generator(args.model, settings.tracking_uri(data))
         models = [(f"{args.model} (v{info.get('version')})", model)]
     else:
-        tokenizer = Tokenizer()
+        tokenizer = TickTokenizer()
         torch.manual_seed(0)
         models = [(name, GPT(CONFIGS[name].with_data(tokenizer.vocab_size)).eval()) for name in args.configs]
 

@@ -34,7 +34,7 @@ def main() -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
 
     from beepbrain.format import parse_song
-    from beepbrain.tokens import PatternTokenizer, Tokenizer, TokenizerConfig, WindowLoader
+    from beepbrain.tokens import PatternTokenizer, TickTokenizer, TickTokenizerConfig, WindowLoader
     from beepbrain.tokens.dataset import build_dataset_from_songs
     from beepbrain.tokens.stats import read_song_strings
 
@@ -46,7 +46,7 @@ def main() -> None:
             songs.append(parse_song(s))
     t_parse = time.perf_counter() - t_parse
     print(f"songs: {len(songs)} parsed of {len(strings)} ({len(songs) / t_parse:,.0f} songs/s parse)")
-    for name, tok in (("tick", Tokenizer()), ("pattern", PatternTokenizer())):
+    for name, tok in (("tick", TickTokenizer()), ("pattern", PatternTokenizer())):
         encoded = [tok.encode(s) for s in songs]
         n_tokens = sum(len(e.tokens) for e in encoded)
         t_enc = best_of(lambda tok=tok: [tok.encode(s) for s in songs], args.repeat)
@@ -65,7 +65,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench"  # the tick tokenizer's long streams: the loader's heaviest case
-        build_dataset_from_songs(strings, out, config=TokenizerConfig(), augment_transpose=3)
+        build_dataset_from_songs(strings, out, config=TickTokenizerConfig(), augment_transpose=3)
         for block, batch in ((512, 8), (512, 64), (1024, 32)):
             loader = WindowLoader(out, "train", block_size=block, batch_size=batch, seed=0)
             loader.get_batch(0)

@@ -46,7 +46,7 @@ def default_source() -> Path:
 
 def build(source: Path, work: Path, merges: int, log) -> dict[str, Path]:
     """The three datasets (pattern, tick, pattern+BPE) under ``work/datasets``, same splits."""
-    from beepbrain.tokens import PatternTokenizer, Tokenizer
+    from beepbrain.tokens import PatternTokenizer, TickTokenizer
     from beepbrain.tokens.dataset import build_dataset_from_songs
     from beepbrain.tokens.stats import read_song_strings
 
@@ -62,7 +62,9 @@ def build(source: Path, work: Path, merges: int, log) -> dict[str, Path]:
         overwrite=True,
     )
     fixed = {sid: split for split in ("val", "test") for sid in pattern["splits"][split]["song_ids"]}
-    build_dataset_from_songs(strings, out / "tick", tokenizer=Tokenizer(), fixed_splits=fixed, overwrite=True)
+    build_dataset_from_songs(
+        strings, out / "tick", tokenizer=TickTokenizer(), fixed_splits=fixed, overwrite=True
+    )
     build_bpe(out / "pattern", out / "pattern-bpe", merges)
     return {"pattern": out / "pattern", "tick": out / "tick", "pattern+bpe": out / "pattern-bpe"}
 

@@ -17,7 +17,7 @@ from contextlib import nullcontext
 import torch
 
 from beepbrain.model import CONFIGS, GPT
-from beepbrain.tokens import Tokenizer
+from beepbrain.tokens import TickTokenizer
 from beepbrain.train.mfu import measured_matmul_flops, peak_flops
 from beepbrain.train.optim import configure_optimizer
 
@@ -27,7 +27,7 @@ CPU_PLAN = {"tiny": (8, 10), "small": (4, 5), "base": (1, 2)}  # (batch size, ti
 def measure(
     name: str, device: torch.device, batch: int, steps: int, compile_model: bool, peak: float
 ) -> dict:
-    config = CONFIGS[name].with_data(Tokenizer().vocab_size)
+    config = CONFIGS[name].with_data(TickTokenizer().vocab_size)
     torch.manual_seed(0)
     model = GPT(config).to(device)
     optimizer = configure_optimizer(

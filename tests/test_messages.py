@@ -24,13 +24,13 @@ def test_deploy_help_names_each_default_once():
 
 def test_train_help_states_the_base_parameter_count():
     from beepbrain.model.gpt import CONFIGS, count_params
-    from beepbrain.tokens import PatternTokenizer, Tokenizer
+    from beepbrain.tokens import PatternTokenizer, TickTokenizer
 
     text = " ".join(help_of("train").split())  # argparse wraps lines
     figures = re.search(
         r"base \(([\d.]+)M with the pattern tokenizer, ([\d.]+)M with the tick", text
     ).groups()
-    for figure, tokenizer in zip(figures, (PatternTokenizer(), Tokenizer()), strict=True):
+    for figure, tokenizer in zip(figures, (PatternTokenizer(), TickTokenizer()), strict=True):
         assert figure == f"{count_params(CONFIGS['base'].with_data(tokenizer.vocab_size)) / 1e6:.1f}"
 
 

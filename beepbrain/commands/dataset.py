@@ -129,7 +129,8 @@ def _say(message: str) -> None:
 
 def summary(manifest: dict) -> str:
     kind = manifest.get("tokenizer_kind", "tick")
-    grid = f", {manifest['ticks_per_beat']} ticks per beat" if kind == "tick" else ""
+    tpb = manifest.get("ticks_per_beat")  # the tick grid, where the tokenizer has one (None: none)
+    grid = f", {tpb} ticks per beat" if tpb else ""
     lines = [
         f"dataset {manifest['name']}: {kind} tokenizer, vocabulary {manifest['vocab_size']}{grid}, "
         f"created {manifest['created']}"

@@ -7,6 +7,7 @@ from pathlib import Path
 from beepbrain.generate.export import write_batch
 from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.generate.songs import SongRequest, generate_song
+from beepbrain.tokens.protocol import Tokenizer
 
 
 def load_generator(model_uri: str, tracking_uri: str):
@@ -52,7 +53,7 @@ def log_piano_rolls_to_model_run(
 
 def generate_to_dir(
     model,
-    tokenizer,
+    tokenizer: Tokenizer,
     request: SongRequest,
     sampling: SamplingConfig,
     count: int,

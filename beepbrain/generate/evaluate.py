@@ -35,6 +35,7 @@ from beepbrain.generate.ngram import NGramModel
 from beepbrain.generate.sampling import SamplingConfig, sample_sequence
 from beepbrain.generate.songs import SongRequest, generate_song
 from beepbrain.generate.stats import STAT_NAMES, played_notes, song_stats, summarize
+from beepbrain.tokens.protocol import Tokenizer
 from beepbrain.tokens.shards import load_split_songs, read_index, read_manifest
 
 LN2 = math.log(2)
@@ -90,7 +91,7 @@ class LikeForLike:
 
 def like_for_like(
     model,
-    tokenizer,
+    tokenizer: Tokenizer,
     refs: list,
     *,
     samples: int,
@@ -186,7 +187,7 @@ def load_split(dataset_dir: Path, split: str, max_tokens: int | None = None) -> 
     return SplitSongs(out, conds)
 
 
-def scoring_windows(tokenizer, song, cond, block_size: int) -> list[tuple[list[int], int, int]]:
+def scoring_windows(tokenizer: Tokenizer, song, cond, block_size: int) -> list[tuple[list[int], int, int]]:
     """How a song is scored with every token in view of its song: ``(window, first, end)`` triples, each
     window a song of its own (``tokenizer.view`` from a bar line, at most ``block_size + 1`` tokens) whose
     tokens ``first``..``end - 1`` are scored. A song that fits is one window from BOS; a longer one goes on
@@ -299,14 +300,14 @@ def song_bits(
     return bits
 
 
-def model_bits_per_token(model, tokenizer, split: SplitSongs, batch_size: int = 16) -> float:
+def model_bits_per_token(model, tokenizer: Tokenizer, split: SplitSongs, batch_size: int = 16) -> float:
     """Mean -log2 P(token) over the tokens ``song_bits`` scores."""
     counts: list[int] = []
     bits = song_bits(model, tokenizer, split.songs, split.cond, batch_size, counts=counts)
     return float(bits.sum()) / max(sum(counts), 1)
 
 
-def split_notes(tokenizer, split: SplitSongs) -> np.ndarray:
+def split_notes(tokenizer: Tokenizer, split: SplitSongs) -> np.ndarray:
     """int64[N]: the notes each song of the split plays through its bar sequence, as its tokens decode."""
     return np.array(
         [
@@ -350,7 +351,7 @@ def fit_baseline(dataset_dir: Path, vocab_size: int, order: int, max_tokens: int
     return best
 
 
-def reference_songs(tokenizer, split: SplitSongs, limit: int):
+def reference_songs(tokenizer: Tokenizer, split: SplitSongs, limit: int):
     """Test songs decoded from their tokens (what the model sees), with their beats per bar and bars."""
     out = []
     for tokens, cond in zip(split.songs[:limit], split.cond[:limit], strict=True):
@@ -359,7 +360,7 @@ def reference_songs(tokenizer, split: SplitSongs, limit: int):
     return out
 
 
-def ngram_song(ngram: NGramModel, tokenizer, request: SongRequest, sampling: SamplingConfig):
+def ngram_song(ngram: NGramModel, tokenizer: Tokenizer, request: SongRequest, sampling: SamplingConfig):
     """A song sampled from the n-gram through the tokenizer's grammar."""
     from beepbrain.generate.songs import fixed_header
     from beepbrain.tokens import Conditioning
@@ -374,7 +375,7 @@ def ngram_song(ngram: NGramModel, tokenizer, request: SongRequest, sampling: Sam
 
 def evaluate(
     model,
-    tokenizer,
+    tokenizer: Tokenizer,
     dataset_dir: str | Path,
     *,
     samples: int = 8,

@@ -30,6 +30,7 @@ from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_th
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.fill import fill_layout, marker_mask, read_fill
 from beepbrain.tokens.pattern_stream import join_parts, split_stream
+from beepbrain.tokens.protocol import Tokenizer
 
 CONTEXTS = ("full", "before", "header")
 DEFAULT_PATTERN_TOKENS = 40  # a hole's content when nothing in the song says how long its patterns are
@@ -71,7 +72,7 @@ def bar_cells(song: Song, first: int, last: int, channels=None) -> list[tuple[in
     return [(b - 1, c - 1) for b in range(first, last + 1) for c in sorted(set(chosen))]
 
 
-def _rows(tokenizer, song: Song) -> tuple[object, list[list[tuple[int, ...]]], Conditioning]:
+def _rows(tokenizer: Tokenizer, song: Song) -> tuple[object, list[list[tuple[int, ...]]], Conditioning]:
     """The song's stream parts and one row of bodies per bar (trailing silent bars included)."""
     enc = tokenizer.encode(song)
     cond = enc.conditioning
@@ -154,7 +155,7 @@ def _pattern_lengths(rows, channels: int, drums_from: int) -> list[float]:
 
 def fill_song(
     model,
-    tokenizer,
+    tokenizer: Tokenizer,
     song: Song,
     cells,
     sampling: SamplingConfig,
@@ -245,7 +246,7 @@ def fill_song(
 
 def add_channel(
     model,
-    tokenizer,
+    tokenizer: Tokenizer,
     song: Song,
     kind: str,
     sampling: SamplingConfig,
@@ -259,7 +260,9 @@ def add_channel(
     return fill_song(model, tokenizer, bigger, cells, sampling, constraints=constraints, new_channel=index)
 
 
-def hole_bits(model, tokenizer, song: Song, cells, context: str = "full") -> tuple[float, int, int]:
+def hole_bits(
+    model, tokenizer: Tokenizer, song: Song, cells, context: str = "full"
+) -> tuple[float, int, int]:
     """(bits, tokens scored, notes) of the real content of ``cells`` ((bar, channel), 0-based) given the
     ``context`` (``full``, ``before`` or ``header``): every token of each hole's content after its marker
     (the markers and the closing EOS are given, so not scored)."""

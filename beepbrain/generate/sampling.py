@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from beepbrain.tokens.protocol import Tokenizer
+
 
 @dataclass(frozen=True)
 class SamplingConfig:
@@ -147,7 +149,7 @@ class SongWindow:
         self,
         grammar,
         *,
-        tokenizer=None,
+        tokenizer: Tokenizer | None = None,
         conditioning=None,
         block_size: int | None = None,
         make_grammar: Callable[[int, bool], object] | None = None,

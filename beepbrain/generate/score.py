@@ -13,6 +13,7 @@ import numpy as np
 
 from beepbrain.generate.evaluate import song_bits
 from beepbrain.generate.stats import played_notes
+from beepbrain.tokens.protocol import Tokenizer
 
 
 @dataclass
@@ -31,7 +32,7 @@ class SongScore:
 
 
 def score_songs(
-    model, tokenizer, songs: list, names: list[str] | None = None, batch_size: int = 16, ngram=None
+    model, tokenizer: Tokenizer, songs: list, names: list[str] | None = None, batch_size: int = 16, ngram=None
 ) -> list[SongScore]:
     """Score each ``Song``: its token stream's bits under ``model`` (every token but BOS, each in view of
     its song's header and patterns), tokens, notes; with ``ngram`` (an ``NGramModel`` on the same tokens)

@@ -25,6 +25,7 @@ from beepbrain.format import parse_song
 from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.format.song import Song
 from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_threads, sample_sequence
+from beepbrain.tokens.protocol import Tokenizer
 
 BEEPBOX_URL = "https://www.beepbox.co/#"
 CHROMATIC_SCALE = 11  # BeepBox's "expert" scale
@@ -70,7 +71,7 @@ def _conditioning(request: SongRequest):
     return Conditioning(request.rhythm, request.pitch_channels, request.drum_channels)
 
 
-def fixed_header(tokenizer, request: SongRequest) -> dict:
+def fixed_header(tokenizer: Tokenizer, request: SongRequest) -> dict:
     """The grammar's fixed values for ``request``: header values and instrument types the user chose (a
     prompt's own header comes first, so none with a prompt), and the musical constraints the tokenizer's
     grammar offers (notes on the rhythm's grid, pitches in the header's scale: what BeepBox's editor lets a
@@ -94,7 +95,7 @@ def fixed_header(tokenizer, request: SongRequest) -> dict:
 
 def generate_tokens(
     model,
-    tokenizer,
+    tokenizer: Tokenizer,
     request: SongRequest,
     sampling: SamplingConfig,
     *,
@@ -150,7 +151,7 @@ def generate_tokens(
 
 def generate_song(
     model,
-    tokenizer,
+    tokenizer: Tokenizer,
     request: SongRequest,
     sampling: SamplingConfig,
     *,
@@ -179,7 +180,7 @@ def generate_song(
 
 def generate_songs(
     model,
-    tokenizer,
+    tokenizer: Tokenizer,
     request: SongRequest,
     sampling: SamplingConfig,
     count: int = 1,

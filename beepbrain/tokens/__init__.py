@@ -1,24 +1,27 @@
 """Tokens and datasets: Song <-> token streams with static conditioning, dataset shards, a window loader."""
 
 from beepbrain.tokens.conditioning import COND_DIM, Conditioning
-from beepbrain.tokens.config import TokenizerConfig
-from beepbrain.tokens.grammar import TokenGrammar
 from beepbrain.tokens.load import TOKENIZER_KINDS, load_tokenizer, new_tokenizer, tokenizer_from_dict
 from beepbrain.tokens.pattern_grammar import PatternGrammar
 from beepbrain.tokens.pattern_tokenizer import PatternTokenizer, PatternTokenizerConfig
-from beepbrain.tokens.tokenizer import TokenizedSong, Tokenizer
+from beepbrain.tokens.protocol import Grammar, TokenizedSong, Tokenizer
+from beepbrain.tokens.tick_config import TickTokenizerConfig
+from beepbrain.tokens.tick_grammar import TickGrammar
+from beepbrain.tokens.tick_tokenizer import TickTokenizer
 
 __all__ = [
     "COND_DIM",
     "TOKENIZER_KINDS",
     "Conditioning",
+    "Grammar",
     "PatternGrammar",
     "PatternTokenizer",
     "PatternTokenizerConfig",
-    "TokenGrammar",
+    "TickGrammar",
+    "TickTokenizer",
+    "TickTokenizerConfig",
     "TokenizedSong",
     "Tokenizer",
-    "TokenizerConfig",
     "WindowLoader",
     "load_tokenizer",
     "new_tokenizer",

@@ -14,6 +14,8 @@ import itertools
 
 import numpy as np
 
+from beepbrain.tokens.protocol import Tokenizer
+
 MAX_TRANSPOSE = 12
 MAX_OCTAVES = 3
 
@@ -52,7 +54,12 @@ def channel_variants(song, count: int, seed: str | int = 0) -> list:
 
 
 def split_streams(
-    items: list, tokenizer, transpose: int, counter: list[int], channels: bool = False, octaves: int = 0
+    items: list,
+    tokenizer: Tokenizer,
+    transpose: int,
+    counter: list[int],
+    channels: bool = False,
+    octaves: int = 0,
 ):
     """The songs of a split, then (``channels``) their channel variants, then (``transpose`` > 0) copies in
     keys +-1..``transpose`` semitones away (``tokenizer.change_key``: the pattern tokenizer's notes stay

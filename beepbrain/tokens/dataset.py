@@ -23,13 +23,14 @@ from pathlib import Path
 from beepbrain.archive.records import song_id
 from beepbrain.tokens.augment import MAX_OCTAVES, MAX_TRANSPOSE, split_streams
 from beepbrain.tokens.conditioning import COND_DIM
-from beepbrain.tokens.config import TokenizerConfig
 from beepbrain.tokens.encoding import MAX_CHANNEL_VARIANTS, Encoded, Tokenized, task_spec, tokenize_all
 from beepbrain.tokens.load import as_tokenizer
 from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.protocol import Tokenizer
 from beepbrain.tokens.select import select_songs
 from beepbrain.tokens.shards import MANIFEST_FORMAT, write_manifest, write_split
 from beepbrain.tokens.splits import SPLITS, assign_splits, dedupe
+from beepbrain.tokens.tick_config import TickTokenizerConfig
 
 __all__ = [
     "MAX_CHANNEL_VARIANTS",
@@ -59,7 +60,7 @@ def write_dataset(
     out_dir,
     *,
     name: str,
-    tokenizer,
+    tokenizer: Tokenizer,
     val_fraction: float = 0.05,
     test_fraction: float = 0.05,
     augment_transpose: int = 0,
@@ -148,8 +149,8 @@ def build_dataset_from_songs(
     out_dir,
     name: str | None = None,
     *,
-    config: TokenizerConfig | None = None,
-    tokenizer=None,
+    config: TickTokenizerConfig | None = None,
+    tokenizer: Tokenizer | None = None,
     augment_transpose: int = 0,
     augment_channels: int = 0,
     augment_octaves: int = 0,
@@ -206,8 +207,8 @@ def build_dataset(
     augment_transpose: int = 0,
     augment_channels: int = 0,
     augment_octaves: int = 0,
-    config: TokenizerConfig | None = None,
-    tokenizer=None,
+    config: TickTokenizerConfig | None = None,
+    tokenizer: Tokenizer | None = None,
     val_fraction: float = 0.05,
     test_fraction: float = 0.05,
     dask_address: str | None = None,

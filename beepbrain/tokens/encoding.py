@@ -13,7 +13,9 @@ import numpy as np
 from beepbrain.corpus.cluster import dask_client, default_workers
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.load import as_tokenizer, tokenizer_from_dict
+from beepbrain.tokens.protocol import Tokenizer
 from beepbrain.tokens.splits import content_key, group_key
+from beepbrain.tokens.tick_config import TickTokenizerConfig
 
 MAX_CHANNEL_VARIANTS = 8
 
@@ -101,7 +103,7 @@ def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def task_spec(tokenizer) -> str:
+def task_spec(tokenizer: Tokenizer) -> str:
     """The tokenizer as a worker task's argument: its settings as JSON text (no vocabulary; a plain string,
     so Dask never mistakes a part of it for a task key)."""
     return json.dumps({k: v for k, v in tokenizer.to_dict().items() if k != "vocab"})
@@ -109,7 +111,7 @@ def task_spec(tokenizer) -> str:
 
 def tokenize_all(
     items: Sequence[tuple[str, object]],
-    tokenizer,
+    tokenizer: Tokenizer | TickTokenizerConfig,
     *,
     dask_address: str | None = None,
     use_dask: bool = True,
@@ -118,7 +120,7 @@ def tokenize_all(
     augment_channels: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> Tokenized:
-    """Tokenize every item with ``tokenizer`` (a tokenizer, or a tick ``TokenizerConfig``): on a Dask
+    """Tokenize every item with ``tokenizer`` (a tokenizer, or a ``TickTokenizerConfig``): on a Dask
     cluster (``dask_address``, else a LocalCluster of ``workers`` processes, default one per core up to 8)
     or, with ``use_dask=False`` or a single chunk, in this process."""
     tokenizer = as_tokenizer(tokenizer)

@@ -51,8 +51,8 @@ from beepbrain.tokens.pattern_vocab import (
     TIE,
     PatternVocabulary,
 )
+from beepbrain.tokens.protocol import TokenizedSong
 from beepbrain.tokens.saved import SavedTokenizer
-from beepbrain.tokens.tokenizer import TokenizedSong
 
 FORMAT = "beepbrain-pattern-tokenizer"
 KIND = "pattern"
@@ -120,6 +120,7 @@ class PatternTokenizer(SavedTokenizer):
     CONFIG = PatternTokenizerConfig
     HAS_HEADER = True  # the stream holds tempo, key, scale and instruments
     GRAMMAR_CONSTRAINTS = ("strict_rhythm", "in_scale", "start_with_notes")  # what generation asks of it
+    listed_shapes = None  # no chord-shape list: any chord of up to four pitches has its tokens
 
     def __init__(self, config: PatternTokenizerConfig | None = None):
         self.config = config or PatternTokenizerConfig()

@@ -7,6 +7,8 @@ import hashlib
 
 import numpy as np
 
+from beepbrain.tokens.protocol import Tokenizer
+
 SPLITS = ("train", "val", "test")
 
 
@@ -18,7 +20,7 @@ def content_key(tokens: np.ndarray, conditioning) -> str:
     return h.hexdigest()
 
 
-def group_key(tokens: np.ndarray, conditioning, tokenizer) -> str:
+def group_key(tokens: np.ndarray, conditioning, tokenizer: Tokenizer) -> str:
     """The content key of the stream transposed so that its lowest pitch-channel note starts on pitch 0:
     a song and its transpositions share it (so augmentation never copies a test song into train)."""
     lowest = tokenizer.lowest_pitch(tokens)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from beepbrain.tokens.load import as_tokenizer, tokenizer_from_dict
 from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.protocol import Tokenizer
+from beepbrain.tokens.tick_config import TickTokenizerConfig
 
 
 def read_song_strings(path) -> Iterator[tuple[str, str]]:
@@ -80,7 +82,7 @@ def stats_chunk(items: Sequence[tuple[str, str]], spec: dict | str) -> dict:
     return out
 
 
-def merge_stats(parts: Sequence[dict], tokenizer) -> dict:
+def merge_stats(parts: Sequence[dict], tokenizer: Tokenizer | TickTokenizerConfig | None) -> dict:
     tokenizer = as_tokenizer(tokenizer)
     total = {"songs": 0, "rejected": 0, "silent": 0, "tokens": 0, "bars": 0, "losses": new_losses()}
     pitch, drum, errors = Counter(), Counter(), Counter()
@@ -91,10 +93,9 @@ def merge_stats(parts: Sequence[dict], tokenizer) -> dict:
         pitch.update(part["pitch_shapes"])
         drum.update(part["drum_shapes"])
         errors.update(part["errors"])
-    if tokenizer.kind == "tick":
-        listed_pitch, listed_drum = set(tokenizer.config.pitch_shapes), set(tokenizer.config.drum_shapes)
-    else:  # chords of up to four pitches need no shape list
-        listed_pitch, listed_drum = set(pitch), set(drum)
+    listed = tokenizer.listed_shapes
+    # without a shape list (the pattern tokenizer: chords of up to four pitches), every shape has tokens
+    listed_pitch, listed_drum = listed if listed is not None else (set(pitch), set(drum))
 
     def shape_report(counts: Counter, listed: set) -> dict:
         notes = sum(counts.values())
@@ -128,7 +129,7 @@ def corpus_stats(
     chunk_size: int = 64,
     progress=None,
 ) -> dict:
-    """Losses and chord-shape coverage of a tokenizer (``config``: a tokenizer, a tick ``TokenizerConfig``,
+    """Losses and chord-shape coverage of a tokenizer (``config``: a tokenizer, a ``TickTokenizerConfig``,
     or None for the pattern tokenizer) over ``(id, song string)`` items."""
     from beepbrain.tokens.encoding import task_spec
 

@@ -25,6 +25,7 @@ from mlflow.exceptions import MlflowException
 from beepbrain import settings
 from beepbrain.model import GPT, GPTConfig
 from beepbrain.tokens.load import load_tokenizer
+from beepbrain.tokens.protocol import Tokenizer
 from beepbrain.tokens.shards import MANIFEST, is_dataset, read_manifest
 from beepbrain.train import tracking
 
@@ -102,7 +103,7 @@ def load_model(
     model_uri: str = f"models:/{REGISTERED_NAME}/latest",
     tracking_uri: str | None = None,
     device: str | torch.device = "cpu",
-) -> tuple[GPT, object, dict]:
+) -> tuple[GPT, Tokenizer | None, dict]:
     """(model in eval mode, tokenizer, info) for a registered or logged model.
 
     `tracking_uri` defaults to `beepbrain.settings.tracking_uri(settings.data_dir())`; `info` holds the

@@ -18,15 +18,15 @@ from beepbrain.generate.evaluate import (
 )
 from beepbrain.generate.ngram import NGramModel, load_split_songs
 from beepbrain.model import CONFIGS, GPT
-from beepbrain.tokens import Tokenizer
+from beepbrain.tokens import TickTokenizer
 from beepbrain.tokens.dataset import build_dataset_from_songs as _build
 
 
 def build_dataset_from_songs(*args, **kwargs):
     """These tests cover the tick tokenizer's datasets."""
-    from beepbrain.tokens.config import TokenizerConfig
+    from beepbrain.tokens.tick_config import TickTokenizerConfig
 
-    kwargs.setdefault("config", TokenizerConfig())
+    kwargs.setdefault("config", TickTokenizerConfig())
     return _build(*args, **kwargs)
 
 
@@ -41,13 +41,13 @@ def dataset(corpus_records, tmp_path_factory):
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return GPT(CONFIGS["tiny"].with_data(Tokenizer().vocab_size)).eval()
+    return GPT(CONFIGS["tiny"].with_data(TickTokenizer().vocab_size)).eval()
 
 
 def test_ngram_fits_and_beats_uniform_on_held_out(dataset):
     train = load_split_songs(dataset, "train")
     val = load_split(dataset, "val")
-    vocab = Tokenizer().vocab_size
+    vocab = TickTokenizer().vocab_size
     for order in (1, 2, 4):
         ngram = NGramModel(vocab, order).fit(train)
         bits = ngram_bits_per_token(ngram, val)
@@ -67,13 +67,15 @@ def test_model_bits_per_token_is_the_mean_cross_entropy(dataset, model):
     y = torch.tensor(song[None, 1:])
     with torch.no_grad():
         _, loss = model(x, torch.tensor(val.cond[0].vector()[None]), y)
-    assert model_bits_per_token(model, Tokenizer(), one) == pytest.approx(float(loss) / math.log(2), rel=1e-4)
+    assert model_bits_per_token(model, TickTokenizer(), one) == pytest.approx(
+        float(loss) / math.log(2), rel=1e-4
+    )
 
 
 def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
     from mlflow.tracking import MlflowClient
 
-    result = evaluate(model, Tokenizer(), dataset, samples=1, max_bars=1, progress=lambda _m: None)
+    result = evaluate(model, TickTokenizer(), dataset, samples=1, max_bars=1, progress=lambda _m: None)
     for key in (
         "eval_val_bpt",
         "eval_test_bpt",
@@ -85,7 +87,7 @@ def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
     ):
         assert key in result.metrics and np.isfinite(result.metrics[key]), key
     # an untrained model knows nothing: about log2(vocab) bits per token; the fitted n-gram knows more
-    vocab = Tokenizer().vocab_size
+    vocab = TickTokenizer().vocab_size
     assert abs(result.metrics["eval_val_bpt"] - math.log2(vocab)) < 1.5
     assert result.metrics["ngram_val_bpt"] < math.log2(vocab) - 2
     assert set(result.stats) == {

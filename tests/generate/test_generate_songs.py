@@ -14,13 +14,13 @@ from beepbrain.generate.export import write_batch
 from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.generate.songs import SongRequest, generate_song, generate_tokens
 from beepbrain.model import CONFIGS, GPT
-from beepbrain.tokens import Tokenizer
+from beepbrain.tokens import TickTokenizer
 
 
 @pytest.fixture(scope="module")
 def trained(corpus_records):
     """A tiny GPT trained for 40 steps on bar-aligned windows of the first parseable test songs."""
-    tokenizer = Tokenizer()
+    tokenizer = TickTokenizer()
     streams = []
     for record in corpus_records:
         try:

@@ -12,17 +12,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from token_helpers import Note, make_song, note_set  # noqa: E402
 
-from beepbrain.tokens import COND_DIM, Conditioning, Tokenizer, WindowLoader  # noqa: E402
+from beepbrain.tokens import COND_DIM, Conditioning, TickTokenizer, WindowLoader  # noqa: E402
 from beepbrain.tokens.dataset import build_dataset_from_songs as _build  # noqa: E402
 from beepbrain.tokens.splits import SPLITS, assign_split, content_key  # noqa: E402
-from beepbrain.tokens.vocab import BAR, BOS, EOS, PAD  # noqa: E402
+from beepbrain.tokens.tick_vocab import BAR, BOS, EOS, PAD  # noqa: E402
 
 
 def build_dataset_from_songs(*args, **kwargs):
     """These tests cover the tick tokenizer's datasets."""
-    from beepbrain.tokens.config import TokenizerConfig
+    from beepbrain.tokens.tick_config import TickTokenizerConfig
 
-    kwargs.setdefault("config", TokenizerConfig())
+    kwargs.setdefault("config", TickTokenizerConfig())
     return _build(*args, **kwargs)
 
 
@@ -50,7 +50,7 @@ def test_files_and_manifest(dataset, corpus_strings):
     out, manifest = dataset
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk == manifest
-    tok = Tokenizer.load(out / "tokenizer.json")
+    tok = TickTokenizer.load(out / "tokenizer.json")
     assert manifest["vocab_size"] == tok.vocab_size and manifest["pad_id"] == PAD
     assert manifest["cond_dim"] == COND_DIM
     assert manifest["tokenizer"] == tok.config.to_dict()
@@ -75,7 +75,7 @@ def test_files_and_manifest(dataset, corpus_strings):
 
 def test_songs_decode_from_shards(dataset):
     out, _ = dataset
-    tok = Tokenizer.load(out / "tokenizer.json")
+    tok = TickTokenizer.load(out / "tokenizer.json")
     tokens, index, _ = read_split(out, "val")
     for row in index[:5]:
         cond = Conditioning(int(row["rhythm"]), int(row["pitch_channels"]), int(row["noise_channels"]))
@@ -164,7 +164,7 @@ def test_transpose_augments_train_only(tmp_path):
     for split in ("val", "test"):
         assert aug["splits"][split] == plain["splits"][split]
         assert aug["splits"][split]["augmented_songs"] == 0
-    tok = Tokenizer.load(tmp_path / "a" / "tokenizer.json")
+    tok = TickTokenizer.load(tmp_path / "a" / "tokenizer.json")
     tokens, index, _ = read_split(tmp_path / "a", "train")
     pitches = set()
     for row in index:

@@ -13,9 +13,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from token_helpers import Note, make_song, note_set  # noqa: E402
 
 from beepbrain.format import NotePin, parse_song  # noqa: E402
-from beepbrain.tokens import Conditioning, Tokenizer  # noqa: E402
+from beepbrain.tokens import Conditioning, TickTokenizer  # noqa: E402
 
-TOKENIZER = Tokenizer()
+TOKENIZER = TickTokenizer()
 
 
 @st.composite

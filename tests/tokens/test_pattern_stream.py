@@ -12,8 +12,8 @@ from beepbrain.tokens import (
     Conditioning,
     PatternTokenizer,
     PatternTokenizerConfig,
-    Tokenizer,
-    TokenizerConfig,
+    TickTokenizer,
+    TickTokenizerConfig,
 )
 from beepbrain.tokens.pattern_stream import PatternStream, split_stream
 from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, IEND, NEW
@@ -66,7 +66,7 @@ def test_thousands_of_random_walks_decode_to_the_song_that_encodes_back_to_them(
 
 
 def test_tick_random_walks_round_trip_too():
-    tick = Tokenizer(TokenizerConfig(trim_trailing_silence=False))
+    tick = TickTokenizer(TickTokenizerConfig(trim_trailing_silence=False))
     rng = np.random.default_rng(7)
     for _ in range(300):
         cond = Conditioning(int(rng.integers(0, 5)), int(rng.integers(1, 3)), int(rng.integers(0, 2)))

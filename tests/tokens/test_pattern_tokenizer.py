@@ -13,7 +13,7 @@ from beepbrain.tokens import (
     Conditioning,
     PatternTokenizer,
     PatternTokenizerConfig,
-    Tokenizer,
+    TickTokenizer,
     load_tokenizer,
     new_tokenizer,
     tokenizer_from_dict,
@@ -166,7 +166,7 @@ def test_grammar_forces_fixed_header_values_and_instrument_types(tok):
     with pytest.raises(ValueError, match="drum channel"):
         tok.grammar(cond, instrument_types={2: 0})
     with pytest.raises(ValueError, match="cannot fix"):
-        Tokenizer().grammar(cond, tempo=120)
+        TickTokenizer().grammar(cond, tempo=120)
 
 
 def test_rhythm_grid_is_kept_when_strict(tok):
@@ -193,12 +193,12 @@ def test_decode_is_tolerant_of_garbage(tok):
 
 def test_save_load_and_one_loader_for_both_kinds(tmp_path, tok):
     tok.save(tmp_path / "p.json")
-    Tokenizer().save(tmp_path / "t.json")
+    TickTokenizer().save(tmp_path / "t.json")
     assert isinstance(load_tokenizer(tmp_path / "p.json"), PatternTokenizer)
-    assert isinstance(load_tokenizer(tmp_path / "t.json"), Tokenizer)
+    assert isinstance(load_tokenizer(tmp_path / "t.json"), TickTokenizer)
     old = json.loads((tmp_path / "t.json").read_text())
     old.pop("kind")  # tokenizers saved before the pattern tokenizer existed
-    assert isinstance(tokenizer_from_dict(old), Tokenizer)
+    assert isinstance(tokenizer_from_dict(old), TickTokenizer)
     assert new_tokenizer("pattern").vocab.names == tok.vocab.names
     with pytest.raises(ValueError, match="unknown tokenizer kind"):
         new_tokenizer("words")

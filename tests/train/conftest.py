@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from beepbrain.tokens import Tokenizer
+from beepbrain.tokens import TickTokenizer
 from beepbrain.tokens.shards import INDEX_DTYPE
 
 
@@ -35,7 +35,7 @@ def write_split(
 
 def make_dataset(data_dir: Path, name: str = "syn", songs: int = 40, seed: int = 0) -> Path:
     """DATA_DIR/datasets/NAME with train and val splits; returns the dataset directory."""
-    tokenizer = Tokenizer()
+    tokenizer = TickTokenizer()
     out = data_dir / "datasets" / name
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)

@@ -16,7 +16,7 @@ import yaml
 
 from beepbrain.model import GPT
 from beepbrain.model.gpt import CONFIGS
-from beepbrain.tokens import Tokenizer
+from beepbrain.tokens import TickTokenizer
 from beepbrain.train import tracking
 from beepbrain.train.registry import ModelNotFoundError, load_model, log_model
 
@@ -35,7 +35,7 @@ class Payload:
 def store(tmp_path_factory):
     """(tracking uri, folder, tiny model, dataset folder): one MLflow store for this module's models."""
     tmp = tmp_path_factory.mktemp("registry")
-    tokenizer = Tokenizer()
+    tokenizer = TickTokenizer()
     dataset = tmp / "dataset"
     dataset.mkdir()
     tokenizer.save(dataset / "tokenizer.json")
@@ -86,7 +86,7 @@ def test_both_loaders_give_the_same_logits(registered):
     cond[:, [1, 7, 15]] = 1
     loaded, tokenizer, info = load_model(f"models:/beepbrain/{version}", tracking_uri=uri)
     assert torch.equal(logits(loaded, idx, cond), logits(model, idx, cond))
-    assert isinstance(tokenizer, Tokenizer) and info["manifest"] == {"name": "syn"}
+    assert isinstance(tokenizer, TickTokenizer) and info["manifest"] == {"name": "syn"}
     with tracking.using_store(uri):
         pyfunc = mlflow.pyfunc.load_model(f"models:/beepbrain/{version}")
     got = pyfunc.predict({"tokens": idx.tolist(), "cond": cond.tolist()})

@@ -10,7 +10,7 @@ from beepbrain.archive.records import song_id
 from beepbrain.format import parse_song
 from beepbrain.generate.evaluate import load_split, song_bits
 from beepbrain.generate.stats import played_notes
-from beepbrain.tokens import PatternTokenizer, Tokenizer
+from beepbrain.tokens import PatternTokenizer, TickTokenizer
 from beepbrain.tokens.dataset import build_dataset_from_songs
 from beepbrain.train import TrainConfig, train
 from beepbrain.train.registry import load_model
@@ -31,7 +31,7 @@ def test_pattern_model_needs_fewer_bits_per_note_than_tick_model(corpus_records,
         strings, datasets / "pattern", tokenizer=PatternTokenizer(), val_fraction=0.1, test_fraction=0.1
     )
     fixed = {sid: split for split in ("val", "test") for sid in pattern["splits"][split]["song_ids"]}
-    tick = build_dataset_from_songs(strings, datasets / "tick", tokenizer=Tokenizer(), fixed_splits=fixed)
+    tick = build_dataset_from_songs(strings, datasets / "tick", tokenizer=TickTokenizer(), fixed_splits=fixed)
     # the same test songs, but for songs one tokenizer finds duplicates of others (e.g. equal on the tick grid)
     same = set(tick["splits"]["test"]["song_ids"]) & set(pattern["splits"]["test"]["song_ids"])
     assert len(same) >= 0.8 * len(pattern["splits"]["test"]["song_ids"])

@@ -13,7 +13,7 @@ from mlflow.tracking import MlflowClient
 from beepbrain import settings
 from beepbrain.cli import main
 from beepbrain.model import GPT, GPTConfig
-from beepbrain.tokens import Tokenizer
+from beepbrain.tokens import TickTokenizer
 from beepbrain.train.checkpoint import load_checkpoint
 from beepbrain.train.registry import load_model
 from beepbrain.train.resume import find_checkpoint
@@ -47,7 +47,7 @@ def test_mlflow_run_holds_params_metrics_and_artifacts(trained):
     assert run.info.status == "FINISHED"
     params = run.data.params
     assert params["train.model"] == "tiny" and params["train.max_steps"] == "40"
-    assert params["dataset.name"] == "syn" and params["dataset.vocab_size"] == str(Tokenizer().vocab_size)
+    assert params["dataset.name"] == "syn" and params["dataset.vocab_size"] == str(TickTokenizer().vocab_size)
     assert params["dataset.splits.train.songs"] == "40"
     assert len(params["git_commit"]) == 40 or params["git_commit"] == "unknown"
     assert int(params["n_params"]) > 0
@@ -98,7 +98,7 @@ def test_registered_model_loads_back_with_same_logits(trained, tmp_path):
     store = settings.tracking_uri(data)
     with using_store(f"sqlite:///{tmp_path}/elsewhere.db"):  # load_model must not rely on MLflow's global
         model, tokenizer, info = load_model(uri, tracking_uri=store)
-    assert isinstance(tokenizer, Tokenizer) and tokenizer.vocab_size == model.config.vocab_size
+    assert isinstance(tokenizer, TickTokenizer) and tokenizer.vocab_size == model.config.vocab_size
     assert info["version"] == result.model_version and info["run_id"] == result.run_id
     assert info["manifest"]["name"] == "syn"
 
@@ -152,7 +152,7 @@ def test_cli_requires_a_dataset(capsys):
 
 def test_manifest_param_shape(train_data):
     manifest = json.loads((train_data / "datasets" / "syn" / "manifest.json").read_text())
-    assert manifest["vocab_size"] == Tokenizer().vocab_size
+    assert manifest["vocab_size"] == TickTokenizer().vocab_size
 
 
 def test_checkpoint_comes_back_from_mlflow_when_the_local_copy_is_gone(trained, tmp_path):

@@ -1,4 +1,4 @@
-"""Tokenizer: round trips on the test corpus, conditioning, degenerate songs, save/load, transposition."""
+"""The tick tokenizer: round trips on the test corpus, conditioning, degenerate songs, save/load, transposition."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from token_helpers import Note, corpus_songs, make_song, note_set  # noqa: E402
 
 from beepbrain.format import parse_song  # noqa: E402
-from beepbrain.tokens import COND_DIM, Conditioning, Tokenizer, TokenizerConfig  # noqa: E402
-from beepbrain.tokens.vocab import BAR, BOS, EOS, HOLD, REST  # noqa: E402
+from beepbrain.tokens import COND_DIM, Conditioning, TickTokenizer, TickTokenizerConfig  # noqa: E402
+from beepbrain.tokens.tick_vocab import BAR, BOS, EOS, HOLD, REST  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return Tokenizer()
+    return TickTokenizer()
 
 
 @pytest.fixture(scope="module")
@@ -156,27 +156,27 @@ def test_empty_song_is_one_silent_bar(tokenizer):
 
 
 def test_beats_per_bar_and_ticks(songs):
-    tok = Tokenizer(TokenizerConfig(ticks_per_beat=4))
+    tok = TickTokenizer(TickTokenizerConfig(ticks_per_beat=4))
     song = make_song(1, 0, bars=1, beats_per_bar=3, notes={0: [(0, Note.simple(60, 0, 6))]})
     enc = tok.encode(song)
     assert len(enc.tokens) == 1 + 3 * 4 + 1
     assert tok.decode(enc.tokens, enc.conditioning).beats_per_bar == 3
     with pytest.raises(ValueError):
-        TokenizerConfig(ticks_per_beat=5)
+        TickTokenizerConfig(ticks_per_beat=5)
 
 
 def test_save_load(tmp_path, tokenizer):
     path = tokenizer.save(tmp_path / "tok.json")
-    loaded = Tokenizer.load(path)
+    loaded = TickTokenizer.load(path)
     assert loaded.vocab.names == tokenizer.vocab.names and loaded.config == tokenizer.config
-    small = Tokenizer(TokenizerConfig(ticks_per_beat=6, pitch_shapes=[(), (7,)], drum_shapes=[()]))
+    small = TickTokenizer(TickTokenizerConfig(ticks_per_beat=6, pitch_shapes=[(), (7,)], drum_shapes=[()]))
     small.save(tmp_path / "small.json")
-    again = Tokenizer.load(tmp_path / "small.json")
+    again = TickTokenizer.load(tmp_path / "small.json")
     assert again.vocab_size == small.vocab_size == 6 + (85 + 78) + 12
     assert again.vocab.id("P77+7") == small.vocab.id("P77+7")
     (tmp_path / "bad.json").write_text('{"format": "other"}')
     with pytest.raises(ValueError):
-        Tokenizer.load(tmp_path / "bad.json")
+        TickTokenizer.load(tmp_path / "bad.json")
 
 
 def test_transpose(tokenizer):
@@ -201,7 +201,7 @@ def test_decode_is_robust(tokenizer):
 
 def test_finer_grid_keeps_beepbox_rhythms(songs):
     """At 24 ticks per beat (one per part) nothing is off the grid; at 12, only ÷8 and freehand rhythms are."""
-    fine, coarse = Tokenizer(TokenizerConfig(ticks_per_beat=24)), Tokenizer()
+    fine, coarse = TickTokenizer(TickTokenizerConfig(ticks_per_beat=24)), TickTokenizer()
     for song in songs[:80]:
         assert fine.encode(song).losses["off_grid"] == 0
         if song.rhythm in (0, 1, 2):  # steps of 8, 6, 4 parts

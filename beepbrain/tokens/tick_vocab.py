@@ -95,7 +95,7 @@ def shape_name(prefix: str, root: int, shape: tuple[int, ...]) -> str:
     return f"{prefix}{root}" + "".join(f"+{i}" for i in shape)
 
 
-class Vocabulary:
+class TickVocabulary:
     """Token ids <-> names, and lookup arrays over ids (kind, root, top pitch, shape)."""
 
     def __init__(self, pitch_shapes: Sequence[Sequence[int]], drum_shapes: Sequence[Sequence[int]]):

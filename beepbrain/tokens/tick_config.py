@@ -1,17 +1,17 @@
-"""Tokenizer configuration: the tick grid and the chord shapes that get tokens."""
+"""The tick tokenizer's configuration: the tick grid and the chord shapes that get tokens."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from beepbrain.tokens.vocab import default_drum_shapes, default_pitch_shapes
+from beepbrain.tokens.tick_vocab import default_drum_shapes, default_pitch_shapes
 
 PARTS_PER_BEAT = 24
 VALID_TICKS_PER_BEAT = (1, 2, 3, 4, 6, 8, 12, 24)
 
 
 @dataclass
-class TokenizerConfig:
+class TickTokenizerConfig:
     """``ticks_per_beat`` model ticks per beat (a divisor of BeepBox's 24 parts per beat);
     ``pitch_shapes`` / ``drum_shapes`` the chord shapes (intervals above the lowest pitch) that get tokens;
     ``trim_trailing_silence`` drops silent bars at a song's end."""
@@ -40,7 +40,7 @@ class TokenizerConfig:
         }
 
     @classmethod
-    def from_dict(cls, obj: dict) -> TokenizerConfig:
+    def from_dict(cls, obj: dict) -> TickTokenizerConfig:
         known = {"ticks_per_beat", "pitch_shapes", "drum_shapes", "trim_trailing_silence"}
         unknown = set(obj) - known
         if unknown:

@@ -6,10 +6,10 @@ import numpy as np
 
 from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.tokens.conditioning import Conditioning
-from beepbrain.tokens.vocab import BAR, BOS, EOS, HOLD, KIND_DRUM, KIND_PITCH, PAD, REST
+from beepbrain.tokens.tick_vocab import BAR, BOS, EOS, HOLD, KIND_DRUM, KIND_PITCH, PAD, REST
 
 
-class TokenGrammar:
+class TickGrammar:
     """The stream ``BOS bar BAR bar ... bar EOS`` for one song's channel layout.
 
     Inside a bar the position decides the channel (tick-major interleave) and so the token kind: REST,

@@ -9,16 +9,16 @@ chord begins: root pitch x chord shape on pitch channels, drum x shape on drum c
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.tokens.conditioning import Conditioning
-from beepbrain.tokens.config import PARTS_PER_BEAT, TokenizerConfig
 from beepbrain.tokens.losses import add_losses, new_losses
+from beepbrain.tokens.protocol import Shape, TokenizedSong
 from beepbrain.tokens.saved import SavedTokenizer
-from beepbrain.tokens.vocab import (
+from beepbrain.tokens.tick_config import PARTS_PER_BEAT, TickTokenizerConfig
+from beepbrain.tokens.tick_vocab import (
     BAR,
     BOS,
     DRUM_COUNT,
@@ -29,7 +29,7 @@ from beepbrain.tokens.vocab import (
     MAX_PITCH,
     PAD,
     REST,
-    Vocabulary,
+    TickVocabulary,
 )
 
 BEATS_PER_BAR_MIN, BEATS_PER_BAR_MAX = 3, 16
@@ -37,32 +37,18 @@ NOTE_SIZE_MAX = 3
 FORMAT = "beepbrain-tokenizer"
 
 
-@dataclass
-class TokenizedSong:
-    tokens: np.ndarray  # uint16[N]
-    conditioning: Conditioning
-    beats_per_bar: int
-    bars: int
-    losses: dict[str, int] = field(default_factory=new_losses)
-
-    @property
-    def bar_offsets(self) -> np.ndarray:
-        """int64 offsets of the bar lines (BOS for the first bar, then each BAR): where windows start."""
-        return np.flatnonzero((self.tokens == BOS) | (self.tokens == BAR)).astype(np.int64)
-
-
-class Tokenizer(SavedTokenizer):
+class TickTokenizer(SavedTokenizer):
     """Encode songs to token streams and decode streams back to valid songs."""
 
     kind = "tick"
     FORMAT = FORMAT
     HAS_HEADER = False  # notes only: tempo, key, scale and instruments come from outside the stream
     GRAMMAR_CONSTRAINTS = ()  # its grammar has no musical constraints to switch on
-    CONFIG = TokenizerConfig
+    CONFIG = TickTokenizerConfig
 
-    def __init__(self, config: TokenizerConfig | None = None):
-        self.config = config or TokenizerConfig()
-        self.vocab = Vocabulary(self.config.pitch_shapes, self.config.drum_shapes)
+    def __init__(self, config: TickTokenizerConfig | None = None):
+        self.config = config or TickTokenizerConfig()
+        self.vocab = TickVocabulary(self.config.pitch_shapes, self.config.drum_shapes)
         self.pad_id, self.bos_id, self.eos_id, self.bar_id = PAD, BOS, EOS, BAR
         self.rest_id, self.hold_id = REST, HOLD
         self._pitch_start = self.vocab.kind == KIND_PITCH
@@ -72,6 +58,11 @@ class Tokenizer(SavedTokenizer):
     @property
     def vocab_size(self) -> int:
         return len(self.vocab)
+
+    @property
+    def listed_shapes(self) -> tuple[set[Shape], set[Shape]]:
+        """The chord shapes (pitch, drum) that have tokens: a chord of another shape is reduced."""
+        return set(self.config.pitch_shapes), set(self.config.drum_shapes)
 
     # ---- encode -------------------------------------------------------------------------------------
 
@@ -333,7 +324,7 @@ class Tokenizer(SavedTokenizer):
     ):
         """The grammar of a song of this layout. The tick stream has no header: tempo, key, scale and
         instruments cannot be chosen by the model, so ``fixed`` values other than None are refused."""
-        from beepbrain.tokens.grammar import TokenGrammar
+        from beepbrain.tokens.tick_grammar import TickGrammar
 
         unsupported = sorted(k for k, v in fixed.items() if v not in (None, {}, False))
         if unsupported:
@@ -341,4 +332,4 @@ class Tokenizer(SavedTokenizer):
                 f"the tick tokenizer cannot fix {', '.join(unsupported)}: its songs carry no "
                 "header (use a dataset built with --tokenizer pattern)"
             )
-        return TokenGrammar(self, conditioning, beats_per_bar=beats_per_bar or 8, bars=bars)
+        return TickGrammar(self, conditioning, beats_per_bar=beats_per_bar or 8, bars=bars)

@@ -12,13 +12,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from token_helpers import corpus_songs  # noqa: E402
 
 from beepbrain.format import parse_song  # noqa: E402
-from beepbrain.tokens import Conditioning, Tokenizer  # noqa: E402
-from beepbrain.tokens.vocab import BAR, BOS, EOS, HOLD, KIND_DRUM, KIND_PITCH, PAD, REST  # noqa: E402
+from beepbrain.tokens import Conditioning, TickTokenizer  # noqa: E402
+from beepbrain.tokens.tick_vocab import BAR, BOS, EOS, HOLD, KIND_DRUM, KIND_PITCH, PAD, REST  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return Tokenizer()
+    return TickTokenizer()
 
 
 def sample_stream(grammar, rng, rest_bias=0.5) -> list[int]:
@@ -57,7 +57,7 @@ def test_random_conforming_streams_decode(tokenizer, pitch, noise, beats, bars):
         assert again.pitch_channel_count == pitch and again.noise_channel_count == noise
         # The decoded song encodes back to the very same stream (beats >= 3: nothing padded).
         if beats >= 3:
-            enc = Tokenizer(tokenizer.config.__class__(trim_trailing_silence=False)).encode(song)
+            enc = TickTokenizer(tokenizer.config.__class__(trim_trailing_silence=False)).encode(song)
             assert enc.tokens.tolist() == tokens
             assert enc.losses["notes_exact"] == enc.losses["notes"]
 

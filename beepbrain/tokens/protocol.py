@@ -1,0 +1,140 @@
+"""What every tokenizer offers, whichever kind it is: the ``Tokenizer`` protocol, with the ``Grammar`` and
+the ``TokenVocabulary`` it hands out, and ``TokenizedSong``, what ``encode`` gives back.
+
+Two classes fill it: ``PatternTokenizer`` (``pattern_tokenizer.py``, the default: header, then bars of
+per-channel pattern references) and ``TickTokenizer`` (``tick_tokenizer.py``: channels interleaved tick by
+tick). Code that takes either kind types it ``Tokenizer`` and asks the tokenizer, never its ``kind``: where
+the kinds differ, each class says how (``HAS_HEADER``, ``GRAMMAR_CONSTRAINTS``, ``listed_shapes``). Only
+``load.py`` turns a kind (a saved file's, or a name) into a class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from beepbrain.tokens.conditioning import Conditioning
+from beepbrain.tokens.losses import new_losses
+from beepbrain.tokens.tick_vocab import BAR, BOS  # ids 0-3 (PAD, BOS, EOS, BAR) are every vocabulary's
+
+Shape = tuple[int, ...]  # a chord's intervals above its lowest pitch
+
+
+@dataclass
+class TokenizedSong:
+    tokens: np.ndarray  # uint16[N]
+    conditioning: Conditioning
+    beats_per_bar: int
+    bars: int
+    losses: dict[str, int] = field(default_factory=new_losses)
+
+    @property
+    def bar_offsets(self) -> np.ndarray:
+        """int64 offsets of the bar lines (BOS for the first bar, then each BAR): where windows start."""
+        return np.flatnonzero((self.tokens == BOS) | (self.tokens == BAR)).astype(np.int64)
+
+
+class TokenVocabulary(Protocol):
+    """Token ids <-> names."""
+
+    names: list[str]
+
+    def __len__(self) -> int: ...
+
+    def name(self, token: int) -> str: ...
+
+
+class Grammar(Protocol):
+    """Constrained decoding over one song's stream: which tokens may come next."""
+
+    done: bool  # the stream has ended (only PAD may follow)
+
+    def mask(self) -> np.ndarray:
+        """bool[vocab_size]: the tokens allowed next."""
+        ...
+
+    def allows(self, token: int) -> bool: ...
+
+    def advance(self, token: int) -> None:
+        """Take ``token`` (ValueError if it is not allowed)."""
+        ...
+
+
+class Tokenizer(Protocol):
+    """Song <-> token stream, and what the loader, the sampler, scoring and augmentation ask of a stream."""
+
+    kind: ClassVar[str]  # the name saved files and manifests give it (read back only by ``load.py``)
+    HAS_HEADER: ClassVar[bool]  # the stream holds tempo, key, scale and instruments
+    GRAMMAR_CONSTRAINTS: ClassVar[tuple[str, ...]]  # the musical constraints its grammar can switch on
+    config: Any  # its settings: a dataclass with ``to_dict``/``from_dict``
+    vocab: TokenVocabulary
+    pad_id: int
+    bos_id: int
+    eos_id: int
+    bar_id: int
+
+    @property
+    def vocab_size(self) -> int: ...
+
+    @property
+    def listed_shapes(self) -> tuple[set[Shape], set[Shape]] | None:
+        """The chord shapes (pitch, drum) that have tokens, a chord of another shape being reduced; None
+        where any chord the format holds has its tokens."""
+        ...
+
+    # ---- songs ---------------------------------------------------------------------------------------
+
+    def encode(self, song) -> TokenizedSong: ...
+
+    def decode(self, tokens, conditioning: Conditioning, beats_per_bar: int | None = None):
+        """A valid song from any token stream."""
+        ...
+
+    def prompt_tokens(self, song, extra_bars: int) -> tuple[list[int], int]:
+        """A song's tokens for the model to continue by ``extra_bars`` bars, and the whole result's bars."""
+        ...
+
+    def grammar(
+        self, conditioning: Conditioning, beats_per_bar: int | None = 8, bars: int | None = None, **fixed
+    ) -> Grammar: ...
+
+    # ---- streams -------------------------------------------------------------------------------------
+
+    def bar_lines(self, tokens) -> np.ndarray:
+        """Offsets of the stream's bar lines, bar 0 first."""
+        ...
+
+    def view(
+        self, tokens, conditioning: Conditioning, start_bar: int, block_size: int | None = None
+    ) -> list[int]:
+        """The stream from bar ``start_bar`` on as a song of its own."""
+        ...
+
+    def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
+        """The whole stream from the song before ``start_bar`` and its ``view`` from there."""
+        ...
+
+    def transpose(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
+        """Every pitch-channel note moved by ``semitones``, or None if one would leave the range."""
+        ...
+
+    def change_key(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
+        """The song in a key ``semitones`` away, or None if a note would leave the range."""
+        ...
+
+    def key_of(self, tokens: np.ndarray) -> int: ...
+
+    def lowest_pitch(self, tokens: np.ndarray) -> int | None: ...
+
+    def describe(self, tokens) -> list[str]:
+        """The tokens' names."""
+        ...
+
+    # ---- saved form ----------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict: ...
+
+    def save(self, path) -> Path: ...
