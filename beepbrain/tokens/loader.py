@@ -30,7 +30,7 @@ from beepbrain.tokens.conditioning import COND_DIM, Conditioning, vectors
 from beepbrain.tokens.fill import marker_mask
 from beepbrain.tokens.pattern_stream import pin_budget, pinned_mask
 from beepbrain.tokens.shards import read_index, read_manifest, read_tokens
-from beepbrain.tokens.tick_vocab import BOS
+from beepbrain.tokens.specials import BOS
 
 SPLITS = ("train", "val", "test")
 

@@ -1,6 +1,6 @@
 """The pattern tokenizer's vocabulary: special tokens, then families of numbered tokens.
 
-Ids 0-3 (PAD, BOS, EOS, BAR) are the same as the tick tokenizer's, so windows start on BOS/BAR either way.
+Ids 0-3 (PAD, BOS, EOS, BAR) are every vocabulary's (``tokens/specials.py``), so windows start on BOS/BAR either way.
 Each family is a contiguous block: ``vocab.id_of("POS", 12)`` is the token for position 12, and
 ``vocab.value(token)`` gives 12 back.
 
@@ -22,9 +22,10 @@ import numpy as np
 
 from beepbrain.format import config as c
 from beepbrain.tokens.instrument_tokens import FIELDS, VALUE_COUNT
+from beepbrain.tokens.specials import BAR, BOS, EOS, PAD, SHARED_SPECIALS  # noqa: F401 (the pattern names)
 
-SPECIALS = ("PAD", "BOS", "EOS", "BAR", "EMPTY", "NEW", "END", "TIE", "IEND")
-PAD, BOS, EOS, BAR, EMPTY, NEW, END, TIE, IEND = range(len(SPECIALS))
+SPECIALS = (*SHARED_SPECIALS, "EMPTY", "NEW", "END", "TIE", "IEND")
+EMPTY, NEW, END, TIE, IEND = range(len(SHARED_SPECIALS), len(SPECIALS))
 
 PARTS_PER_BEAT = 24
 MAX_PARTS = c.BEATS_PER_BAR_MAX * PARTS_PER_BEAT  # 384: the longest bar, in parts

@@ -18,7 +18,7 @@ import numpy as np
 
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.losses import new_losses
-from beepbrain.tokens.tick_vocab import BAR, BOS  # ids 0-3 (PAD, BOS, EOS, BAR) are every vocabulary's
+from beepbrain.tokens.specials import BAR, BOS
 
 Shape = tuple[int, ...]  # a chord's intervals above its lowest pitch
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from beepbrain.tokens.conditioning import Conditioning
-from beepbrain.tokens.tick_vocab import BAR, BOS
+from beepbrain.tokens.specials import BAR, BOS
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "beepbrain-dataset"

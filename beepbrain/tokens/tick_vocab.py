@@ -11,11 +11,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from beepbrain.tokens.specials import BAR, BOS, EOS, PAD, SHARED_SPECIALS  # noqa: F401 (the tick names)
+
 MAX_PITCH = 84  # pitch channels: 0..84
 DRUM_COUNT = 12  # drum channels: 0..11
 
-PAD, BOS, EOS, BAR, REST, HOLD = range(6)
-SPECIAL_NAMES = ("PAD", "BOS", "EOS", "BAR", "REST", "HOLD")
+SPECIAL_NAMES = (*SHARED_SPECIALS, "REST", "HOLD")
+REST, HOLD = len(SHARED_SPECIALS), len(SHARED_SPECIALS) + 1
 
 # Kind codes of token_kind
 KIND_SPECIAL, KIND_STATE, KIND_PITCH, KIND_DRUM = 0, 1, 2, 3
