@@ -1,0 +1,73 @@
+"""The sampler's view of a song longer than the context, with the pattern tokenizer: after every slide
+it is a song of its own (BOS, the header, every REF naming a pattern the view numbers), its bars are the
+song's own tokens, and the whole song put back together is the prompt followed by what was sampled."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from beepbrain.format import new_song, parse_song
+from beepbrain.format.song import Note, NotePin
+from beepbrain.generate import sampling
+from beepbrain.generate.sampling import SamplingConfig
+from beepbrain.generate.songs import SongRequest, generate_tokens
+from beepbrain.model import CONFIGS, GPT
+from beepbrain.tokens import PatternTokenizer
+from beepbrain.tokens.specials import BAR, BOS
+
+
+def long_song(bars: int = 40, patterns: int = 10):
+    """Three channels, each with ``patterns`` patterns of three notes that its bars play in turn."""
+    song = new_song(2, 1, bars=bars, beats_per_bar=4, patterns_per_channel=patterns)
+    for c, channel in enumerate(song.channels):
+        for k, pattern in enumerate(channel.patterns):
+            top = 11 if c == 2 else 60
+            pattern.notes = [
+                Note([(k * 5 + c + 2 * j) % top], 8 * j, 8 * j + 6, [NotePin(0, 0, 3), NotePin(0, 6, 3)])
+                for j in range(3)
+            ]
+        channel.bars = [1 + (b * 7 + c) % patterns for b in range(bars)]
+    return parse_song(song.to_url())
+
+
+def test_every_view_the_sampler_slides_to_is_a_song_with_the_songs_own_bars(monkeypatch):
+    tok = PatternTokenizer()
+    block = 128
+    prompt = long_song()
+    assert len(tok.encode(prompt).tokens) > 2 * block
+    views: list[tuple[int, list[int]]] = []
+    slide = sampling.SongWindow.slide
+
+    def recording_slide(self):
+        slide(self)
+        views.append((self.start, list(self.view)))
+
+    monkeypatch.setattr(sampling.SongWindow, "slide", recording_slide)
+    torch.manual_seed(0)
+    config = dataclasses.replace(CONFIGS["tiny"], block_size=block)
+    model = GPT(config.with_data(tok.vocab_size)).eval()
+    request = SongRequest(bars=2, prompt=prompt)
+    tokens, cond, _bpb = generate_tokens(model, tok, request, SamplingConfig(seed=3))
+
+    prompt_tokens, _total = tok.prompt_tokens(prompt, 2)
+    lines = tok.bar_lines(prompt_tokens).tolist()
+    assert len(views) >= 2
+    hide_lo, hide_hi = tok.vocab.span("HIDE")
+    for start, view in views:
+        assert view[0] == BOS and len(view) <= block
+        grammar = tok.grammar(cond, beats_per_bar=None)
+        grammar.relax(True)  # the view is given: its pinned rows are accepted
+        for t in view:
+            assert grammar.allows(t), tok.vocab.name(t)
+            if tok.vocab.is_family(t, "REF"):
+                assert int(tok.vocab.value[t]) <= grammar.stream.count()
+            grammar.advance(t)
+        bars = view[view.index(BAR) :]
+        if start < len(lines):  # the prompt's bars from there on, token for token
+            known = prompt_tokens[lines[start] :]
+            assert bars[: len(known)] == known[: len(bars)]
+    assert any(hide_lo <= t < hide_hi for _s, v in views for t in v)  # some patterns only named
+    assert tokens[: len(prompt_tokens)] == prompt_tokens
+    assert parse_song(tok.decode(tokens, cond).to_url()).bar_count == prompt.bar_count + 2
