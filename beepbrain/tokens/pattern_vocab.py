@@ -22,7 +22,7 @@ import numpy as np
 
 from beepbrain.format import config as c
 from beepbrain.tokens.instrument_tokens import FIELDS, VALUE_COUNT
-from beepbrain.tokens.specials import BAR, BOS, EOS, PAD, SHARED_SPECIALS  # noqa: F401 (the pattern names)
+from beepbrain.tokens.specials import BAR, BOS, EOS, PAD, SHARED_SPECIALS, TokenNames  # noqa: F401 (the pattern names)
 
 SPECIALS = (*SHARED_SPECIALS, "EMPTY", "NEW", "END", "TIE", "IEND")
 EMPTY, NEW, END, TIE, IEND = range(len(SHARED_SPECIALS), len(SPECIALS))
@@ -53,7 +53,7 @@ def families(max_refs: int) -> list[tuple[str, int, int]]:
     ]
 
 
-class PatternVocabulary:
+class PatternVocabulary(TokenNames):
     """Token ids <-> names; ``family[t]`` (index into ``self.families``, -1 for specials) and ``value[t]``."""
 
     def __init__(self, max_refs: int = 64, fill_holes: int = 0, pins: bool = False):
@@ -99,15 +99,6 @@ class PatternVocabulary:
         self.family = np.array(family, dtype=np.int64)
         self.value = np.array(value, dtype=np.int64)
         self.family_index = {name: f for f, (name, _lo, _hi) in enumerate(self.families)}
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def name(self, token: int) -> str:
-        return self.names[int(token)]
-
-    def id(self, name: str) -> int:
-        return self.ids[name]
 
     def id_of(self, family: str, value: int) -> int:
         lo, hi = self.lo[family], self.hi[family]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from beepbrain.tokens.specials import BAR, BOS, EOS, PAD, SHARED_SPECIALS  # noqa: F401 (the tick names)
+from beepbrain.tokens.specials import BAR, BOS, EOS, PAD, SHARED_SPECIALS, TokenNames  # noqa: F401 (the tick names)
 
 MAX_PITCH = 84  # pitch channels: 0..84
 DRUM_COUNT = 12  # drum channels: 0..11
@@ -97,7 +97,7 @@ def shape_name(prefix: str, root: int, shape: tuple[int, ...]) -> str:
     return f"{prefix}{root}" + "".join(f"+{i}" for i in shape)
 
 
-class TickVocabulary:
+class TickVocabulary(TokenNames):
     """Token ids <-> names, and lookup arrays over ids (kind, root, top pitch, shape)."""
 
     def __init__(self, pitch_shapes: Sequence[Sequence[int]], drum_shapes: Sequence[Sequence[int]]):
@@ -130,15 +130,6 @@ class TickVocabulary:
         self.shape = np.array(shape, dtype=np.int64)
         self.pitch_shape_index = {s: i for i, s in enumerate(self.pitch_shapes)}
         self.drum_shape_index = {s: i for i, s in enumerate(self.drum_shapes)}
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def name(self, token: int) -> str:
-        return self.names[int(token)]
-
-    def id(self, name: str) -> int:
-        return self.ids[name]
 
     def pitches(self, token: int) -> list[int]:
         """The pitches a start token plays (empty for other tokens)."""
