@@ -236,6 +236,7 @@ def main() -> None:
         ],
         "uniform_bits_per_token": math.log2(beepbox["vocab_size"]),
         "data_dir": str(data),
+        "reused_data": args.reuse_data,
     }
     t0 = time.perf_counter()
     out["results"], out["held_out"] = score(data, runs)
@@ -371,13 +372,14 @@ def show(out: dict) -> None:
     }
     fill = out.get("fill", 0.0)
     budget = {
-        "a_beepbox_only": f"{steps['a_beepbox_only']} BeepBox (fill {fill:g})",
+        "a_beepbox_only": f"{steps['a_beepbox_only']} BeepBox",
         "b_pretrained_then_finetuned": f"{out['pretrain_steps']} scores + {out['finetune_steps']} BeepBox",
         "c_pretrained_only": f"{out['pretrain_steps']} scores",
     }
     print(
-        f"budget: optimizer steps of {tps:,} tokens; (a) and (b) the same total; fill share {fill:g} on BeepBox "
-        f"trainings, {out.get('pretrain_fill', 0.0):g} on scores"
+        f"budget: optimizer steps of {tps:,} tokens, (a) as many as (b)'s pretraining + fine-tuning; fill-task "
+        f"share {fill:g} of the BeepBox trainings' windows ((a), (b)'s fine-tuning), "
+        f"{out.get('pretrain_fill', 0.0):g} of the scores pretraining's"
     )
 
     def cell(s: dict) -> str:
