@@ -42,7 +42,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="beepbrain-data")
     parser.add_argument("--base-model", default="models:/beepbrain/1", help="the main job's model")
-    parser.add_argument("--variants", default="key,octave", help=f"any of {','.join(VARIANTS)}")
+    parser.add_argument(
+        "--variants",
+        default="key,octave,channels,octave+channels",
+        help=f"comma-separated, each one of {', '.join(VARIANTS)} or several joined by +",
+    )
     parser.add_argument("--steps", type=int, default=None, help="default: beepbrain run's")
     args = parser.parse_args()
 
@@ -61,12 +65,16 @@ def main() -> None:
     test_ids = set(split_song_ids(base, "test"))
     steps = args.steps or RUN_DEFAULTS["steps"]
     models = {"none (the main job)": args.base_model}
-    for name in [v for v in args.variants.split(",") if v]:
-        dataset = f"aug_{name}"
+    names = [v for v in args.variants.split(",") if v]
+    unknown = sorted({part for name in names for part in name.split("+")} - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variant {', '.join(unknown)}: choose from {', '.join(VARIANTS)}")
+    for name in names:
+        dataset = f"aug_{name.replace('+', '_')}"
         print(f"--- {name}: dataset {dataset}, {steps} steps", flush=True)
         beepbrain(
             "dataset", "build", "--data-dir", str(data), "--name", dataset, "--overwrite",
-            "--tokenizer", RUN_DEFAULTS["tokenizer"], *VARIANTS[name],
+            "--tokenizer", RUN_DEFAULTS["tokenizer"], *[a for part in name.split("+") for a in VARIANTS[part]],
         )  # fmt: skip
         leaked = test_ids & set(split_song_ids(data / "datasets" / dataset, "train"))
         if leaked:
