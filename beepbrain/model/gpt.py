@@ -242,7 +242,8 @@ class GPT(nn.Module):
 
 # Named configurations; vocab_size and cond_dim are filled in from the dataset with `with_data`.
 CONFIGS: dict[str, GPTConfig] = {
-    "tiny": GPTConfig(block_size=512, n_layer=2, n_head=2, n_embd=64),  # a song header alone is ~110 tokens
+    # a song header alone is ~110 tokens; 128 wide costs the 2-core CPU about what 64 did (docs/train.md)
+    "tiny": GPTConfig(block_size=512, n_layer=2, n_head=4, n_embd=128),
     "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),
     "base": GPTConfig(block_size=512, n_layer=12, n_head=12, n_embd=768),
 }
