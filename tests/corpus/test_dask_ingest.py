@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
@@ -76,3 +77,16 @@ def test_cli_joins_a_running_scheduler(tmp_path, corpus_path, sample_corpus, cap
         parsed_there = watcher.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes))
     assert "parse_chunk" in parsed_there
     assert report["songs_new"] == sample_corpus[1].songs_new and report["workers"] == 1
+
+
+def test_a_local_cluster_leaves_this_process_s_thread_settings_as_they_were(monkeypatch):
+    """``distributed`` sets OMP_NUM_THREADS=1 (and MKL's, OpenBLAS's) in the parent's environment when it
+    starts worker processes; torch first used afterwards in the same process (``beepbrain run`` trains
+    after its ingest) would then train on one core. The cluster's client puts them back, inside and after."""
+    for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(key, raising=False)
+    before = dict(os.environ)
+    with dask_client(workers=1) as client:
+        assert len(client.scheduler_info()["workers"]) == 1
+        assert dict(os.environ) == before
+    assert dict(os.environ) == before
