@@ -64,16 +64,33 @@ def generate_to_dir(
     echo: bool = False,
 ) -> list[dict]:
     """Generate ``count`` songs (seeds ``sampling.seed + i``) and write each as JSON, MIDI and URL into
-    ``out_dir`` as soon as it is done; returns the index rows (files, URL, seed, settings)."""
+    ``out_dir`` as soon as it is done; returns the index rows (files, URL, seed, settings). A seed whose
+    song cannot be finished (a bar that takes more than the model's context) is skipped with a line on
+    stderr and the next unused seed is tried, up to ``count`` times in all; then the last error is raised."""
+    import sys
     import time
     from dataclasses import replace
 
+    from beepbrain.generate.sampling import ContextTooShort
+
     prefix = time.strftime("song-%Y%m%d-%H%M%S")
     rows = []
+    seed = sampling.seed
+    skipped = 0
     for i in range(count):
-        result = generate_song(
-            model, tokenizer, request, replace(sampling, seed=sampling.seed + i), use_cache=use_cache
-        )
+        while True:
+            try:
+                result = generate_song(
+                    model, tokenizer, request, replace(sampling, seed=seed), use_cache=use_cache
+                )
+                break
+            except ContextTooShort as exc:
+                skipped += 1
+                print(f"seed {seed} skipped: {exc}", file=sys.stderr, flush=True)
+                if skipped >= max(count, 1):
+                    raise
+            finally:
+                seed += 1
         meta = {
             "model": model_uri,
             "temperature": sampling.temperature,

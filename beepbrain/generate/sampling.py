@@ -138,6 +138,11 @@ def decoding_threads(model) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+class ContextTooShort(RuntimeError):
+    """The song being sampled cannot go on: one bar of it, with the header, takes more than the model's
+    context, so no view of it fits."""
+
+
 class SongWindow:
     """The song being sampled and the model's view of it. ``view`` is the song from bar ``start`` on as a
     song of its own (at first the song itself); ``grammar`` is the grammar of that view. When the view
@@ -201,7 +206,7 @@ class SongWindow:
             self.slides += 1
             return
         if view is None or len(view) >= self.block_size:
-            raise RuntimeError(
+            raise ContextTooShort(
                 f"one bar of this song takes more than the model's context of {self.block_size} "
                 "tokens: use a model with a longer context"
             )

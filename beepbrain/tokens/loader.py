@@ -92,7 +92,7 @@ class WindowLoader:
             toks = self.song_tokens(song)
             lines = self.tokenizer.bar_lines(toks)
             head = int(lines[0]) + 1 if len(lines) else 1  # BOS, header and instruments
-            later = head + (pin_budget(self.block_size) if self._pins else 0)  # a later window's start
+            later = head + (pin_budget(self.block_size, head) if self._pins else 0)  # a later window's start
             out.append((song, 0))
             stride = max(1, (self.block_size - later) // 2)
             last = 0

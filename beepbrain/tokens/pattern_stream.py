@@ -35,12 +35,14 @@ from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, NEW
 
 HEADER_LENGTH = 6  # BOS TEMPO KEY SCALE BEATS BARS
 BARS_AT = 5  # the BARS token's place in the header
-PIN_SHARE = 2  # a window's pinned rows take at most 1/PIN_SHARE of the model's context
+PIN_SHARE = 2  # a window's pinned rows take at most 1/PIN_SHARE of what the header leaves of the context
 
 
-def pin_budget(block_size: int | None) -> int | None:
-    """The tokens a window's pinned rows may take in a context of ``block_size`` (None: no pins)."""
-    return None if block_size is None else int(block_size) // PIN_SHARE
+def pin_budget(block_size: int | None, head: int = 0) -> int | None:
+    """The tokens a window's pinned rows may take in a context of ``block_size`` after a header (BOS,
+    header, instruments) of ``head`` tokens: half of what the header leaves, so the bars keep at least as
+    much (None: no pins)."""
+    return None if block_size is None else max(1, (int(block_size) - int(head)) // PIN_SHARE)
 
 
 class PatternStream:
@@ -368,13 +370,16 @@ def choose_pins(rows, channels: int, budget: int, max_refs: int) -> list[list]:
     return [items(c) for c in range(channels)]
 
 
-def view(tokens, vocab, channels: int, start_bar: int, budget: int | None = None) -> list[int]:
-    """The stream from bar ``start_bar`` on as a song of its own (bar 0: the stream itself), with pinned
-    rows of at most ``budget`` tokens where the vocabulary has ``PIN``."""
+def view(tokens, vocab, channels: int, start_bar: int, block_size: int | None = None) -> list[int]:
+    """The stream from bar ``start_bar`` on as a song of its own (bar 0: the stream itself), for a model of
+    context ``block_size`` with pinned rows of at most ``pin_budget`` tokens where the vocabulary has
+    ``PIN``."""
     toks = [int(t) for t in tokens]
     if start_bar <= 0:
         return toks
-    return join_parts(split_stream(toks, vocab, channels), vocab, channels, start_bar, budget=budget)
+    parts = split_stream(toks, vocab, channels)
+    budget = pin_budget(block_size, len(parts.header) + len(parts.instruments))
+    return join_parts(parts, vocab, channels, start_bar, budget=budget)
 
 
 def pinned_mask(tokens, vocab) -> np.ndarray:

@@ -37,7 +37,7 @@ from beepbrain.tokens.instrument_tokens import (
     slot_maxima,
 )
 from beepbrain.tokens.losses import add_losses, new_losses
-from beepbrain.tokens.pattern_stream import PatternStream, join_parts, pin_budget, split_stream, view
+from beepbrain.tokens.pattern_stream import PatternStream, join_parts, split_stream, view
 from beepbrain.tokens.pattern_vocab import (
     BAR,
     BOS,
@@ -549,7 +549,7 @@ class PatternTokenizer(SavedTokenizer):
         """The stream from bar ``start_bar`` (0-based) on as a song of its own: the header with the bars
         left, the instruments, for a model of context ``block_size`` the patterns played before pinned
         ahead of the bars, then the bars (``pattern_stream.view``)."""
-        return view(tokens, self.vocab, conditioning.channels, start_bar, pin_budget(block_size))
+        return view(tokens, self.vocab, conditioning.channels, start_bar, block_size)
 
     def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
         """The whole stream again from ``tokens`` (the song up to where ``window`` began) and ``window``

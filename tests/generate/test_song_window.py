@@ -71,3 +71,38 @@ def test_every_view_the_sampler_slides_to_is_a_song_with_the_songs_own_bars(monk
     assert any(hide_lo <= t < hide_hi for _s, v in views for t in v)  # some patterns only named
     assert tokens[: len(prompt_tokens)] == prompt_tokens
     assert parse_song(tok.decode(tokens, cond).to_url()).bar_count == prompt.bar_count + 2
+
+
+def test_a_batch_skips_a_seed_whose_song_cannot_be_finished_and_says_so(tmp_path, monkeypatch, capsys):
+    """One song the sampler cannot finish (a bar longer than the context) does not lose the batch: its seed
+    is skipped with a line on stderr and the next unused seed is tried; if every try fails, the error is
+    raised."""
+    from beepbrain.generate import batch
+    from beepbrain.generate.sampling import ContextTooShort
+
+    tok = PatternTokenizer()
+    torch.manual_seed(0)
+    model = GPT(CONFIGS["tiny"].with_data(tok.vocab_size)).eval()
+    request = SongRequest(bars=1, pitch_channels=1, drum_channels=0, beats_per_bar=3)
+    real = batch.generate_song
+
+    def fails_on_seed_1(model, tokenizer, request, sampling, **kw):
+        if sampling.seed == 1:
+            raise ContextTooShort("one bar of this song takes more than the model's context of 512 tokens")
+        return real(model, tokenizer, request, sampling, **kw)
+
+    monkeypatch.setattr(batch, "generate_song", fails_on_seed_1)
+    rows = batch.generate_to_dir(model, tok, request, SamplingConfig(seed=0), 3, tmp_path)
+    assert [r["seed"] for r in rows] == [0, 2, 3]
+    assert "seed 1 skipped: one bar" in capsys.readouterr().err
+
+    config = dataclasses.replace(CONFIGS["tiny"], block_size=24)  # no bar fits beside the header
+    small = GPT(config.with_data(tok.vocab_size)).eval()
+    long_request = SongRequest(bars=6, pitch_channels=2, drum_channels=1, beats_per_bar=4)
+    try:
+        batch.generate_to_dir(small, tok, long_request, SamplingConfig(seed=0), 2, tmp_path / "b")
+    except ContextTooShort:
+        pass
+    else:
+        raise AssertionError("a model whose context holds no bar cannot write these songs")
+    assert capsys.readouterr().err.count("skipped") == 2
