@@ -199,6 +199,11 @@ class SongWindow:
             view = tok.view(whole, cond, start, self.block_size)
             if len(view) <= self.block_size * 3 // 4:
                 break
+        if tok.HAS_HEADER and (view is None or len(view) > self.block_size * 3 // 4):
+            # a long bar: the view from it with every earlier pattern named only (HIDE), the most room
+            bare = tok.view(whole, cond, current, 0)
+            if len(bare) < min(len(view) if view is not None else self.block_size, len(self.view)):
+                view, start = bare, current
         if (view is None or len(view) >= self.block_size) and not tok.HAS_HEADER:
             # a tick bar longer than the context: the view is the song's last half context (no header or
             # pattern numbers lose their meaning there), and the grammar goes on as it was

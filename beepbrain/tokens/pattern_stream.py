@@ -41,7 +41,7 @@ PIN_SHARE = 2  # a window's pinned rows take at most 1/PIN_SHARE of what the hea
 def pin_budget(block_size: int | None, head: int = 0) -> int | None:
     """The tokens a window's pinned rows may take in a context of ``block_size`` after a header (BOS,
     header, instruments) of ``head`` tokens: half of what the header leaves, so the bars keep at least as
-    much (None: no pins)."""
+    much (None: no pins; a context of 0: every pinned pattern named only, ``HIDE``)."""
     return None if block_size is None else max(1, (int(block_size) - int(head)) // PIN_SHARE)
 
 
