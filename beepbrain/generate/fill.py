@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.format.edit import put_pattern, with_channel
 from beepbrain.format.song import Song
 from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_threads, sample_sequence
@@ -78,7 +79,7 @@ def _rows(tokenizer: Tokenizer, song: Song) -> tuple[object, list[list[tuple[int
     cond = enc.conditioning
     parts = split_stream(enc.tokens, tokenizer.vocab, cond.channels)
     rows = [list(row) for row in parts.bars]
-    while len(rows) < min(song.bar_count, 128):
+    while len(rows) < min(song.bar_count, BAR_COUNT_MAX):
         rows.append([()] * cond.channels)
     return parts, rows, cond
 
@@ -256,7 +257,7 @@ def add_channel(
 ) -> FilledSong:
     """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song."""
     bigger, index = with_channel(song, kind, instrument_type)
-    cells = [(b, index) for b in range(min(bigger.bar_count, 128))]
+    cells = [(b, index) for b in range(min(bigger.bar_count, BAR_COUNT_MAX))]
     return fill_song(model, tokenizer, bigger, cells, sampling, constraints=constraints, new_channel=index)
 
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-COND_DIM = 21
+from beepbrain.tokens.conditioning import COND_DIM  # what a song's conditioning vector holds
 
 
 @dataclass(frozen=True)
