@@ -37,6 +37,29 @@ def edited(song):
     return parse_song(out.to_url())
 
 
+def hidden_refs(tokenizer, split, block_size: int) -> tuple[int, int]:
+    """(REF tokens that ``scoring_windows`` scores in windows from a later bar, those of them that name a
+    pattern the window pins by ``HIDE_n``: numbered, its notes out of view)."""
+    from beepbrain.generate.evaluate import scoring_windows
+    from beepbrain.tokens.specials import BOS
+
+    vocab = tokenizer.vocab
+    refs = hidden = 0
+    for song, cond in zip(split.songs, split.cond, strict=True):
+        for window, first, end in scoring_windows(tokenizer, song, cond, block_size):
+            if window[0] != BOS or first <= 1:
+                continue
+            grammar = tokenizer.grammar(cond, beats_per_bar=None)
+            grammar.relax(True)  # a given view: its pinned rows are accepted
+            for i, t in enumerate(window[:end]):
+                if i >= first and vocab.is_family(t, "REF"):
+                    refs += 1
+                    body = grammar.stream.body_of(int(vocab.value[t]))
+                    hidden += bool(body) and body[0] < 0  # a hidden pattern's stand-in body
+                grammar.advance(t)
+    return refs, hidden
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="beepbrain-data")
@@ -73,6 +96,11 @@ def main() -> None:
 
     ngram = fit_baseline(dataset, manifest["vocab_size"], 0, 200_000, lambda _m: None)
     test = load_split(dataset, "test")
+    refs, hidden = hidden_refs(tokenizer, test, T)
+    print(
+        f"test split's later windows: {refs} REF tokens scored, {hidden} ({100 * hidden / max(refs, 1):.0f}%) "
+        f"name a pattern pinned by HIDE (numbered in view, its notes out of it)"
+    )
     songs = [tokenizer.decode(t, c) for t, c in zip(test.songs, test.cond, strict=True)]
     copies = [edited(s) for s in songs]
     sets = {"test split": songs, "edited copies": copies}
