@@ -41,6 +41,7 @@ def hidden_refs(tokenizer, split, block_size: int) -> tuple[int, int]:
     """(REF tokens that ``scoring_windows`` scores in windows from a later bar, those of them that name a
     pattern the window pins by ``HIDE_n``: numbered, its notes out of view)."""
     from beepbrain.generate.evaluate import scoring_windows
+    from beepbrain.tokens.pattern_stream import is_hidden
     from beepbrain.tokens.specials import BOS
 
     vocab = tokenizer.vocab
@@ -55,7 +56,7 @@ def hidden_refs(tokenizer, split, block_size: int) -> tuple[int, int]:
                 if i >= first and vocab.is_family(t, "REF"):
                     refs += 1
                     body = grammar.stream.body_of(int(vocab.value[t]))
-                    hidden += bool(body) and body[0] < 0  # a hidden pattern's stand-in body
+                    hidden += is_hidden(body)
                 grammar.advance(t)
     return refs, hidden
 

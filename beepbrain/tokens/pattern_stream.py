@@ -45,6 +45,17 @@ def pin_budget(block_size: int | None, head: int = 0) -> int | None:
     return None if block_size is None else max(1, (int(block_size) - int(head)) // PIN_SHARE)
 
 
+def _stand_in(slot: int) -> tuple[int, ...]:
+    """The body a hidden pattern (``HIDE``) takes in a table where its notes are not known: no stream
+    writes it (tokens are never negative), so it never equals a real pattern."""
+    return (-1, slot)
+
+
+def is_hidden(body) -> bool:
+    """Whether ``body`` (a table entry) stands in for a hidden pattern whose notes are not known."""
+    return bool(body) and body[0] < 0
+
+
 class PatternStream:
     """Bars, channels and pattern tables of one stream. ``bar`` counts the bars started; ``channel`` is
     the channel whose item comes next in the current bar (``channels`` once the bar is complete)."""
@@ -105,7 +116,7 @@ class PatternStream:
         table = self.tables[c]
         n = max(0, min(int(n), self.max_refs - len(table)))
         for j in range(n):
-            body = tuple(bodies[j]) if bodies is not None and j < len(bodies) else (-1, len(table))
+            body = tuple(bodies[j]) if bodies is not None and j < len(bodies) else _stand_in(len(table))
             self._index[c].setdefault(body, len(table) + 1)
             table.append(body)
         return n
