@@ -515,14 +515,28 @@ class PatternTokenizer(SavedTokenizer):
 
     def transpose(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
         """The stream with every pitch-channel note moved by ``semitones`` (drums, bends and the key stay),
-        or None if a note would leave the pitch range."""
+        or None if a note, or a note's bend, would leave the pitch range (the grammar's rule)."""
         toks = np.asarray(tokens).astype(np.int64)
-        is_pitch = self.vocab.family[toks] == self._pitch_family
+        family = self.vocab.family[toks]
+        is_pitch = family == self._pitch_family
         if not is_pitch.any() or not semitones:
             return toks.astype(np.uint16)
         moved = toks[is_pitch] + semitones
         if moved.min() < self._p0 or moved.max() > self._p0 + fc.MAX_PITCH:
             return None
+        is_bend = family == self.vocab.family_index["BEND"]
+        if is_bend.any():  # each bend against its note's moved pitches (its note: the last POS before it)
+            index = np.arange(len(toks))
+            note = np.maximum.accumulate(np.where(family == self.vocab.family_index["POS"], index, 0))
+            high = np.full(len(toks), -(10**6))
+            low = np.full(len(toks), 10**6)
+            np.maximum.at(high, note[is_pitch], moved - self._p0)
+            np.minimum.at(low, note[is_pitch], moved - self._p0)
+            bends = self.vocab.value[toks[is_bend]]
+            at = note[is_bend]
+            pitched = high[at] >= 0  # a drum note's bends are not pitches
+            if ((high[at] + bends > fc.MAX_PITCH) & pitched).any() or ((low[at] + bends < 0) & pitched).any():
+                return None
         out = toks.copy()
         out[is_pitch] = moved
         return out.astype(np.uint16)

@@ -353,3 +353,19 @@ def song_is_silent(song) -> bool:
     return all(
         song.pattern_at(c, b) is None for c in range(song.channel_count) for b in range(song.bar_count)
     )
+
+
+def test_transpose_refuses_a_copy_whose_bends_leave_the_range(tok):
+    """A note bent past the top (or below the bottom) once moved makes the copy invalid, as the grammar
+    says; moves that keep the bent note in range are fine, and drum notes' bends are not pitches."""
+    song = new_song(1, 1, bars=1, beats_per_bar=4)
+    song.channels[0].patterns[0].notes = [Note([78], 0, 24, [NotePin(0, 0, 3), NotePin(4, 24, 3)])]
+    song.channels[1].patterns[0].notes = [Note([2], 0, 24, [NotePin(0, 0, 3), NotePin(-2, 24, 3)])]
+    enc = tok.encode(song)
+    assert tok.transpose(enc.tokens, 2) is not None  # 80 bent to 84: the top
+    assert tok.transpose(enc.tokens, 3) is None  # 81 bent to 85: past it
+    assert tok.transpose(enc.tokens, -12) is not None
+    song.channels[0].patterns[0].notes = [Note([3], 0, 24, [NotePin(0, 0, 3), NotePin(-3, 24, 3)])]
+    enc = tok.encode(song)
+    assert tok.transpose(enc.tokens, 1) is not None
+    assert tok.transpose(enc.tokens, -1) is None  # 2 bent to -1
