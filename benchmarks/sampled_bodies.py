@@ -1,0 +1,140 @@
+"""Why the model's songs are sparser than real ones: one pattern at a time, in its real song's context.
+
+    .venv/bin/python benchmarks/sampled_bodies.py [--data-dir beepbrain-data] [--model models:/beepbrain/latest]
+        [--per-song 6] [--temperatures 1.0,0.85] [--seed 0]
+
+On the dataset's test split (songs the model never saw), for drum and pitch channels apart:
+1. Teacher-forced, inside the pattern bodies (``NEW`` .. ``END``) that the song's first context holds: the
+   expected count of each kind of token (the sum of the model's probabilities of an ``END``, a note start
+   ``POS``, a pitch ``P``/``D``) next to how many the songs write. Near 1.00 the model is calibrated on
+   real songs: how many notes and chord pitches it expects in total is right.
+2. Sampled: at ``--per-song`` random pattern starts (``NEW``) of each test song, the song's own tokens up to
+   there as context, one body written by the model (temperature T, the grammar's validity only) next to the
+   real body: note onsets per body and the last onset's place in the bar. Where (1) is calibrated and (2)
+   writes fewer onsets, the notes are lost in sampling a body step by step, not in the song's context.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default="beepbrain-data")
+    parser.add_argument("--model", default="models:/beepbrain/latest")
+    parser.add_argument("--dataset", default=None, help="default: the model's own dataset")
+    parser.add_argument("--per-song", type=int, default=6)
+    parser.add_argument("--temperatures", default="1.0,0.85")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    import numpy as np
+    import torch
+
+    from beepbrain import settings
+    from beepbrain.generate.evaluate import load_split
+    from beepbrain.generate.sampling import SamplingConfig, choose
+    from beepbrain.tokens.pattern_vocab import END, NEW
+    from beepbrain.train.registry import load_model
+
+    data = Path(args.data_dir)
+    model, tokenizer, info = load_model(args.model, settings.tracking_uri(data))
+    if not tokenizer.HAS_HEADER:
+        raise SystemExit("this benchmark reads pattern bodies: the model's tokenizer must be the pattern one")
+    name = args.dataset or info.get("manifest", {}).get("name", "sample")
+    test = load_split(data / "datasets" / str(name), "test")
+    model.eval()
+    vocab = tokenizer.vocab
+    T = int(model.config.block_size)
+    family = np.array([vocab.family[t] for t in range(model.config.vocab_size)])
+    kinds = {"POS": vocab.family_index["POS"], "P": vocab.family_index["P"], "D": vocab.family_index["D"]}
+    print(f"model {args.model} (version {info.get('version')}); {len(test.songs)} test songs of {name}")
+
+    def logits_of(context, cond):
+        with torch.no_grad():
+            out, _ = model(torch.tensor([context]), torch.from_numpy(cond.vector()[None]))
+        return out[0].float()
+
+    def channel_kind(grammar, cond) -> str:
+        return "drum" if grammar.stream.channel >= cond.pitch_channels else "pitch"
+
+    # 1. teacher-forced expected counts inside bodies
+    expected = {(k, t): 0.0 for k in ("drum", "pitch") for t in ("END", "POS", "pitch")}
+    actual = dict.fromkeys(expected, 0)
+    for song, cond in zip(test.songs, test.cond, strict=True):
+        toks = [int(t) for t in song[: T + 1]]
+        probs = torch.softmax(logits_of(toks[:-1], cond), -1).numpy()
+        grammar = tokenizer.grammar(cond, beats_per_bar=None)
+        grammar.relax(True)
+        inside = False
+        for i, t in enumerate(toks):
+            if i and inside:
+                kind = channel_kind(grammar, cond)
+                pitch = kinds["D" if kind == "drum" else "P"]
+                p = probs[i - 1]
+                expected[(kind, "END")] += float(p[END])
+                expected[(kind, "POS")] += float(p[family == kinds["POS"]].sum())
+                expected[(kind, "pitch")] += float(p[family == pitch].sum())
+                actual[(kind, "END")] += t == END
+                actual[(kind, "POS")] += family[t] == kinds["POS"]
+                actual[(kind, "pitch")] += family[t] == pitch
+            inside = t == NEW or (inside and t != END)
+            grammar.advance(t)
+    print("\n1. teacher-forced inside pattern bodies (the songs' first contexts): expected vs written")
+    for (kind, what), e in expected.items():
+        a = actual[(kind, what)]
+        print(f"  {kind:5} {what:5}: expected {e:8.1f}, written {a:6d}, ratio {e / max(a, 1):.3f}")
+
+    # 2. one body sampled in its real context
+    print("\n2. one pattern body sampled in its real context vs the real body (mean over bodies)")
+    pos = kinds["POS"]
+    for temperature in [float(x) for x in args.temperatures.split(",") if x]:
+        rng = np.random.default_rng(args.seed)
+        cfg = SamplingConfig(temperature=temperature, seed=args.seed)
+        rows = {"drum": [], "pitch": []}
+        for song, cond in zip(test.songs, test.cond, strict=True):
+            toks = [int(t) for t in song]
+            starts = [i for i, t in enumerate(toks) if t == NEW and i < T - 128]
+            for s in (
+                rng.choice(starts, size=min(args.per_song, len(starts)), replace=False) if starts else []
+            ):
+                grammar = tokenizer.grammar(cond, beats_per_bar=None)
+                grammar.relax(True)
+                for t in toks[: s + 1]:
+                    grammar.advance(t)
+                kind = channel_kind(grammar, cond)
+                grammar.relax(False)
+                real = toks[s + 1 : toks.index(END, s)]
+                context = toks[: s + 1]
+                while len(context) < T:
+                    t = choose(logits_of(context, cond)[-1].numpy(), grammar.mask(), cfg, rng)
+                    grammar.advance(t)
+                    if t == END:
+                        break
+                    context.append(t)
+                wrote = context[s + 1 :]
+
+                def onsets(body):
+                    return [int(vocab.value[t]) for t in body if family[t] == pos]
+
+                rows[kind].append(
+                    (
+                        len(onsets(real)),
+                        len(onsets(wrote)),
+                        *(max(onsets(b), default=0) for b in (real, wrote)),
+                    )
+                )
+        for kind, got in rows.items():
+            if not got:
+                continue
+            r, w, last_r, last_w = (np.mean([g[k] for g in got]) for k in range(4))
+            print(
+                f"  T={temperature:g} {kind:5} ({len(got)} bodies): onsets {w:.2f} written vs {r:.2f} real "
+                f"({100 * (w - r) / max(r, 1e-9):+.0f}%); last onset at part {last_w:.0f} vs {last_r:.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
