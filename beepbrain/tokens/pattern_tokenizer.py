@@ -513,9 +513,10 @@ class PatternTokenizer(SavedTokenizer):
 
     # ---- other --------------------------------------------------------------------------------------
 
-    def transpose(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
+    def transpose(self, tokens: np.ndarray, semitones: int, bends: bool = True) -> np.ndarray | None:
         """The stream with every pitch-channel note moved by ``semitones`` (drums, bends and the key stay),
-        or None if a note, or a note's bend, would leave the pitch range (the grammar's rule)."""
+        or None if a note, or (``bends``) a note's bend, would leave the pitch range (the grammar's rule;
+        ``bends=False``: the notes alone, for a key that names a song's transpositions, ``splits.group_key``)."""
         toks = np.asarray(tokens).astype(np.int64)
         family = self.vocab.family[toks]
         is_pitch = family == self._pitch_family
@@ -525,7 +526,9 @@ class PatternTokenizer(SavedTokenizer):
         if moved.min() < self._p0 or moved.max() > self._p0 + fc.MAX_PITCH:
             return None
         is_bend = family == self.vocab.family_index["BEND"]
-        if is_bend.any():  # each bend against its note's moved pitches (its note: the last POS before it)
+        if (
+            bends and is_bend.any()
+        ):  # each bend against its note's moved pitches (its note: the last POS before it)
             index = np.arange(len(toks))
             note = np.maximum.accumulate(np.where(family == self.vocab.family_index["POS"], index, 0))
             high = np.full(len(toks), -(10**6))

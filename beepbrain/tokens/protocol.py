@@ -117,8 +117,9 @@ class Tokenizer(Protocol):
         """The whole stream from the song before ``start_bar`` and its ``view`` from there."""
         ...
 
-    def transpose(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
-        """Every pitch-channel note moved by ``semitones``, or None if one would leave the range."""
+    def transpose(self, tokens: np.ndarray, semitones: int, bends: bool = True) -> np.ndarray | None:
+        """Every pitch-channel note moved by ``semitones``, or None if one (or, ``bends``, a note's bend)
+        would leave the range."""
         ...
 
     def change_key(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:

@@ -25,7 +25,7 @@ def group_key(tokens: np.ndarray, conditioning, tokenizer: Tokenizer) -> str:
     a song and its transpositions share it (so augmentation never copies a test song into train)."""
     lowest = tokenizer.lowest_pitch(tokens)
     if lowest:
-        moved = tokenizer.transpose(tokens, -lowest)
+        moved = tokenizer.transpose(tokens, -lowest, bends=False)  # a key, not a song: bends unchecked
         if moved is not None:
             tokens = moved
     return content_key(tokens, conditioning)

@@ -261,9 +261,9 @@ class TickTokenizer(SavedTokenizer):
 
     # ---- other --------------------------------------------------------------------------------------
 
-    def transpose(self, tokens: np.ndarray, semitones: int) -> np.ndarray | None:
+    def transpose(self, tokens: np.ndarray, semitones: int, bends: bool = True) -> np.ndarray | None:
         """The stream with every pitch-channel note moved by ``semitones`` (drums stay), or None if a note
-        would leave the pitch range or lose its chord token."""
+        would leave the pitch range or lose its chord token (ticks hold no bends: ``bends`` is moot)."""
         table = self.vocab.transpose_table(semitones)
         moved = table[tokens.astype(np.int64)]
         if (moved < 0).any():

@@ -369,3 +369,16 @@ def test_transpose_refuses_a_copy_whose_bends_leave_the_range(tok):
     enc = tok.encode(song)
     assert tok.transpose(enc.tokens, 1) is not None
     assert tok.transpose(enc.tokens, -1) is None  # 2 bent to -1
+
+
+def test_a_song_and_its_transpositions_share_a_group_key_even_with_bends(tok):
+    """The split's group key moves a song's lowest note to pitch 0 whether or not a bend would then leave
+    the range: it names the song's transpositions, it is not a song to train on."""
+    from beepbrain.tokens.splits import group_key
+
+    song = new_song(1, 0, bars=1, beats_per_bar=4)
+    song.channels[0].patterns[0].notes = [Note([30], 0, 24, [NotePin(0, 0, 3), NotePin(-5, 24, 3)])]
+    enc = tok.encode(song)
+    up = tok.transpose(enc.tokens, 7)
+    assert tok.transpose(enc.tokens, -30) is None  # 0 bent to -5: not a song
+    assert group_key(enc.tokens, enc.conditioning, tok) == group_key(up, enc.conditioning, tok)
