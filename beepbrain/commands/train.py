@@ -18,7 +18,7 @@ def register(subparsers) -> None:
         "--config",
         default="tiny",
         choices=["tiny", "small", "base"],
-        help="model size: tiny (CPU tests), small (CPU, minutes), base (86.9M with the pattern tokenizer, 90.9M with the tick one; GPU) (default tiny)",
+        help="model size: tiny (CPU tests), small (CPU, minutes), base (86.3M with the pattern tokenizer, 90.9M with the tick one; GPU) (default tiny)",
     )
     p.add_argument("--max-steps", type=int, help="optimizer steps (default 2000; on --resume: the run's own)")
     p.add_argument(

@@ -8,10 +8,6 @@ Read top to bottom: configuration, the key/value cache, attention, block, model,
 - The conditioning vector (rhythm, pitch-channel count, drum-channel count one-hots; `cond_dim` = 21) goes
   through a learned linear projection that is added to every token's embedding, so every position sees
   it at full strength and no context position is spent on it.
-- The bar clock (`clock_parts` > 0, tokens/clock.py): each token of a pattern also gets an embedding of
-  its time in the bar and one of the parts left in it, read from the stream (the last note start plus the
-  last pin time, the header's BEATS) with tables the tokenizer gives (`set_clock`; saved with the weights).
-  A KV cache keeps the tokens it has seen for it. Models saved without it load with `clock_parts` 0.
 - Rows may hold several songs packed end to end (training): a song starts at BOS (`bos_id`), and each
   token attends only to the tokens of its own song; `cond` may then be `[B, T, cond_dim]`, each position
   its song's conditioning.
@@ -27,7 +23,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from beepbrain.tokens.clock import CLOCK_PARTS
 from beepbrain.tokens.conditioning import COND_DIM  # what a song's conditioning vector holds
 
 
@@ -44,9 +39,6 @@ class GPTConfig:
     rope_base: float = 10000.0
     pad_vocab_to: int = 64  # embedding rows rounded up to a multiple of this (GPU matmul alignment)
     bos_id: int = 1  # the token that starts a song (both tokenizers): attention stays inside each song
-    clock_parts: int = (
-        0  # > 0: the bar clock (tokens/clock.py), buckets 0..clock_parts; 0: none (older models)
-    )
 
     @property
     def padded_vocab_size(self) -> int:
@@ -76,7 +68,6 @@ class KVCache:
         self.window = window or config.block_size
         self.layers: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * config.n_layer
         self.pos = 0
-        self.tokens: torch.Tensor | None = None  # the tokens seen (the bar clock reads them back)
 
     def __len__(self) -> int:
         return self.pos
@@ -94,32 +85,6 @@ class KVCache:
         keep = self.window - 1  # room for the next token: a query attends to at most `window` keys
         self.layers[layer] = (k[:, :, -keep:], v[:, :, -keep:]) if keep > 0 else None
         return k, v
-
-
-def clock_buckets(
-    idx: torch.Tensor, kind: torch.Tensor, value: torch.Tensor, parts: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The bar clock of each token of `idx` `[B, T]` (tokens/clock.py): (its time in the bar, the parts
-    left in the bar), each a bucket 0..`parts`, `parts + 1` outside a pattern (or with no BEATS in view)."""
-    from beepbrain.tokens import clock
-
-    k, v = kind[idx], value[idx]
-    at = torch.arange(idx.size(1), device=idx.device).expand_as(idx)
-    none = torch.full_like(at, -1)
-
-    def last(what: int) -> tuple[torch.Tensor, torch.Tensor]:
-        where = torch.where(k == what, at, none).cummax(dim=1).values
-        return where, torch.where(where >= 0, v.gather(1, where.clamp(min=0)), torch.zeros_like(v))
-
-    pos_at, pos = last(clock.POS)
-    dur_at, dur = last(clock.DUR)
-    beats_at, bar = last(clock.BEATS)
-    time = pos + torch.where(dur_at > pos_at, dur, torch.zeros_like(dur))
-    time = torch.where(k == clock.START, torch.zeros_like(time), time)
-    inside = (k == clock.POS) | (k == clock.DUR) | (k == clock.BODY) | (k == clock.START)
-    outside = torch.full_like(time, parts + 1)
-    left = torch.where(beats_at >= 0, (bar - time).clamp(0, parts), outside)
-    return torch.where(inside, time.clamp(0, parts), outside), torch.where(inside, left, outside)
 
 
 def rope_tables(head_dim: int, positions: torch.Tensor, base: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -209,22 +174,7 @@ class GPT(nn.Module):
         self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.lm_head = nn.Linear(config.n_embd, config.padded_vocab_size, bias=False)
         self.lm_head.weight = self.wte.weight  # weight tying
-        if config.clock_parts:  # the bar clock: where in its bar each token stands (tokens/clock.py)
-            self.clock_time = nn.Embedding(config.clock_parts + 2, config.n_embd)
-            self.clock_left = nn.Embedding(config.clock_parts + 2, config.n_embd)
-            self.register_buffer("clock_kind", torch.zeros(config.padded_vocab_size, dtype=torch.long))
-            self.register_buffer("clock_value", torch.zeros(config.padded_vocab_size, dtype=torch.long))
         self.apply(self._init_weights)
-
-    def set_clock(self, tables) -> None:
-        """Give the bar clock its token tables (``tokens.clock.clock_tables``; None: no clock to read)."""
-        if not self.config.clock_parts or tables is None:
-            return
-        kind, value = (torch.as_tensor(t[: self.config.padded_vocab_size], dtype=torch.long) for t in tables)
-        self.clock_kind.zero_()
-        self.clock_value.zero_()
-        self.clock_kind[: len(kind)] = kind.to(self.clock_kind.device)
-        self.clock_value[: len(value)] = value.to(self.clock_value.device)
 
     def _init_weights(self, module: nn.Module) -> None:
         # GPT-2's initialisation: N(0, 0.02), residual projections scaled down by depth.
@@ -258,13 +208,6 @@ class GPT(nn.Module):
         cos, sin = rope_tables(self.config.n_embd // self.config.n_head, positions, self.config.rope_base)
         cond = self.cond_proj(cond.to(self.wte.weight.dtype))
         x = self.wte(idx) + (cond[:, None, :] if cond.dim() == 2 else cond)
-        if self.config.clock_parts:
-            seen = idx
-            if cache is not None:  # the clock reads back to the pattern's note start and the header
-                seen = idx if cache.tokens is None else torch.cat([cache.tokens, idx], dim=1)
-                cache.tokens = seen[:, -cache.window :]
-            time, left = clock_buckets(seen, self.clock_kind, self.clock_value, self.config.clock_parts)
-            x = x + self.clock_time(time[:, -length:]) + self.clock_left(left[:, -length:])
         x = self.drop(x)
         songs = self.song_mask(idx) if cache is None else None
         for block in self.blocks:
@@ -294,16 +237,15 @@ class GPT(nn.Module):
         """Training FLOPs per token (forward + backward): 6N plus attention (PaLM appendix B)."""
         c = self.config
         T = context or c.block_size
-        lookups = sum(p.numel() for name, p in self.named_parameters() if name.startswith("clock_"))
-        return 6 * (self.num_params() - lookups) + 12 * c.n_layer * c.n_embd * T  # the clock: lookups only
+        return 6 * self.num_params() + 12 * c.n_layer * c.n_embd * T
 
 
 # Named configurations; vocab_size and cond_dim are filled in from the dataset with `with_data`.
 CONFIGS: dict[str, GPTConfig] = {
     # a song header alone is ~110 tokens; 128 wide costs the 2-core CPU about what 64 did (docs/train.md)
-    "tiny": GPTConfig(block_size=512, n_layer=2, n_head=4, n_embd=128, clock_parts=CLOCK_PARTS),
-    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256, clock_parts=CLOCK_PARTS),
-    "base": GPTConfig(block_size=512, n_layer=12, n_head=12, n_embd=768, clock_parts=CLOCK_PARTS),
+    "tiny": GPTConfig(block_size=512, n_layer=2, n_head=4, n_embd=128),
+    "small": GPTConfig(block_size=256, n_layer=4, n_head=4, n_embd=256),
+    "base": GPTConfig(block_size=512, n_layer=12, n_head=12, n_embd=768),
 }
 
 

@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -25,7 +25,6 @@ import torch.distributed as dist
 from beepbrain import settings
 from beepbrain.crashpoints import crash_point
 from beepbrain.model import CONFIGS, GPT
-from beepbrain.tokens.clock import clock_tables
 from beepbrain.tokens.conditioning import COND_DIM
 from beepbrain.tokens.shards import read_manifest
 from beepbrain.train.checkpoint import CHECKPOINT_NAME, rng_state, run_dir, save_checkpoint
@@ -201,12 +200,8 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
     )
     train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 
-    clock = clock_tables(train_loader.tokenizer.vocab, model_config.padded_vocab_size)
-    if clock is None:  # a vocabulary without pattern bodies: nothing for the bar clock to read
-        model_config = replace(model_config, clock_parts=0)
     torch.manual_seed(config.seed)
     model = GPT(model_config).to(device)
-    model.set_clock(clock)
     optimizer = configure_optimizer(
         model,
         lr=config.peak_lr,
