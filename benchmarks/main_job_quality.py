@@ -66,6 +66,12 @@ def main() -> None:
     parser.add_argument("--data-dir", default="beepbrain-data")
     parser.add_argument("--model", default="models:/beepbrain/latest")
     parser.add_argument("--dataset", default="sample")
+    parser.add_argument(
+        "--contexts",
+        type=lambda text: [int(x) for x in text.split(",") if x],
+        default=[768, 1024],
+        help="other context lengths to count hidden REFs at (the windows only; no model of that size)",
+    )
     args = parser.parse_args()
 
     import numpy as np
@@ -97,11 +103,13 @@ def main() -> None:
 
     ngram = fit_baseline(dataset, manifest["vocab_size"], 0, 200_000, lambda _m: None)
     test = load_split(dataset, "test")
-    refs, hidden = hidden_refs(tokenizer, test, T)
-    print(
-        f"test split's later windows: {refs} REF tokens scored, {hidden} ({100 * hidden / max(refs, 1):.0f}%) "
-        f"name a pattern pinned by HIDE (numbered in view, its notes out of it)"
-    )
+    for context in sorted({T, *args.contexts}):
+        refs, hidden = hidden_refs(tokenizer, test, context)
+        print(
+            f"test split's later windows at a {context}-token context{' (the model)' if context == T else ''}: "
+            f"{refs} REF tokens scored, {hidden} ({100 * hidden / max(refs, 1):.0f}%) name a pattern pinned by "
+            f"HIDE (numbered in view, its notes out of it)"
+        )
     songs = [tokenizer.decode(t, c) for t, c in zip(test.songs, test.cond, strict=True)]
     copies = [edited(s) for s in songs]
     sets = {"test split": songs, "edited copies": copies}
