@@ -35,6 +35,36 @@ FIRST = (
 )  # issue 21's statistics first, then the rest
 
 
+BREAKDOWN = {
+    "pitch_silent": "share of pitch-channel bars that are silent",
+    "drum_silent": "share of drum-channel bars that are silent",
+    "pitch_onsets": "note starts per sounding pitch-channel bar",
+    "drum_onsets": "note starts per sounding drum-channel bar",
+    "pitches": "pitches per pitch-channel note",
+    "length": "length of a pitch-channel note (parts)",
+}
+
+
+def breakdown(song) -> dict[str, float]:
+    """Where a song's notes are: silent bars per kind of channel, notes per sounding bar, chord size and
+    note length (what makes up onsets per bar and polyphony)."""
+    import numpy as np
+
+    got = {key: [] for key in BREAKDOWN}
+    for c in range(song.channel_count):
+        kind = "drum" if song.is_noise_channel(c) else "pitch"
+        for bar in range(song.bar_count):
+            pattern = song.pattern_at(c, bar)
+            notes = pattern.notes if pattern is not None else []
+            got[f"{kind}_silent"].append(0.0 if notes else 1.0)
+            if notes:
+                got[f"{kind}_onsets"].append(len(notes))
+            if kind == "pitch":
+                got["pitches"] += [len(n.pitches) for n in notes]
+                got["length"] += [min(n.end, song.parts_per_bar) - n.start for n in notes]
+    return {key: float(np.mean(v)) if v else float("nan") for key, v in got.items()}
+
+
 def relative(value: float, real: float) -> str:
     if math.isnan(value) or math.isnan(real) or real == 0:
         return "-"
@@ -82,6 +112,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
+
+    import numpy as np
 
     from beepbrain import settings
     from beepbrain.generate.evaluate import (
@@ -143,6 +175,12 @@ def main() -> None:
     )
     label = f"T={args.temperature:g}"
     print(table(stats, label, label, "cut"))
+    print("\nwhere the notes go (per bar of a channel, per note; mean over the songs):")
+    rows = {"free": pairs.model_free, "constrained": pairs.model, "test songs, cut": pairs.test_cut}
+    parts = {name: [breakdown(song) for song in songs] for name, songs in rows.items() if songs}
+    for key, what in BREAKDOWN.items():
+        values = {name: float(np.nanmean([b[key] for b in got])) for name, got in parts.items()}
+        print(f"  {what:44} " + "  ".join(f"{name} {v:6.3f}" for name, v in values.items()))
     if args.json:
         args.json.write_text(
             json.dumps(

@@ -1,7 +1,7 @@
 """Why the model's songs are sparser than real ones: one pattern at a time, in its real song's context.
 
     .venv/bin/python benchmarks/sampled_bodies.py [--data-dir beepbrain-data] [--model models:/beepbrain/latest]
-        [--per-song 6] [--temperatures 1.0,0.85] [--seed 0]
+        [--per-song 30] [--temperatures 1.0,0.85] [--seed 0]
 
 On the dataset's test split (songs the model never saw), for drum and pitch channels apart:
 1. Teacher-forced, inside the pattern bodies (``NEW`` .. ``END``) that the song's first context holds: the
@@ -25,7 +25,9 @@ def main() -> None:
     parser.add_argument("--data-dir", default="beepbrain-data")
     parser.add_argument("--model", default="models:/beepbrain/latest")
     parser.add_argument("--dataset", default=None, help="default: the model's own dataset")
-    parser.add_argument("--per-song", type=int, default=6)
+    parser.add_argument(
+        "--per-song", type=int, default=30, help="pattern starts drawn per song (at most all)"
+    )
     parser.add_argument("--temperatures", default="1.0,0.85")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

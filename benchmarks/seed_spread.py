@@ -1,0 +1,113 @@
+"""How much do the main job's model and its songs change from one training run to the next? The main job's
+model trained again with other seeds on the same dataset, each scored (bits per note on the test split) and
+sampled like for like against the test songs (``generated_vs_real.py``'s statistics), with the spread.
+
+    .venv/bin/python benchmarks/seed_spread.py --data-dir DIR [--seeds 0,1,2] [--samples 48] [--temperature 1.0]
+        # after `beepbrain run --data-dir DIR`
+
+Each model is trained with `beepbrain train` at `beepbrain run`'s settings (model, steps, fill share) and
+the given seed (which sets the initial weights, the windows' order and the fill tasks) and registered as a
+new version of `beepbrain`. A difference between two models (an augmentation, a change of the model) that
+is smaller than the spread printed here cannot be told from one run of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+STATS = ("pitch_onsets_per_bar", "polyphony", "drum_onsets_per_bar", "bar_repeat", "pitch_class_entropy")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default="beepbrain-data")
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated training seeds")
+    parser.add_argument("--samples", type=int, default=48)
+    parser.add_argument("--max-bars", type=int, default=16)
+    parser.add_argument("--temperature", type=float, default=1.0)
+    args = parser.parse_args()
+
+    import numpy as np
+    from mlflow.tracking import MlflowClient
+
+    from beepbrain import settings
+    from beepbrain.generate.defaults import RUN_DEFAULTS
+    from beepbrain.generate.evaluate import (
+        MODEL,
+        MODEL_FREE,
+        TEST_CUT,
+        like_for_like,
+        load_split,
+        reference_songs,
+        song_bits,
+        split_notes,
+    )
+    from beepbrain.generate.sampling import SamplingConfig
+    from beepbrain.train.registry import load_model
+
+    data = Path(args.data_dir).resolve()
+    uri = settings.tracking_uri(data)
+    dataset = data / "datasets" / RUN_DEFAULTS["dataset"]
+    test = load_split(dataset, "test")
+    exe = Path(sys.executable).with_name("beepbrain")
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    rows = []
+    for seed in [int(s) for s in args.seeds.split(",") if s]:
+        print(f"--- seed {seed}: training", flush=True)
+        subprocess.run(
+            [str(exe), "train", "--data-dir", str(data), "--dataset", RUN_DEFAULTS["dataset"],
+             "--config", RUN_DEFAULTS["config"], "--max-steps", str(RUN_DEFAULTS["steps"]),
+             "--fill", str(RUN_DEFAULTS["fill"]), "--seed", str(seed)],
+            check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        version = max(int(v.version) for v in client.search_model_versions("name='beepbrain'"))
+        model, tokenizer, _info = load_model(f"models:/beepbrain/{version}", uri)
+        notes = split_notes(tokenizer, test)
+        bits = song_bits(model, tokenizer, test.songs, test.cond).sum() / max(int(notes.sum()), 1)
+        refs = reference_songs(tokenizer, test, len(test.songs))
+        pairs = like_for_like(
+            model,
+            tokenizer,
+            refs,
+            samples=args.samples,
+            max_bars=args.max_bars,
+            sampling=SamplingConfig(temperature=args.temperature, top_p=1.0, seed=0),
+            progress=lambda _msg: None,
+        )
+        stats = pairs.stats()
+        row = {"seed": seed, "version": version, "bits": float(bits)}
+        for mode, key in (("free", MODEL_FREE), ("constrained", MODEL)):
+            for name in STATS:
+                real = stats[TEST_CUT][name]
+                row[(mode, name)] = 100 * (stats[key][name] - real) / abs(real) if real else float("nan")
+        rows.append(row)
+        print(
+            f"seed {seed} (version {version}): {bits:.3f} bits/note on {len(test.songs)} test songs; "
+            f"{len(pairs.model)} samples vs the test songs cut to them (T={args.temperature:g}): "
+            + ", ".join(
+                f"{name} {row[('free', name)]:+.0f}% free / {row[('constrained', name)]:+.0f}%"
+                for name in STATS
+            ),
+            flush=True,
+        )
+
+    def spread(values) -> str:
+        v = np.asarray(values, dtype=float)
+        return f"{v.mean():+.0f}% (sd {v.std(ddof=1) if len(v) > 1 else 0:.0f}, {v.min():+.0f} to {v.max():+.0f})"
+
+    bits = np.array([r["bits"] for r in rows])
+    print(f"\n{len(rows)} seeds: bits/note {bits.mean():.3f} (sd {bits.std(ddof=1) if len(bits) > 1 else 0:.3f}, "
+          f"{bits.min():.3f}-{bits.max():.3f})")  # fmt: skip
+    print("generated vs real, per statistic: mean over seeds (sd, min to max)")
+    for name in STATS:
+        free = spread([r[("free", name)] for r in rows])
+        constrained = spread([r[("constrained", name)] for r in rows])
+        print(f"  {name:22} free {free:32} constrained {constrained}")
+
+
+if __name__ == "__main__":
+    main()
