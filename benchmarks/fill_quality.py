@@ -10,6 +10,7 @@ On the dataset's test split (songs the model never saw; decoded from their token
    header alone (header), and another test song's context of the same shape with this song's hole content
    put in (other). Paired differences against ``full`` with their spread over songs.
 2. The drum channel silenced and written again by the model (``fill_song`` over all its bars, temperature 1,
+   each bar on its own, then following the song's repeats as ``beepbrain fill`` does by default,
    no constraint beyond validity): its drum onsets per bar next to the original's, and, over the pairs of
    bars where every other channel repeats (same patterns, some sounding), the share where it repeats too,
    next to the original drum channel's share.
@@ -190,40 +191,48 @@ def main() -> None:
             )
         print(row)
 
-    print("\n2. drums silenced and written again (temperature 1, free)")
-    dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
-    for i, song in enumerate(songs):
-        cells = hole_of(song, "drums")
-        if cells is None:
-            continue
-        channel = cells[0][1]
-        silent = copy.deepcopy(song)
-        for b, c in cells:
-            put_pattern(silent, c, b, None)
-        try:
-            result = fill_song(
-                model, tok, silent, cells, SamplingConfig(temperature=1.0, seed=i), constraints=False
-            )
-        except RuntimeError as exc:
-            print(f"  song {i}: {exc}")
-            continue
-        dens_gen.append(onsets_per_bar(result.song, channel))
-        dens_real.append(onsets_per_bar(song, channel))
-        hit, total = repeat_share(result.song, channel)
-        real_hit, _ = repeat_share(song, channel)
-        rep_gen, rep_real, pairs = rep_gen + hit, rep_real + real_hit, pairs + total
-    if dens_real:
-        g, r = sum(dens_gen) / len(dens_gen), sum(dens_real) / len(dens_real)
-        print(
-            f"  songs {len(dens_real)}: drum onsets per bar {g:.2f} written vs {r:.2f} original "
-            f"({(g - r) / r:+.0%}); per song |ratio - 1| mean "
-            f"{sum(abs(a / b - 1) for a, b in zip(dens_gen, dens_real, strict=True) if b) / len(dens_real):.0%}"
-        )
-        if pairs:
+    for follow in (False, True):
+        how = "each bar on its own" if not follow else "following the song's repeats (fill's default)"
+        print(f"\n2. drums silenced and written again (temperature 1, free; {how})")
+        dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
+        for i, song in enumerate(songs):
+            cells = hole_of(song, "drums")
+            if cells is None:
+                continue
+            channel = cells[0][1]
+            silent = copy.deepcopy(song)
+            for b, c in cells:
+                put_pattern(silent, c, b, None)
+            try:
+                result = fill_song(
+                    model,
+                    tok,
+                    silent,
+                    cells,
+                    SamplingConfig(temperature=1.0, seed=i),
+                    constraints=False,
+                    follow_repeats=follow,
+                )
+            except RuntimeError as exc:
+                print(f"  song {i}: {exc}")
+                continue
+            dens_gen.append(onsets_per_bar(result.song, channel))
+            dens_real.append(onsets_per_bar(song, channel))
+            hit, total = repeat_share(result.song, channel)
+            real_hit, _ = repeat_share(song, channel)
+            rep_gen, rep_real, pairs = rep_gen + hit, rep_real + real_hit, pairs + total
+        if dens_real:
+            g, r = sum(dens_gen) / len(dens_gen), sum(dens_real) / len(dens_real)
+            ratios = [abs(a / b - 1) for a, b in zip(dens_gen, dens_real, strict=True) if b]
             print(
-                f"  where the other channels repeat ({pairs} bar pairs): written drums repeat in "
-                f"{rep_gen / pairs:.0%}, the original drums in {rep_real / pairs:.0%}"
+                f"  songs {len(dens_real)}: drum onsets per bar {g:.2f} written vs {r:.2f} original "
+                f"({(g - r) / r:+.0%}); per song |ratio - 1| mean {sum(ratios) / len(dens_real):.0%}"
             )
+            if pairs:
+                print(
+                    f"  where the other channels repeat ({pairs} bar pairs): written drums repeat in "
+                    f"{rep_gen / pairs:.0%}, the original drums in {rep_real / pairs:.0%}"
+                )
 
     if args.baseline_model:
         base, base_tok, _ = load_generator(args.baseline_model, tracking)

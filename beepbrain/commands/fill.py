@@ -44,6 +44,12 @@ def register(subparsers) -> None:
         action="store_true",
         help="no musical constraint beyond a valid song (default: the rhythm's grid, the song's scale)",
     )
+    p.add_argument(
+        "--no-follow-repeats",
+        action="store_true",
+        help="write every bar on its own (default: a bar whose other channels repeat an earlier bar of "
+        "the hole plays what was written there, as a musician repeats a section's part)",
+    )
     p.add_argument("--count", type=int, default=1, help="how many versions (default 1)")
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"MLflow model URI (default {DEFAULT_MODEL})")
     p.add_argument("--data-dir", help="data directory (default $BEEPBRAIN_DATA_DIR or ./beepbrain-data)")
@@ -128,7 +134,15 @@ def handle(args) -> int:
         cfg = replace(sampling, seed=sampling.seed + i)
         try:
             if args.bars:
-                result = fill_song(model, tokenizer, song, cells, cfg, constraints=not args.free)
+                result = fill_song(
+                    model,
+                    tokenizer,
+                    song,
+                    cells,
+                    cfg,
+                    constraints=not args.free,
+                    follow_repeats=not args.no_follow_repeats,
+                )
             else:
                 result = add_channel(
                     model,
@@ -138,6 +152,7 @@ def handle(args) -> int:
                     cfg,
                     instrument_type=instrument,
                     constraints=not args.free,
+                    follow_repeats=not args.no_follow_repeats,
                 )
         except (ValueError, RuntimeError, BeepBoxFormatError) as exc:
             print(f"error: {exc}", file=sys.stderr)

@@ -154,6 +154,24 @@ def _pattern_lengths(rows, channels: int, drums_from: int) -> list[float]:
     return out
 
 
+def repeat_leaders(rows, cells) -> dict[tuple[int, int], tuple[int, int]]:
+    """{follower: leader}: a hole (bar, channel) whose bar repeats an earlier hole's bar of the same channel
+    in every other channel (the same patterns, some of them sounding, none of them a hole) follows that
+    hole: it plays the pattern written there, as the song's other channels repeat theirs."""
+    holes = set(cells)
+    first: dict[tuple, tuple[int, int]] = {}
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for b, c in sorted(holes):
+        others = range(len(rows[b]))
+        context = tuple(rows[b][k] for k in others if k != c)
+        if not any(context) or any((b, k) in holes for k in others if k != c):
+            continue
+        leader = first.setdefault((c, context), (b, c))
+        if leader != (b, c):
+            out[(b, c)] = leader
+    return out
+
+
 def fill_song(
     model,
     tokenizer: Tokenizer,
@@ -163,9 +181,12 @@ def fill_song(
     *,
     constraints: bool = True,
     new_channel: int | None = None,
+    follow_repeats: bool = False,
 ) -> FilledSong:
     """``song`` with ``cells`` ((bar, channel), 0-based) written anew by ``model``; nothing else changes.
-    ``new_channel``: the index of a channel added for this (its cells are all targets)."""
+    ``new_channel``: the index of a channel added for this (its cells are all targets). ``follow_repeats``:
+    a hole whose bar repeats an earlier hole's bar in every other channel takes that hole's pattern
+    (``repeat_leaders``) instead of being written on its own."""
     from beepbrain.generate.songs import check_song
 
     started = time.perf_counter()
@@ -176,6 +197,7 @@ def fill_song(
         )
     parts, rows, cond = _rows(tokenizer, song)
     cells = sorted({(int(b), int(c)) for b, c in cells})
+    followers = repeat_leaders(rows, cells) if follow_repeats else {}
     vocab, C = tokenizer.vocab, cond.channels
     estimate = _pattern_lengths(rows, C, cond.pitch_channels)  # a new channel's: its kind's
     T = int(model.config.block_size)
@@ -200,7 +222,8 @@ def fill_song(
     was_training = model.training
     model.eval()
     try:
-        queue = plan_chunks(rows, cells, tokens_of, budget, vocab.fill_holes, least, room=T // 4)
+        written = [cell for cell in cells if cell not in followers]
+        queue = plan_chunks(rows, written, tokens_of, budget, vocab.fill_holes, least, room=T // 4)
         n = 0
         while queue:
             first, end, chunk = queue.pop(0)
@@ -233,6 +256,8 @@ def fill_song(
                 rows[first + b][c] = view.bars[b][c]
     finally:
         model.train(was_training)
+    for (b, c), (a, _c) in followers.items():
+        rows[b][c] = rows[a][c]
     parts.bars = rows
     whole = join_parts(parts, vocab, C)
     bars_at = next(i for i, t in enumerate(whole) if vocab.is_family(t, "BARS"))
@@ -254,11 +279,21 @@ def add_channel(
     *,
     instrument_type: int | None = None,
     constraints: bool = True,
+    follow_repeats: bool = False,
 ) -> FilledSong:
     """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song."""
     bigger, index = with_channel(song, kind, instrument_type)
     cells = [(b, index) for b in range(min(bigger.bar_count, BAR_COUNT_MAX))]
-    return fill_song(model, tokenizer, bigger, cells, sampling, constraints=constraints, new_channel=index)
+    return fill_song(
+        model,
+        tokenizer,
+        bigger,
+        cells,
+        sampling,
+        constraints=constraints,
+        new_channel=index,
+        follow_repeats=follow_repeats,
+    )
 
 
 def hole_bits(

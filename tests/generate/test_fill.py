@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from beepbrain.format import parse_song
-from beepbrain.generate.fill import add_channel, bar_cells, fill_song, hole_bits
+from beepbrain.generate.fill import add_channel, bar_cells, fill_song, hole_bits, repeat_leaders
 from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.model import GPT
 from beepbrain.model.gpt import GPTConfig
@@ -80,6 +80,46 @@ def test_add_channel_keeps_the_song_and_writes_the_new_one(songs, model_and_tok)
     for c in range(song.pitch_channel_count, song.channel_count):  # drums moved one place on, unchanged
         for b in range(song.bar_count):
             assert notes_at(pitch.song, c + 1, b) == notes_at(song, c, b)
+
+
+def test_repeat_leaders_pair_holes_whose_bars_repeat_in_every_other_channel():
+    a, b = (1, 2, 3), (4, 5)
+    rows = [[a, ()], [b, ()], [a, ()], [b, ()], [(), ()], [(), ()], [a, ()]]
+    drums = [(bar, 1) for bar in range(7)]
+    assert repeat_leaders(rows, drums) == {
+        (2, 1): (0, 1),
+        (3, 1): (1, 1),
+        (6, 1): (0, 1),
+    }  # silent bars lead none
+    assert repeat_leaders(rows, drums + [(2, 0)]) == {
+        (3, 1): (1, 1),
+        (6, 1): (0, 1),
+    }  # bar 2 is a hole itself
+    assert repeat_leaders(rows, [(2, 1), (3, 1)]) == {}  # a leader must be a hole too
+
+
+def test_follow_repeats_plays_the_leaders_pattern_where_the_song_repeats(songs, model_and_tok):
+    model, tok = model_and_tok
+
+    def leaders_of(song):
+        new = song.channel_count
+        rows = [[song.pattern_at(c, b) for c in range(new)] + [None] for b in range(song.bar_count)]
+        bodies = [[tuple(map(repr, p.notes)) if p is not None else () for p in row] for row in rows]
+        return repeat_leaders(bodies, [(b, new) for b in range(song.bar_count)])
+
+    song = next(s for s in songs if s.noise_channel_count and leaders_of(s))  # a song that repeats bars
+    new = song.channel_count
+    result = add_channel(model, tok, song, "drum", SamplingConfig(seed=5), follow_repeats=True)
+    for (b, _c), (a, _) in leaders_of(song).items():
+        assert notes_at(result.song, new, b) == notes_at(result.song, new, a)
+    for c in range(song.channel_count):
+        for b in range(song.bar_count):
+            assert notes_at(result.song, c, b) == notes_at(song, c, b)
+    loose = add_channel(model, tok, song, "drum", SamplingConfig(seed=5))  # each bar on its own
+    assert any(
+        notes_at(loose.song, new, b) != notes_at(loose.song, new, a)
+        for (b, _c), (a, _) in leaders_of(song).items()
+    )
 
 
 def test_hole_bits_score_the_real_content_and_context_changes_them(songs, model_and_tok):
@@ -185,10 +225,11 @@ def test_fill_and_score_hole_commands_with_a_registered_model(registered, songs,
             if not (c == 0 and b in (1, 2)):
                 assert notes_at(filled, c, b) == notes_at(song, c, b)
     assert list(out.glob("*.mid")) and list(out.glob("*.json"))
-    proc = run_cli(
-        "fill", song.to_url(), "--add-channel", "drum", "--data-dir", str(registered), "--out", str(out)
-    )
-    assert proc.returncode == 0, proc.stderr
+    for extra in ([], ["--no-follow-repeats"]):
+        proc = run_cli(
+            "fill", song.to_url(), "--add-channel", "drum", *extra, "--data-dir", str(registered), "--out", str(out)
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
     proc = run_cli(
         "score",
         song.to_url(),
