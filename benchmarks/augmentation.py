@@ -26,9 +26,25 @@ VARIANTS = {
 }
 
 
-def beepbrain(*args: str) -> None:
+def beepbrain(*args: str, quiet: bool = False) -> None:
     exe = Path(sys.executable).with_name("beepbrain")
-    subprocess.run([str(exe), *args], check=True, env=os.environ.copy())
+    out = subprocess.DEVNULL if quiet else None
+    subprocess.run([str(exe), *args], check=True, env=os.environ.copy(), stdout=out)
+
+
+def train_like_main_job(
+    data: Path, dataset: str, *extra: str, steps: int | None = None, quiet: bool = False
+) -> int:
+    """Train on ``dataset`` with `beepbrain run`'s model, steps (or ``steps``) and fill share (and ``extra``
+    options of `beepbrain train`); the version of `beepbrain` it registered."""
+    from beepbrain import settings
+    from beepbrain.generate.defaults import RUN_DEFAULTS
+
+    beepbrain(
+        "train", "--data-dir", str(data), "--dataset", dataset, "--config", RUN_DEFAULTS["config"],
+        "--max-steps", str(steps or RUN_DEFAULTS["steps"]), "--fill", str(RUN_DEFAULTS["fill"]), *extra, quiet=quiet,
+    )  # fmt: skip
+    return latest_version(settings.tracking_uri(data))
 
 
 def latest_version(tracking_uri: str) -> int:
@@ -79,11 +95,7 @@ def main() -> None:
         leaked = test_ids & set(split_song_ids(data / "datasets" / dataset, "train"))
         if leaked:
             raise SystemExit(f"{len(leaked)} test songs are in {dataset}'s train split")
-        beepbrain(
-            "train", "--data-dir", str(data), "--dataset", dataset, "--config", RUN_DEFAULTS["config"],
-            "--max-steps", str(steps), "--fill", str(RUN_DEFAULTS["fill"]),
-        )  # fmt: skip
-        models[name] = f"models:/beepbrain/{latest_version(uri)}"
+        models[name] = f"models:/beepbrain/{train_like_main_job(data, dataset, steps=steps)}"
 
     base_tokenizer = load_model(args.base_model, uri)[1]
     pairs = zip(test.songs, test.cond, strict=True)

@@ -14,9 +14,6 @@ is smaller than the spread printed here cannot be told from one run of each.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 STATS = ("pitch_onsets_per_bar", "polyphony", "drum_onsets_per_bar", "bar_repeat", "pitch_class_entropy")
@@ -32,7 +29,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import numpy as np
-    from mlflow.tracking import MlflowClient
+    from augmentation import train_like_main_job  # benchmarks/ is on sys.path when run as a script
 
     from beepbrain import settings
     from beepbrain.generate.defaults import RUN_DEFAULTS
@@ -53,18 +50,10 @@ def main() -> None:
     uri = settings.tracking_uri(data)
     dataset = data / "datasets" / RUN_DEFAULTS["dataset"]
     test = load_split(dataset, "test")
-    exe = Path(sys.executable).with_name("beepbrain")
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     rows = []
     for seed in [int(s) for s in args.seeds.split(",") if s]:
         print(f"--- seed {seed}: training", flush=True)
-        subprocess.run(
-            [str(exe), "train", "--data-dir", str(data), "--dataset", RUN_DEFAULTS["dataset"],
-             "--config", RUN_DEFAULTS["config"], "--max-steps", str(RUN_DEFAULTS["steps"]),
-             "--fill", str(RUN_DEFAULTS["fill"]), "--seed", str(seed)],
-            check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        version = max(int(v.version) for v in client.search_model_versions("name='beepbrain'"))
+        version = train_like_main_job(data, RUN_DEFAULTS["dataset"], "--seed", str(seed), quiet=True)
         model, tokenizer, _info = load_model(f"models:/beepbrain/{version}", uri)
         notes = split_notes(tokenizer, test)
         bits = song_bits(model, tokenizer, test.songs, test.cond).sum() / max(int(notes.sum()), 1)

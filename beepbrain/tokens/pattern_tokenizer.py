@@ -526,19 +526,19 @@ class PatternTokenizer(SavedTokenizer):
         if moved.min() < self._p0 or moved.max() > self._p0 + fc.MAX_PITCH:
             return None
         is_bend = family == self.vocab.family_index["BEND"]
-        if (
-            bends and is_bend.any()
-        ):  # each bend against its note's moved pitches (its note: the last POS before it)
+        if bends and is_bend.any():
+            # each bend against its note's moved pitches (its note: the last POS before it)
             index = np.arange(len(toks))
             note = np.maximum.accumulate(np.where(family == self.vocab.family_index["POS"], index, 0))
             high = np.full(len(toks), -(10**6))
             low = np.full(len(toks), 10**6)
             np.maximum.at(high, note[is_pitch], moved - self._p0)
             np.minimum.at(low, note[is_pitch], moved - self._p0)
-            bends = self.vocab.value[toks[is_bend]]
+            interval = self.vocab.value[toks[is_bend]]
             at = note[is_bend]
             pitched = high[at] >= 0  # a drum note's bends are not pitches
-            if ((high[at] + bends > fc.MAX_PITCH) & pitched).any() or ((low[at] + bends < 0) & pitched).any():
+            out_of_range = (high[at] + interval > fc.MAX_PITCH) | (low[at] + interval < 0)
+            if (out_of_range & pitched).any():
                 return None
         out = toks.copy()
         out[is_pitch] = moved
