@@ -73,7 +73,8 @@ def build_bpe(src: Path, dst: Path, merges: int) -> None:
     """``src`` (a pattern dataset) re-encoded with BPE merges learned on its train split."""
     import shutil
 
-    from beepbrain.tokens.bpe import BPE
+    from beepbrain.tokens.bpe import BPE, MergedTokenizer
+    from beepbrain.tokens.load import load_tokenizer
     from beepbrain.tokens.shards import (
         conditionings,
         load_split_songs,
@@ -96,8 +97,7 @@ def build_bpe(src: Path, dst: Path, merges: int) -> None:
         manifest["splits"][split].update({k: info[k] for k in ("tokens", "bars")})
     manifest.update(vocab_size=bpe.vocab_size, tokenizer_kind="pattern+bpe", name=dst.name)
     write_manifest(dst, manifest)
-    shutil.copy(src / "tokenizer.json", dst / "tokenizer.json")
-    bpe.save(dst / "bpe.json")
+    MergedTokenizer(load_tokenizer(src), bpe).save(dst / "tokenizer.json")  # views cut merged streams
 
 
 def train_one(work: Path, name: str, config: str, steps: int, log) -> str:

@@ -144,3 +144,119 @@ class BPE:
         if obj.get("format") != FORMAT:
             raise ValueError(f"not saved BPE merges (format={obj.get('format')!r})")
         return cls(int(obj["base_size"]), json.dumps(obj["model"]))
+
+
+MERGED_FORMAT = "beepbrain-merged-tokenizer"
+
+
+class MergedVocabulary:
+    """A base vocabulary and the merged tokens after it: names for every id, and the base's marker tokens
+    (``pin``; no ``fill``: the fill layout is not merged) that loaders and masks look up."""
+
+    def __init__(self, base, bpe: BPE):
+        self.base = base
+        self.names = list(base.names) + [
+            "+".join(base.name(t) for t in bpe.expansion[i]) for i in range(bpe.base_size, bpe.vocab_size)
+        ]
+        self.pin = getattr(base, "pin", None)
+        self.fill = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def name(self, token: int) -> str:
+        return self.names[int(token)]
+
+
+class MergedTokenizer:
+    """A pattern tokenizer whose streams are written with BPE merges: everything a stream is asked (a
+    view, a decoded song, a transposition) is the base tokenizer's answer on the expanded stream, merged
+    again. There is no grammar over merged tokens, so it scores and trains but does not sample."""
+
+    kind = "pattern+bpe"
+    GRAMMAR_CONSTRAINTS: tuple[str, ...] = ()
+    listed_shapes = None
+
+    def __init__(self, base, bpe: BPE):
+        if bpe.base_size != base.vocab_size:
+            raise ValueError(f"BPE merges over {bpe.base_size} ids, the tokenizer has {base.vocab_size}")
+        self.base, self.bpe = base, bpe
+        self.config = base.config
+        self.HAS_HEADER = base.HAS_HEADER
+        self.vocab = MergedVocabulary(base.vocab, bpe)
+        self.pad_id, self.bos_id, self.eos_id, self.bar_id = (
+            base.pad_id,
+            base.bos_id,
+            base.eos_id,
+            base.bar_id,
+        )
+
+    @property
+    def vocab_size(self) -> int:
+        return self.bpe.vocab_size
+
+    def _merged(self, tokens) -> np.ndarray:
+        return self.bpe.encode(np.asarray(tokens))
+
+    def encode(self, song):
+        encoded = self.base.encode(song)
+        encoded.tokens = self._merged(encoded.tokens)
+        return encoded
+
+    def decode(self, tokens, conditioning, beats_per_bar: int | None = None):
+        return self.base.decode(self.bpe.expand(tokens), conditioning, beats_per_bar)
+
+    def prompt_tokens(self, song, extra_bars: int) -> tuple[list[int], int]:
+        tokens, total = self.base.prompt_tokens(song, extra_bars)
+        return [int(t) for t in self._merged(tokens)], total
+
+    def grammar(self, conditioning, beats_per_bar: int | None = 8, bars: int | None = None, **fixed):
+        raise NotImplementedError("no grammar walks merged (BPE) tokens: sample with the base tokenizer")
+
+    def bar_lines(self, tokens) -> np.ndarray:
+        return np.flatnonzero(np.asarray(tokens) == BAR)  # BAR is a word of its own: never merged
+
+    def view(self, tokens, conditioning, start_bar: int, block_size: int | None = None) -> list[int]:
+        window = self.base.view(self.bpe.expand(tokens), conditioning, start_bar, block_size)
+        return [int(t) for t in self._merged(window)]
+
+    def rejoin(self, tokens, window, conditioning, start_bar: int) -> list[int]:
+        whole = self.base.rejoin(self.bpe.expand(tokens), self.bpe.expand(window), conditioning, start_bar)
+        return [int(t) for t in self._merged(whole)]
+
+    def transpose(self, tokens, semitones: int, bends: bool = True) -> np.ndarray | None:
+        moved = self.base.transpose(self.bpe.expand(tokens), semitones, bends)
+        return None if moved is None else self._merged(moved)
+
+    def change_key(self, tokens, semitones: int) -> np.ndarray | None:
+        moved = self.base.change_key(self.bpe.expand(tokens), semitones)
+        return None if moved is None else self._merged(moved)
+
+    def key_of(self, tokens) -> int:
+        return self.base.key_of(self.bpe.expand(tokens))
+
+    def lowest_pitch(self, tokens) -> int | None:
+        return self.base.lowest_pitch(self.bpe.expand(tokens))
+
+    def describe(self, tokens) -> list[str]:
+        return [self.vocab.name(int(t)) for t in tokens]
+
+    def to_dict(self) -> dict:
+        return {
+            "format": MERGED_FORMAT,
+            "kind": self.kind,
+            "base": self.base.to_dict(),
+            "bpe": self.bpe.to_dict(),
+        }
+
+    def save(self, path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict()) + "\n")
+        return path
+
+    @classmethod
+    def from_dict(cls, obj: dict, base) -> MergedTokenizer:
+        """``obj`` (a ``to_dict``) with its base tokenizer already read from ``obj["base"]``."""
+        if obj.get("format") != MERGED_FORMAT:
+            raise ValueError(f"not a saved merged tokenizer (format={obj.get('format')!r})")
+        return cls(base, BPE.from_dict(obj["bpe"]))

@@ -37,13 +37,17 @@ def as_tokenizer(choice: Tokenizer | TickTokenizerConfig | None = None) -> Token
 
 
 def tokenizer_from_dict(obj: dict) -> Tokenizer:
-    """The tokenizer a ``to_dict()`` (a saved tokenizer.json) describes, of either kind."""
+    """The tokenizer a ``to_dict()`` (a saved tokenizer.json) describes, of either kind (or a pattern
+    tokenizer with BPE merges, ``bpe.MergedTokenizer``)."""
+    from beepbrain.tokens.bpe import MERGED_FORMAT, MergedTokenizer
     from beepbrain.tokens.pattern_tokenizer import FORMAT as PATTERN_FORMAT
     from beepbrain.tokens.pattern_tokenizer import PatternTokenizer
     from beepbrain.tokens.tick_tokenizer import FORMAT as TICK_FORMAT
     from beepbrain.tokens.tick_tokenizer import TickTokenizer
 
     fmt = obj.get("format") if isinstance(obj, dict) else None
+    if fmt == MERGED_FORMAT:  # a base tokenizer's streams written with BPE merges
+        return MergedTokenizer.from_dict(obj, tokenizer_from_dict(obj.get("base")))
     if fmt == PATTERN_FORMAT:
         return PatternTokenizer.from_dict(obj)
     if fmt == TICK_FORMAT:

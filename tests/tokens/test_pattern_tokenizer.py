@@ -259,6 +259,44 @@ def test_bpe_shortens_and_expands_back(songs, tok):
     assert np.array_equal(again.encode(held[0]), encoded[0])
 
 
+def test_merged_tokenizer_cuts_windows_as_the_base_does(songs, tok, tmp_path):
+    """A dataset written with BPE merges trains and scores as the base tokenizer's does: its saved
+    tokenizer cuts merged streams into the same views (header, pins, the song's own bars), merged."""
+    from beepbrain.tokens.bpe import MergedTokenizer
+    from beepbrain.tokens.dataset import build_dataset_from_songs
+    from beepbrain.tokens.loader import WindowLoader
+
+    bpe = BPE.train([tok.encode(s).tokens for s in songs[:100]], tok.vocab_size, 300)
+    merged = MergedTokenizer(tok, bpe)
+    long = [s for s in songs[100:] if len(tok.encode(s).tokens) > 600][:3]
+    assert long
+    for song in long:
+        base, cond = tok.encode(song).tokens, Conditioning.of_song(song)
+        stream = merged.encode(song).tokens
+        assert len(stream) < len(base) and np.array_equal(bpe.expand(stream), base)
+        assert len(merged.bar_lines(stream)) == len(tok.bar_lines(base))
+        for bar in (1, len(tok.bar_lines(base)) // 2, len(tok.bar_lines(base)) - 1):
+            view = merged.view(stream, cond, bar, 256)
+            assert np.array_equal(bpe.expand(view), tok.view(base, cond, bar, 256))
+        assert played(merged.decode(stream, cond)) == played(tok.decode(base, cond))
+    again = tokenizer_from_dict(json.loads(json.dumps(merged.to_dict())))
+    assert isinstance(again, MergedTokenizer) and again.vocab_size == merged.vocab_size
+    assert np.array_equal(again.encode(long[0]).tokens, merged.encode(long[0]).tokens)
+    with pytest.raises(NotImplementedError, match="no grammar"):
+        merged.grammar(Conditioning(1, 1, 1))
+
+    manifest = build_dataset_from_songs(songs[100:160], tmp_path / "merged", tokenizer=merged)
+    assert manifest["vocab_size"] == merged.vocab_size
+    loader = WindowLoader(tmp_path / "merged", "train", block_size=128, batch_size=4)
+    assert loader.windows > len(loader.index)  # songs longer than the context have later windows
+    for song, bar in loader.starts[:40]:
+        window = bpe.expand(loader.window(song, bar))
+        whole = tok.view(bpe.expand(loader.song_tokens(song)), loader.conds[song], int(bar), 128)
+        assert window[0] == tok.bos_id and np.array_equal(window, whole[: len(window)])
+    x, y, _cond = loader.get_batch_numpy(0)
+    assert x.max() < merged.vocab_size and (y >= 0).mean() > 0.5
+
+
 @pytest.mark.parametrize("scale", [0, 6, 7, 11])
 def test_in_scale_keeps_pitch_channel_notes_in_the_header_scale(tok, scale):
     from beepbrain.format import config as fc
