@@ -8,9 +8,11 @@ On the dataset's test split (songs the model never saw; decoded from their token
    from the song's middle, a whole pitch channel, the drum channel, the bass: the pitch channel with the
    lowest notes) under each context: the rest of the song (full), the bars up to the hole (before), the
    header alone (header), and another test song's context of the same shape with this song's hole content
-   put in (other). Paired differences against ``full`` with their spread over songs.
+   put in (other); and in place (inline: each cell's item where the song has it, everything before it in
+   view, as the model reads any song). Paired differences against ``full`` with their spread over songs.
 2. The drum channel silenced and written again by the model (``fill_song`` over all its bars, temperature 1,
-   each bar on its own, then following the song's repeats as ``beepbrain fill`` does by default,
+   after the song in the fill layout and in place (``layout``), each bar on its own, then following the
+   song's repeats as ``beepbrain fill`` does by default,
    no constraint beyond validity): its drum onsets per bar next to the original's, and, over the pairs of
    bars where every other channel repeats (same patterns, some sounding), the share where it repeats too,
    next to the original drum channel's share.
@@ -25,7 +27,7 @@ import copy
 import math
 
 KINDS = ("span", "channel", "drums", "bass")
-CONTEXTS = ("full", "before", "header", "other")
+CONTEXTS = ("full", "before", "header", "other", "inline")
 
 
 def hole_of(song, kind: str):
@@ -152,7 +154,7 @@ def main() -> None:
             if cells is None:
                 continue
             got = {}
-            for context in CONTEXTS[:3]:
+            for context in ("full", "before", "header", "inline"):
                 try:
                     bits, _tokens, notes = hole_bits(model, tok, song, cells, context)
                 except RuntimeError:  # a bar longer than the context: left out (counted in the songs column)
@@ -191,9 +193,10 @@ def main() -> None:
             )
         print(row)
 
-    for follow in (False, True):
+    for layout, follow in (("fill", False), ("fill", True), ("inline", False), ("inline", True)):
         how = "each bar on its own" if not follow else "following the song's repeats (fill's default)"
-        print(f"\n2. drums silenced and written again (temperature 1, free; {how})")
+        where = "after the song (fill layout)" if layout == "fill" else "in place (add-channel's default)"
+        print(f"\n2. drums silenced and written again {where} (temperature 1, free; {how})")
         dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
         for i, song in enumerate(songs):
             cells = hole_of(song, "drums")
@@ -212,6 +215,7 @@ def main() -> None:
                     SamplingConfig(temperature=1.0, seed=i),
                     constraints=False,
                     follow_repeats=follow,
+                    layout=layout,
                 )
             except RuntimeError as exc:
                 print(f"  song {i}: {exc}")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 def register(subparsers) -> None:
     from beepbrain.commands.generate import DEFAULT_MODEL, add_sampling_arguments
+    from beepbrain.generate.fill import LAYOUTS
 
     p = subparsers.add_parser(
         "fill",
@@ -49,6 +50,13 @@ def register(subparsers) -> None:
         action="store_true",
         help="write every bar on its own (default: a bar whose other channels repeat an earlier bar of "
         "the hole plays what was written there, as a musician repeats a section's part)",
+    )
+    p.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        help="where the model writes the hole: after the song, seeing the bars on both sides (fill; the "
+        "default with --bars), or in its place, seeing everything before it (inline; the default with "
+        "--add-channel)",
     )
     p.add_argument("--count", type=int, default=1, help="how many versions (default 1)")
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"MLflow model URI (default {DEFAULT_MODEL})")
@@ -142,6 +150,7 @@ def handle(args) -> int:
                     cfg,
                     constraints=not args.free,
                     follow_repeats=not args.no_follow_repeats,
+                    layout=args.layout or "fill",
                 )
             else:
                 result = add_channel(
@@ -153,6 +162,7 @@ def handle(args) -> int:
                     instrument_type=instrument,
                     constraints=not args.free,
                     follow_repeats=not args.no_follow_repeats,
+                    layout=args.layout or "inline",
                 )
         except (ValueError, RuntimeError, BeepBoxFormatError) as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -164,6 +174,7 @@ def handle(args) -> int:
             "hole_notes": result.hole_notes,
             "temperature": sampling.temperature,
             "constraints": not args.free,
+            "layout": args.layout or ("fill" if args.bars else "inline"),
         }
         [row] = write_batch([result], out, prefix=prefix, meta=meta, start=i)
         print(

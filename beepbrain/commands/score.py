@@ -10,6 +10,8 @@ DEFAULT_MODEL = "models:/beepbrain/latest"
 
 
 def register(subparsers) -> None:
+    from beepbrain.generate.fill import CONTEXTS
+
     p = subparsers.add_parser(
         "score",
         help="bits per note of songs under a model (how typical they are)",
@@ -44,10 +46,11 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--context",
-        choices=("full", "before", "header"),
+        choices=CONTEXTS,
         default="full",
         help="with --hole: what the model is given: the rest of the song (full), the bars up to the "
-        "hole's last (before), or only the song's header and instruments (header) (default full)",
+        "hole's last (before), or only the song's header and instruments (header); inline: each cell "
+        "in its place in the song, everything before it in view (default full)",
     )
     p.set_defaults(func=handle)
 

@@ -247,22 +247,59 @@ def _overlapping(toks: list[int], begin: int, end: int, T: int) -> list[tuple[li
     return out
 
 
+def song_bar_count(tokenizer: Tokenizer, song, cond) -> int:
+    """The bars a pattern-tokenizer stream's header declares."""
+    from beepbrain.tokens.pattern_stream import split_stream
+
+    return split_stream(song, tokenizer.vocab, cond.channels).total_bars
+
+
+def cell_tokens(tokenizer: Tokenizer, window, cond, song_bars: int, cells) -> np.ndarray:
+    """bool[len(window)]: the tokens of ``window`` (a pattern-tokenizer view of a song of ``song_bars``
+    bars, from any bar line) that write the items of ``cells`` ((bar, channel) of the song, 0-based)."""
+    from beepbrain.tokens.pattern_stream import split_stream
+
+    if not len(window) or int(window[0]) != tokenizer.bos_id:  # a slice of one bar longer than the context
+        raise RuntimeError(
+            "a bar of this song takes more than the model's context: its cells cannot be scored"
+        )
+    parts = split_stream(window, tokenizer.vocab, cond.channels)
+    start = int(song_bars) - parts.total_bars  # the view's header counts the bars left
+    out = np.zeros(len(window), dtype=bool)
+    for bar, channel, first, end in parts.spans:
+        if (start + bar, channel) in cells:
+            out[first:end] = True
+    return out
+
+
 def song_bits(
-    model, tokenizer, songs: list[np.ndarray], conds: list, batch_size: int = 16, counts: list | None = None
+    model,
+    tokenizer,
+    songs: list[np.ndarray],
+    conds: list,
+    batch_size: int = 16,
+    counts: list | None = None,
+    cells: list | None = None,
 ) -> np.ndarray:
     """float64[N]: -log2 P of each song under ``model``, every token scored with its song's header and the
     patterns it names in view (``scoring_windows``: the windows training sees); the first token (BOS,
-    always the same) is not scored. ``counts``, if given, gets the tokens scored per song."""
+    always the same) is not scored. ``counts``, if given, gets the tokens scored per song. ``cells``: per
+    song, the (bar, channel) cells (0-based) whose items alone are scored, each in its place in the song
+    with everything before it in view (a channel written in place, ``generate/inline.py``)."""
     import torch
     import torch.nn.functional as F
 
+    if cells is not None and not tokenizer.HAS_HEADER:
+        raise ValueError("scoring single cells needs a tokenizer whose streams have bars of items (pattern)")
     T = int(model.config.block_size)
     device = next(model.parameters()).device
     windows = []
     for index, (song, cond) in enumerate(zip(songs, conds, strict=True)):
         vec = cond.vector()
+        bars = None if cells is None else song_bar_count(tokenizer, song, cond)
         for window, first, end in scoring_windows(tokenizer, song, cond, T):
-            windows.append((index, window, first, end, vec))
+            keep = None if cells is None else cell_tokens(tokenizer, window, cond, bars, set(cells[index]))
+            windows.append((index, window, first, end, vec, keep))
     bits = np.zeros(len(songs), dtype=np.float64)
     scored = np.zeros(len(songs), dtype=np.int64)
     was_training = model.training
@@ -273,10 +310,12 @@ def song_bits(
                 batch = windows[i : i + batch_size]
                 x = np.zeros((len(batch), T), dtype=np.int64)
                 y = np.full((len(batch), T), -1, dtype=np.int64)
-                for row, (_index, window, first, end, _vec) in enumerate(batch):
+                for row, (_index, window, first, end, _vec, keep) in enumerate(batch):
                     n = len(window) - 1
                     x[row, :n] = window[:-1]
                     y[row, first - 1 : end - 1] = window[first:end]
+                    if keep is not None:
+                        y[row, :n] = np.where(keep[1:], y[row, :n], -1)
                 cond = torch.from_numpy(np.stack([b[4] for b in batch])).to(device)
                 logits, _ = model(torch.from_numpy(x).to(device), cond)
                 target = torch.from_numpy(y).to(device)
@@ -290,9 +329,9 @@ def song_bits(
                     .reshape(len(batch), T)
                     .sum(dim=1)
                 )
-                for row, (index, _window, first, end, _vec) in enumerate(batch):
+                for row, (index, _window, first, end, _vec, keep) in enumerate(batch):
                     bits[index] += float(nats[row]) / LN2
-                    scored[index] += end - first
+                    scored[index] += end - first if keep is None else int(keep[first:end].sum())
     finally:
         model.train(was_training)
     if counts is not None:

@@ -33,7 +33,8 @@ from beepbrain.tokens.fill import fill_layout, marker_mask, read_fill
 from beepbrain.tokens.pattern_stream import join_parts, split_stream
 from beepbrain.tokens.protocol import Tokenizer
 
-CONTEXTS = ("full", "before", "header")
+CONTEXTS = ("full", "before", "header", "inline")
+LAYOUTS = ("fill", "inline")  # the hole's content after the song (fill layout), or in its place
 DEFAULT_PATTERN_TOKENS = 40  # a hole's content when nothing in the song says how long its patterns are
 
 
@@ -182,13 +183,24 @@ def fill_song(
     constraints: bool = True,
     new_channel: int | None = None,
     follow_repeats: bool = False,
+    layout: str = "fill",
 ) -> FilledSong:
     """``song`` with ``cells`` ((bar, channel), 0-based) written anew by ``model``; nothing else changes.
     ``new_channel``: the index of a channel added for this (its cells are all targets). ``follow_repeats``:
     a hole whose bar repeats an earlier hole's bar in every other channel takes that hole's pattern
-    (``repeat_leaders``) instead of being written on its own."""
+    (``repeat_leaders``) instead of being written on its own. ``layout``: ``fill`` (the content after the
+    song, with the bars on both sides in view) or ``inline`` (each cell in its place, with everything
+    before it in view: ``generate/inline.py``)."""
     from beepbrain.generate.songs import check_song
 
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
+    if layout == "inline":
+        from beepbrain.generate.inline import write_in_place
+
+        return write_in_place(
+            model, tokenizer, song, cells, sampling, constraints=constraints, follow_repeats=follow_repeats
+        )
     started = time.perf_counter()
     if getattr(tokenizer.vocab, "fill", None) is None:
         raise ValueError(
@@ -280,8 +292,10 @@ def add_channel(
     instrument_type: int | None = None,
     constraints: bool = True,
     follow_repeats: bool = False,
+    layout: str = "inline",
 ) -> FilledSong:
-    """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song."""
+    """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song (``layout``: in
+    place by default, the way the model reads every song; see ``fill_song``)."""
     bigger, index = with_channel(song, kind, instrument_type)
     cells = [(b, index) for b in range(min(bigger.bar_count, BAR_COUNT_MAX))]
     return fill_song(
@@ -293,6 +307,7 @@ def add_channel(
         constraints=constraints,
         new_channel=index,
         follow_repeats=follow_repeats,
+        layout=layout,
     )
 
 
@@ -301,17 +316,29 @@ def hole_bits(
 ) -> tuple[float, int, int]:
     """(bits, tokens scored, notes) of the real content of ``cells`` ((bar, channel), 0-based) given the
     ``context`` (``full``, ``before`` or ``header``): every token of each hole's content after its marker
-    (the markers and the closing EOS are given, so not scored)."""
+    (the markers and the closing EOS are given, so not scored); ``inline``: each cell's item in its place
+    in the song's own stream, everything before it in view (``song_bits`` over those cells)."""
     import torch
     import torch.nn.functional as F
 
     if context not in CONTEXTS:
         raise ValueError(f"context must be one of {', '.join(CONTEXTS)}")
+    cells = sorted({(int(b), int(c)) for b, c in cells})
+    notes = sum(len(p.notes) for p in (song.pattern_at(c, b) for b, c in cells) if p is not None)
+    if context == "inline":
+        from beepbrain.generate.evaluate import song_bits
+
+        parts, rows, cond = _rows(tokenizer, song)
+        whole = join_parts(replace(parts, bars=rows), tokenizer.vocab, cond.channels)
+        bars_at = next(i for i, t in enumerate(whole) if tokenizer.vocab.is_family(t, "BARS"))
+        whole[bars_at] = tokenizer.vocab.id_of("BARS", len(rows))
+        counts: list[int] = []
+        bits = song_bits(model, tokenizer, [np.asarray(whole)], [cond], counts=counts, cells=[cells])
+        return float(bits[0]), counts[0], notes
     if getattr(tokenizer.vocab, "fill", None) is None:
         raise ValueError("this model's tokenizer has no fill tokens: it cannot score holes")
     parts, rows, cond = _rows(tokenizer, song)
     vocab, C = tokenizer.vocab, cond.channels
-    cells = sorted({(int(b), int(c)) for b, c in cells})
     targets = set(cells)
     last = max(b for b, _c in cells)
     if context == "before":
@@ -361,8 +388,16 @@ def hole_bits(
             scored += int(scored_at[1:].sum())
     finally:
         model.train(was_training)
-    notes = sum(len(p.notes) for p in (song.pattern_at(c, b) for b, c in cells) if p is not None)
     return bits, scored, notes
 
 
-__all__ = ["CONTEXTS", "FilledSong", "add_channel", "bar_cells", "fill_song", "hole_bits", "plan_chunks"]
+__all__ = [
+    "CONTEXTS",
+    "LAYOUTS",
+    "FilledSong",
+    "add_channel",
+    "bar_cells",
+    "fill_song",
+    "hole_bits",
+    "plan_chunks",
+]

@@ -61,7 +61,9 @@ class Phase(enum.Enum):
 class PatternGrammar:
     """State machine over one song's token stream. ``fixed`` header values (``tempo``, ``key``, ``scale``,
     ``beats_per_bar``, ``bars``) and per-channel instrument types (``instrument_types``: {channel: type})
-    are forced; everything else is the model's choice within the rules."""
+    are forced; everything else is the model's choice within the rules. ``known``: each channel's pattern
+    table of the whole song a window was cut from (as ``split_stream`` takes it), so a pattern the window
+    names by ``HIDE`` has its notes and a REF to it is read as that pattern."""
 
     def __init__(
         self,
@@ -78,8 +80,10 @@ class PatternGrammar:
         in_scale: bool = False,
         start_with_notes: bool = False,
         fill: bool = False,
+        known: list[list[tuple[int, ...]]] | None = None,
     ):
         self.tokenizer = tokenizer
+        self.known = known  # each channel's patterns in the song a window was cut from: hidden pins' notes
         self.vocab = v = tokenizer.vocab
         self.conditioning = conditioning
         self.channels = conditioning.channels
@@ -430,7 +434,9 @@ class PatternGrammar:
             if token == EMPTY:
                 self.stream.empty()
             elif v.is_family(token, "HIDE"):
-                self.stream.hide(value)
+                c, known = self.stream.channel, self.known
+                bodies = known[c][self.stream.count() :] if known is not None and c < len(known) else None
+                self.stream.hide(value, bodies)
             else:
                 self.stream.ref(value)
             self._next_item()

@@ -189,6 +189,8 @@ class StreamParts:
     holes: list[tuple[int, int]] = field(default_factory=list)  # (bar, channel) of each hole, in order
     answers: list[tuple[int, ...]] = field(default_factory=list)  # the holes' content written so far
     tables: list[list[tuple[int, ...]]] = field(default_factory=list)  # each channel's patterns, numbered
+    spans: list[tuple[int, int, int, int]] = field(default_factory=list)  # (bar, channel, first, end) of
+    # each bar item's tokens (the song layout's bars; not pinned rows, holes or their content)
 
 
 def split_stream(tokens, vocab, channels: int, known=None) -> StreamParts:
@@ -255,10 +257,13 @@ def split_stream(tokens, vocab, channels: int, known=None) -> StreamParts:
             continue
         if row is None:
             raise ValueError(f"token {vocab.name(t)} at {i}: an item before the first bar")
+        at, channel = i, stream.channel
         body, i = _read_item(toks, i, stream, vocab, parts, known)
         if body is None:
             break
         row.append(body)
+        if parts.bars and row is parts.bars[-1]:
+            parts.spans.append((len(parts.bars) - 1, channel, at, i))
     parts.tables = stream.tables
     return parts
 

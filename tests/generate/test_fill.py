@@ -134,6 +134,73 @@ def test_hole_bits_score_the_real_content_and_context_changes_them(songs, model_
         hole_bits(model, tok, song, cells, "nonsense")
 
 
+@pytest.fixture(scope="module")
+def long_song(corpus_records):
+    """A real song whose stream is several contexts of the small model long (the view slides over it)."""
+    tok = PatternTokenizer()
+    for record in corpus_records:
+        try:
+            song = parse_song(record["data"])
+        except ValueError:
+            continue
+        tokens = tok.encode(song).tokens
+        lines = np.append(tok.bar_lines(tokens), len(tokens))
+        longest = lines[0] + np.diff(lines).max() if len(lines) > 1 else len(tokens)  # header + a bar
+        if song.noise_channel_count and song.pitch_channel_count > 1 and len(tokens) > 1800 and longest < 260:
+            return song
+    pytest.skip("no long song in the corpus")
+
+
+@pytest.fixture(scope="module")
+def small_context():
+    torch.manual_seed(1)
+    tok = PatternTokenizer()
+    model = GPT(GPTConfig(vocab_size=tok.vocab_size, block_size=512, n_layer=1, n_head=2, n_embd=32)).eval()
+    return model, tok
+
+
+def test_in_place_keeps_every_other_cell_while_the_view_slides(long_song, small_context):
+    """Cells written in place: every other cell is the song's own (forced, numbered as the stream numbers
+    it once the model's patterns are in the channel's table), also after the view moved on, and with
+    followers playing their leader's pattern."""
+    from beepbrain.generate.inline import write_in_place
+
+    model, tok = small_context
+    song = long_song
+    bars = min(song.bar_count, 128)
+    drums = song.pitch_channel_count
+    span = [(b, 0) for b in range(2, min(6, bars))]  # a hole in channel 1 whose later bars are given
+    whole = [(b, drums) for b in range(bars)]
+    for cells, follow in ((span, False), (whole, True)):
+        result = write_in_place(model, tok, song, cells, SamplingConfig(seed=2), follow_repeats=follow)
+        assert parse_song(result.song.to_url()).to_url() == result.song.to_url()
+        for c in range(song.channel_count):
+            for b in range(song.bar_count):
+                if (b, c) not in cells:
+                    assert notes_at(result.song, c, b) == notes_at(song, c, b), (b, c)
+        assert (result.song.tempo, result.song.key, result.song.scale) == (song.tempo, song.key, song.scale)
+    rows = [[tuple(map(repr, notes_at(song, c, b))) for c in range(song.channel_count)] for b in range(bars)]
+    for (b, _c), (a, _) in repeat_leaders(rows, whole).items():
+        assert notes_at(result.song, drums, b) == notes_at(result.song, drums, a)
+
+
+def test_inline_hole_bits_score_the_cells_tokens_in_place(long_song, small_context):
+    """``inline`` scores each cell's item where the song has it: the bits of disjoint cells add up, and the
+    tokens scored are the items' tokens, across every window of a long song."""
+    model, tok = small_context
+    song = long_song
+    bars = min(song.bar_count, 128)
+    drums = [(b, song.pitch_channel_count) for b in range(bars)]
+    melody = [(b, 0) for b in range(bars)]
+    d_bits, d_tokens, d_notes = hole_bits(model, tok, song, drums, "inline")
+    m_bits, m_tokens, _ = hole_bits(model, tok, song, melody, "inline")
+    both_bits, both_tokens, _ = hole_bits(model, tok, song, drums + melody, "inline")
+    assert d_notes == sum(len(notes_at(song, c, b)) for b, c in drums)
+    assert d_tokens >= bars and m_tokens >= bars  # at least one token (EMPTY, REF or a pattern) per cell
+    assert both_tokens == d_tokens + m_tokens
+    assert both_bits == pytest.approx(d_bits + m_bits, rel=1e-4)
+
+
 def run_cli(*args, env=None):
     return subprocess.run(
         [sys.executable, "-m", "beepbrain.cli", *args], capture_output=True, text=True, timeout=300, env=env

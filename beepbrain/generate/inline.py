@@ -1,0 +1,204 @@
+"""Cells of a song written in place: the model writes the song's own stream, as it writes any song, and
+every cell outside the target is given (forced: the song's pattern there, numbered as the stream numbers
+it at that point), so each target item is sampled with everything before it in view: the earlier bars of
+every channel and the channels before it in its own bar. The view slides over a long song as it does for
+a new one (``SongWindow``), and the same model that writes songs writes the cells; no fill layout.
+
+This is how ``beepbrain fill --add-channel`` writes a channel by default: a channel that runs through the
+whole song has no bars after it to learn from, and in place it is read as the model reads every song in
+training (the fill layout puts each item after the whole song instead, far from its bar). ``fill --bars``
+keeps the fill layout, which also shows the bars after the hole (``generate/fill.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+
+from beepbrain.format.edit import put_pattern
+from beepbrain.format.song import Song
+from beepbrain.generate.sampling import (
+    ModelScorer,
+    SamplingConfig,
+    SongWindow,
+    decoding_threads,
+    sample_sequence,
+)
+from beepbrain.tokens.pattern_grammar import Phase
+from beepbrain.tokens.pattern_stream import is_hidden
+from beepbrain.tokens.pattern_vocab import EMPTY, END, NEW
+from beepbrain.tokens.protocol import Tokenizer
+
+
+class GivenCells:
+    """A pattern grammar whose items outside the target are given. ``given``: {(bar, channel): body} of the
+    whole song (0-based bars; ``()`` a silent cell); the grammar's bar 0 is the song's bar ``start`` (a
+    window). ``followers``: {cell: leader cell} of target cells that play what their leader was given by
+    the model (``fill.repeat_leaders``); ``written`` collects each target cell's body as it is sampled
+    (shared by the grammars of every window). A given item's tokens are forced and checked for validity
+    only, as a prompt is; the target items keep every constraint the grammar was made with."""
+
+    def __init__(self, grammar, given: dict, start: int = 0, written=None, followers=None):
+        self.grammar = grammar
+        self.given = given
+        self.start = int(start)
+        self.written = written if written is not None else {}
+        self.followers = followers or {}
+        self._queue: list[int] = []
+        self._recording: tuple[tuple[int, int], list[int]] | None = None
+
+    def __getattr__(self, name):  # done, in_header, relax, ...: the grammar's own
+        return getattr(self.grammar, name)
+
+    def _cell(self) -> tuple[int, int] | None:
+        """The song cell whose item comes next, None between items."""
+        g = self.grammar
+        if g.phase is not Phase.ITEM or g.pinning or g.stream.bar < 1 or g.stream.bar_complete:
+            return None
+        return self.start + g.stream.bar - 1, g.stream.channel
+
+    def _tokens_for(self, body) -> list[int]:
+        """A body's item at this point of the stream: EMPTY, a REF to the channel's pattern, or written out."""
+        stream = self.grammar.stream
+        if not body:
+            return [EMPTY]
+        k = stream.ref_of(body)
+        return [stream.ref_token(k)] if k is not None else [NEW, *body, END]
+
+    def _pending(self) -> list[int]:
+        if self._queue or self._recording is not None:
+            return self._queue
+        cell = self._cell()
+        if cell in self.given:
+            self._queue = self._tokens_for(self.given[cell])
+        elif cell in self.followers and self.followers[cell] in self.written:
+            self._queue = self._tokens_for(self.written[self.followers[cell]])
+        return self._queue
+
+    def mask(self) -> np.ndarray:
+        queue = self._pending()
+        if not queue:
+            return self.grammar.mask()
+        out = np.zeros(self.grammar.size, dtype=bool)
+        out[queue[0]] = True
+        return out
+
+    def allows(self, token: int) -> bool:
+        return bool(self.mask()[int(token)])
+
+    def advance(self, token: int) -> None:
+        token = int(token)
+        queue = self._pending()
+        if queue:
+            if token != queue[0]:
+                raise ValueError(f"token {token}: the given cell's item continues with {queue[0]}")
+            queue.pop(0)
+            relaxed, self.grammar.relaxed = self.grammar.relaxed, True  # the song's own item: valid is enough
+            try:
+                self.grammar.advance(token)
+            finally:
+                self.grammar.relaxed = relaxed
+            return
+        if self._recording is None:
+            cell = self._cell()
+            if cell is not None:
+                self._recording = (cell, [])
+        self.grammar.advance(token)
+        if self._recording is not None:
+            self._recording[1].append(token)
+            if self.grammar.phase in (Phase.ITEM, Phase.BAR) or self.grammar.done:
+                self._close(*self._recording)
+                self._recording = None
+
+    def _close(self, cell: tuple[int, int], tokens: list[int]) -> None:
+        """Keep what the model wrote at a target cell (its body), for the cells that follow it."""
+        if tokens[0] == EMPTY:
+            body: tuple[int, ...] | None = ()
+        elif tokens[0] == NEW:
+            body = tuple(tokens[1:-1])
+        else:
+            body = self.grammar.stream.body_of(tokens[0] - self.grammar.stream.ref_base + 1, cell[1])
+            body = None if body is None or is_hidden(body) else body
+        if body is not None:
+            self.written[cell] = body
+
+
+def write_in_place(
+    model,
+    tokenizer: Tokenizer,
+    song: Song,
+    cells,
+    sampling: SamplingConfig,
+    *,
+    constraints: bool = True,
+    follow_repeats: bool = False,
+):
+    """``song`` with ``cells`` ((bar, channel), 0-based) written anew in place; nothing else changes."""
+    from beepbrain.generate.fill import FilledSong, _rows, repeat_leaders
+    from beepbrain.generate.songs import check_song
+
+    started = time.perf_counter()
+    parts, rows, cond = _rows(tokenizer, song)
+    cells = sorted({(int(b), int(c)) for b, c in cells})
+    targets = set(cells)
+    given = {
+        (b, c): body for b, row in enumerate(rows) for c, body in enumerate(row) if (b, c) not in targets
+    }
+    followers = repeat_leaders(rows, cells) if follow_repeats else {}
+    vocab = tokenizer.vocab
+    prefix = list(parts.header) + list(parts.instruments)
+    bars_at = next(i for i, t in enumerate(prefix) if vocab.is_family(t, "BARS"))
+    prefix[bars_at] = vocab.id_of("BARS", len(rows))
+    options = (
+        {k: True for k in tokenizer.GRAMMAR_CONSTRAINTS if k != "start_with_notes"} if constraints else {}
+    )
+    written: dict = {}
+
+    def known(start_bar: int) -> list[list[tuple[int, ...]]]:
+        """Each channel's patterns in the order the song first played them before ``start_bar`` (what a
+        window from there pins, some of it by HIDE), with what the model wrote at target cells."""
+        tables: list[list[tuple[int, ...]]] = [[] for _ in range(cond.channels)]
+        for b in range(start_bar):
+            for c in range(cond.channels):
+                cell = (b, c)
+                body = given.get(cell, written.get(followers.get(cell, cell), written.get(cell)))
+                if body and body not in tables[c] and len(tables[c]) < vocab.max_refs:
+                    tables[c].append(body)
+        return tables
+
+    def make_grammar(start_bar: int, _first: bool):
+        grammar = tokenizer.grammar(
+            cond, beats_per_bar=None, bars=len(rows) - start_bar, known=known(start_bar), **options
+        )
+        return GivenCells(grammar, given, start_bar, written, followers)
+
+    device = next(model.parameters()).device.type
+    was_training = model.training
+    model.eval()
+    try:
+        scorer = ModelScorer(model, cond.vector(), device=device)
+        window = SongWindow(
+            make_grammar(0, True),
+            tokenizer=tokenizer,
+            conditioning=cond,
+            block_size=scorer.block_size,
+            make_grammar=make_grammar,
+        )
+        scorer.window = window
+        with decoding_threads(model):
+            tokens = sample_sequence(
+                window.grammar, scorer.logits, sampling, prefix=prefix, window=window, on_slide=scorer.reset
+            )
+    finally:
+        model.train(was_training)
+    decoded = tokenizer.decode(np.asarray(tokens), cond)
+    result = copy.deepcopy(song)
+    for b, c in cells:
+        put_pattern(result, c, b, decoded.pattern_at(c, b))
+    check_song(result, cond)
+    return FilledSong(result, cells, [list(tokens)], sampling.seed, time.perf_counter() - started)
+
+
+__all__ = ["GivenCells", "write_in_place"]
