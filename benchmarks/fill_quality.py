@@ -10,13 +10,16 @@ On the dataset's test split (songs the model never saw; decoded from their token
    header alone (header), and another test song's context of the same shape with this song's hole content
    put in (other); and in place (inline: each cell's item where the song has it, everything before it in
    view, as the model reads any song). Paired differences against ``full`` with their spread over songs.
-2. The drum channel silenced and written again by the model (``fill_song`` over all its bars, temperature 1,
+2. The drum channel silenced and written again by the model (``fill_song`` over all its bars, temperature 1
+   unless ``--temperature`` says otherwise,
    after the song in the fill layout and in place (``layout``), each bar on its own, then following the
    song's repeats as ``beepbrain fill`` does by default,
    no constraint beyond validity): its drum onsets per bar next to the original's, and, over the pairs of
    bars where every other channel repeats (same patterns, some sounding), the share where it repeats too,
    next to the original drum channel's share.
-3. With ``--baseline-model`` (a model trained without fill tasks at the same budget): total bits per note
+3. Bars written anew (the 4-bar span of 1, following repeats, free; in the fill layout as ``fill --bars``
+   writes them, and in place): the span's statistics next to the original bars'.
+4. With ``--baseline-model`` (a model trained without fill tasks at the same budget): total bits per note
    of the whole test songs under both models (continuation must not suffer).
 """
 
@@ -27,6 +30,7 @@ import copy
 import math
 
 KINDS = ("span", "channel", "drums", "bass")
+SPAN_STATS = ("pitch_onsets_per_bar", "polyphony", "drum_onsets_per_bar", "bar_repeat", "pitch_class_entropy")
 CONTEXTS = ("full", "before", "header", "other", "inline")
 
 
@@ -123,6 +127,8 @@ def main() -> None:
     parser.add_argument("--baseline-model", default=None, help="a model trained without fill tasks")
     parser.add_argument("--dataset", default="sample")
     parser.add_argument("--songs", type=int, default=16)
+    parser.add_argument("--sections", default="1,2,3,4", help="which of the sections to run (default all)")
+    parser.add_argument("--temperature", type=float, default=1.0, help="sampling in sections 2 and 3")
     args = parser.parse_args()
 
     from beepbrain import settings
@@ -132,6 +138,7 @@ def main() -> None:
     from beepbrain.generate.fill import fill_song, hole_bits
     from beepbrain.generate.sampling import SamplingConfig
     from beepbrain.generate.score import score_songs, total_bits_per_note
+    from beepbrain.generate.stats import cut_bars, song_stats, summarize
 
     data = settings.data_dir(args.data_dir)
     tracking = settings.tracking_uri(data, None)
@@ -140,13 +147,14 @@ def main() -> None:
     songs = [s for s in reference_songs(tok, split, len(split.songs))][: args.songs]
     print(f"{len(songs)} test songs of {args.dataset}; model {args.model}")
 
+    sections = {int(x) for x in args.sections.split(",") if x}
     print("\n1. hole bits per note by context (paired differences vs full: mean ± sd over songs)")
     print(
         f"{'hole':<9}{'songs':>6}"
         + "".join(f"{c:>10}" for c in CONTEXTS)
         + "".join(f"{c + '-full':>16}" for c in CONTEXTS[1:])
     )
-    for kind in KINDS:
+    for kind in KINDS if 1 in sections else ():
         per = {c: [] for c in CONTEXTS}
         diffs = {c: [] for c in CONTEXTS[1:]}
         for i, song in enumerate(songs):
@@ -193,10 +201,12 @@ def main() -> None:
             )
         print(row)
 
-    for layout, follow in (("fill", False), ("fill", True), ("inline", False), ("inline", True)):
+    for layout, follow in (("fill", False), ("fill", True), ("inline", False), ("inline", True)) * (
+        2 in sections
+    ):
         how = "each bar on its own" if not follow else "following the song's repeats (fill's default)"
         where = "after the song (fill layout)" if layout == "fill" else "in place (add-channel's default)"
-        print(f"\n2. drums silenced and written again {where} (temperature 1, free; {how})")
+        print(f"\n2. drums silenced and written again {where} (T={args.temperature:g}, free; {how})")
         dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
         for i, song in enumerate(songs):
             cells = hole_of(song, "drums")
@@ -212,7 +222,7 @@ def main() -> None:
                     tok,
                     silent,
                     cells,
-                    SamplingConfig(temperature=1.0, seed=i),
+                    SamplingConfig(temperature=args.temperature, seed=i),
                     constraints=False,
                     follow_repeats=follow,
                     layout=layout,
@@ -238,12 +248,41 @@ def main() -> None:
                     f"{rep_gen / pairs:.0%}, the original drums in {rep_real / pairs:.0%}"
                 )
 
-    if args.baseline_model:
+    for layout in ("fill", "inline") if 3 in sections else ():
+        how = "fill layout, as `fill --bars` does" if layout == "fill" else "in place"
+        print(
+            f"\n3. bars written anew: the 4-bar span over all channels (section 1's) at T={args.temperature:g}, "
+            f"free, following repeats ({how}); the span's statistics next to the original bars (mean over "
+            "songs; a statistic a span cannot define is left out)"
+        )
+        filled_rows, real_rows = [], []
+        for i, song in enumerate(songs):
+            cells = hole_of(song, "span")
+            if cells is None:
+                continue
+            first, end = cells[0][0], cells[-1][0] + 1
+            sampling = SamplingConfig(temperature=args.temperature, seed=i)
+            try:
+                result = fill_song(
+                    model, tok, song, cells, sampling, constraints=False, follow_repeats=True, layout=layout
+                )
+            except RuntimeError as exc:
+                print(f"  song {i}: {exc}")
+                continue
+            filled_rows.append(song_stats(cut_bars(result.song, first, end)))
+            real_rows.append(song_stats(cut_bars(song, first, end)))
+        filled, real = summarize(filled_rows), summarize(real_rows)
+        print(f"  {len(real_rows)} songs   {'statistic':<22}{'filled':>9}{'original':>10}{'off by':>9}")
+        for name in SPAN_STATS:
+            off = (filled[name] - real[name]) / abs(real[name]) if real[name] else math.nan
+            print(f"{'':12}{name:<22}{filled[name]:>9.2f}{real[name]:>10.2f}{off:>+9.0%}")
+
+    if args.baseline_model and 4 in sections:
         base, base_tok, _ = load_generator(args.baseline_model, tracking)
         fill_bpn = total_bits_per_note(score_songs(model, tok, songs))
         base_bpn = total_bits_per_note(score_songs(base, base_tok, songs))
         print(
-            f"\n3. whole test songs, total bits per note: with fill tasks {fill_bpn:.3f}, "
+            f"\n4. whole test songs, total bits per note: with fill tasks {fill_bpn:.3f}, "
             f"without {base_bpn:.3f} ({(fill_bpn - base_bpn) / base_bpn:+.1%})"
         )
 

@@ -54,9 +54,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--layout",
         choices=LAYOUTS,
-        help="where the model writes the hole: after the song, seeing the bars on both sides (fill; the "
-        "default with --bars), or in its place, seeing everything before it (inline; the default with "
-        "--add-channel)",
+        default="inline",
+        help="where the model writes each cell: in its place in the song, seeing everything before it, as "
+        "it reads any song (inline, the default), or after the song, seeing the bars on both sides (fill)",
     )
     p.add_argument("--count", type=int, default=1, help="how many versions (default 1)")
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"MLflow model URI (default {DEFAULT_MODEL})")
@@ -150,7 +150,7 @@ def handle(args) -> int:
                     cfg,
                     constraints=not args.free,
                     follow_repeats=not args.no_follow_repeats,
-                    layout=args.layout or "fill",
+                    layout=args.layout,
                 )
             else:
                 result = add_channel(
@@ -162,7 +162,7 @@ def handle(args) -> int:
                     instrument_type=instrument,
                     constraints=not args.free,
                     follow_repeats=not args.no_follow_repeats,
-                    layout=args.layout or "inline",
+                    layout=args.layout,
                 )
         except (ValueError, RuntimeError, BeepBoxFormatError) as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -174,7 +174,7 @@ def handle(args) -> int:
             "hole_notes": result.hole_notes,
             "temperature": sampling.temperature,
             "constraints": not args.free,
-            "layout": args.layout or ("fill" if args.bars else "inline"),
+            "layout": args.layout,
         }
         [row] = write_batch([result], out, prefix=prefix, meta=meta, start=i)
         print(

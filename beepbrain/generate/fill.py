@@ -183,14 +183,14 @@ def fill_song(
     constraints: bool = True,
     new_channel: int | None = None,
     follow_repeats: bool = False,
-    layout: str = "fill",
+    layout: str = "inline",
 ) -> FilledSong:
     """``song`` with ``cells`` ((bar, channel), 0-based) written anew by ``model``; nothing else changes.
     ``new_channel``: the index of a channel added for this (its cells are all targets). ``follow_repeats``:
     a hole whose bar repeats an earlier hole's bar in every other channel takes that hole's pattern
-    (``repeat_leaders``) instead of being written on its own. ``layout``: ``fill`` (the content after the
-    song, with the bars on both sides in view) or ``inline`` (each cell in its place, with everything
-    before it in view: ``generate/inline.py``)."""
+    (``repeat_leaders``) instead of being written on its own. ``layout``: ``inline`` (each cell in its
+    place, with everything before it in view: ``generate/inline.py``) or ``fill`` (the content after the
+    song, with the bars on both sides in view); docs/fill.md has what each writes."""
     from beepbrain.generate.songs import check_song
 
     if layout not in LAYOUTS:
@@ -294,8 +294,8 @@ def add_channel(
     follow_repeats: bool = False,
     layout: str = "inline",
 ) -> FilledSong:
-    """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song (``layout``: in
-    place by default, the way the model reads every song; see ``fill_song``)."""
+    """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song (``layout``: see
+    ``fill_song``)."""
     bigger, index = with_channel(song, kind, instrument_type)
     cells = [(b, index) for b in range(min(bigger.bar_count, BAR_COUNT_MAX))]
     return fill_song(

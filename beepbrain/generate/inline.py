@@ -4,10 +4,11 @@ it at that point), so each target item is sampled with everything before it in v
 every channel and the channels before it in its own bar. The view slides over a long song as it does for
 a new one (``SongWindow``), and the same model that writes songs writes the cells; no fill layout.
 
-This is how ``beepbrain fill --add-channel`` writes a channel by default: a channel that runs through the
-whole song has no bars after it to learn from, and in place it is read as the model reads every song in
-training (the fill layout puts each item after the whole song instead, far from its bar). ``fill --bars``
-keeps the fill layout, which also shows the bars after the hole (``generate/fill.py``).
+This is how ``beepbrain fill`` writes by default. In place, each cell is read as the model reads every
+song in training (three quarters of its windows), and what it writes comes close to the song's own
+density and repeats; the fill layout (``generate/fill.py``, ``--layout fill``) also shows the bars after
+the hole and scores a span's real notes a little better, but what a small model writes there is half as
+dense as the song (docs/fill.md has the figures).
 """
 
 from __future__ import annotations

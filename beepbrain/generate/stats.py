@@ -160,16 +160,23 @@ def first_bars(song: Song, bars: int) -> Song:
     """A copy of ``song`` cut to its first ``bars`` bars (all of it if it is shorter): each channel's bar
     sequence cut, the patterns those bars play kept (renumbered in order of their number), the others
     dropped, the loop kept inside the song. What a generated song of ``bars`` bars is compared with."""
-    import copy
-
     if bars < 1:
         raise ValueError(f"bars must be at least 1, got {bars}")
+    return cut_bars(song, 0, bars)
+
+
+def cut_bars(song: Song, first: int, end: int) -> Song:
+    """A copy of ``song`` holding only its bars ``first``..``end - 1`` (0-based; cut to the song), as
+    ``first_bars`` cuts: what a filled span is compared with."""
+    import copy
+
+    first = max(0, min(int(first), song.bar_count - 1))
+    n = max(1, min(int(end), song.bar_count) - first)
     out = copy.deepcopy(song)
-    n = min(int(bars), song.bar_count)
     out.bar_count = n
     most = 1
     for channel in out.channels:
-        sequence = (list(channel.bars) + [0] * n)[:n]
+        sequence = (list(channel.bars) + [0] * (first + n))[first : first + n]
         played = sorted({b for b in sequence if 0 < b <= len(channel.patterns)})
         number = {old: new for new, old in enumerate(played, start=1)}
         channel.patterns = [channel.patterns[old - 1] for old in played]
@@ -178,7 +185,7 @@ def first_bars(song: Song, bars: int) -> Song:
     for channel in out.channels:  # every channel holds patterns_per_channel patterns, as BeepBox stores them
         channel.patterns += [Pattern() for _ in range(most - len(channel.patterns))]
     out.patterns_per_channel = most
-    out.loop_start = min(song.loop_start, n - 1)
+    out.loop_start = min(max(song.loop_start - first, 0), n - 1)
     out.loop_length = max(1, min(song.loop_length, n - out.loop_start))
     return out
 

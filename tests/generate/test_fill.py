@@ -46,11 +46,12 @@ def notes_at(song, c, b):
     return pattern.notes if pattern is not None else []
 
 
-def test_fill_bars_keeps_everything_outside_the_hole(songs, model_and_tok):
+@pytest.mark.parametrize("layout", ["inline", "fill"])
+def test_fill_bars_keeps_everything_outside_the_hole(songs, model_and_tok, layout):
     model, tok = model_and_tok
     for i, song in enumerate(songs):
         cells = bar_cells(song, 2, min(4, song.bar_count), [1] if i % 2 else None)
-        result = fill_song(model, tok, song, cells, SamplingConfig(seed=i))
+        result = fill_song(model, tok, song, cells, SamplingConfig(seed=i), layout=layout)
         assert parse_song(result.song.to_url()).to_url() == result.song.to_url()
         for c in range(song.channel_count):
             assert result.song.channels[c].instruments == song.channels[c].instruments
@@ -60,10 +61,11 @@ def test_fill_bars_keeps_everything_outside_the_hole(songs, model_and_tok):
         assert (result.song.tempo, result.song.key, result.song.scale) == (song.tempo, song.key, song.scale)
 
 
-def test_add_channel_keeps_the_song_and_writes_the_new_one(songs, model_and_tok):
+@pytest.mark.parametrize("layout", ["inline", "fill"])
+def test_add_channel_keeps_the_song_and_writes_the_new_one(songs, model_and_tok, layout):
     model, tok = model_and_tok
     song = songs[0]
-    result = add_channel(model, tok, song, "drum", SamplingConfig(seed=3))
+    result = add_channel(model, tok, song, "drum", SamplingConfig(seed=3), layout=layout)
     out = result.song
     assert out.noise_channel_count == song.noise_channel_count + 1
     assert out.pitch_channel_count == song.pitch_channel_count
@@ -74,7 +76,7 @@ def test_add_channel_keeps_the_song_and_writes_the_new_one(songs, model_and_tok)
             assert notes_at(out, c, b) == notes_at(song, c, b)
     for b in range(out.bar_count):  # the new channel plays drums only
         assert all(p < 12 for note in notes_at(out, new, b) for p in note.pitches)
-    pitch = add_channel(model, tok, song, "pitch", SamplingConfig(seed=4), instrument_type=1)
+    pitch = add_channel(model, tok, song, "pitch", SamplingConfig(seed=4), instrument_type=1, layout=layout)
     assert pitch.song.pitch_channel_count == song.pitch_channel_count + 1
     assert pitch.song.channels[song.pitch_channel_count].instruments[0].type == 1  # FM, as asked
     for c in range(song.pitch_channel_count, song.channel_count):  # drums moved one place on, unchanged
@@ -292,26 +294,19 @@ def test_fill_and_score_hole_commands_with_a_registered_model(registered, songs,
             if not (c == 0 and b in (1, 2)):
                 assert notes_at(filled, c, b) == notes_at(song, c, b)
     assert list(out.glob("*.mid")) and list(out.glob("*.json"))
-    for extra in ([], ["--no-follow-repeats"]):
+    for extra in ([], ["--no-follow-repeats"], ["--layout", "fill"]):
         proc = run_cli(
             "fill", song.to_url(), "--add-channel", "drum", *extra, "--data-dir", str(registered), "--out", str(out)
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr
-    proc = run_cli(
-        "score",
-        song.to_url(),
-        "--hole",
-        "1-2:1",
-        "--context",
-        "header",
-        "--format",
-        "json",
-        "--data-dir",
-        str(registered),
-    )
-    assert proc.returncode == 0, proc.stderr
-    [row] = json.loads(proc.stdout)
-    assert row["notes"] == sum(len(notes_at(song, 0, b)) for b in (0, 1))
-    assert row["bits"] > 0 and (
-        row["bits_per_note"] is None or np.isclose(row["bits_per_note"], row["bits"] / row["notes"])
-    )
+    for context in ("header", "inline"):
+        proc = run_cli(
+            "score", song.to_url(), "--hole", "1-2:1", "--context", context, "--format", "json",
+            "--data-dir", str(registered),
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        [row] = json.loads(proc.stdout)
+        assert row["notes"] == sum(len(notes_at(song, 0, b)) for b in (0, 1))
+        assert row["bits"] > 0 and (
+            row["bits_per_note"] is None or np.isclose(row["bits_per_note"], row["bits"] / row["notes"])
+        )

@@ -15,7 +15,7 @@ from beepbrain.format import new_song, parse_song
 from beepbrain.format.song import Note
 from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.generate.songs import SongRequest, fixed_header
-from beepbrain.generate.stats import first_bars, song_stats
+from beepbrain.generate.stats import cut_bars, first_bars, song_stats
 from beepbrain.tokens import Conditioning, PatternTokenizer
 
 
@@ -62,6 +62,18 @@ def test_first_bars_keeps_the_first_bars_and_only_their_patterns(songs):
         for c in range(real.channel_count):
             for bar in range(cut.bar_count):
                 before, after = real.pattern_at(c, bar), cut.pattern_at(c, bar)
+                assert (before.notes if before else []) == (after.notes if after else [])
+    middle = parse_song(cut_bars(song, 3, 5).to_url())  # bars 4-5: a's patterns 2 and 3, b's first
+    assert middle.bar_count == 2 and middle.loop_start + middle.loop_length <= 2
+    assert [middle.pattern_at(0, k).notes for k in range(2)] == [a.patterns[1].notes, a.patterns[2].notes]
+    assert middle.channels[1].bars == [0, 1] and middle.pattern_at(1, 1).notes == b.patterns[0].notes
+    for real in songs[:40]:  # real songs: every bar of the span plays what it played in the song
+        if real.bar_count < 4:
+            continue
+        cut = parse_song(cut_bars(real, 2, 4).to_url())
+        for c in range(real.channel_count):
+            for bar in range(2):
+                before, after = real.pattern_at(c, bar + 2), cut.pattern_at(c, bar)
                 assert (before.notes if before else []) == (after.notes if after else [])
 
 
