@@ -9,16 +9,19 @@ On the dataset's test split (songs the model never saw; decoded from their token
    lowest notes) under each context: the rest of the song (full), the bars up to the hole (before), the
    header alone (header), and another test song's context of the same shape with this song's hole content
    put in (other); and in place (inline: each cell's item where the song has it, everything before it in
-   view, as the model reads any song). Paired differences against ``full`` with their spread over songs.
+   view, as the model reads any song). Paired differences against ``full`` (and inline against header)
+   with their spread over songs.
 2. The drum channel silenced and written again by the model (``fill_song`` over all its bars, temperature 1
    unless ``--temperature`` says otherwise,
    after the song in the fill layout and in place (``layout``), each bar on its own, then following the
    song's repeats as ``beepbrain fill`` does by default,
    no constraint beyond validity): its drum onsets per bar next to the original's, and, over the pairs of
    bars where every other channel repeats (same patterns, some sounding), the share where it repeats too,
-   next to the original drum channel's share.
+   next to the original drum channel's share; and where the notes go (silent cells, notes per sounding
+   cell) in the first bar, bars 2-8 and later ones.
 3. Bars written anew (the 4-bar span of 1, following repeats, free; in the fill layout as ``fill --bars``
-   writes them, and in place): the span's statistics next to the original bars'.
+   writes them, and in place): the span's statistics next to the original bars', and per hole bar the
+   silent cells and notes per sounding cell.
 4. With ``--baseline-model`` (a model trained without fill tasks at the same budget): total bits per note
    of the whole test songs under both models (continuation must not suffer).
 """
@@ -111,6 +114,22 @@ def onsets_per_bar(song, channel: int) -> float:
     return sum(len(notes_key(song, channel, b)) for b in range(bars)) / max(bars, 1)
 
 
+def cell_notes(song, cells) -> list[int]:
+    """Notes of each cell, in the cells' order."""
+    return [len(notes_key(song, c, b)) for b, c in cells]
+
+
+def where_notes_go(groups: dict[str, tuple[list[int], list[int]]]) -> str:
+    """Per group of cells (written, original note counts): the silent share and the notes per sounding cell."""
+
+    def part(counts: list[int]) -> str:
+        sounding = [n for n in counts if n]
+        per = sum(sounding) / len(sounding) if sounding else 0.0
+        return f"silent {sum(1 for n in counts if not n) / max(len(counts), 1):.0%}, {per:.1f} notes when sounding"
+
+    return "; ".join(f"{name}: {part(w)} (original {part(r)})" for name, (w, r) in groups.items() if r)
+
+
 def mean_sd(values):
     n = len(values)
     if not n:
@@ -153,10 +172,12 @@ def main() -> None:
         f"{'hole':<9}{'songs':>6}"
         + "".join(f"{c:>10}" for c in CONTEXTS)
         + "".join(f"{c + '-full':>16}" for c in CONTEXTS[1:])
+        + f"{'inline-header':>16}"
     )
     for kind in KINDS if 1 in sections else ():
         per = {c: [] for c in CONTEXTS}
         diffs = {c: [] for c in CONTEXTS[1:]}
+        in_place = []  # inline - header, the margin of the default layout's context over none
         for i, song in enumerate(songs):
             cells = hole_of(song, kind)
             if cells is None:
@@ -184,6 +205,8 @@ def main() -> None:
                     notes = 0
                 if notes:
                     got["other"] = bits / notes
+            if "inline" in got and "header" in got:
+                in_place.append(got["inline"] - got["header"])
             if "full" not in got:
                 continue
             for c, v in got.items():
@@ -194,8 +217,8 @@ def main() -> None:
         for c in CONTEXTS:
             m, _sd, n = mean_sd(per[c])
             row += f"{m:>10.2f}" if n else f"{'-':>10}"
-        for c in CONTEXTS[1:]:
-            m, sd, n = mean_sd(diffs[c])
+        for values in [diffs[c] for c in CONTEXTS[1:]] + [in_place]:
+            m, sd, n = mean_sd(values)
             row += (
                 f"{m:>+9.2f}±{sd:<5.2f}" + ("" if n == len(per["full"]) else f"({n})") if n else f"{'-':>16}"
             )
@@ -208,6 +231,7 @@ def main() -> None:
         where = "after the song (fill layout)" if layout == "fill" else "in place (add-channel's default)"
         print(f"\n2. drums silenced and written again {where} (T={args.temperature:g}, free; {how})")
         dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
+        by_bar = {"first bar": ([], []), "bars 2-8": ([], []), "bars 9-": ([], [])}
         for i, song in enumerate(songs):
             cells = hole_of(song, "drums")
             if cells is None:
@@ -232,6 +256,12 @@ def main() -> None:
                 continue
             dens_gen.append(onsets_per_bar(result.song, channel))
             dens_real.append(onsets_per_bar(song, channel))
+            for (b, _c), w, r in zip(
+                cells, cell_notes(result.song, cells), cell_notes(song, cells), strict=True
+            ):
+                group = by_bar["first bar" if b == 0 else "bars 2-8" if b < 8 else "bars 9-"]
+                group[0].append(w)
+                group[1].append(r)
             hit, total = repeat_share(result.song, channel)
             real_hit, _ = repeat_share(song, channel)
             rep_gen, rep_real, pairs = rep_gen + hit, rep_real + real_hit, pairs + total
@@ -247,6 +277,7 @@ def main() -> None:
                     f"  where the other channels repeat ({pairs} bar pairs): written drums repeat in "
                     f"{rep_gen / pairs:.0%}, the original drums in {rep_real / pairs:.0%}"
                 )
+            print(f"  where the notes go: {where_notes_go(by_bar)}")
 
     for layout in ("fill", "inline") if 3 in sections else ():
         how = "fill layout, as `fill --bars` does" if layout == "fill" else "in place"
@@ -256,6 +287,7 @@ def main() -> None:
             "songs; a statistic a span cannot define is left out)"
         )
         filled_rows, real_rows = [], []
+        by_bar = {f"hole bar {k + 1}": ([], []) for k in range(4)}
         for i, song in enumerate(songs):
             cells = hole_of(song, "span")
             if cells is None:
@@ -271,11 +303,17 @@ def main() -> None:
                 continue
             filled_rows.append(song_stats(cut_bars(result.song, first, end)))
             real_rows.append(song_stats(cut_bars(song, first, end)))
+            for (b, _c), w, r in zip(
+                cells, cell_notes(result.song, cells), cell_notes(song, cells), strict=True
+            ):
+                by_bar[f"hole bar {b - first + 1}"][0].append(w)
+                by_bar[f"hole bar {b - first + 1}"][1].append(r)
         filled, real = summarize(filled_rows), summarize(real_rows)
         print(f"  {len(real_rows)} songs   {'statistic':<22}{'filled':>9}{'original':>10}{'off by':>9}")
         for name in SPAN_STATS:
             off = (filled[name] - real[name]) / abs(real[name]) if real[name] else math.nan
             print(f"{'':12}{name:<22}{filled[name]:>9.2f}{real[name]:>10.2f}{off:>+9.0%}")
+        print(f"  where the notes go, per cell: {where_notes_go(by_bar)}")
 
     if args.baseline_model and 4 in sections:
         base, base_tok, _ = load_generator(args.baseline_model, tracking)
