@@ -247,6 +247,33 @@ def test_a_view_that_cannot_show_every_pattern_names_the_rest_so_its_bars_stay_t
     assert not grammar.allows(hide_lo)
 
 
+def test_a_grammar_given_the_songs_tables_knows_what_a_hidden_pin_plays(tok):
+    """Replaying a view whose pins hide patterns, a grammar given the whole song's tables (``known``) holds
+    their notes, as ``split_stream(..., known=)`` reads them; without them it holds stand-ins no stream
+    writes, so a written-out copy of a hidden pattern would not be seen as a repeat."""
+    from beepbrain.tokens.pattern_stream import is_hidden
+
+    song = song_with_repeats(16)
+    enc = tok.encode(song)
+    whole = enc.tokens.tolist()
+    tables = split_stream(whole, tok.vocab, enc.conditioning.channels).tables
+    start = song.bar_count - 2
+    window = tok.view(whole, enc.conditioning, start, block_size=24)
+    assert any(tok.vocab.is_family(t, "HIDE") for t in window)
+    for known in (tables, None):
+        grammar = tok.grammar(enc.conditioning, beats_per_bar=None, known=known)
+        grammar.relax(True)
+        for t in window:
+            grammar.advance(t)
+        got = grammar.stream.tables
+        if known is None:
+            assert any(is_hidden(body) for table in got for body in table)
+        else:
+            assert all(table == tables[c][: len(table)] for c, table in enumerate(got))
+            read = split_stream(window, tok.vocab, enc.conditioning.channels, known=tables).tables
+            assert got == read
+
+
 def test_split_stream_reads_an_unfinished_stream(tok):
     enc = tok.encode(song_with_repeats(4))
     toks = enc.tokens.tolist()
@@ -254,6 +281,16 @@ def test_split_stream_reads_an_unfinished_stream(tok):
     parts = split_stream(cut, tok.vocab, enc.conditioning.channels)
     assert len(parts.bars) == 4 and not parts.ended
     assert parts.partial is not None or len(parts.bars[-1]) < enc.conditioning.channels
+    whole = split_stream(toks, tok.vocab, enc.conditioning.channels)  # each item's tokens, where they stand
+    assert [(b, c) for b, c, _f, _e in whole.spans] == [
+        (b, c) for b in range(4) for c in range(enc.conditioning.channels)
+    ]
+    for k, (bar, channel, first, end) in enumerate(whole.spans):
+        assert toks[first - 1] == BAR if channel == 0 else whole.spans[k - 1][3] == first  # back to back
+        if toks[first] == NEW:
+            assert toks[end - 1] == END and whole.bars[bar][channel] == tuple(toks[first + 1 : end - 1])
+        else:
+            assert end == first + 1  # EMPTY or a REF: one token
 
 
 def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
