@@ -38,6 +38,7 @@ def main() -> None:
     from beepbrain import settings
     from beepbrain.generate.evaluate import load_split
     from beepbrain.generate.sampling import SamplingConfig, choose
+    from beepbrain.tokens.conditioning import token_conditioning
     from beepbrain.tokens.pattern_vocab import END, NEW
     from beepbrain.train.registry import load_model
 
@@ -56,7 +57,8 @@ def main() -> None:
 
     def logits_of(context, cond):
         with torch.no_grad():
-            out, _ = model(torch.tensor([context]), torch.from_numpy(cond.vector()[None]))
+            c = token_conditioning(tokenizer, context, cond, int(model.config.cond_dim))
+            out, _ = model(torch.tensor([context]), torch.from_numpy(c[None]))
         return out[0].float()
 
     def channel_kind(grammar, cond) -> str:
