@@ -123,6 +123,24 @@ def train_one(work: Path, name: str, config: str, steps: int, log) -> str:
     return f"models:/beepbrain/{result.model_version}"
 
 
+def trained_models(work: Path) -> dict[str, str]:
+    """The newest registered model trained on each of the three datasets in ``work``'s MLflow store."""
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{work / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    names = {"pattern": "pattern", "tick": "tick", "pattern-bpe": "pattern+bpe"}
+    out: dict[str, str] = {}
+    for version in sorted(client.search_model_versions("name='beepbrain'"), key=lambda v: int(v.version)):
+        dataset = client.get_run(version.run_id).data.params.get("train.dataset")
+        if dataset in names:
+            out[names[dataset]] = f"models:/beepbrain/{version.version}"
+    missing = sorted(set(names.values()) - set(out))
+    if missing:
+        raise SystemExit(f"no trained model for {', '.join(missing)} in {work}: run without --rescore")
+    return out
+
+
 def measure(
     work: Path, datasets: dict[str, Path], models: dict[str, str], notes_of: dict[str, int], samples: int, log
 ) -> dict[str, dict]:
@@ -233,6 +251,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=6, help="generated songs per model for the statistics")
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="with --work: measure the datasets and models an earlier run left there (no building, no training)",
+    )
     args = parser.parse_args()
 
     import torch
@@ -249,19 +272,28 @@ def main() -> None:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         log = lambda m: print(m, flush=True)  # noqa: E731
-        datasets = build(source, work, args.merges, log)
+        if args.rescore:
+            if args.work is None:
+                parser.error("--rescore needs --work, the folder of an earlier run")
+            datasets = {"pattern": work / "datasets" / "pattern", "tick": work / "datasets" / "tick",
+                        "pattern+bpe": work / "datasets" / "pattern-bpe"}  # fmt: skip
+        else:
+            datasets = build(source, work, args.merges, log)
         notes_of = {}
         for _id, data in read_song_strings(source):
             try:
                 notes_of[song_id(data)] = played_notes(parse_song(data))
             except Exception:  # noqa: BLE001 - a song that does not parse is in no dataset
                 continue
-        models = {
-            name: train_one(
-                work, name if name != "pattern+bpe" else "pattern-bpe", args.config, args.steps, log
-            )
-            for name in datasets
-        }
+        if args.rescore:
+            models = trained_models(work)
+        else:
+            models = {
+                name: train_one(
+                    work, name if name != "pattern+bpe" else "pattern-bpe", args.config, args.steps, log
+                )
+                for name in datasets
+            }
         rows = measure(work, datasets, models, notes_of, args.samples, log)
         tokens_per_step = CONFIGS[args.config].block_size * 8
         print()
