@@ -38,7 +38,6 @@ def main() -> None:
     from beepbrain import settings
     from beepbrain.generate.evaluate import load_split
     from beepbrain.generate.sampling import SamplingConfig, choose
-    from beepbrain.tokens.conditioning import token_conditioning
     from beepbrain.tokens.pattern_vocab import END, NEW
     from beepbrain.train.registry import load_model
 
@@ -57,8 +56,7 @@ def main() -> None:
 
     def logits_of(context, cond):
         with torch.no_grad():
-            c = token_conditioning(tokenizer, context, cond, int(model.config.cond_dim))
-            out, _ = model(torch.tensor([context]), torch.from_numpy(c[None]))
+            out, _ = model(torch.tensor([context]), torch.from_numpy(cond.vector()[None]))
         return out[0].float()
 
     def channel_kind(grammar, cond) -> str:

@@ -61,11 +61,6 @@ def register(subparsers) -> None:
         help="share of training windows that are fill tasks (bars or a channel written anew, "
         "for `beepbrain fill`; pattern tokenizer) (default 0: songs only)",
     )
-    p.add_argument(
-        "--no-channel-features",
-        action="store_true",
-        help="do not tell the model which channel each token writes (pattern tokenizer; default: told)",
-    )
     p.set_defaults(func=handle)
 
 
@@ -98,7 +93,6 @@ def handle(args) -> int:
             resume=args.resume,
             init_from=args.init_from,
             fill=args.fill,
-            channel_features=not args.no_channel_features,
         )
         result = train(config)
     except (FileNotFoundError, ValueError) as exc:

@@ -291,10 +291,7 @@ def song_bits(
 
     if cells is not None and not tokenizer.HAS_HEADER:
         raise ValueError("scoring single cells needs a tokenizer whose streams have bars of items (pattern)")
-    from beepbrain.tokens.conditioning import token_conditioning
-
     T = int(model.config.block_size)
-    dim = int(model.config.cond_dim)
     device = next(model.parameters()).device
     windows = []
     for index, (song, cond) in enumerate(zip(songs, conds, strict=True)):
@@ -313,15 +310,13 @@ def song_bits(
                 batch = windows[i : i + batch_size]
                 x = np.zeros((len(batch), T), dtype=np.int64)
                 y = np.full((len(batch), T), -1, dtype=np.int64)
-                c = np.zeros((len(batch), T, dim), dtype=np.float32)
-                for row, (index, window, first, end, _vec, keep) in enumerate(batch):
+                for row, (_index, window, first, end, _vec, keep) in enumerate(batch):
                     n = len(window) - 1
                     x[row, :n] = window[:-1]
                     y[row, first - 1 : end - 1] = window[first:end]
-                    c[row, :n] = token_conditioning(tokenizer, window[:-1], conds[index], dim)
                     if keep is not None:
                         y[row, :n] = np.where(keep[1:], y[row, :n], -1)
-                cond = torch.from_numpy(c).to(device)
+                cond = torch.from_numpy(np.stack([b[4] for b in batch])).to(device)
                 logits, _ = model(torch.from_numpy(x).to(device), cond)
                 target = torch.from_numpy(y).to(device)
                 nats = (

@@ -28,7 +28,7 @@ from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.format.edit import put_pattern, with_channel
 from beepbrain.format.song import Song
 from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_threads, sample_sequence
-from beepbrain.tokens.conditioning import Conditioning, token_conditioning
+from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.fill import fill_layout, marker_mask, read_fill
 from beepbrain.tokens.pattern_stream import join_parts, split_stream
 from beepbrain.tokens.protocol import Tokenizer
@@ -243,7 +243,7 @@ def fill_song(
             rel = [(b - first, c) for b, c in chunk]
             prompt = fill_layout(parts, rel, vocab, C, answers=False, rows=rows[first:end])
             grammar = tokenizer.grammar(cond, beats_per_bar=None, fill=True, **options)
-            scorer = ModelScorer.for_song(model, tokenizer, cond, device=device)
+            scorer = ModelScorer(model, cond.vector(), device=device)
             with decoding_threads(model):
                 try:
                     tokens = sample_sequence(
@@ -378,8 +378,7 @@ def hole_bits(
             scored_at[-1] = False  # the EOS after the last hole: forced
             x = torch.from_numpy(tokens[None, :-1]).to(device)
             y = torch.from_numpy(np.where(scored_at[1:], tokens[1:], -1)[None]).to(device)
-            dim = int(model.config.cond_dim)
-            c = torch.from_numpy(token_conditioning(tokenizer, tokens[:-1], cond, dim)[None]).to(device)
+            c = torch.from_numpy(np.asarray(cond.vector(), dtype=np.float32)[None]).to(device)
             with torch.no_grad():
                 logits, _ = model(x, c)
             nats = F.cross_entropy(

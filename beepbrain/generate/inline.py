@@ -179,7 +179,7 @@ def write_in_place(
     was_training = model.training
     model.eval()
     try:
-        scorer = ModelScorer.for_song(model, tokenizer, cond, device=device)
+        scorer = ModelScorer(model, cond.vector(), device=device)
         window = SongWindow(
             make_grammar(0, True),
             tokenizer=tokenizer,

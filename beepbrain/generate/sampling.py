@@ -73,54 +73,18 @@ def choose(logits: np.ndarray, mask: np.ndarray, cfg: SamplingConfig, rng: np.ra
 class ModelScorer:
     """Next-token logits from a GPT, with or without its KV cache, over a sliding window."""
 
-    def __init__(
-        self,
-        model,
-        cond: np.ndarray,
-        *,
-        use_cache: bool = True,
-        device: str = "cpu",
-        channels_of: Callable[[Sequence[int]], np.ndarray] | None = None,
-    ):
+    def __init__(self, model, cond: np.ndarray, *, use_cache: bool = True, device: str = "cpu"):
         import torch
 
         self.torch = torch
         self.model = model
         self.block_size = int(model.config.block_size)
-        self.base = np.asarray(cond, dtype=np.float32)
-        self.cond = torch.as_tensor(self.base, device=device).unsqueeze(0)
-        self.dim = int(getattr(model.config, "cond_dim", len(self.base)))
-        if self.dim != len(self.base) and channels_of is None:
-            raise ValueError("this model reads each token's channel: score through ModelScorer.for_song")
-        self.channels_of = channels_of if self.dim != len(self.base) else None
+        self.cond = torch.as_tensor(np.asarray(cond, dtype=np.float32), device=device).unsqueeze(0)
         self.use_cache = use_cache
         self.device = device
         self.cache = None
         self.cached = 0  # tokens of the context already in the cache
         self.forward_tokens = 0  # tokens pushed through the model, for throughput figures
-
-    @classmethod
-    def for_song(
-        cls, model, tokenizer: Tokenizer, conditioning, *, use_cache: bool = True, device: str = "cpu"
-    ):
-        """A scorer for one song's stream: its conditioning, and each token's channel where the model
-        reads it (``conditioning.position_vectors``)."""
-        return cls(
-            model,
-            conditioning.vector(),
-            use_cache=use_cache,
-            device=device,
-            channels_of=lambda tokens: tokenizer.item_channels(list(tokens), conditioning),
-        )
-
-    def _cond(self, context: Sequence[int], first: int):
-        """The conditioning of ``context[first:]``: the song's vector, or one per token with its channel."""
-        if self.channels_of is None:
-            return self.cond
-        from beepbrain.tokens.conditioning import position_vectors
-
-        vectors = position_vectors(self.base, self.channels_of(context)[first:], self.dim)
-        return self.torch.as_tensor(vectors, device=self.device).unsqueeze(0)
 
     def reset(self) -> None:
         """The view was replaced (it slid): forget the cached keys."""
@@ -141,13 +105,13 @@ class ModelScorer:
                     self.cached = 0
                 fresh = context[self.cached :]
                 idx = torch.tensor([list(fresh)], dtype=torch.long, device=self.device)
-                out, _ = self.model(idx, self._cond(context, self.cached), cache=self.cache)
+                out, _ = self.model(idx, self.cond, cache=self.cache)
                 self.cached += len(fresh)
                 self.forward_tokens += len(fresh)
             else:
                 window = context
                 idx = torch.tensor([list(window)], dtype=torch.long, device=self.device)
-                out, _ = self.model(idx, self._cond(window, 0))
+                out, _ = self.model(idx, self.cond)
                 self.forward_tokens += len(window)
         return out[0, -1].float().cpu().numpy()
 

@@ -125,7 +125,7 @@ def generate_tokens(
         return tokenizer.grammar(cond, beats_per_bar=beats_per_bar, bars=total_bars - start_bar, **options)
 
     device = next(model.parameters()).device.type
-    scorer = ModelScorer.for_song(model, tokenizer, cond, use_cache=use_cache, device=device)
+    scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, device=device)
     window = SongWindow(
         make_grammar(0, True),
         tokenizer=tokenizer,

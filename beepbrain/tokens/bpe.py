@@ -216,13 +216,6 @@ class MergedTokenizer:
     def bar_lines(self, tokens) -> np.ndarray:
         return np.flatnonzero(np.asarray(tokens) == BAR)  # BAR is a word of its own: never merged
 
-    def item_channels(self, tokens, conditioning) -> np.ndarray:
-        """Each merged token's channel: its first base token's (a merge never crosses an item)."""
-        lengths = np.array([len(self.bpe.expansion[int(t)]) for t in np.asarray(tokens)], dtype=np.int64)
-        base = self.base.item_channels(self.bpe.expand(tokens), conditioning)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        return base[starts] if len(base) else base
-
     def view(self, tokens, conditioning, start_bar: int, block_size: int | None = None) -> list[int]:
         window = self.base.view(self.bpe.expand(tokens), conditioning, start_bar, block_size)
         return [int(t) for t in self._merged(window)]

@@ -10,7 +10,6 @@ RHYTHM_SLOTS = 5  # BeepBox's rhythms 0-4
 PITCH_CHANNEL_SLOTS = 10  # 1-10 pitch channels
 NOISE_CHANNEL_SLOTS = 6  # 0-5 drum channels
 COND_DIM = RHYTHM_SLOTS + PITCH_CHANNEL_SLOTS + NOISE_CHANNEL_SLOTS  # 21
-CHANNEL_SLOTS = PITCH_CHANNEL_SLOTS + NOISE_CHANNEL_SLOTS - 1  # a position's channel: one of at most 15
 
 
 @dataclass(frozen=True)
@@ -41,14 +40,6 @@ class Conditioning:
     def of_song(cls, song) -> Conditioning:
         return cls(song.rhythm, song.pitch_channel_count, song.noise_channel_count)
 
-    @classmethod
-    def from_vector(cls, vector) -> Conditioning:
-        """The conditioning a ``vector()`` (its first ``COND_DIM`` values) stands for."""
-        v = np.asarray(vector, dtype=np.float32)[:COND_DIM]
-        rhythm = int(np.argmax(v[:RHYTHM_SLOTS]))
-        pitch = int(np.argmax(v[RHYTHM_SLOTS : RHYTHM_SLOTS + PITCH_CHANNEL_SLOTS])) + 1
-        return cls(rhythm, pitch, int(np.argmax(v[RHYTHM_SLOTS + PITCH_CHANNEL_SLOTS :])))
-
     def vector(self) -> np.ndarray:
         """float32[COND_DIM]: rhythm one-hot, pitch-channel count one-hot, drum-channel count one-hot."""
         return vectors(
@@ -65,26 +56,3 @@ def vectors(rhythm: np.ndarray, pitch_channels: np.ndarray, noise_channels: np.n
     out[rows, RHYTHM_SLOTS + np.asarray(pitch_channels, dtype=np.int64) - 1] = 1.0
     out[rows, RHYTHM_SLOTS + PITCH_CHANNEL_SLOTS + np.asarray(noise_channels, dtype=np.int64)] = 1.0
     return out
-
-
-def position_vectors(base: np.ndarray, channels: np.ndarray, dim: int) -> np.ndarray:
-    """float32[T, dim]: each position's conditioning, the song's ``base`` vector and, for a model whose
-    ``dim`` is ``COND_DIM + CHANNEL_SLOTS``, a one-hot of the channel whose item the token writes
-    (``channels``, -1: none; ``tokenizer.item_channels``), so the model reads which channel a token is of
-    instead of counting items since the bar line."""
-    channels = np.asarray(channels, dtype=np.int64)
-    if dim not in (COND_DIM, COND_DIM + CHANNEL_SLOTS):
-        raise ValueError(f"conditioning of {dim} values: expected {COND_DIM} or {COND_DIM + CHANNEL_SLOTS}")
-    out = np.zeros((len(channels), dim), dtype=np.float32)
-    out[:, :COND_DIM] = base
-    if dim > COND_DIM:
-        at = np.flatnonzero((channels >= 0) & (channels < CHANNEL_SLOTS))
-        out[at, COND_DIM + channels[at]] = 1.0
-    return out
-
-
-def token_conditioning(tokenizer, tokens, conditioning: Conditioning, dim: int) -> np.ndarray:
-    """float32[len(tokens), dim]: what a model whose conditioning has ``dim`` values reads at each
-    position of ``tokens`` (a stream of ``tokenizer``'s, or a prefix of one)."""
-    channels = tokenizer.item_channels(tokens, conditioning) if dim > COND_DIM else np.full(len(tokens), -1)
-    return position_vectors(conditioning.vector(), channels, dim)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from beepbrain.tokens.conditioning import CHANNEL_SLOTS, COND_DIM, Conditioning, position_vectors, vectors
+from beepbrain.tokens.conditioning import COND_DIM, Conditioning, vectors
 from beepbrain.tokens.fill import marker_mask
 from beepbrain.tokens.pattern_stream import pin_budget, pinned_mask
 from beepbrain.tokens.shards import read_index, read_manifest, read_tokens
@@ -44,7 +44,6 @@ class WindowLoader:
         batch_size: int = 8,
         seed: int = 0,
         fill: float = 0.0,
-        channel_features: bool = False,
     ):
         from beepbrain.tokens.load import load_tokenizer
 
@@ -80,8 +79,6 @@ class WindowLoader:
         if self.fill and getattr(getattr(self.tokenizer, "vocab", None), "fill", None) is None:
             raise ValueError("fill tasks need a pattern tokenizer with fill tokens: rebuild the dataset")
         self._parts: dict[tuple[int, int], object] = {}
-        self.channel_features = bool(channel_features)  # cond also holds each position's item channel
-        self._channels: dict[tuple[int, int], np.ndarray] = {}
 
     def song_tokens(self, song: int) -> np.ndarray:
         row = self.index[song]
@@ -116,17 +113,6 @@ class WindowLoader:
             view = self.tokenizer.view(self.song_tokens(song), self.conds[song], int(bar), self.block_size)
             got = np.asarray(view[: self.block_size + 1], dtype=np.int64)
             self._windows[key] = got
-        return got
-
-    def _item_channels(self, song: int, tokens) -> np.ndarray:
-        return self.tokenizer.item_channels(tokens, self.conds[song])
-
-    def window_channels(self, song: int, bar: int) -> np.ndarray:
-        """The channel of each token of ``window(song, bar)`` (``tokenizer.item_channels``)."""
-        key = (int(song), int(bar))
-        got = self._channels.get(key)
-        if got is None:
-            got = self._channels[key] = self._item_channels(song, self.window(song, bar))
         return got
 
     def fill_window(self, song: int, bar: int, rng: np.random.Generator) -> np.ndarray:
@@ -170,8 +156,7 @@ class WindowLoader:
         B, T = self.batch_size, self.block_size
         x = np.full((B, T), self.pad_id, dtype=np.int64)
         y = np.full((B, T), -1, dtype=np.int64)
-        width = self.cond_vectors.shape[1] + (CHANNEL_SLOTS if self.channel_features else 0)
-        cond = np.zeros((B, T, width), dtype=np.float32)
+        cond = np.zeros((B, T, self.cond_vectors.shape[1]), dtype=np.float32)
         for r in range(B):
             row = np.full(T + 1, self.pad_id, dtype=np.int64)
             song_at = np.full(T + 1, -1, dtype=np.int64)
@@ -179,20 +164,12 @@ class WindowLoader:
             while filled < T + 1:
                 song, bar = self.starts[int(rng.integers(0, len(self.starts)))]
                 if self.fill and rng.random() < self.fill:
-                    whole = self.fill_window(song, bar, rng)
-                    channels = self._item_channels(song, whole) if self.channel_features else None
+                    window = self.fill_window(song, bar, rng)[: T + 1 - filled]
                 else:
-                    whole = self.window(song, bar)
-                    channels = self.window_channels(song, bar) if self.channel_features else None
-                window = whole[: T + 1 - filled]
+                    window = self.window(song, bar)[: T + 1 - filled]
                 row[filled : filled + len(window)] = window
                 song_at[filled : filled + len(window)] = filled  # where this window starts
-                end = min(filled + len(window), T)
-                cond[r, filled:end, : self.cond_vectors.shape[1]] = self.cond_vectors[song]
-                if channels is not None:
-                    cond[r, filled:end] = position_vectors(
-                        self.cond_vectors[song], channels[: end - filled], width
-                    )
+                cond[r, filled : min(filled + len(window), T)] = self.cond_vectors[song]
                 filled += len(window)
             x[r] = row[:-1]
             same = song_at[1:] == song_at[:-1]  # the next token is of the same window

@@ -191,8 +191,6 @@ class StreamParts:
     tables: list[list[tuple[int, ...]]] = field(default_factory=list)  # each channel's patterns, numbered
     spans: list[tuple[int, int, int, int]] = field(default_factory=list)  # (bar, channel, first, end) of
     # each bar item's tokens (the song layout's bars; not pinned rows, holes or their content)
-    items: list[tuple[int, int, int]] = field(default_factory=list)  # (channel, first, end) of every item's
-    # tokens: bars, pinned rows, hole markers, holes' content, an open pattern
 
 
 def split_stream(tokens, vocab, channels: int, known=None) -> StreamParts:
@@ -230,15 +228,11 @@ def split_stream(tokens, vocab, channels: int, known=None) -> StreamParts:
         if answering:  # HOLE_k, then hole k's item
             if not hole_lo <= t < hole_hi or t - hole_lo >= len(parts.holes):
                 raise ValueError(f"token {vocab.name(t)} at {i}: a hole's marker was expected")
-            channel = parts.holes[t - hole_lo][1]
-            stream.at(channel)
-            parts.items.append((channel, i, i + 1))  # the marker says whose content follows
+            stream.at(parts.holes[t - hole_lo][1])
             i += 1
             if i >= n:
                 break
-            at = i
             body, i = _read_item(toks, i, stream, vocab, parts, known)
-            parts.items.append((channel, at, i))
             if body is None:
                 break
             parts.answers.append(body)
@@ -256,7 +250,6 @@ def split_stream(tokens, vocab, channels: int, known=None) -> StreamParts:
             i += 1
             continue
         if hole_lo <= t < hole_hi:
-            parts.items.append((stream.channel, i, i + 1))
             parts.holes.append((len(parts.bars) - 1, stream.channel))
             parts.bars[-1].append(None)
             stream.hole()
@@ -266,7 +259,6 @@ def split_stream(tokens, vocab, channels: int, known=None) -> StreamParts:
             raise ValueError(f"token {vocab.name(t)} at {i}: an item before the first bar")
         at, channel = i, stream.channel
         body, i = _read_item(toks, i, stream, vocab, parts, known)
-        parts.items.append((channel, at, i))
         if body is None:
             break
         row.append(body)
@@ -305,16 +297,6 @@ def _read_item(
         stream.new(body)
         return body, end + 1
     raise ValueError(f"token {vocab.name(t)} at {i} is not a bar item")
-
-
-def item_channels(tokens, vocab, channels: int) -> np.ndarray:
-    """int64[len(tokens)]: the channel whose item each token writes (in bars, pinned rows, the fill
-    layout's holes and their content, an open pattern), -1 for the rest (header, instruments, BAR, PIN,
-    FILL, SEP, EOS). What the model is told of each position beside its token (``conditioning``)."""
-    out = np.full(len(tokens), -1, dtype=np.int64)
-    for channel, first, end in split_stream(tokens, vocab, channels).items:
-        out[first:end] = channel
-    return out
 
 
 def join_parts(

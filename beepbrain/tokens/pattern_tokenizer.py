@@ -37,7 +37,7 @@ from beepbrain.tokens.instrument_tokens import (
     slot_maxima,
 )
 from beepbrain.tokens.losses import add_losses, new_losses
-from beepbrain.tokens.pattern_stream import PatternStream, item_channels, join_parts, split_stream, view
+from beepbrain.tokens.pattern_stream import PatternStream, join_parts, split_stream, view
 from beepbrain.tokens.pattern_vocab import (
     BAR,
     BOS,
@@ -583,10 +583,6 @@ class PatternTokenizer(SavedTokenizer):
     def bar_lines(self, tokens) -> np.ndarray:
         """Offsets of the stream's bar lines (each BAR), bar 0 first."""
         return np.flatnonzero(np.asarray(tokens) == BAR)
-
-    def item_channels(self, tokens, conditioning: Conditioning) -> np.ndarray:
-        """The channel whose item each token writes (``pattern_stream.item_channels``), -1 elsewhere."""
-        return item_channels(tokens, self.vocab, conditioning.channels)
 
     def lowest_pitch(self, tokens: np.ndarray) -> int | None:
         """The lowest pitch-channel pitch the stream writes (None: no pitch notes)."""

@@ -107,11 +107,6 @@ class Tokenizer(Protocol):
         """Offsets of the stream's bar lines, bar 0 first."""
         ...
 
-    def item_channels(self, tokens, conditioning: Conditioning) -> np.ndarray:
-        """int64[len(tokens)]: the channel each token writes an item of, -1 where none (or where the
-        stream does not say)."""
-        ...
-
     def view(
         self, tokens, conditioning: Conditioning, start_bar: int, block_size: int | None = None
     ) -> list[int]:

@@ -299,10 +299,6 @@ class TickTokenizer(SavedTokenizer):
         at = int(self.bar_lines(toks)[int(start_bar)])
         return toks[:at] + [BAR] + [int(t) for t in window[1:]]
 
-    def item_channels(self, tokens, conditioning: Conditioning) -> np.ndarray:
-        """No items: the tick stream interleaves every channel in each tick (all -1)."""
-        return np.full(len(tokens), -1, dtype=np.int64)
-
     def bar_lines(self, tokens) -> np.ndarray:
         """Offsets of the stream's bar lines: BOS opens bar 0, each BAR the next."""
         toks = np.asarray(tokens)

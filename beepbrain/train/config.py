@@ -36,8 +36,6 @@ class TrainConfig:
     resume: str | None = None  # MLflow run id of a run to continue from its last checkpoint
     init_from: str | None = None  # model URI whose weights the run starts from (fine-tuning)
     fill: float = 0.0  # share of training windows that are fill tasks (tokens/fill.py); validation: songs
-    channel_features: bool = True  # each position is told the channel whose item it writes (a tokenizer
-    # with items: the pattern tokenizer; conditioning.position_vectors)
 
     def __post_init__(self) -> None:
         from beepbrain.model import CONFIGS
@@ -72,5 +70,4 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
         names = {f.name for f in fields(cls)}
-        data = {"channel_features": False, **data}  # runs saved before channel features had none
         return cls(**{k: v for k, v in data.items() if k in names})

@@ -25,8 +25,7 @@ import torch.distributed as dist
 from beepbrain import settings
 from beepbrain.crashpoints import crash_point
 from beepbrain.model import CONFIGS, GPT
-from beepbrain.tokens.conditioning import CHANNEL_SLOTS, COND_DIM
-from beepbrain.tokens.load import load_tokenizer
+from beepbrain.tokens.conditioning import COND_DIM
 from beepbrain.tokens.shards import read_manifest
 from beepbrain.train.checkpoint import CHECKPOINT_NAME, rng_state, run_dir, save_checkpoint
 from beepbrain.train.config import TrainConfig
@@ -146,9 +145,8 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
     return _finish(t)
 
 
-def _loaders(config: TrainConfig, dataset_dir: Path, manifest: dict, block: int, say, channels: bool):
-    """The train split's WindowLoader, and the val split's (None without one, or with eval_batches=0);
-    ``channels``: each position's conditioning holds its item's channel."""
+def _loaders(config: TrainConfig, dataset_dir: Path, manifest: dict, block: int, say):
+    """The train split's WindowLoader, and the val split's (None without one, or with eval_batches=0)."""
     from beepbrain.tokens.loader import WindowLoader
 
     train_loader = WindowLoader(
@@ -158,18 +156,12 @@ def _loaders(config: TrainConfig, dataset_dir: Path, manifest: dict, block: int,
         batch_size=config.batch_size,
         seed=config.seed,
         fill=config.fill,
-        channel_features=channels,
     )
     val_loader = None
     if config.eval_batches and manifest.get("splits", {}).get("val", {}).get("tokens", 1):
         try:
             val_loader = WindowLoader(
-                dataset_dir,
-                "val",
-                block_size=block,
-                batch_size=config.batch_size,
-                seed=config.seed + 1,
-                channel_features=channels,
+                dataset_dir, "val", block_size=block, batch_size=config.batch_size, seed=config.seed + 1
             )
         except (FileNotFoundError, ValueError) as exc:
             say(f"no validation split ({exc}); skipping val_loss")
@@ -203,12 +195,10 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
 
     dataset_dir = data / "datasets" / config.dataset
     manifest = read_manifest(dataset_dir, hint="; build one with `beepbrain dataset`")
-    cond_dim = int(manifest.get("cond_dim", COND_DIM))
-    channels = bool(config.channel_features) and load_tokenizer(dataset_dir).HAS_HEADER  # items to tell
     model_config = CONFIGS[config.model].with_data(
-        int(manifest["vocab_size"]), cond_dim + (CHANNEL_SLOTS if channels else 0)
+        int(manifest["vocab_size"]), int(manifest.get("cond_dim", COND_DIM))
     )
-    train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say, channels)
+    train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 
     torch.manual_seed(config.seed)
     model = GPT(model_config).to(device)

@@ -29,21 +29,8 @@ class BeepBrainModel(mlflow.pyfunc.PythonModel):
         self.tokenizer = load_tokenizer(files) if (files / "tokenizer.json").exists() else None
 
     def predict(self, context, model_input, params=None):
-        tokens = torch.as_tensor(model_input["tokens"], dtype=torch.long)[:, -self.model.config.block_size :]
+        tokens = torch.as_tensor(model_input["tokens"], dtype=torch.long)
         cond = torch.as_tensor(model_input["cond"], dtype=torch.float32)
-        dim = int(self.model.config.cond_dim)
-        if cond.dim() == 2 and cond.size(-1) != dim and self.tokenizer is not None:
-            # the song's vector given, the model also reads each token's channel: worked out from the tokens
-            from beepbrain.tokens.conditioning import Conditioning, token_conditioning
-
-            cond = torch.stack(
-                [
-                    torch.from_numpy(
-                        token_conditioning(self.tokenizer, row.tolist(), Conditioning.from_vector(c), dim)
-                    )
-                    for row, c in zip(tokens, cond.numpy(), strict=True)
-                ]
-            )
         with torch.no_grad():
-            logits, _ = self.model(tokens, cond)
+            logits, _ = self.model(tokens[:, -self.model.config.block_size :], cond)
         return logits[:, -1].numpy()

@@ -327,40 +327,6 @@ def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
     assert windows > 48 and refs > 0 and pinned > 0
 
 
-def test_each_position_is_told_its_items_channel(tmp_path, corpus_records):
-    """With channel features, each position's conditioning is its song's vector and a one-hot of the
-    channel whose item the token writes (none for the header, bar lines, pins' markers), in song windows
-    and in fill tasks alike; a model trained so reads the same at sampling and scoring time."""
-    from beepbrain.tokens.conditioning import CHANNEL_SLOTS, COND_DIM, token_conditioning
-    from beepbrain.tokens.dataset import build_dataset_from_songs
-    from beepbrain.tokens.loader import WindowLoader
-
-    songs = [r["data"] for r in corpus_records[:60]]
-    build_dataset_from_songs(
-        songs, tmp_path / "p", tokenizer=PatternTokenizer(), val_fraction=0, test_fraction=0
-    )
-    loader = WindowLoader(tmp_path / "p", "train", block_size=256, batch_size=8, seed=2, fill=0.5,
-                          channel_features=True)  # fmt: skip
-    tok = loader.tokenizer
-    told = 0
-    for step in range(3):
-        x, _y, cond = loader.get_batch_numpy(step)
-        assert cond.shape == (8, 256, COND_DIM + CHANNEL_SLOTS)
-        for r in range(len(x)):
-            row = x[r].tolist()
-            starts = [i for i, t in enumerate(row) if t == BOS]
-            for a, b in zip(starts, starts[1:] + [len(row)], strict=True):
-                c = Conditioning(*[int(v) for v in _cond_of(cond[r, a])])
-                want = token_conditioning(tok, row[a:b], c, COND_DIM + CHANNEL_SLOTS)
-                assert np.array_equal(cond[r, a:b], want)
-                channels = tok.item_channels(row[a:b], c)
-                assert (channels[np.isin(row[a:b], [BOS, BAR, EOS])] == -1).all()
-                told += int((channels >= 0).sum())
-    assert told > 1000
-    plain = WindowLoader(tmp_path / "p", "train", block_size=256, batch_size=8, seed=2)
-    assert plain.get_batch_numpy(0)[2].shape[-1] == COND_DIM  # off unless asked (models trained before)
-
-
 def _cond_of(vector):
     """(rhythm, pitch channels, drum channels) back from a conditioning vector's three one-hots."""
     v = np.asarray(vector)
