@@ -7,7 +7,9 @@ On the dataset's test split (songs the model never saw), for drum and pitch chan
 1. Teacher-forced, inside the pattern bodies (``NEW`` .. ``END``) that the song's first context holds: the
    expected count of each kind of token (the sum of the model's probabilities of an ``END``, a note start
    ``POS``, a pitch ``P``/``D``) next to how many the songs write. Near 1.00 the model is calibrated on
-   real songs: how many notes and chord pitches it expects in total is right.
+   real songs: how many notes and chord pitches it expects in total is right. Beside it, the item decision:
+   the model's mean probability that a channel's next bar is silent (``EMPTY``), after a bar where the
+   channel sounded and after a silent one, next to how often the songs fall silent there.
 2. Sampled: at ``--per-song`` random pattern starts (``NEW``) of each test song, the song's own tokens up to
    there as context, one body written by the model (temperature T, the grammar's validity only) next to the
    real body: note onsets per body and the last onset's place in the bar. Where (1) is calibrated and (2)
@@ -38,7 +40,8 @@ def main() -> None:
     from beepbrain import settings
     from beepbrain.generate.evaluate import load_split
     from beepbrain.generate.sampling import SamplingConfig, choose
-    from beepbrain.tokens.pattern_vocab import END, NEW
+    from beepbrain.tokens.pattern_stream import split_stream
+    from beepbrain.tokens.pattern_vocab import EMPTY, END, NEW
     from beepbrain.train.registry import load_model
 
     data = Path(args.data_dir)
@@ -65,9 +68,18 @@ def main() -> None:
     # 1. teacher-forced expected counts inside bodies
     expected = {(k, t): 0.0 for k in ("drum", "pitch") for t in ("END", "POS", "pitch")}
     actual = dict.fromkeys(expected, 0)
+    silence = {(k, prev): [0.0, 0, 0] for k in ("drum", "pitch") for prev in ("sounded", "was silent")}
     for song, cond in zip(test.songs, test.cond, strict=True):
         toks = [int(t) for t in song[: T + 1]]
         probs = torch.softmax(logits_of(toks[:-1], cond), -1).numpy()
+        parts = split_stream(toks, vocab, cond.channels)
+        for bar, channel, first, _end in parts.spans:  # the item decision: does the channel fall silent?
+            if bar and first:
+                kind = "drum" if channel >= cond.pitch_channels else "pitch"
+                row = silence[(kind, "sounded" if parts.bars[bar - 1][channel] else "was silent")]
+                row[0] += float(probs[first - 1][EMPTY])
+                row[1] += toks[first] == EMPTY
+                row[2] += 1
         grammar = tokenizer.grammar(cond, beats_per_bar=None)
         grammar.relax(True)
         inside = False
@@ -88,6 +100,14 @@ def main() -> None:
     for (kind, what), e in expected.items():
         a = actual[(kind, what)]
         print(f"  {kind:5} {what:5}: expected {e:8.1f}, written {a:6d}, ratio {e / max(a, 1):.3f}")
+    print(
+        "  the item decision, teacher-forced: P(EMPTY) for a channel's next bar, by what it did in the bar before"
+    )
+    for (kind, prev), (p_sum, empty, n) in silence.items():
+        print(
+            f"  {kind:5} after a bar that {prev:10}: mean P(EMPTY) {p_sum / max(n, 1):.3f}, "
+            f"silent in the songs {empty / max(n, 1):.3f} ({n} items)"
+        )
 
     # 2. one body sampled in its real context
     print("\n2. one pattern body sampled in its real context vs the real body (mean over bodies)")
