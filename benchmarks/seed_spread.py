@@ -3,7 +3,7 @@ model trained again with other seeds on the same dataset, each scored (bits per 
 sampled like for like against the test songs (``generated_vs_real.py``'s statistics), with the spread.
 
     .venv/bin/python benchmarks/seed_spread.py --data-dir DIR [--seeds 0,1,2] [--samples 48] [--temperature 1.0]
-        [--steps 800]  # after `beepbrain run --data-dir DIR`
+        [--steps 800] [--train-args '--decision-weight 4']  # after `beepbrain run --data-dir DIR`
 
 ``--steps 300,500,800`` trains each seed at each budget (the training schedule follows the budget, as
 `beepbrain train --max-steps` sets it) and prints the spread per budget: where the main job's model stops
@@ -31,6 +31,9 @@ def main() -> None:
     parser.add_argument("--max-bars", type=int, default=16)
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--steps", default="", help="comma-separated step budgets (default: beepbrain run's)")
+    parser.add_argument(
+        "--train-args", default="", help="more `beepbrain train` options, e.g. '--decision-weight 4'"
+    )
     args = parser.parse_args()
 
     import numpy as np
@@ -61,7 +64,13 @@ def main() -> None:
     for steps, seed in runs:
         print(f"--- {steps} steps, seed {seed}: training", flush=True)
         version = train_like_main_job(
-            data, RUN_DEFAULTS["dataset"], "--seed", str(seed), steps=steps, quiet=True
+            data,
+            RUN_DEFAULTS["dataset"],
+            "--seed",
+            str(seed),
+            *args.train_args.split(),
+            steps=steps,
+            quiet=True,
         )
         model, tokenizer, _info = load_model(f"models:/beepbrain/{version}", uri)
         notes = split_notes(tokenizer, test)

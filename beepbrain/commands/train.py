@@ -61,6 +61,14 @@ def register(subparsers) -> None:
         help="share of training windows that are fill tasks (bars or a channel written anew, "
         "for `beepbrain fill`; pattern tokenizer) (default 0: songs only)",
     )
+    p.add_argument(
+        "--decision-weight",
+        type=float,
+        default=1.0,
+        metavar="W",
+        help="the loss's weight on each channel's per-bar decision (silent, a repeat, a new pattern) "
+        "against 1 for every other token (pattern tokenizer; default 1)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -93,6 +101,7 @@ def handle(args) -> int:
             resume=args.resume,
             init_from=args.init_from,
             fill=args.fill,
+            decision_weight=args.decision_weight,
         )
         result = train(config)
     except (FileNotFoundError, ValueError) as exc:

@@ -216,6 +216,9 @@ class MergedTokenizer:
     def bar_lines(self, tokens) -> np.ndarray:
         return np.flatnonzero(np.asarray(tokens) == BAR)  # BAR is a word of its own: never merged
 
+    def decision_ids(self) -> np.ndarray:
+        return self.base.decision_ids()  # single tokens: EMPTY and REF are words of their own
+
     def view(self, tokens, conditioning, start_bar: int, block_size: int | None = None) -> list[int]:
         window = self.base.view(self.bpe.expand(tokens), conditioning, start_bar, block_size)
         return [int(t) for t in self._merged(window)]

@@ -584,6 +584,11 @@ class PatternTokenizer(SavedTokenizer):
         """Offsets of the stream's bar lines (each BAR), bar 0 first."""
         return np.flatnonzero(np.asarray(tokens) == BAR)
 
+    def decision_ids(self) -> np.ndarray:
+        """``EMPTY``, ``NEW`` and every ``REF_k``: a channel's item decision in a bar."""
+        first, end = self.vocab.span("REF")
+        return np.array([EMPTY, NEW, *range(first, end)], dtype=np.int64)
+
     def lowest_pitch(self, tokens: np.ndarray) -> int | None:
         """The lowest pitch-channel pitch the stream writes (None: no pitch notes)."""
         toks = np.asarray(tokens).astype(np.int64)

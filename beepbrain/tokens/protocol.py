@@ -107,6 +107,11 @@ class Tokenizer(Protocol):
         """Offsets of the stream's bar lines, bar 0 first."""
         ...
 
+    def decision_ids(self) -> np.ndarray:
+        """The ids of the tokens that decide what a channel plays in a bar (the pattern tokenizer's
+        ``EMPTY``, ``REF_k``, ``NEW``; none for a stream without such items)."""
+        ...
+
     def view(
         self, tokens, conditioning: Conditioning, start_bar: int, block_size: int | None = None
     ) -> list[int]:

@@ -299,6 +299,10 @@ class TickTokenizer(SavedTokenizer):
         at = int(self.bar_lines(toks)[int(start_bar)])
         return toks[:at] + [BAR] + [int(t) for t in window[1:]]
 
+    def decision_ids(self) -> np.ndarray:
+        """No per-bar items in a tick stream."""
+        return np.zeros(0, dtype=np.int64)
+
     def bar_lines(self, tokens) -> np.ndarray:
         """Offsets of the stream's bar lines: BOS opens bar 0, each BAR the next."""
         toks = np.asarray(tokens)

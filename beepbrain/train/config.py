@@ -36,6 +36,8 @@ class TrainConfig:
     resume: str | None = None  # MLflow run id of a run to continue from its last checkpoint
     init_from: str | None = None  # model URI whose weights the run starts from (fine-tuning)
     fill: float = 0.0  # share of training windows that are fill tasks (tokens/fill.py); validation: songs
+    decision_weight: float = 1.0  # the loss's weight on a channel's item decision (EMPTY / REF / NEW)
+    # against 1 for every other target (tokenizer.decision_ids); validation stays unweighted
 
     def __post_init__(self) -> None:
         from beepbrain.model import CONFIGS
@@ -49,6 +51,8 @@ class TrainConfig:
             raise ValueError("max_steps must be at least 1")
         if not 0.0 <= float(self.fill) <= 1.0:
             raise ValueError(f"fill must be a share in [0, 1], not {self.fill}")
+        if not float(self.decision_weight) > 0:
+            raise ValueError(f"decision_weight must be above 0, not {self.decision_weight}")
 
     @property
     def steps(self) -> int:

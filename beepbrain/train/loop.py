@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 
 from beepbrain import settings
 from beepbrain.crashpoints import crash_point
@@ -79,6 +80,26 @@ def pick_device(name: str, ddp: Distributed | None) -> torch.device:
     return torch.device(name)
 
 
+def target_weights(tokenizer, weight: float, vocab_size: int, device) -> torch.Tensor | None:
+    """float[vocab]: the loss weight of each target token, ``weight`` on the tokenizer's item decisions
+    (``decision_ids``) and 1 elsewhere; None where every weight is 1 (the model's own mean loss)."""
+    ids = tokenizer.decision_ids()
+    if float(weight) == 1.0 or not len(ids):
+        return None
+    out = torch.ones(vocab_size, device=device)
+    out[torch.as_tensor(ids, device=device)] = float(weight)
+    return out
+
+
+def weighted_loss(logits: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy averaged with each target's weight (targets -1 ignored)."""
+    ce = F.cross_entropy(
+        logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1, reduction="none"
+    )
+    w = weights[targets.reshape(-1).clamp(min=0)] * (targets.reshape(-1) >= 0)
+    return (ce * w).sum() / w.sum().clamp(min=1e-9)
+
+
 @torch.no_grad()
 def evaluate(model, loader, batches: int, device, autocast) -> float:
     model.eval()
@@ -130,6 +151,7 @@ class _Training:
     ckpt_path: Path | None = None
     tokens_per_step: int = 0  # positions per optimizer step, all processes
     peak: float = 0.0  # FLOP/s of the whole job, for MFU
+    weights: torch.Tensor | None = None  # each target token's loss weight (None: all 1)
 
 
 def _train(config: TrainConfig, data: Path, log) -> TrainResult:
@@ -256,6 +278,9 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
         resume=resume,
         parent=parent,
         step=step,
+        weights=target_weights(
+            train_loader.tokenizer, config.decision_weight, model_config.vocab_size, device
+        ),
     )
     if checkpoint is not None:
         t.train_loss, t.val_loss = checkpoint.get("train_loss"), checkpoint.get("val_loss")
@@ -311,7 +336,11 @@ def _step(t: _Training) -> tuple[torch.Tensor, float, int, int]:
         sync = t.ddp is None or micro == config.grad_accum - 1  # DDP: all-reduce on the last only
         with nullcontext() if sync else t.model.no_sync():
             with t.autocast:
-                _, loss = t.model(x, c, y)
+                if t.weights is None:
+                    _, loss = t.model(x, c, y)
+                else:
+                    logits, _ = t.model(x, c)
+                    loss = weighted_loss(logits, y, t.weights)
                 loss = loss / config.grad_accum
             loss.backward()
         loss_sum += loss.detach()
