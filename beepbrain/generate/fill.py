@@ -198,6 +198,11 @@ def fill_song(
     if layout == "inline":
         from beepbrain.generate.inline import write_in_place
 
+        if not tokenizer.HAS_HEADER:
+            raise ValueError(
+                "this model's tokenizer has no bars of items to write in place: use a pattern-tokenizer model"
+            )
+
         return write_in_place(
             model, tokenizer, song, cells, sampling, constraints=constraints, follow_repeats=follow_repeats
         )
