@@ -30,7 +30,7 @@ from beepbrain.format.song import Song
 from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_threads, sample_sequence
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.fill import fill_layout, marker_mask, read_fill
-from beepbrain.tokens.pattern_stream import join_parts, split_stream
+from beepbrain.tokens.pattern_stream import BARS_AT, join_parts, split_stream
 from beepbrain.tokens.protocol import Tokenizer
 
 CONTEXTS = ("full", "before", "header", "inline")
@@ -75,13 +75,16 @@ def bar_cells(song: Song, first: int, last: int, channels=None) -> list[tuple[in
 
 
 def _rows(tokenizer: Tokenizer, song: Song) -> tuple[object, list[list[tuple[int, ...]]], Conditioning]:
-    """The song's stream parts and one row of bodies per bar (trailing silent bars included)."""
+    """The song's stream parts and one row of bodies per bar (trailing silent bars included), the parts'
+    header declaring that many bars (so ``join_parts`` of the rows is the whole song)."""
     enc = tokenizer.encode(song)
     cond = enc.conditioning
     parts = split_stream(enc.tokens, tokenizer.vocab, cond.channels)
     rows = [list(row) for row in parts.bars]
     while len(rows) < min(song.bar_count, BAR_COUNT_MAX):
         rows.append([()] * cond.channels)
+    parts.header[BARS_AT] = tokenizer.vocab.id_of("BARS", len(rows))
+    parts.total_bars = len(rows)
     return parts, rows, cond
 
 
@@ -277,8 +280,6 @@ def fill_song(
         rows[b][c] = rows[a][c]
     parts.bars = rows
     whole = join_parts(parts, vocab, C)
-    bars_at = next(i for i, t in enumerate(whole) if vocab.is_family(t, "BARS"))
-    whole[bars_at] = vocab.id_of("BARS", len(rows))
     decoded = tokenizer.decode(np.asarray(whole), cond)
     result = copy.deepcopy(song)
     for b, c in cells:
@@ -335,8 +336,6 @@ def hole_bits(
 
         parts, rows, cond = _rows(tokenizer, song)
         whole = join_parts(replace(parts, bars=rows), tokenizer.vocab, cond.channels)
-        bars_at = next(i for i, t in enumerate(whole) if tokenizer.vocab.is_family(t, "BARS"))
-        whole[bars_at] = tokenizer.vocab.id_of("BARS", len(rows))
         counts: list[int] = []
         bits = song_bits(model, tokenizer, [np.asarray(whole)], [cond], counts=counts, cells=[cells])
         return float(bits[0]), counts[0], notes

@@ -20,13 +20,7 @@ import numpy as np
 
 from beepbrain.format.edit import put_pattern
 from beepbrain.format.song import Song
-from beepbrain.generate.sampling import (
-    ModelScorer,
-    SamplingConfig,
-    SongWindow,
-    decoding_threads,
-    sample_sequence,
-)
+from beepbrain.generate.sampling import SamplingConfig, sample_song
 from beepbrain.tokens.pattern_grammar import Phase
 from beepbrain.tokens.pattern_stream import is_hidden
 from beepbrain.tokens.pattern_vocab import EMPTY, END, NEW
@@ -149,9 +143,7 @@ def write_in_place(
     }
     followers = repeat_leaders(rows, cells) if follow_repeats else {}
     vocab = tokenizer.vocab
-    prefix = list(parts.header) + list(parts.instruments)
-    bars_at = next(i for i, t in enumerate(prefix) if vocab.is_family(t, "BARS"))
-    prefix[bars_at] = vocab.id_of("BARS", len(rows))
+    prefix = list(parts.header) + list(parts.instruments)  # the header declares every row's bar
     options = (
         {k: True for k in tokenizer.GRAMMAR_CONSTRAINTS if k != "start_with_notes"} if constraints else {}
     )
@@ -175,23 +167,10 @@ def write_in_place(
         )
         return GivenCells(grammar, given, start_bar, written, followers)
 
-    device = next(model.parameters()).device.type
     was_training = model.training
     model.eval()
     try:
-        scorer = ModelScorer(model, cond.vector(), device=device)
-        window = SongWindow(
-            make_grammar(0, True),
-            tokenizer=tokenizer,
-            conditioning=cond,
-            block_size=scorer.block_size,
-            make_grammar=make_grammar,
-        )
-        scorer.window = window
-        with decoding_threads(model):
-            tokens = sample_sequence(
-                window.grammar, scorer.logits, sampling, prefix=prefix, window=window, on_slide=scorer.reset
-            )
+        tokens = sample_song(model, tokenizer, cond, make_grammar, sampling, prefix=prefix)
     finally:
         model.train(was_training)
     decoded = tokenizer.decode(np.asarray(tokens), cond)

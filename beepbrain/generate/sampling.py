@@ -284,3 +284,42 @@ def sample_sequence(
         if on_token is not None:
             on_token(token)
     return song.tokens()
+
+
+def sample_song(
+    model,
+    tokenizer: Tokenizer,
+    conditioning,
+    make_grammar: Callable[[int, bool], object],
+    cfg: SamplingConfig,
+    *,
+    prefix: Sequence[int] = (),
+    use_cache: bool = True,
+    on_token: Callable[[int], None] | None = None,
+    scorer_out: list | None = None,
+) -> list[int]:
+    """One song's tokens sampled from ``model`` through a ``SongWindow`` (``make_grammar(start, first)``:
+    the grammar of the song from bar ``start``), the scorer's cache reset when the view slides; the model
+    on one thread where that is faster (``decoding_threads``). ``scorer_out`` gets the scorer."""
+    device = next(model.parameters()).device.type
+    scorer = ModelScorer(model, conditioning.vector(), use_cache=use_cache, device=device)
+    window = SongWindow(
+        make_grammar(0, True),
+        tokenizer=tokenizer,
+        conditioning=conditioning,
+        block_size=scorer.block_size,
+        make_grammar=make_grammar,
+    )
+    scorer.window = window
+    if scorer_out is not None:
+        scorer_out.append(scorer)
+    with decoding_threads(model):
+        return sample_sequence(
+            window.grammar,
+            scorer.logits,
+            cfg,
+            prefix=prefix,
+            on_token=on_token,
+            window=window,
+            on_slide=scorer.reset,
+        )

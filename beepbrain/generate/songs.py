@@ -24,7 +24,7 @@ import numpy as np
 from beepbrain.format import parse_song
 from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.format.song import Song
-from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_threads, sample_sequence
+from beepbrain.generate.sampling import SamplingConfig, sample_song
 from beepbrain.tokens.protocol import Tokenizer
 
 BEEPBOX_URL = "https://www.beepbox.co/#"
@@ -104,8 +104,6 @@ def generate_tokens(
     scorer_out: list | None = None,
 ) -> tuple[list[int], object, int]:
     """Sample one song's tokens; returns them, the conditioning and the beats per bar used."""
-    from beepbrain.generate.sampling import SongWindow
-
     cond = _conditioning(request)
     prefix: list[int] = []
     beats_per_bar = request.beats_per_bar
@@ -124,28 +122,17 @@ def generate_tokens(
             options.pop("start_with_notes", None)
         return tokenizer.grammar(cond, beats_per_bar=beats_per_bar, bars=total_bars - start_bar, **options)
 
-    device = next(model.parameters()).device.type
-    scorer = ModelScorer(model, cond.vector(), use_cache=use_cache, device=device)
-    window = SongWindow(
-        make_grammar(0, True),
-        tokenizer=tokenizer,
-        conditioning=cond,
-        block_size=scorer.block_size,
-        make_grammar=make_grammar,
+    tokens = sample_song(
+        model,
+        tokenizer,
+        cond,
+        make_grammar,
+        sampling,
+        prefix=prefix,
+        use_cache=use_cache,
+        on_token=on_token,
+        scorer_out=scorer_out,
     )
-    scorer.window = window
-    if scorer_out is not None:
-        scorer_out.append(scorer)
-    with decoding_threads(model):
-        tokens = sample_sequence(
-            window.grammar,
-            scorer.logits,
-            sampling,
-            prefix=prefix,
-            on_token=on_token,
-            window=window,
-            on_slide=scorer.reset,
-        )
     return tokens, cond, beats_per_bar
 
 

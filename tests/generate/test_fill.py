@@ -153,21 +153,13 @@ def long_song(corpus_records):
     pytest.skip("no long song in the corpus")
 
 
-@pytest.fixture(scope="module")
-def small_context():
-    torch.manual_seed(1)
-    tok = PatternTokenizer()
-    model = GPT(GPTConfig(vocab_size=tok.vocab_size, block_size=512, n_layer=1, n_head=2, n_embd=32)).eval()
-    return model, tok
-
-
-def test_in_place_keeps_every_other_cell_while_the_view_slides(long_song, small_context):
+def test_in_place_keeps_every_other_cell_while_the_view_slides(long_song, model_and_tok):
     """Cells written in place: every other cell is the song's own (forced, numbered as the stream numbers
     it once the model's patterns are in the channel's table), also after the view moved on, and with
     followers playing their leader's pattern."""
     from beepbrain.generate.inline import write_in_place
 
-    model, tok = small_context
+    model, tok = model_and_tok
     song = long_song
     bars = min(song.bar_count, 128)
     drums = song.pitch_channel_count
@@ -186,10 +178,10 @@ def test_in_place_keeps_every_other_cell_while_the_view_slides(long_song, small_
         assert notes_at(result.song, drums, b) == notes_at(result.song, drums, a)
 
 
-def test_inline_hole_bits_score_the_cells_tokens_in_place(long_song, small_context):
+def test_inline_hole_bits_score_the_cells_tokens_in_place(long_song, model_and_tok):
     """``inline`` scores each cell's item where the song has it: the bits of disjoint cells add up, and the
     tokens scored are the items' tokens, across every window of a long song."""
-    model, tok = small_context
+    model, tok = model_and_tok
     song = long_song
     bars = min(song.bar_count, 128)
     drums = [(b, song.pitch_channel_count) for b in range(bars)]
