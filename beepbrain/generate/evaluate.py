@@ -297,8 +297,9 @@ def song_bits(
     for index, (song, cond) in enumerate(zip(songs, conds, strict=True)):
         vec = cond.vector()
         bars = None if cells is None else song_bar_count(tokenizer, song, cond)
+        targets = None if cells is None else set(cells[index])
         for window, first, end in scoring_windows(tokenizer, song, cond, T):
-            keep = None if cells is None else cell_tokens(tokenizer, window, cond, bars, set(cells[index]))
+            keep = None if targets is None else cell_tokens(tokenizer, window, cond, bars, targets)
             windows.append((index, window, first, end, vec, keep))
     bits = np.zeros(len(songs), dtype=np.float64)
     scored = np.zeros(len(songs), dtype=np.int64)

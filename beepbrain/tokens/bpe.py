@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from beepbrain.tokens.pattern_vocab import BAR, BOS, END, EOS, IEND, NEW
+from beepbrain.tokens.saved import SavedTokenizer
 
 BASE_CHAR = 0x4E00  # CJK block: a character for every base id, none of them whitespace
 FORMAT = "beepbrain-bpe"
@@ -168,11 +169,12 @@ class MergedVocabulary:
         return self.names[int(token)]
 
 
-class MergedTokenizer:
+class MergedTokenizer(SavedTokenizer):
     """A pattern tokenizer whose streams are written with BPE merges: everything a stream is asked (a
     view, a decoded song, a transposition) is the base tokenizer's answer on the expanded stream, merged
     again. There is no grammar over merged tokens, so it scores and trains but does not sample."""
 
+    FORMAT = MERGED_FORMAT
     kind = "pattern+bpe"
     GRAMMAR_CONSTRAINTS: tuple[str, ...] = ()
     listed_shapes = None
@@ -241,9 +243,6 @@ class MergedTokenizer:
     def lowest_pitch(self, tokens) -> int | None:
         return self.base.lowest_pitch(self.bpe.expand(tokens))
 
-    def describe(self, tokens) -> list[str]:
-        return [self.vocab.name(int(t)) for t in tokens]
-
     def to_dict(self) -> dict:
         return {
             "format": MERGED_FORMAT,
@@ -252,14 +251,13 @@ class MergedTokenizer:
             "bpe": self.bpe.to_dict(),
         }
 
-    def save(self, path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict()) + "\n")
-        return path
-
     @classmethod
-    def from_dict(cls, obj: dict, base) -> MergedTokenizer:
-        """``obj`` (a ``to_dict``) with its base tokenizer already read from ``obj["base"]``."""
+    def from_dict(cls, obj: dict, base=None) -> MergedTokenizer:
+        """``obj`` (a ``to_dict``); ``base``: its base tokenizer, if already read from ``obj["base"]``."""
         if obj.get("format") != MERGED_FORMAT:
             raise ValueError(f"not a saved merged tokenizer (format={obj.get('format')!r})")
+        if base is None:
+            from beepbrain.tokens.load import tokenizer_from_dict
+
+            base = tokenizer_from_dict(obj.get("base"))
         return cls(base, BPE.from_dict(obj["bpe"]))
