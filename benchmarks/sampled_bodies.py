@@ -1,7 +1,7 @@
 """Why the model's songs are sparser than real ones: one pattern at a time, in its real song's context.
 
     .venv/bin/python benchmarks/sampled_bodies.py [--data-dir beepbrain-data] [--model models:/beepbrain/latest]
-        [--per-song 30] [--temperatures 1.0,0.85] [--seed 0]
+        [--per-song 30] [--temperatures 1.0,0.85] [--seed 0] [--split test|train|val]
 
 On the dataset's test split (songs the model never saw), for drum and pitch channels apart:
 1. Teacher-forced, inside the pattern bodies (``NEW`` .. ``END``) that the song's first context holds: the
@@ -32,6 +32,9 @@ def main() -> None:
     )
     parser.add_argument("--temperatures", default="1.0,0.85")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--split", default="test", help="the songs: test (unseen), or train to see what the model learned"
+    )
     args = parser.parse_args()
 
     import numpy as np
@@ -49,13 +52,15 @@ def main() -> None:
     if not tokenizer.HAS_HEADER:
         raise SystemExit("this benchmark reads pattern bodies: the model's tokenizer must be the pattern one")
     name = args.dataset or info.get("manifest", {}).get("name", "sample")
-    test = load_split(data / "datasets" / str(name), "test")
+    test = load_split(data / "datasets" / str(name), args.split)
     model.eval()
     vocab = tokenizer.vocab
     T = int(model.config.block_size)
     family = np.array([vocab.family[t] for t in range(model.config.vocab_size)])
     kinds = {"POS": vocab.family_index["POS"], "P": vocab.family_index["P"], "D": vocab.family_index["D"]}
-    print(f"model {args.model} (version {info.get('version')}); {len(test.songs)} test songs of {name}")
+    print(
+        f"model {args.model} (version {info.get('version')}); {len(test.songs)} {args.split} songs of {name}"
+    )
 
     def logits_of(context, cond):
         with torch.no_grad():

@@ -37,6 +37,7 @@ from beepbrain.generate.songs import SongRequest, generate_song
 from beepbrain.generate.stats import STAT_NAMES, played_notes, song_stats, summarize
 from beepbrain.tokens.protocol import Tokenizer
 from beepbrain.tokens.shards import load_split_songs, read_index, read_manifest
+from beepbrain.tokens.specials import EOS
 
 LN2 = math.log(2)
 
@@ -189,11 +190,13 @@ def load_split(dataset_dir: Path, split: str, max_tokens: int | None = None) -> 
 
 def scoring_windows(tokenizer: Tokenizer, song, cond, block_size: int) -> list[tuple[list[int], int, int]]:
     """How a song is scored with every token in view of its song: ``(window, first, end)`` triples, each
-    window a song of its own (``tokenizer.view`` from a bar line, at most ``block_size + 1`` tokens) whose
+    window a song of its own (``tokenizer.window`` from a bar line, as training's windows are cut) whose
     tokens ``first``..``end - 1`` are scored. A song that fits is one window from BOS; a longer one goes on
     in windows that start at later bar lines (with the header and, pinned ahead of the bars, the patterns
-    played before, as training's windows have them) and score whole bars, each bar once, with at least a
-    quarter of the context before it where it fits. Pinned rows are context, never scored."""
+    played before, those its bars play again written out) and score whole bars, each bar once, with at
+    least a quarter of the context before it where it fits. Pinned rows are context, never scored; a
+    window ends before a bar that plays a pattern it cannot show, so every ``REF`` scored names a pattern
+    in view (unless one bar names more than the pins can show)."""
     toks = [int(t) for t in song]
     T = int(block_size)
     if len(toks) <= T + 1:
@@ -204,19 +207,18 @@ def scoring_windows(tokenizer: Tokenizer, song, cond, block_size: int) -> list[t
     out: list[tuple[list[int], int, int]] = []
     start, done = 0, 0  # the window's first bar; bars scored
     while done < n_bars:
-        view = tokenizer.view(toks, cond, start, T)
-        lines = [int(x) for x in tokenizer.bar_lines(view)] + [len(view)]
-        window = view[: T + 1]
+        window, lines, ends = _held(tokenizer, toks, cond, start, T)
         first = 1 if done == 0 else max(1, lines[done - start])
-        complete = [k for k in range(done - start, len(lines) - 1) if lines[k + 1] <= len(window)]
+        complete = list(range(done - start, len(ends)))
         if complete:
             last = complete[-1]
-            end = lines[last + 1]
+            end = ends[last]
             done = start + last + 1
         else:  # one bar (or the header) longer than the context: the rest of it in overlapping windows
+            view = tokenizer.view(toks, cond, start, T)
             if first < len(window):
                 out.append((window, first, len(window)))
-            bar_end = lines[done - start + 1]
+            bar_end = ([int(x) for x in tokenizer.bar_lines(view)] + [len(view)])[done - start + 1]
             out += _overlapping(view, max(first, len(window)), bar_end, T)
             done += 1
             first = end = 0
@@ -226,13 +228,23 @@ def scoring_windows(tokenizer: Tokenizer, song, cond, block_size: int) -> list[t
             break
         nxt = done
         for a in range(start + 1, done + 1):
-            later = tokenizer.view(toks, cond, a, T)
-            ends = [int(x) for x in tokenizer.bar_lines(later)] + [len(later)]
-            if ends[min(done - a + 1, len(ends) - 1)] <= T * 3 // 4:
+            _later, _lines, later_ends = _held(tokenizer, toks, cond, a, T)
+            if done - a < len(later_ends) and later_ends[done - a] <= T * 3 // 4:
                 nxt = a
                 break
         start = nxt
     return out
+
+
+def _held(tokenizer: Tokenizer, toks: list[int], cond, start: int, T: int):
+    """The scoring window from bar ``start`` (``tokenizer.window``), where the bars of the view it was cut
+    from start (past the window's end too), and where each bar the window holds whole ends."""
+    window = tokenizer.window(toks, cond, start, T)
+    lines = [int(x) for x in tokenizer.bar_lines(tokenizer.view(toks, cond, start, T))]
+    held = [x for x in lines if x < len(window)]
+    whole = len(window) < T + 1 or (window and window[-1] == EOS)  # cut at a bar line, or the song's end
+    ends = held[1:] + ([len(window)] if whole and held else [])
+    return window, lines, ends
 
 
 def _overlapping(toks: list[int], begin: int, end: int, T: int) -> list[tuple[list[int], int, int]]:

@@ -147,7 +147,8 @@ class SongWindow:
     """The song being sampled and the model's view of it. ``view`` is the song from bar ``start`` on as a
     song of its own (at first the song itself); ``grammar`` is the grammar of that view. When the view
     fills ``block_size`` tokens it moves to the first later bar line that leaves a quarter of the context
-    free (``tokenizer.view``), and a new grammar (``make_grammar(start, first)``: ``first`` is whether the
+    free and whose view writes out every pattern its bars play (``tokenizer.view``, checked against
+    ``tokenizer.window``; where none does, the first that leaves the room), and a new grammar (``make_grammar(start, first)``: ``first`` is whether the
     sampled part has not begun yet) is replayed over it. ``tokens()`` is the whole song."""
 
     def __init__(
@@ -194,11 +195,16 @@ class SongWindow:
         tok, cond = self.tokenizer, self.conditioning
         whole = self.tokens()
         current = len(tok.bar_lines(whole)) - 1  # the bar being written
-        view = None
+        view, fits = None, None
         for start in range(self.start + 1, current + 1):
             view = tok.view(whole, cond, start, self.block_size)
             if len(view) <= self.block_size * 3 // 4:
-                break
+                if len(tok.window(whole, cond, start, self.block_size)) == len(view):
+                    break  # every REF in the view names a pattern it shows
+                fits = fits or (view, start)
+        else:
+            if fits is not None:  # no later bar line gives a view that shows every pattern it plays
+                view, start = fits
         if tok.HAS_HEADER and (view is None or len(view) > self.block_size * 3 // 4):
             # a long bar: the view from it with every earlier pattern named only (HIDE), the most room
             bare = tok.view(whole, cond, current, 0)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from beepbrain.tokens.pattern_stream import defined_part
 from beepbrain.tokens.pattern_vocab import BAR, BOS, END, EOS, IEND, NEW
 from beepbrain.tokens.saved import SavedTokenizer
 
@@ -224,6 +225,17 @@ class MergedTokenizer(SavedTokenizer):
     def view(self, tokens, conditioning, start_bar: int, block_size: int | None = None) -> list[int]:
         window = self.base.view(self.bpe.expand(tokens), conditioning, start_bar, block_size)
         return [int(t) for t in self._merged(window)]
+
+    def window(self, tokens, conditioning, start_bar: int, block_size: int) -> list[int]:
+        """The base tokenizer's window rule on the merged view: at most ``block_size + 1`` merged tokens,
+        ending before a bar that plays a pattern out of view."""
+        merged = self.view(tokens, conditioning, start_bar, block_size)[: int(block_size) + 1]
+        expanded = self.bpe.expand(merged)
+        kept = defined_part(expanded, self.base.vocab, conditioning.channels)
+        if len(kept) == len(expanded):
+            return merged
+        bars = len(self.base.bar_lines(kept))  # the window ends at this bar's line
+        return merged[: int(self.bar_lines(merged)[bars])]
 
     def rejoin(self, tokens, window, conditioning, start_bar: int) -> list[int]:
         whole = self.base.rejoin(self.bpe.expand(tokens), self.bpe.expand(window), conditioning, start_bar)

@@ -1,12 +1,14 @@
 """WindowLoader: training rows of whole songs, or windows that are songs of their own, packed end to end.
 
-Every window is a song: a window starting at bar ``b`` is the tokenizer's ``view`` of the song from bar
+Every window is a song: a window starting at bar ``b`` is the tokenizer's ``window`` of the song from bar
 ``b`` for this context (the pattern tokenizer: the header with the bars left, the instruments, the patterns
-played before ``b`` pinned ahead of the bars as far as ``pin_budget`` allows, the bars, a pattern not
-pinned written out at its first use), so the model never sees a song without its header nor a ``REF`` to a
-pattern out of view. Pinned rows are given, so their targets are -1. A song that fits the context is one
-window from its start; a longer one also gets windows from later bar lines, about half of what a window
-holds of the song apart, so every bar is seen with a header and some bars before it.
+played before ``b`` pinned ahead of the bars, those the window's bars play again written out first as far
+as ``pin_budget`` allows, then the bars, ending before a bar that plays a pattern the pins could not show),
+so the model never sees a song without its header nor a ``REF`` to a pattern out of view. Pinned rows are
+given, so their targets are -1. A song that fits the context is one window from its start; a longer one
+also gets windows from later bar lines, about half of what a window holds of the song apart and never
+past the first bar the window before did not hold whole, so every bar is seen with a header and some bars
+before it.
 
 Windows are packed end to end into rows of ``block_size + 1`` tokens (the last cut where the row is
 full), not padded. Each position carries its own song's conditioning (``cond`` is ``[B, T, COND_DIM]``),
@@ -30,7 +32,7 @@ from beepbrain.tokens.conditioning import COND_DIM, Conditioning, vectors
 from beepbrain.tokens.fill import marker_mask
 from beepbrain.tokens.pattern_stream import pin_budget, pinned_mask
 from beepbrain.tokens.shards import read_index, read_manifest, read_tokens
-from beepbrain.tokens.specials import BOS
+from beepbrain.tokens.specials import BOS, EOS
 
 SPLITS = ("train", "val", "test")
 
@@ -71,8 +73,8 @@ class WindowLoader:
             self.index["rhythm"], self.index["pitch_channels"], self.index["noise_channels"]
         )
         self._pins = getattr(getattr(self.tokenizer, "vocab", None), "pin", None) is not None
-        self.starts = self._window_starts()  # int64[W, 2]: (song, start bar)
         self._windows: dict[tuple[int, int], np.ndarray] = {}
+        self.starts = self._window_starts()  # int64[W, 2]: (song, start bar)
         self.fill = float(fill)
         if not 0.0 <= self.fill <= 1.0:
             raise ValueError(f"fill must be a share in [0, 1], not {fill}")
@@ -85,33 +87,40 @@ class WindowLoader:
         return np.asarray(self.tokens[int(row["offset"]) : int(row["offset"]) + int(row["length"])])
 
     def _window_starts(self) -> np.ndarray:
-        """(song, bar) of every window: bar 0 of each song, then bar lines about half a context apart
-        while the song goes on past what the window before reaches."""
+        """(song, bar) of every window: bar 0 of each song, then, while a window stops short of the song's
+        end, a later bar line about half a window on, never past the first bar the window before did
+        not hold whole (a window ends before a bar that plays a pattern it cannot show), so every bar is
+        a target of some window."""
         out = []
         for song in range(len(self.index)):
             toks = self.song_tokens(song)
             lines = self.tokenizer.bar_lines(toks)
             head = int(lines[0]) + 1 if len(lines) else 1  # BOS, header and instruments
             later = head + (pin_budget(self.block_size, head) if self._pins else 0)  # a later window's start
-            out.append((song, 0))
             stride = max(1, (self.block_size - later) // 2)
-            last = 0
-            for b in range(1, len(lines)):
-                reach = int(lines[last]) + self.block_size - (later if last else 0)
-                if reach >= len(toks):
+            out.append((song, 0))
+            bar = 0
+            while True:
+                window = self.window(song, bar)
+                shown = len(self.tokenizer.bar_lines(window))
+                if (len(window) and window[-1] == EOS) or not shown:  # the song's end, or a header that
+                    break  # fills the context alone (a later window would be the same header)
+                held = bar + max(1, shown - 1)  # bars held whole
+                far = int(np.searchsorted(lines, int(lines[bar]) + stride))  # half a window on
+                bar = max(bar + 1, min(far, held))
+                if bar >= len(lines):
                     break
-                if int(lines[b]) - int(lines[last]) >= stride:
-                    out.append((song, b))
-                    last = b
+                out.append((song, bar))
         return np.asarray(out, dtype=np.int64).reshape(-1, 2)
 
     def window(self, song: int, bar: int) -> np.ndarray:
-        """The tokens of the window from ``bar`` of ``song``: its view, at most ``block_size + 1`` long."""
+        """The tokens of the window from ``bar`` of ``song``: the tokenizer's ``window`` (its view, at most
+        ``block_size + 1`` tokens, every pattern a ``REF`` names written inside it)."""
         key = (int(song), int(bar))
         got = self._windows.get(key)
         if got is None:
-            view = self.tokenizer.view(self.song_tokens(song), self.conds[song], int(bar), self.block_size)
-            got = np.asarray(view[: self.block_size + 1], dtype=np.int64)
+            view = self.tokenizer.window(self.song_tokens(song), self.conds[song], int(bar), self.block_size)
+            got = np.asarray(view, dtype=np.int64)
             self._windows[key] = got
         return got
 

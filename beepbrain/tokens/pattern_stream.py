@@ -14,9 +14,11 @@ tokenizer that has ``PIN`` and a token budget, the patterns the song wrote befor
 pinned rows (``PIN`` and one item per channel, as a bar has them), every one of them and in the order the
 song wrote them, so the window's tables number them as the song's do and the window's bars are token for
 token the song's own bars (a repeat costs one ``REF`` in every window, as it does in the song; nothing is
-written out again). A pinned pattern is written out (``NEW`` .. ``END``) while the rows fit the budget, the
-most recently played first; a run of the others is one ``HIDE_n`` item (n patterns named, their notes out
-of view), and ``EMPTY`` fills a channel that has no more. Without ``PIN`` (or a budget) the patterns are
+written out again). A pinned pattern is written out (``NEW`` .. ``END``) while the rows fit the budget: first
+those the window's bars (as many as the context holds) play again, in the order they do, then the most
+recently played; a run of the others is one ``HIDE_n`` item (n patterns named, their notes out of view),
+and ``EMPTY`` fills a channel that has no more. A training or scoring window (``defined_part``) ends
+before a bar that plays a hidden pattern, so every ``REF`` in it names a pattern written inside it. Without ``PIN`` (or a budget) the patterns are
 written out where the window first uses them. Pinned rows are given, never predicted (``pinned_mask``), and
 are not bars: the bar count, ``bar_lines`` and the decoder's song skip them; a ``REF`` to a hidden pattern
 plays it where the song is known (``rejoin``) and is silent in the window read alone.
@@ -27,6 +29,7 @@ its header. ``split_stream`` reads a stream (or a prefix of one) into those part
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -198,7 +201,7 @@ def split_stream(tokens, vocab, channels: int, known=None) -> StreamParts:
     song layout or the fill layout (``tokens/fill.py``: holes as None in ``bars``, their content in
     ``answers``). ``known``: each channel's pattern table of the song a window was cut from (a
     ``StreamParts.tables``), which gives hidden pinned patterns their notes."""
-    toks = [int(t) for t in tokens]
+    toks = np.asarray(tokens, dtype=np.int64).tolist()
     if not toks or toks[0] != BOS:
         raise ValueError("a pattern stream starts with BOS")
     stops = {BAR} | {t for t in (vocab.fill, getattr(vocab, "pin", None)) if t is not None}
@@ -306,11 +309,14 @@ def join_parts(
     start_bar: int = 0,
     bars: list[list[tuple[int, ...]]] | None = None,
     budget: int | None = None,
+    wanted=(),
+    room: int | None = None,
 ) -> list[int]:
     """The stream of ``parts`` from bar ``start_bar`` on, as a song of its own: the header with the bar
     count left, the instruments, pinned rows of the patterns played before ``start_bar`` (where the
-    vocabulary has ``PIN`` and a ``budget`` of tokens is given: ``choose_pins``), the bars written by a
-    fresh ``PatternStream``, an open pattern's tokens, EOS if the stream had ended."""
+    vocabulary has ``PIN`` and a ``budget`` of tokens is given: ``choose_pins``, the ``wanted`` ones
+    written out first, within ``room``), the bars written by a fresh ``PatternStream``, an open pattern's tokens, EOS if
+    the stream had ended."""
     rows = parts.bars if bars is None else bars
     start_bar = max(0, min(int(start_bar), max(len(rows) - 1, 0)))
     header = list(parts.header)
@@ -320,7 +326,7 @@ def join_parts(
     stream = PatternStream.for_vocab(vocab, channels)
     pin = getattr(vocab, "pin", None)
     if start_bar and budget and pin is not None:
-        pins = choose_pins(rows[:start_bar], channels, budget, vocab.max_refs)
+        pins, _tokens, _every = choose_pins(rows[:start_bar], channels, budget, vocab.max_refs, wanted, room)
         for r in range(max((len(p) for p in pins), default=0)):
             out.append(pin)
             stream.start_pin()
@@ -343,11 +349,16 @@ def join_parts(
     return out
 
 
-def choose_pins(rows, channels: int, budget: int, max_refs: int) -> list[list]:
+def choose_pins(
+    rows, channels: int, budget: int, max_refs: int, wanted=(), room: int | None = None
+) -> tuple[list[list], int, bool]:
     """Per channel, the items of its pinned rows: every pattern ``rows`` (the bars before a window) wrote,
     in the order the song first played them (its numbering, at most ``max_refs``), each either written out
     (its body, a tuple) or in a run of patterns named but not shown (a list of bodies: one ``HIDE_n``).
-    Bodies are written out the most recently played first while the rows' tokens fit ``budget``."""
+    First the ``wanted`` ones (``(channel, body)`` pairs, in their order: the patterns the window's bars
+    play again) are written out while the rows' tokens fit ``room`` (default ``budget``), then the others,
+    the most recently played first, while they fit ``budget`` (and ``room``). Returns the items, the
+    rows' tokens and whether every wanted pattern is written out."""
     order: list[list[tuple[int, ...]]] = [[] for _ in range(channels)]
     first: dict[tuple[int, tuple[int, ...]], int] = {}
     last: dict[tuple[int, tuple[int, ...]], int] = {}
@@ -376,26 +387,86 @@ def choose_pins(rows, channels: int, budget: int, max_refs: int) -> list[list]:
 
     counts = [len(items(c)) for c in range(channels)]
     extra = 0  # the written-out bodies' tokens beyond one per cell (NEW body END)
-    for c, body in sorted(last, key=lambda key: (-last[key], first[key], key[0])):
+    rank = {key: i for i, key in enumerate(wanted)}
+    room = budget if room is None else room
+    every = True
+    for c, body in sorted(last, key=lambda key: (rank.get(key, len(rank)), -last[key], first[key], key[0])):
         shown[c].add(body)
         trial = counts[:c] + [len(items(c))] + counts[c + 1 :]
-        if cost(trial) + len(body) + 1 > budget:
+        if cost(trial) + len(body) + 1 > (room if (c, body) in rank else min(budget, room)):
             shown[c].discard(body)
+            every = every and (c, body) not in rank
             continue
         counts, extra = trial, extra + len(body) + 1
-    return [items(c) for c in range(channels)]
+    return [items(c) for c in range(channels)], cost(counts), every
 
 
 def view(tokens, vocab, channels: int, start_bar: int, block_size: int | None = None) -> list[int]:
     """The stream from bar ``start_bar`` on as a song of its own (bar 0: the stream itself), for a model of
-    context ``block_size`` with pinned rows of at most ``pin_budget`` tokens where the vocabulary has
-    ``PIN``."""
-    toks = [int(t) for t in tokens]
+    context ``block_size`` where the vocabulary has ``PIN``: pinned rows that write out every pattern the
+    bars the context holds play again (as many bars as hold with them, at least one), then, within
+    ``pin_budget``, the most recently played others."""
+    toks = np.asarray(tokens, dtype=np.int64).tolist()
     if start_bar <= 0:
         return toks
+    parts = _parts_of(tuple(toks), vocab, channels)  # read only here: a song's windows share it
+    head = len(parts.header) + len(parts.instruments)
+    budget = pin_budget(block_size, head)
+    if not budget or getattr(vocab, "pin", None) is None:
+        return join_parts(parts, vocab, channels, start_bar)
+    start_bar = max(0, min(int(start_bar), max(len(parts.bars) - 1, 0)))
+    lines = np.flatnonzero(np.asarray(toks) == BAR).tolist()
+    ends = lines[1:] + [toks.index(EOS) if EOS in toks else len(toks)]
+    reach = int(block_size) + 1 - head  # the context after the header
+
+    def holds(k: int) -> tuple[bool, list, int]:  # bars start_bar..k-1 with the patterns they play again
+        left = reach - (ends[k - 1] - lines[start_bar])
+        want = played_again(parts, start_bar, k)
+        _items, tokens, every = choose_pins(
+            parts.bars[:start_bar], channels, budget, vocab.max_refs, want, left
+        )
+        return every and tokens <= left, want, left
+
+    _fits, wanted, room = holds(start_bar + 1)  # the first bar, whether its patterns fit or not
+    lo, hi = start_bar + 1, len(parts.bars)  # the most bars that hold (more bars never hold more)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        fits, want, left = holds(mid)
+        if fits:
+            lo, wanted, room = mid, want, left
+        else:
+            hi = mid - 1
+    return join_parts(parts, vocab, channels, start_bar, budget=budget, wanted=wanted, room=max(room, 0))
+
+
+@functools.lru_cache(maxsize=4)
+def _parts_of(tokens: tuple[int, ...], vocab, channels: int) -> StreamParts:
+    """``split_stream`` of a song, kept for its next windows (never to be changed by the caller)."""
+    return split_stream(tokens, vocab, channels)
+
+
+def played_again(parts: StreamParts, start_bar: int, end_bar: int | None = None) -> list[tuple[int, tuple]]:
+    """``(channel, body)`` of each pattern played before ``start_bar`` that bars ``start_bar``..``end_bar``
+    play again, in the order they first do: the patterns a window from ``start_bar`` names."""
+    before = {(c, body) for row in parts.bars[:start_bar] for c, body in enumerate(row) if body}
+    out: dict[tuple[int, tuple], None] = {}
+    for row in parts.bars[start_bar:end_bar]:
+        for c, body in enumerate(row):
+            if body and (c, body) in before:
+                out.setdefault((c, body), None)
+    return list(out)
+
+
+def defined_part(tokens, vocab, channels: int, limit: int | None = None) -> list[int]:
+    """``tokens`` (a view; at most ``limit`` of them) up to the first bar after its first that plays a
+    pattern whose notes are out of view (a ``REF`` to a pattern a pinned row only names, ``HIDE``): a
+    window in which every ``REF`` names a pattern written inside it."""
+    toks = np.asarray(tokens, dtype=np.int64)[:limit].tolist()
     parts = split_stream(toks, vocab, channels)
-    budget = pin_budget(block_size, len(parts.header) + len(parts.instruments))
-    return join_parts(parts, vocab, channels, start_bar, budget=budget)
+    for bar, channel, _first, _end in parts.spans:
+        if bar and is_hidden(parts.bars[bar][channel]):
+            return toks[: int(np.flatnonzero(np.asarray(toks) == BAR)[bar])]
+    return toks
 
 
 def pinned_mask(tokens, vocab) -> np.ndarray:

@@ -37,7 +37,7 @@ from beepbrain.tokens.instrument_tokens import (
     slot_maxima,
 )
 from beepbrain.tokens.losses import add_losses, new_losses
-from beepbrain.tokens.pattern_stream import PatternStream, join_parts, split_stream, view
+from beepbrain.tokens.pattern_stream import PatternStream, defined_part, join_parts, split_stream, view
 from beepbrain.tokens.pattern_vocab import (
     BAR,
     BOS,
@@ -567,6 +567,13 @@ class PatternTokenizer(SavedTokenizer):
         left, the instruments, for a model of context ``block_size`` the patterns played before pinned
         ahead of the bars, then the bars (``pattern_stream.view``)."""
         return view(tokens, self.vocab, conditioning.channels, start_bar, block_size)
+
+    def window(self, tokens, conditioning: Conditioning, start_bar: int, block_size: int) -> list[int]:
+        """A training or scoring window: the ``view`` from ``start_bar``, at most ``block_size + 1``
+        tokens, ending before the first bar (after its first) that plays a pattern its pinned rows only
+        name (``pattern_stream.defined_part``): every ``REF`` in it names a pattern written inside it."""
+        whole = self.view(tokens, conditioning, start_bar, block_size)
+        return defined_part(whole, self.vocab, conditioning.channels, int(block_size) + 1)
 
     def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
         """The whole stream again from ``tokens`` (the song up to where ``window`` began) and ``window``

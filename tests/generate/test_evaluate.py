@@ -121,24 +121,24 @@ def test_evaluate_plots_and_logs_to_mlflow(dataset, model, tmp_path):
 
 def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
     """A song longer than the context is scored in windows that are songs of their own (BOS, header,
-    patterns in view); together they score every bar of it exactly once, and the tokens they score are,
+    the patterns their REFs name written out); together they score every bar of it exactly once, and the tokens they score are,
     in order, the song's own tokens (a REF stays one REF in every window, nothing is written out again),
     so the model's bits and the n-gram's are of the same tokens; a song that fits is scored whole."""
     from beepbrain.format import parse_song
     from beepbrain.generate.evaluate import scoring_windows
     from beepbrain.tokens import PatternTokenizer
-    from beepbrain.tokens.pattern_stream import pinned_mask
+    from beepbrain.tokens.pattern_stream import is_hidden, pinned_mask
 
     tok = PatternTokenizer()
-    checked = pins = 0
+    checked = pins = hidden = shown = 0
     for record in corpus_records[:60]:
         try:
             enc = tok.encode(parse_song(record["data"]))
         except ValueError:
             continue
         toks = enc.tokens.tolist()
-        windows = scoring_windows(tok, toks, enc.conditioning, 128)
-        if len(toks) <= 129:
+        windows = scoring_windows(tok, toks, enc.conditioning, 512)
+        if len(toks) <= 513:
             assert windows == [(toks, 1, len(toks))]
             continue
         checked += 1
@@ -146,11 +146,18 @@ def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
         scored: list[int] = []
         for window, first, end in windows:
             scored += window[first:end]
-            assert len(window) <= 129 and 1 <= first < end <= len(window)
+            assert len(window) <= 513 and 1 <= first < end <= len(window)
             if window[0] == 1:  # BOS: a song of its own (else the rest of a bar longer than the context)
                 grammar = tok.grammar(enc.conditioning, beats_per_bar=None)
                 grammar.relax(True)  # a given view: its pinned rows are accepted
-                for t in window:  # every REF in it names a pattern written inside it
+                bar = -1
+                for i, t in enumerate(window):  # every REF scored names a pattern written inside it,
+                    bar += t == 3  # but in a first bar that with its patterns takes more than the context
+                    if first <= i < end and tok.vocab.is_family(t, "REF"):
+                        body = grammar.stream.body_of(int(tok.vocab.value[t]))
+                        hidden += is_hidden(body)
+                        shown += not is_hidden(body)
+                        assert bar == 0 or not is_hidden(body)
                     grammar.advance(t)
                 pinned = pinned_mask(window, tok.vocab)
                 assert not pinned[first:end].any()  # pinned rows are context, never scored
@@ -158,4 +165,4 @@ def test_scoring_windows_are_songs_and_score_every_bar_once(corpus_records):
             bars_scored += sum(1 for t in window[first:end] if t == 3)  # BAR lines scored
         assert bars_scored == enc.bars
         assert scored == toks[1:]
-    assert checked >= 5 and pins > 0
+    assert checked >= 5 and pins > 0 and shown > 20 * hidden  # at the main job's context: 1211 against 35

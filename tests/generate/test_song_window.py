@@ -1,5 +1,5 @@
 """The sampler's view of a song longer than the context, with the pattern tokenizer: after every slide
-it is a song of its own (BOS, the header, every REF naming a pattern the view numbers), its bars are the
+it is a song of its own (BOS, the header, every REF naming a pattern the view writes out), its bars are the
 song's own tokens, and the whole song put back together is the prompt followed by what was sampled."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.generate.songs import SongRequest, generate_tokens
 from beepbrain.model import CONFIGS, GPT
 from beepbrain.tokens import PatternTokenizer
+from beepbrain.tokens.pattern_stream import is_hidden
 from beepbrain.tokens.specials import BAR, BOS
 
 
@@ -61,8 +62,9 @@ def test_every_view_the_sampler_slides_to_is_a_song_with_the_songs_own_bars(monk
         grammar.relax(True)  # the view is given: its pinned rows are accepted
         for t in view:
             assert grammar.allows(t), tok.vocab.name(t)
-            if tok.vocab.is_family(t, "REF"):
-                assert int(tok.vocab.value[t]) <= grammar.stream.count()
+            if tok.vocab.is_family(t, "REF"):  # a pattern the view numbers and shows
+                k = int(tok.vocab.value[t])
+                assert k <= grammar.stream.count() and not is_hidden(grammar.stream.body_of(k))
             grammar.advance(t)
         bars = view[view.index(BAR) :]
         if start < len(lines):  # the prompt's bars from there on, token for token

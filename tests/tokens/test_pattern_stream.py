@@ -15,7 +15,7 @@ from beepbrain.tokens import (
     TickTokenizer,
     TickTokenizerConfig,
 )
-from beepbrain.tokens.pattern_stream import PatternStream, split_stream
+from beepbrain.tokens.pattern_stream import PatternStream, is_hidden, split_stream
 from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, IEND, NEW
 
 
@@ -140,9 +140,12 @@ def song_with_repeats(bars: int = 12):
     return parse_song(song.to_url())
 
 
-def assert_is_song(tok, window, cond):
+def assert_is_song(tok, window, cond, shown: bool = False):
     """``window`` is a song of its own, or a prefix of one: BOS and the header first, every REF naming a
-    pattern written earlier inside it, and the grammar accepts every token."""
+    pattern numbered earlier inside it (``shown``: one whose notes are written inside it, not only named
+    by a pinned ``HIDE``), and the grammar accepts every token."""
+    from beepbrain.tokens.pattern_stream import is_hidden
+
     assert window[0] == BOS
     grammar = tok.grammar(cond, beats_per_bar=None)
     grammar.relax(True)  # a given window: its pinned rows are accepted, as the sampler replays them
@@ -151,7 +154,9 @@ def assert_is_song(tok, window, cond):
         assert grammar.allows(t), tok.vocab.name(t)
         if tok.vocab.is_family(t, "REF"):
             refs += 1
-            assert int(tok.vocab.value[t]) <= grammar.stream.count()
+            k = int(tok.vocab.value[t])
+            assert k <= grammar.stream.count()
+            assert not (shown and is_hidden(grammar.stream.body_of(k))), f"REF_{k} names a hidden pattern"
         grammar.advance(t)
     return refs
 
@@ -247,6 +252,62 @@ def test_a_view_that_cannot_show_every_pattern_names_the_rest_so_its_bars_stay_t
     assert not grammar.allows(hide_lo)
 
 
+def song_of_many_patterns(bars: int = 40, patterns: int = 10):
+    """Three channels, each with ``patterns`` patterns of three notes that its bars play in turn, so a
+    late window plays again more patterns than a small context can pin."""
+    song = new_song(2, 1, bars=bars, beats_per_bar=4, patterns_per_channel=patterns)
+    for c, channel in enumerate(song.channels):
+        for k, pattern in enumerate(channel.patterns):
+            top = 11 if c == 2 else 60
+            pattern.notes = [
+                Note([(k * 5 + c + 2 * j) % top], 8 * j, 8 * j + 6, [NotePin(0, 0, 3), NotePin(0, 6, 3)])
+                for j in range(3)
+            ]
+        channel.bars = [1 + (b * 7 + c) % patterns for b in range(bars)]
+    return parse_song(song.to_url())
+
+
+def test_a_window_shows_the_patterns_its_bars_play_again_and_ends_before_one_it_cannot(tok):
+    """``tokenizer.window``: the view's prefix of at most ``block_size + 1`` tokens, whose pins write out
+    first the patterns its bars play again; where the pins cannot show one, the window ends at the bar
+    line before the bar that plays it, so every REF after its first bar names a pattern shown inside it.
+    Against pins that favour the most recently played (the rule before), windows hold more bars whole."""
+    from beepbrain.tokens import pattern_stream
+
+    song = song_of_many_patterns()
+    enc = tok.encode(song)
+    whole, cond = enc.tokens.tolist(), enc.conditioning
+    cuts = held = held_by_recency = 0
+    for block_size in (64, 128, 256):
+        for start in range(1, song.bar_count):
+            view = tok.view(whole, cond, start, block_size)
+            window = tok.window(whole, cond, start, block_size)
+            assert window == view[: len(window)] and len(window) <= block_size + 1
+            parts = split_stream(window, tok.vocab, cond.channels)
+            hidden = [b for b, c, _f, _e in parts.spans if pattern_stream.is_hidden(parts.bars[b][c])]
+            assert set(hidden) <= {0}  # only a first bar that plays more than the pins can show
+            if hidden == []:
+                assert_is_song(tok, window, cond, shown=True)
+            if len(window) < min(len(view), block_size + 1):  # cut: the next bar plays a hidden pattern
+                cuts += 1
+                assert view[len(window)] == BAR
+                rest = split_stream(view, tok.vocab, cond.channels)
+                k = window.count(BAR)
+                assert any(pattern_stream.is_hidden(body) for body in rest.bars[k])
+            held += window.count(BAR)
+            recent = pattern_stream.join_parts(  # the same budget, pins chosen by recency alone
+                split_stream(whole, tok.vocab, cond.channels),
+                tok.vocab,
+                cond.channels,
+                start,
+                budget=pattern_stream.pin_budget(block_size, whole.index(BAR)),
+            )
+            held_by_recency += pattern_stream.defined_part(
+                recent, tok.vocab, cond.channels, block_size + 1
+            ).count(BAR)
+    assert cuts > 0 and held > held_by_recency
+
+
 def test_a_grammar_given_the_songs_tables_knows_what_a_hidden_pin_plays(tok):
     """Replaying a view whose pins hide patterns, a grammar given the whole song's tables (``known``) holds
     their notes, as ``split_stream(..., known=)`` reads them; without them it holds stand-ins no stream
@@ -295,7 +356,8 @@ def test_split_stream_reads_an_unfinished_stream(tok):
 
 def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
     """The loader's rows, pattern tokenizer: each window in a row starts with BOS and the header, and every
-    REF in it names a pattern written inside that window (the grammar, started at its BOS, accepts it)."""
+    REF in it names a pattern whose notes are written inside that window (the grammar, started at its BOS,
+    accepts it); the windows' targets cover every bar of every song."""
     from beepbrain.tokens.dataset import build_dataset_from_songs
     from beepbrain.tokens.loader import WindowLoader
 
@@ -303,7 +365,7 @@ def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
     build_dataset_from_songs(
         songs, tmp_path / "p", tokenizer=PatternTokenizer(), val_fraction=0, test_fraction=0
     )
-    loader = WindowLoader(tmp_path / "p", "train", block_size=256, batch_size=16, seed=1)
+    loader = WindowLoader(tmp_path / "p", "train", block_size=512, batch_size=16, seed=1)
     tok = loader.tokenizer
     assert any(bar > 0 for _song, bar in loader.starts)  # long songs get windows from later bars
     from beepbrain.tokens.pattern_stream import pinned_mask
@@ -325,6 +387,45 @@ def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
                 refs += assert_is_song(tok, window, c)
                 windows += 1
     assert windows > 48 and refs > 0 and pinned > 0
+    shown = too_big = 0
+    for song, bar in loader.starts:  # every REF names a pattern shown in the window, but where one bar
+        window = loader.window(song, bar).tolist()  # with the patterns it plays cannot fit the context
+        toks, c = loader.song_tokens(song).tolist(), loader.conds[song]
+        parts = split_stream(window, tok.vocab, c.channels)
+        hidden = {b for b, ch, _f, _e in parts.spans if is_hidden(parts.bars[b][ch])}
+        if hidden:
+            assert hidden == {0} and not bar_fits(tok, toks, c, bar, loader.block_size)
+            too_big += 1
+        else:
+            shown += assert_is_song(tok, window, c, shown=True) > 0
+    assert shown > 10 and too_big < len(loader.starts) // 8
+    for song in range(len(loader.index)):  # every bar is a target in some window
+        lines = tok.bar_lines(loader.song_tokens(song))
+        if len(lines) and lines[0] >= loader.block_size:  # instruments that fill the context alone
+            assert len([s for s, _b in loader.starts if s == song]) == 1
+            continue
+        bars = len(lines)
+        covered = set()
+        for s, bar in loader.starts:
+            if s == song:
+                covered |= set(range(bar, bar + loader.window(s, bar).tolist().count(BAR)))
+        assert covered >= set(range(bars))
+
+
+def bar_fits(tok, toks, cond, bar: int, block_size: int) -> bool:
+    """Whether bar ``bar`` of a song fits a context with the header and the least pinned rows that show the
+    patterns it plays again: each written out once, every other earlier pattern in a run that one ``HIDE``
+    names, in the song's order (a channel's k-th item in row k)."""
+    parts = split_stream(toks, tok.vocab, cond.channels)
+    lines = tok.bar_lines(toks).tolist() + [toks.index(EOS) if EOS in toks else len(toks)]
+    rows, bodies = 0, 0
+    for c in range(cond.channels):
+        order = list(dict.fromkeys(r[c] for r in parts.bars[:bar] if r[c]))  # the song's numbering
+        want = {parts.bars[bar][c]} & set(order)
+        items = sum(1 for k, body in enumerate(order) if body in want or k == 0 or order[k - 1] in want)
+        rows, bodies = max(rows, items), bodies + sum(len(body) + 1 for body in want)
+    pins = rows * (1 + cond.channels) + bodies
+    return lines[0] + pins + (lines[bar + 1] - lines[bar]) <= block_size + 1
 
 
 def _cond_of(vector):
