@@ -74,6 +74,7 @@ def main() -> None:
     expected = {(k, t): 0.0 for k in ("drum", "pitch") for t in ("END", "POS", "pitch")}
     actual = dict.fromkeys(expected, 0)
     silence = {(k, prev): [0.0, 0, 0] for k in ("drum", "pitch") for prev in ("sounded", "was silent")}
+    by_bar = {}  # (what the bar before did, bars 1 / 2-3 / 4-7 / 8+) -> [sum P(EMPTY), silent, items]
     for song, cond in zip(test.songs, test.cond, strict=True):
         toks = [int(t) for t in song[: T + 1]]
         probs = torch.softmax(logits_of(toks[:-1], cond), -1).numpy()
@@ -81,10 +82,12 @@ def main() -> None:
         for bar, channel, first, _end in parts.spans:  # the item decision: does the channel fall silent?
             if bar and first:
                 kind = "drum" if channel >= cond.pitch_channels else "pitch"
-                row = silence[(kind, "sounded" if parts.bars[bar - 1][channel] else "was silent")]
-                row[0] += float(probs[first - 1][EMPTY])
-                row[1] += toks[first] == EMPTY
-                row[2] += 1
+                prev = "sounded" if parts.bars[bar - 1][channel] else "was silent"
+                when = "1" if bar == 1 else "2-3" if bar < 4 else "4-7" if bar < 8 else "8+"
+                for row in (silence[(kind, prev)], by_bar.setdefault((prev, when), [0.0, 0, 0])):
+                    row[0] += float(probs[first - 1][EMPTY])
+                    row[1] += toks[first] == EMPTY
+                    row[2] += 1
         grammar = tokenizer.grammar(cond, beats_per_bar=None)
         grammar.relax(True)
         inside = False
@@ -111,6 +114,16 @@ def main() -> None:
     for (kind, prev), (p_sum, empty, n) in silence.items():
         print(
             f"  {kind:5} after a bar that {prev:10}: mean P(EMPTY) {p_sum / max(n, 1):.3f}, "
+            f"silent in the songs {empty / max(n, 1):.3f} ({n} items)"
+        )
+
+    print("  the same by the song's bar (both kinds of channel): where in the song the decision goes wrong")
+    order = ("1", "2-3", "4-7", "8+")
+    for (prev, when), (p_sum, empty, n) in sorted(
+        by_bar.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]))
+    ):
+        print(
+            f"  after a bar that {prev:10}, bar {when:3}: mean P(EMPTY) {p_sum / max(n, 1):.3f}, "
             f"silent in the songs {empty / max(n, 1):.3f} ({n} items)"
         )
 
