@@ -12,8 +12,9 @@ On the dataset's test split (songs the model never saw), for drum and pitch chan
    channel sounded and after a silent one, next to how often the songs fall silent there.
 2. Sampled: at ``--per-song`` random pattern starts (``NEW``) of each test song, the song's own tokens up to
    there as context, one body written by the model (temperature T, the grammar's validity only) next to the
-   real body: note onsets per body and the last onset's place in the bar. Where (1) is calibrated and (2)
-   writes fewer onsets, the notes are lost in sampling a body step by step, not in the song's context.
+   real body: note onsets per body, the last onset's place in the bar, and pitches per note (chords).
+   Where (1) is calibrated and (2) writes fewer onsets (or chords), they are lost in sampling a body step
+   by step, not in the song's context.
 """
 
 from __future__ import annotations
@@ -159,20 +160,28 @@ def main() -> None:
                 def onsets(body):
                     return [int(vocab.value[t]) for t in body if family[t] == pos]
 
+                pitch_family = kinds["D" if kind == "drum" else "P"]
+
+                def pitches(body, pitch_family=pitch_family):
+                    return sum(1 for t in body if family[t] == pitch_family)
+
                 rows[kind].append(
                     (
                         len(onsets(real)),
                         len(onsets(wrote)),
                         *(max(onsets(b), default=0) for b in (real, wrote)),
+                        pitches(real),
+                        pitches(wrote),
                     )
                 )
         for kind, got in rows.items():
             if not got:
                 continue
-            r, w, last_r, last_w = (np.mean([g[k] for g in got]) for k in range(4))
+            r, w, last_r, last_w, p_r, p_w = (np.mean([g[k] for g in got]) for k in range(6))
             print(
                 f"  T={temperature:g} {kind:5} ({len(got)} bodies): onsets {w:.2f} written vs {r:.2f} real "
-                f"({100 * (w - r) / max(r, 1e-9):+.0f}%); last onset at part {last_w:.0f} vs {last_r:.0f}"
+                f"({100 * (w - r) / max(r, 1e-9):+.0f}%); last onset at part {last_w:.0f} vs {last_r:.0f}; "
+                f"pitches per note {p_w / max(w, 1e-9):.2f} vs {p_r / max(r, 1e-9):.2f}"
             )
 
 
