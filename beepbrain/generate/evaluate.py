@@ -239,8 +239,9 @@ def scoring_windows(tokenizer: Tokenizer, song, cond, block_size: int) -> list[t
 def _held(tokenizer: Tokenizer, toks: list[int], cond, start: int, T: int):
     """The scoring window from bar ``start`` (``tokenizer.window``), where the bars of the view it was cut
     from start (past the window's end too), and where each bar the window holds whole ends."""
-    window = tokenizer.window(toks, cond, start, T)
-    lines = [int(x) for x in tokenizer.bar_lines(tokenizer.view(toks, cond, start, T))]
+    view = tokenizer.view(toks, cond, start, T)
+    window = tokenizer.window(view, cond, T)
+    lines = [int(x) for x in tokenizer.bar_lines(view)]
     held = [x for x in lines if x < len(window)]
     whole = len(window) < T + 1 or (window and window[-1] == EOS)  # cut at a bar line, or the song's end
     ends = held[1:] + ([len(window)] if whole and held else [])

@@ -199,7 +199,7 @@ class SongWindow:
         for start in range(self.start + 1, current + 1):
             view = tok.view(whole, cond, start, self.block_size)
             if len(view) <= self.block_size * 3 // 4:
-                if len(tok.window(whole, cond, start, self.block_size)) == len(view):
+                if len(tok.window(view, cond, self.block_size)) == len(view):
                     break  # every REF in the view names a pattern it shows
                 fits = fits or (view, start)
         else:

@@ -226,10 +226,10 @@ class MergedTokenizer(SavedTokenizer):
         window = self.base.view(self.bpe.expand(tokens), conditioning, start_bar, block_size)
         return [int(t) for t in self._merged(window)]
 
-    def window(self, tokens, conditioning, start_bar: int, block_size: int) -> list[int]:
-        """The base tokenizer's window rule on the merged view: at most ``block_size + 1`` merged tokens,
+    def window(self, view, conditioning, block_size: int) -> list[int]:
+        """The base tokenizer's window rule on a merged ``view``: at most ``block_size + 1`` merged tokens,
         ending before a bar that plays a pattern out of view."""
-        merged = self.view(tokens, conditioning, start_bar, block_size)[: int(block_size) + 1]
+        merged = [int(t) for t in view][: int(block_size) + 1]
         expanded = self.bpe.expand(merged)
         kept = defined_part(expanded, self.base.vocab, conditioning.channels)
         if len(kept) == len(expanded):

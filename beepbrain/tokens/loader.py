@@ -119,8 +119,9 @@ class WindowLoader:
         key = (int(song), int(bar))
         got = self._windows.get(key)
         if got is None:
-            view = self.tokenizer.window(self.song_tokens(song), self.conds[song], int(bar), self.block_size)
-            got = np.asarray(view, dtype=np.int64)
+            tok, cond = self.tokenizer, self.conds[song]
+            view = tok.view(self.song_tokens(song), cond, int(bar), self.block_size)
+            got = np.asarray(tok.window(view, cond, self.block_size), dtype=np.int64)
             self._windows[key] = got
         return got
 

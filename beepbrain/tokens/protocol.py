@@ -118,9 +118,9 @@ class Tokenizer(Protocol):
         """The stream from bar ``start_bar`` on as a song of its own."""
         ...
 
-    def window(self, tokens, conditioning: Conditioning, start_bar: int, block_size: int) -> list[int]:
-        """A training or scoring window: the ``view`` from ``start_bar``, at most ``block_size + 1``
-        tokens, ending before a bar that plays a pattern whose notes are out of view."""
+    def window(self, view, conditioning: Conditioning, block_size: int) -> list[int]:
+        """A training or scoring window cut from a ``view``: at most ``block_size + 1`` tokens, ending
+        before a bar that plays a pattern whose notes are out of view."""
         ...
 
     def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:

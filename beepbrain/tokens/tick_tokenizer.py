@@ -291,10 +291,10 @@ class TickTokenizer(SavedTokenizer):
         at = int(lines[min(int(start_bar), len(lines) - 1)])
         return [BOS] + toks[at + 1 :]
 
-    def window(self, tokens, conditioning: Conditioning, start_bar: int, block_size: int) -> list[int]:
-        """A training or scoring window: the ``view`` from ``start_bar``, at most ``block_size + 1`` tokens
-        (a tick stream names no pattern)."""
-        return self.view(tokens, conditioning, start_bar)[: int(block_size) + 1]
+    def window(self, view, conditioning: Conditioning, block_size: int) -> list[int]:
+        """A training or scoring window cut from a ``view``: at most ``block_size + 1`` tokens (a tick
+        stream names no pattern)."""
+        return [int(t) for t in view][: int(block_size) + 1]
 
     def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
         """The whole stream from the song before ``start_bar`` (``tokens``) and its ``view`` from there."""

@@ -281,7 +281,7 @@ def test_a_window_shows_the_patterns_its_bars_play_again_and_ends_before_one_it_
     for block_size in (64, 128, 256):
         for start in range(1, song.bar_count):
             view = tok.view(whole, cond, start, block_size)
-            window = tok.window(whole, cond, start, block_size)
+            window = tok.window(view, cond, block_size)
             assert window == view[: len(window)] and len(window) <= block_size + 1
             parts = split_stream(window, tok.vocab, cond.channels)
             hidden = [b for b, c, _f, _e in parts.spans if pattern_stream.is_hidden(parts.bars[b][c])]
