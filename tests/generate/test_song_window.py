@@ -5,11 +5,12 @@ song's own tokens, and the whole song put back together is the prompt followed b
 from __future__ import annotations
 
 import dataclasses
+import sys
+from pathlib import Path
 
 import torch
 
-from beepbrain.format import new_song, parse_song
-from beepbrain.format.song import Note, NotePin
+from beepbrain.format import parse_song
 from beepbrain.generate import sampling
 from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.generate.songs import SongRequest, generate_tokens
@@ -18,25 +19,14 @@ from beepbrain.tokens import PatternTokenizer
 from beepbrain.tokens.pattern_stream import is_hidden
 from beepbrain.tokens.specials import BAR, BOS
 
-
-def long_song(bars: int = 40, patterns: int = 10):
-    """Three channels, each with ``patterns`` patterns of three notes that its bars play in turn."""
-    song = new_song(2, 1, bars=bars, beats_per_bar=4, patterns_per_channel=patterns)
-    for c, channel in enumerate(song.channels):
-        for k, pattern in enumerate(channel.patterns):
-            top = 11 if c == 2 else 60
-            pattern.notes = [
-                Note([(k * 5 + c + 2 * j) % top], 8 * j, 8 * j + 6, [NotePin(0, 0, 3), NotePin(0, 6, 3)])
-                for j in range(3)
-            ]
-        channel.bars = [1 + (b * 7 + c) % patterns for b in range(bars)]
-    return parse_song(song.to_url())
+sys.path.insert(0, str(Path(__file__).parents[1] / "tokens"))
+from token_helpers import song_of_many_patterns  # noqa: E402
 
 
 def test_every_view_the_sampler_slides_to_is_a_song_with_the_songs_own_bars(monkeypatch):
     tok = PatternTokenizer()
     block = 128
-    prompt = long_song()
+    prompt = song_of_many_patterns()
     assert len(tok.encode(prompt).tokens) > 2 * block
     views: list[tuple[int, list[int]]] = []
     slide = sampling.SongWindow.slide

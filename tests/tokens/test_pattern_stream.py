@@ -4,6 +4,9 @@ of its own (header first, every REF naming a pattern written inside it)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,6 +20,9 @@ from beepbrain.tokens import (
 )
 from beepbrain.tokens.pattern_stream import PatternStream, is_hidden, split_stream
 from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, IEND, NEW
+
+sys.path.insert(0, str(Path(__file__).parent))
+from token_helpers import song_of_many_patterns  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -250,21 +256,6 @@ def test_a_view_that_cannot_show_every_pattern_names_the_rest_so_its_bars_stay_t
     for t in whole[: lines[0] + 1]:  # the header, then a bar (not a pinned row)
         grammar.advance(t)
     assert not grammar.allows(hide_lo)
-
-
-def song_of_many_patterns(bars: int = 40, patterns: int = 10):
-    """Three channels, each with ``patterns`` patterns of three notes that its bars play in turn, so a
-    late window plays again more patterns than a small context can pin."""
-    song = new_song(2, 1, bars=bars, beats_per_bar=4, patterns_per_channel=patterns)
-    for c, channel in enumerate(song.channels):
-        for k, pattern in enumerate(channel.patterns):
-            top = 11 if c == 2 else 60
-            pattern.notes = [
-                Note([(k * 5 + c + 2 * j) % top], 8 * j, 8 * j + 6, [NotePin(0, 0, 3), NotePin(0, 6, 3)])
-                for j in range(3)
-            ]
-        channel.bars = [1 + (b * 7 + c) % patterns for b in range(bars)]
-    return parse_song(song.to_url())
 
 
 def test_a_window_shows_the_patterns_its_bars_play_again_and_ends_before_one_it_cannot(tok):

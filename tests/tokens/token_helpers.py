@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from beepbrain.format import Note, new_song, parse_song
+from beepbrain.format import Note, NotePin, new_song, parse_song
 
 
 def corpus_songs(records) -> list:
@@ -54,3 +54,18 @@ def make_song(pitch_channels=2, noise_channels=1, bars=4, beats_per_bar=8, rhyth
 
 
 __all__ = ["Note", "corpus_songs", "make_song", "note_set"]
+
+
+def song_of_many_patterns(bars: int = 40, patterns: int = 10):
+    """Three channels, each with ``patterns`` patterns of three notes that its bars play in turn, so a
+    late window plays again more patterns than a small context can pin."""
+    song = new_song(2, 1, bars=bars, beats_per_bar=4, patterns_per_channel=patterns)
+    for c, channel in enumerate(song.channels):
+        for k, pattern in enumerate(channel.patterns):
+            top = 11 if c == 2 else 60
+            pattern.notes = [
+                Note([(k * 5 + c + 2 * j) % top], 8 * j, 8 * j + 6, [NotePin(0, 0, 3), NotePin(0, 6, 3)])
+                for j in range(3)
+            ]
+        channel.bars = [1 + (b * 7 + c) % patterns for b in range(bars)]
+    return parse_song(song.to_url())
