@@ -25,17 +25,17 @@ def notes_at(song, c: int, b: int) -> list:
     return pattern.notes if pattern is not None else []
 
 
-def kept(before, after, cells, channel_map) -> bool:
-    """Every cell of ``before`` outside ``cells`` is note for note in ``after`` (channel c of ``before`` is
-    ``channel_map[c]`` of ``after``), and so are tempo, key, scale and instruments."""
+def kept(before, after, cells) -> bool:
+    """Every cell of ``before`` outside ``cells`` is note for note in ``after`` (its channels keep their
+    places: bars are filled in place, an added drum channel goes after all of them), and so are tempo,
+    key, scale and instruments."""
     if (before.tempo, before.key, before.scale) != (after.tempo, after.key, after.scale):
         return False
     for c in range(before.channel_count):
-        d = channel_map[c]
-        if before.channels[c].instruments != after.channels[d].instruments:
+        if before.channels[c].instruments != after.channels[c].instruments:
             return False
         for b in range(before.bar_count):
-            if (b, d) not in cells and notes_at(before, c, b) != notes_at(after, d, b):
+            if (b, c) not in cells and notes_at(before, c, b) != notes_at(after, c, b):
                 return False
     return True
 
@@ -78,19 +78,17 @@ def main() -> None:
                 out = fill_song(model, tokenizer, song, cells, sampling, follow_repeats=True).song
             except RuntimeError as exc:  # what `beepbrain fill` says in one line and exits 2 on
                 failed["bars"].append(f"song {i}: {exc}")
-                out = None
-        if song.bar_count >= 2 and out is not None:
-            hole = sum(len(notes_at(out, c, b)) for b, c in cells)
-            real = sum(len(notes_at(song, c, b)) for b, c in cells)
-            same = {c: c for c in range(song.channel_count)}
-            rows["bars"].append(
-                (
-                    kept(song, out, set(cells), same),
-                    parse_song(out.to_url()).to_url() == out.to_url(),
-                    hole,
-                    real,
+            else:
+                hole = sum(len(notes_at(out, c, b)) for b, c in cells)
+                real = sum(len(notes_at(song, c, b)) for b, c in cells)
+                rows["bars"].append(
+                    (
+                        kept(song, out, set(cells)),
+                        parse_song(out.to_url()).to_url() == out.to_url(),
+                        hole,
+                        real,
+                    )
                 )
-            )
         if song.noise_channel_count < 5:
             try:
                 result = add_channel(model, tokenizer, song, "drum", sampling, follow_repeats=True)
@@ -102,10 +100,9 @@ def main() -> None:
             hole = sum(len(notes_at(out, new, b)) for b in range(out.bar_count))
             drums = [c for c in range(song.pitch_channel_count, song.channel_count)]
             real = sum(len(notes_at(song, drums[0], b)) for b in range(song.bar_count)) if drums else None
-            same = {c: c for c in range(song.channel_count)}
             rows["drum"].append(
                 (
-                    kept(song, out, set(result.holes), same),
+                    kept(song, out, set(result.holes)),
                     parse_song(out.to_url()).to_url() == out.to_url(),
                     hole,
                     real,
