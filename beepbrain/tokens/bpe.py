@@ -226,16 +226,17 @@ class MergedTokenizer(SavedTokenizer):
         window = self.base.view(self.bpe.expand(tokens), conditioning, start_bar, block_size)
         return [int(t) for t in self._merged(window)]
 
-    def window(self, view, conditioning, block_size: int) -> list[int]:
+    def window(self, view, conditioning, block_size: int, shown_only: bool = False) -> list[int]:
         """The base tokenizer's window rule on a merged ``view``: at most ``block_size + 1`` merged tokens,
-        ending before a bar that plays a pattern out of view."""
+        ending before a bar (``shown_only``: an item) that plays a pattern out of view; a merged token
+        that crosses the cut is left out."""
         merged = [int(t) for t in view][: int(block_size) + 1]
         expanded = self.bpe.expand(merged)
-        kept = defined_part(expanded, self.base.vocab, conditioning.channels)
+        kept = defined_part(expanded, self.base.vocab, conditioning.channels, shown_only=shown_only)
         if len(kept) == len(expanded):
             return merged
-        bars = len(self.base.bar_lines(kept))  # the window ends at this bar's line
-        return merged[: int(self.bar_lines(merged)[bars])]
+        ends = np.cumsum([len(self.bpe.expand([t])) for t in merged])  # where each merged token ends
+        return merged[: int(np.searchsorted(ends, len(kept), side="right"))]
 
     def rejoin(self, tokens, window, conditioning, start_bar: int) -> list[int]:
         whole = self.base.rejoin(self.bpe.expand(tokens), self.bpe.expand(window), conditioning, start_bar)

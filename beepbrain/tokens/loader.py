@@ -115,13 +115,13 @@ class WindowLoader:
 
     def window(self, song: int, bar: int) -> np.ndarray:
         """The tokens of the window from ``bar`` of ``song``: the tokenizer's ``window`` (its view, at most
-        ``block_size + 1`` tokens, every pattern a ``REF`` names written inside it)."""
+        ``block_size + 1`` tokens, every pattern a ``REF`` names written inside it: ``shown_only``)."""
         key = (int(song), int(bar))
         got = self._windows.get(key)
         if got is None:
             tok, cond = self.tokenizer, self.conds[song]
             view = tok.view(self.song_tokens(song), cond, int(bar), self.block_size)
-            got = np.asarray(tok.window(view, cond, self.block_size), dtype=np.int64)
+            got = np.asarray(tok.window(view, cond, self.block_size, shown_only=True), dtype=np.int64)
             self._windows[key] = got
         return got
 

@@ -18,7 +18,9 @@ written out again). A pinned pattern is written out (``NEW`` .. ``END``) while t
 those the window's bars (as many as the context holds) play again, in the order they do, then the most
 recently played; a run of the others is one ``HIDE_n`` item (n patterns named, their notes out of view),
 and ``EMPTY`` fills a channel that has no more. A training or scoring window (``defined_part``) ends
-before a bar that plays a hidden pattern, so every ``REF`` in it names a pattern written inside it. Without ``PIN`` (or a budget) the patterns are
+before a bar that plays a hidden pattern, so every ``REF`` in it names a pattern written inside it; where
+the first bar plays more patterns than the context can show with it, a training window ends inside it,
+before the first one it cannot show (scoring keeps the bar whole: those REFs name a hidden pattern). Without ``PIN`` (or a budget) the patterns are
 written out where the window first uses them. Pinned rows are given, never predicted (``pinned_mask``), and
 are not bars: the bar count, ``bar_lines`` and the decoder's song skip them; a ``REF`` to a hidden pattern
 plays it where the song is known (``rejoin``) and is silent in the window read alone.
@@ -457,15 +459,22 @@ def played_again(parts: StreamParts, start_bar: int, end_bar: int | None = None)
     return list(out)
 
 
-def defined_part(tokens, vocab, channels: int, limit: int | None = None) -> list[int]:
+def defined_part(
+    tokens, vocab, channels: int, limit: int | None = None, shown_only: bool = False
+) -> list[int]:
     """``tokens`` (a view; at most ``limit`` of them) up to the first bar after its first that plays a
     pattern whose notes are out of view (a ``REF`` to a pattern a pinned row only names, ``HIDE``): a
-    window in which every ``REF`` names a pattern written inside it."""
+    window in which every ``REF`` names a pattern written inside it, but for a first bar that plays more
+    patterns than the context can show with it. ``shown_only`` (training): that first bar is cut too,
+    before its first such item, so every ``REF`` names a pattern written inside the window."""
     toks = np.asarray(tokens, dtype=np.int64)[:limit].tolist()
     parts = split_stream(toks, vocab, channels)
-    for bar, channel, _first, _end in parts.spans:
-        if bar and is_hidden(parts.bars[bar][channel]):
-            return toks[: int(np.flatnonzero(np.asarray(toks) == BAR)[bar])]
+    for bar, channel, first, _end in parts.spans:
+        if is_hidden(parts.bars[bar][channel]):
+            if bar:
+                return toks[: int(np.flatnonzero(np.asarray(toks) == BAR)[bar])]
+            if shown_only:
+                return toks[:first]
     return toks
 
 

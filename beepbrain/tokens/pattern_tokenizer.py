@@ -568,11 +568,14 @@ class PatternTokenizer(SavedTokenizer):
         ahead of the bars, then the bars (``pattern_stream.view``)."""
         return view(tokens, self.vocab, conditioning.channels, start_bar, block_size)
 
-    def window(self, view, conditioning: Conditioning, block_size: int) -> list[int]:
+    def window(
+        self, view, conditioning: Conditioning, block_size: int, shown_only: bool = False
+    ) -> list[int]:
         """A training or scoring window cut from a ``view``: at most ``block_size + 1`` tokens, ending
-        before the first bar (after its first) that plays a pattern its pinned rows only name
+        before the first bar (after its first) that plays a pattern its pinned rows only name, and with
+        ``shown_only`` (training) before the first bar's first item that does
         (``pattern_stream.defined_part``): every ``REF`` in it names a pattern written inside it."""
-        return defined_part(view, self.vocab, conditioning.channels, int(block_size) + 1)
+        return defined_part(view, self.vocab, conditioning.channels, int(block_size) + 1, shown_only)
 
     def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:
         """The whole stream again from ``tokens`` (the song up to where ``window`` began) and ``window``

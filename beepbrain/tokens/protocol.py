@@ -118,9 +118,12 @@ class Tokenizer(Protocol):
         """The stream from bar ``start_bar`` on as a song of its own."""
         ...
 
-    def window(self, view, conditioning: Conditioning, block_size: int) -> list[int]:
+    def window(
+        self, view, conditioning: Conditioning, block_size: int, shown_only: bool = False
+    ) -> list[int]:
         """A training or scoring window cut from a ``view``: at most ``block_size + 1`` tokens, ending
-        before a bar that plays a pattern whose notes are out of view."""
+        before a bar that plays a pattern whose notes are out of view (``shown_only``, training: before
+        any item that plays one, inside the first bar too)."""
         ...
 
     def rejoin(self, tokens, window, conditioning: Conditioning, start_bar: int) -> list[int]:

@@ -291,7 +291,9 @@ class TickTokenizer(SavedTokenizer):
         at = int(lines[min(int(start_bar), len(lines) - 1)])
         return [BOS] + toks[at + 1 :]
 
-    def window(self, view, conditioning: Conditioning, block_size: int) -> list[int]:
+    def window(
+        self, view, conditioning: Conditioning, block_size: int, shown_only: bool = False
+    ) -> list[int]:
         """A training or scoring window cut from a ``view``: at most ``block_size + 1`` tokens (a tick
         stream names no pattern)."""
         return [int(t) for t in view][: int(block_size) + 1]

@@ -261,15 +261,17 @@ def test_a_view_that_cannot_show_every_pattern_names_the_rest_so_its_bars_stay_t
 def test_a_window_shows_the_patterns_its_bars_play_again_and_ends_before_one_it_cannot(tok):
     """``tokenizer.window``: the view's prefix of at most ``block_size + 1`` tokens, whose pins write out
     first the patterns its bars play again; where the pins cannot show one, the window ends at the bar
-    line before the bar that plays it, so every REF after its first bar names a pattern shown inside it.
-    Against pins that favour the most recently played (the rule before), windows hold more bars whole."""
+    line before the bar that plays it, so every REF after its first bar names a pattern shown inside it;
+    a training window (``shown_only``) ends inside a first bar that plays one, before that item, so every
+    REF in it does. Against pins that favour the most recently played (the rule before), windows hold
+    more bars whole."""
     from beepbrain.tokens import pattern_stream
 
     song = song_of_many_patterns()
     enc = tok.encode(song)
     whole, cond = enc.tokens.tolist(), enc.conditioning
-    cuts = held = held_by_recency = 0
-    for block_size in (64, 128, 256):
+    cuts = held = held_by_recency = inside = 0
+    for block_size in (48, 64, 128, 256):
         for start in range(1, song.bar_count):
             view = tok.view(whole, cond, start, block_size)
             window = tok.window(view, cond, block_size)
@@ -277,8 +279,16 @@ def test_a_window_shows_the_patterns_its_bars_play_again_and_ends_before_one_it_
             parts = split_stream(window, tok.vocab, cond.channels)
             hidden = [b for b, c, _f, _e in parts.spans if pattern_stream.is_hidden(parts.bars[b][c])]
             assert set(hidden) <= {0}  # only a first bar that plays more than the pins can show
+            training = tok.window(view, cond, block_size, shown_only=True)
+            assert_is_song(tok, training, cond, shown=True)
             if hidden == []:
-                assert_is_song(tok, window, cond, shown=True)
+                assert training == window
+            else:  # cut before the first bar's first item that plays a hidden pattern
+                inside += 1
+                first = next(
+                    f for b, c, f, _e in parts.spans if b == 0 and pattern_stream.is_hidden(parts.bars[b][c])
+                )
+                assert training == window[:first]
             if len(window) < min(len(view), block_size + 1):  # cut: the next bar plays a hidden pattern
                 cuts += 1
                 assert view[len(window)] == BAR
@@ -296,7 +306,7 @@ def test_a_window_shows_the_patterns_its_bars_play_again_and_ends_before_one_it_
             held_by_recency += pattern_stream.defined_part(
                 recent, tok.vocab, cond.channels, block_size + 1
             ).count(BAR)
-    assert cuts > 0 and held > held_by_recency
+    assert cuts > 0 and inside > 0 and held > held_by_recency
 
 
 def test_a_grammar_given_the_songs_tables_knows_what_a_hidden_pin_plays(tok):
@@ -378,18 +388,18 @@ def test_every_packed_training_window_is_a_song(tmp_path, corpus_records):
                 refs += assert_is_song(tok, window, c)
                 windows += 1
     assert windows > 48 and refs > 0 and pinned > 0
-    shown = too_big = 0
-    for song, bar in loader.starts:  # every REF names a pattern shown in the window, but where one bar
-        window = loader.window(song, bar).tolist()  # with the patterns it plays cannot fit the context
+    shown = cut_inside = 0
+    for song, bar in loader.starts:  # every REF names a pattern whose notes the window writes out
+        window = loader.window(song, bar).tolist()
         toks, c = loader.song_tokens(song).tolist(), loader.conds[song]
         parts = split_stream(window, tok.vocab, c.channels)
-        hidden = {b for b, ch, _f, _e in parts.spans if is_hidden(parts.bars[b][ch])}
-        if hidden:
-            assert hidden == {0} and not bar_fits(tok, toks, c, bar, loader.block_size)
-            too_big += 1
-        else:
-            shown += assert_is_song(tok, window, c, shown=True) > 0
-    assert shown > 10 and too_big < len(loader.starts) // 8
+        assert not any(is_hidden(parts.bars[b][ch]) for b, ch, _f, _e in parts.spans)
+        shown += assert_is_song(tok, window, c, shown=True) > 0
+        if parts.bars and len(parts.bars[0]) < c.channels and len(window) < loader.block_size + 1:
+            # a first bar that ends short of the context: cut before an item the pins cannot show,
+            cut_inside += 1  # as only a bar that with the fewest pins that show it exceeds the context is
+            assert not bar_fits(tok, toks, c, bar, loader.block_size)
+    assert shown > 10 and 0 < cut_inside < len(loader.starts) // 8
     for song in range(len(loader.index)):  # every bar is a target in some window
         lines = tok.bar_lines(loader.song_tokens(song))
         if len(lines) and lines[0] >= loader.block_size:  # instruments that fill the context alone
