@@ -69,6 +69,12 @@ def register(subparsers) -> None:
         help="the loss's weight on each channel's per-bar decision (silent, a repeat, a new pattern) "
         "against 1 for every other token (pattern tokenizer; default 1)",
     )
+    p.add_argument(
+        "--no-channel-embedding",
+        action="store_true",
+        help="do not give the model each token's channel (an embedding read from the stream; pattern "
+        "tokenizer; on by default)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -102,6 +108,7 @@ def handle(args) -> int:
             init_from=args.init_from,
             fill=args.fill,
             decision_weight=args.decision_weight,
+            channel_embedding=not args.no_channel_embedding,
         )
         result = train(config)
     except (FileNotFoundError, ValueError) as exc:

@@ -11,6 +11,11 @@ Read top to bottom: configuration, the key/value cache, attention, block, model,
 - Rows may hold several songs packed end to end (training): a song starts at BOS (`bos_id`), and each
   token attends only to the tokens of its own song; `cond` may then be `[B, T, cond_dim]`, each position
   its song's conditioning.
+- Each token's channel (where the tokenizer tells how to read it: `ChannelMarks`) has a learned
+  embedding added too: 1 + the channel whose instrument or bar item the token writes (0: header, bar lines,
+  markers), found from the tokens alone (`channel_ids`), so a channel's earlier bars are one attention
+  match away however long the items between them are. A model without marks (older ones, the tick
+  tokenizer) has no such embedding.
 - `model(idx, cond, targets=None, cache=None) -> (logits, loss)`; targets equal to -1 are ignored.
 """
 
@@ -39,6 +44,13 @@ class GPTConfig:
     rope_base: float = 10000.0
     pad_vocab_to: int = 64  # embedding rows rounded up to a multiple of this (GPU matmul alignment)
     bos_id: int = 1  # the token that starts a song (both tokenizers): attention stays inside each song
+    # how to read each token's channel (``ChannelMarks``; empty: no channel embedding)
+    channel_resets: tuple[int, ...] = ()  # tokens after which the channel count starts again (BAR, ...)
+    channel_starts: tuple[int, ...] = ()  # tokens that start the next channel's instrument or item
+    hole_first: int = -1  # the fill layout: HOLE_1's id, the holes' count and SEP's id (-1/0: none)
+    holes: int = 0
+    sep_id: int = -1
+    channel_rows: int = 16  # the channel embedding's rows: 0 and up to 15 channels (BeepBox: 10 + 5)
 
     @property
     def padded_vocab_size(self) -> int:
@@ -48,13 +60,32 @@ class GPTConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def reads_channels(self) -> bool:
+        return bool(self.channel_starts)
+
     @classmethod
     def from_dict(cls, data: dict) -> GPTConfig:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        out = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for k in ("channel_resets", "channel_starts"):
+            if k in out:
+                out[k] = tuple(int(t) for t in out[k])
+        return cls(**out)
 
-    def with_data(self, vocab_size: int, cond_dim: int = COND_DIM) -> GPTConfig:
-        """This configuration sized for a dataset's vocabulary and conditioning."""
-        return replace(self, vocab_size=vocab_size, cond_dim=cond_dim)
+    def with_data(self, vocab_size: int, cond_dim: int = COND_DIM, marks=None) -> GPTConfig:
+        """This configuration sized for a dataset's vocabulary and conditioning, reading channels where
+        its tokenizer gives ``marks`` (``ChannelMarks``)."""
+        out = replace(self, vocab_size=vocab_size, cond_dim=cond_dim)
+        if marks is not None:
+            out = replace(
+                out,
+                channel_resets=tuple(marks.resets),
+                channel_starts=tuple(marks.starts),
+                hole_first=marks.hole_first,
+                holes=marks.holes,
+                sep_id=marks.sep,
+            )
+        return out
 
 
 class KVCache:
@@ -68,6 +99,7 @@ class KVCache:
         self.window = window or config.block_size
         self.layers: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * config.n_layer
         self.pos = 0
+        self.tokens: torch.Tensor | None = None  # the last `window` tokens, to read the new ones' channels
 
     def __len__(self) -> int:
         return self.pos
@@ -168,6 +200,10 @@ class GPT(nn.Module):
         super().__init__()
         self.config = config
         self.wte = nn.Embedding(config.padded_vocab_size, config.n_embd)
+        self.wch = nn.Embedding(config.channel_rows, config.n_embd) if config.reads_channels else None
+        if config.reads_channels:
+            self.register_buffer("_resets", torch.tensor(config.channel_resets), persistent=False)
+            self.register_buffer("_starts", torch.tensor(config.channel_starts), persistent=False)
         self.cond_proj = nn.Linear(config.cond_dim, config.n_embd, bias=config.bias)
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList([Block(config, i) for i in range(config.n_layer)])
@@ -208,6 +244,8 @@ class GPT(nn.Module):
         cos, sin = rope_tables(self.config.n_embd // self.config.n_head, positions, self.config.rope_base)
         cond = self.cond_proj(cond.to(self.wte.weight.dtype))
         x = self.wte(idx) + (cond[:, None, :] if cond.dim() == 2 else cond)
+        if self.wch is not None:
+            x = x + self.wch(self._channels(idx, cache))
         x = self.drop(x)
         songs = self.song_mask(idx) if cache is None else None
         for block in self.blocks:
@@ -221,6 +259,42 @@ class GPT(nn.Module):
                 logits.float().view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1
             )
         return logits, loss
+
+    def _channels(self, idx: torch.Tensor, cache: KVCache | None) -> torch.Tensor:
+        """Each token's channel id (``channel_ids``); with a cache, read with the tokens it has seen."""
+        if cache is None:
+            return self.channel_ids(idx)
+        seen = idx if cache.tokens is None else torch.cat([cache.tokens, idx], dim=1)
+        cache.tokens = seen[:, -cache.window :]
+        return self.channel_ids(seen)[:, -idx.size(1) :]
+
+    def channel_ids(self, idx: torch.Tensor) -> torch.Tensor:
+        """`int64[B, T]`: 1 + the channel whose instrument or item each token writes, 0 for the rest.
+
+        A channel is the count of item starts (``channel_starts``: an instrument's type, EMPTY, NEW, REF,
+        HIDE, HOLE) since the last reset (``channel_resets``: BOS, BAR, PIN, FILL, SEP, EOS); a token
+        before any reset (a slice from inside a bar) is 0. In the fill layout the content after SEP is
+        the channel of its hole: the one the k-th HOLE before SEP stands in."""
+        c = self.config
+        T = idx.size(1)
+        pos = torch.arange(T, device=idx.device).expand_as(idx)
+        none = torch.full_like(idx, -1)
+        count = torch.isin(idx, self._starts).long().cumsum(1)
+        last = torch.where(torch.isin(idx, self._resets), pos, none).cummax(1).values
+        ids = torch.where(last >= 0, count - count.gather(1, last.clamp(min=0)), 0)
+        if c.holes and c.sep_id >= 0:
+            song = torch.where(idx == c.bos_id, pos, none).cummax(1).values
+            sep = torch.where(idx == c.sep_id, pos, none).cummax(1).values
+            answering = (sep > song) & (idx != c.sep_id)
+            hole = (idx >= c.hole_first) & (idx < c.hole_first + c.holes)
+            rank = (hole & ~answering).long().cumsum(1)  # holes in the song layout so far, row-wide
+            first = rank.gather(1, song.clamp(min=0)) * (song >= 0)  # before this song
+            at = torch.searchsorted(rank, first + (idx - c.hole_first) + 1).clamp(max=T - 1)  # k-th hole
+            marker = torch.where(hole & answering, pos, none).cummax(1).values
+            of_marker = at.gather(1, marker.clamp(min=0))
+            content = answering & (marker > sep)
+            ids = torch.where(content, ids.gather(1, of_marker), ids)
+        return ids.clamp(0, c.channel_rows - 1)
 
     def song_mask(self, idx: torch.Tensor) -> torch.Tensor | None:
         """`bool[B, 1, T, T]`: causal attention inside each song of a packed row (a song starts at BOS);

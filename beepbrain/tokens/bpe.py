@@ -219,6 +219,11 @@ class MergedTokenizer(SavedTokenizer):
     def bar_lines(self, tokens) -> np.ndarray:
         return np.flatnonzero(np.asarray(tokens) == BAR)  # BAR is a word of its own: never merged
 
+    def channel_marks(self) -> None:
+        """None: a merged token may hold a marker and an item, so channels are not read from merged
+        streams."""
+        return None
+
     def decision_ids(self) -> np.ndarray:
         return self.base.decision_ids()  # single tokens: EMPTY and REF are words of their own
 

@@ -51,7 +51,7 @@ from beepbrain.tokens.pattern_vocab import (
     TIE,
     PatternVocabulary,
 )
-from beepbrain.tokens.protocol import TokenizedSong
+from beepbrain.tokens.protocol import ChannelMarks, TokenizedSong
 from beepbrain.tokens.saved import SavedTokenizer
 
 FORMAT = "beepbrain-pattern-tokenizer"
@@ -592,6 +592,25 @@ class PatternTokenizer(SavedTokenizer):
     def bar_lines(self, tokens) -> np.ndarray:
         """Offsets of the stream's bar lines (each BAR), bar 0 first."""
         return np.flatnonzero(np.asarray(tokens) == BAR)
+
+    def channel_marks(self) -> ChannelMarks:
+        """The channel count starts again at BOS, BAR, EOS and the markers (PIN, FILL, SEP), and goes up
+        at an instrument's type and at each bar item (EMPTY, NEW, REF, HIDE, HOLE)."""
+        v = self.vocab
+        markers = [t for t in (v.pin, v.fill, v.sep) if t is not None]
+        starts = [EMPTY, NEW]
+        for family in ("ITYPE", "REF", "HIDE", "HOLE"):
+            if family in v.start:
+                first, end = v.span(family)
+                starts += range(first, end)
+        holes = v.span("HOLE") if "HOLE" in v.start else (-1, -1)
+        return ChannelMarks(
+            resets=(BOS, BAR, EOS, *markers),
+            starts=tuple(starts),
+            hole_first=holes[0],
+            holes=holes[1] - holes[0],
+            sep=v.sep if v.sep is not None else -1,
+        )
 
     def decision_ids(self) -> np.ndarray:
         """``EMPTY``, ``NEW`` and every ``REF_k``: a channel's item decision in a bar."""

@@ -63,6 +63,20 @@ class Grammar(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ChannelMarks:
+    """How a model reads each token's channel from the tokens alone (``GPT.channel_ids``): the channel
+    count starts again after a ``resets`` token and goes up by one at each ``starts`` token (an
+    instrument's or a bar item's first token); in the fill layout, the content after ``sep`` is the
+    channel of its hole (``HOLE_k``: ids ``hole_first`` .. ``hole_first + holes - 1``)."""
+
+    resets: tuple[int, ...]
+    starts: tuple[int, ...]
+    hole_first: int = -1
+    holes: int = 0
+    sep: int = -1
+
+
 class Tokenizer(Protocol):
     """Song <-> token stream, and what the loader, the sampler, scoring and augmentation ask of a stream."""
 
@@ -105,6 +119,10 @@ class Tokenizer(Protocol):
 
     def bar_lines(self, tokens) -> np.ndarray:
         """Offsets of the stream's bar lines, bar 0 first."""
+        ...
+
+    def channel_marks(self) -> ChannelMarks | None:
+        """How a model reads each token's channel (None: the stream does not tell it)."""
         ...
 
     def decision_ids(self) -> np.ndarray:

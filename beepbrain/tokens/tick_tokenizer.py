@@ -306,6 +306,10 @@ class TickTokenizer(SavedTokenizer):
         at = int(self.bar_lines(toks)[int(start_bar)])
         return toks[:at] + [BAR] + [int(t) for t in window[1:]]
 
+    def channel_marks(self) -> None:
+        """None: a tick stream's channels are not read by the model."""
+        return None
+
     def decision_ids(self) -> np.ndarray:
         """No per-bar items in a tick stream."""
         return np.zeros(0, dtype=np.int64)

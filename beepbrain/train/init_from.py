@@ -31,7 +31,8 @@ def load_parent(uri: str, tracking_uri: str | None, model_config: GPTConfig, man
         model, _tokenizer, info = load_model(uri, tracking_uri)
     except Exception as exc:  # noqa: BLE001 - a bad URI, a missing version, an unreachable store
         raise ValueError(f"--init-from {uri}: cannot load the model: {type(exc).__name__}: {exc}") from None
-    theirs, ours = info.get("config") or {}, model_config.to_dict()
+    theirs = GPTConfig.from_dict(info.get("config") or {}).to_dict() if info.get("config") else {}
+    ours = model_config.to_dict()
     differ = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
     if differ:
         shown = ", ".join(f"{k} {theirs.get(k)!r} vs {ours.get(k)!r}" for k in differ)

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from beepbrain import settings
 from beepbrain.crashpoints import crash_point
-from beepbrain.model import CONFIGS, GPT
+from beepbrain.model import CONFIGS, GPT, GPTConfig
 from beepbrain.tokens.conditioning import COND_DIM
 from beepbrain.tokens.shards import read_manifest
 from beepbrain.train.checkpoint import CHECKPOINT_NAME, rng_state, run_dir, save_checkpoint
@@ -167,6 +167,16 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
     return _finish(t)
 
 
+def _channel_marks(config, dataset_dir: Path):
+    """How the model reads each token's channel (``Tokenizer.channel_marks``), None where the dataset's
+    tokenizer does not tell it or ``config.channel_embedding`` is off."""
+    from beepbrain.tokens.load import load_tokenizer
+
+    if not config.channel_embedding:
+        return None
+    return load_tokenizer(dataset_dir / "tokenizer.json").channel_marks()
+
+
 def _loaders(config: TrainConfig, dataset_dir: Path, manifest: dict, block: int, say):
     """The train split's WindowLoader, and the val split's (None without one, or with eval_batches=0)."""
     from beepbrain.tokens.loader import WindowLoader
@@ -218,8 +228,12 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
     dataset_dir = data / "datasets" / config.dataset
     manifest = read_manifest(dataset_dir, hint="; build one with `beepbrain dataset`")
     model_config = CONFIGS[config.model].with_data(
-        int(manifest["vocab_size"]), int(manifest.get("cond_dim", COND_DIM))
+        int(manifest["vocab_size"]),
+        int(manifest.get("cond_dim", COND_DIM)),
+        _channel_marks(config, dataset_dir),
     )
+    if checkpoint is not None and checkpoint.get("model_config"):  # the resumed run's own model
+        model_config = GPTConfig.from_dict(checkpoint["model_config"])
     train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 
     torch.manual_seed(config.seed)

@@ -1,0 +1,132 @@
+"""The channel a model reads for each token (``GPT.channel_ids`` with the pattern tokenizer's
+``channel_marks``): the channel whose instrument or bar item the token writes, in songs, pinned views,
+packed rows and the fill layout, and the same token by token through the KV cache as in one pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from beepbrain.format import parse_song
+from beepbrain.model import GPT, GPTConfig
+from beepbrain.tokens import PatternTokenizer
+from beepbrain.tokens.fill import draw_holes, fill_layout
+from beepbrain.tokens.pattern_stream import split_stream
+from beepbrain.tokens.pattern_vocab import BAR, BOS, EOS, IEND
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return PatternTokenizer()
+
+
+def reader(tok, block_size: int = 1024) -> GPT:
+    torch.manual_seed(0)
+    config = GPTConfig(vocab_size=tok.vocab_size, block_size=block_size, n_layer=1, n_head=2, n_embd=32)
+    return GPT(config.with_data(tok.vocab_size, marks=tok.channel_marks())).eval()
+
+
+def ids_of(model, tokens) -> list[int]:
+    return model.channel_ids(torch.tensor([list(tokens)]))[0].tolist()
+
+
+def songs(tok, corpus_records, n: int = 12):
+    out = []
+    for record in corpus_records:
+        try:
+            out.append(tok.encode(parse_song(record["data"])))
+        except ValueError:
+            continue
+        if len(out) == n:
+            break
+    return out
+
+
+def assert_channels_of_song(tok, tokens, ids, channels: int) -> None:
+    """Every bar item's tokens read its channel + 1; the header, bar lines, BOS and EOS read 0; the k-th
+    instrument's tokens read k + 1."""
+    parts = split_stream(tokens, tok.vocab, channels)
+    for _bar, channel, first, end in parts.spans:
+        assert ids[first:end] == [channel + 1] * (end - first)
+    assert ids[:6] == [0] * 6  # BOS and the header
+    for i, t in enumerate(tokens):
+        if t in (BOS, BAR, EOS):
+            assert ids[i] == 0
+    ends = [
+        i for i, t in enumerate(tokens[: tokens.index(BAR) if BAR in tokens else len(tokens)]) if t == IEND
+    ]
+    for k, end in enumerate(ends):
+        assert ids[end] == k + 1
+
+
+def test_every_item_reads_its_channel_in_songs_views_and_packed_rows(tok, corpus_records):
+    model = reader(tok)
+    checked = 0
+    for enc in songs(tok, corpus_records):
+        whole, cond = enc.tokens.tolist(), enc.conditioning
+        if len(whole) > 1024:
+            continue
+        ids = ids_of(model, whole)
+        assert_channels_of_song(tok, whole, ids, cond.channels)
+        assert max(ids) == cond.channels
+        for start in (1, enc.bars // 2):  # views with pinned rows: a pinned row is not a bar
+            view = tok.view(whole, cond, start, 128)
+            assert_channels_of_song(tok, view, ids_of(model, view), cond.channels)
+        packed = whole + whole[: len(whole) // 2]  # a second song packed after the first
+        assert ids_of(model, packed) == ids + ids[: len(whole) // 2]
+        checked += 1
+    assert checked >= 5
+
+
+def test_the_content_of_each_hole_reads_the_channel_of_its_hole(tok, corpus_records):
+    """Fill layout: the k-th HOLE marker after SEP and the content after it read the channel the k-th
+    hole stands in; the holes themselves read their channel where they stand."""
+    model = reader(tok)
+    rng = np.random.default_rng(0)
+    checked = 0
+    for enc in songs(tok, corpus_records):
+        cond = enc.conditioning
+        parts = split_stream(enc.tokens.tolist(), tok.vocab, cond.channels)
+        holes = draw_holes(parts.bars, cond.channels, rng, limit=tok.vocab.fill_holes)
+        tokens = fill_layout(parts, holes, tok.vocab, cond.channels)
+        if len(tokens) > 1024 or not holes:
+            continue
+        ids = ids_of(model, tokens)
+        read = split_stream(tokens, tok.vocab, cond.channels)
+        hole_lo = tok.vocab.start["HOLE"]
+        sep = tokens.index(tok.vocab.sep)
+        assert ids[sep] == 0
+        markers = [i for i in range(sep + 1, len(tokens)) if hole_lo <= tokens[i] < hole_lo + len(read.holes)]
+        assert len(markers) == len(read.holes)
+        for k, (at, nxt) in enumerate(zip(markers, markers[1:] + [len(tokens) - 1], strict=True)):
+            channel = read.holes[tokens[at] - hole_lo][1]
+            assert ids[at:nxt] == [channel + 1] * (nxt - at), k
+        stand = [i for i in range(sep) if hole_lo <= tokens[i] < hole_lo + len(read.holes)]
+        assert [ids[i] - 1 for i in stand] == [c for _b, c in read.holes]
+        assert ids_of(model, tokens + tokens) == ids + ids  # two fill tasks packed in one row
+        checked += 1
+    assert checked >= 5
+
+
+def test_token_by_token_through_the_cache_equals_one_pass(tok, corpus_records):
+    model = reader(tok, block_size=256)
+    enc = next(e for e in songs(tok, corpus_records) if len(e.tokens) >= 200)
+    toks = torch.tensor([enc.tokens.tolist()[:200]])
+    cond = torch.from_numpy(enc.conditioning.vector()[None]).float()
+    with torch.no_grad():
+        full, _ = model(toks, cond)
+        cache = model.new_cache()
+        pieces = [model(toks[:, :50], cond, cache=cache)[0]]
+        pieces += [model(toks[:, t : t + 1], cond, cache=cache)[0] for t in range(50, 200)]
+    assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
+
+
+def test_a_model_saved_without_marks_reads_no_channels(tok):
+    """An older model's configuration (no marks) builds the model it was: no channel embedding."""
+    config = GPTConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=1, n_head=2, n_embd=32)
+    old = {k: v for k, v in config.to_dict().items() if not k.startswith(("channel_", "hole", "sep"))}
+    model = GPT(GPTConfig.from_dict(old))
+    assert model.wch is None and not any(k.startswith("wch") for k in model.state_dict())
+    marked = GPTConfig.from_dict(config.with_data(tok.vocab_size, marks=tok.channel_marks()).to_dict())
+    assert marked.reads_channels and GPT(marked).wch is not None
