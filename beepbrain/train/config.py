@@ -38,7 +38,8 @@ class TrainConfig:
     fill: float = 0.0  # share of training windows that are fill tasks (tokens/fill.py); validation: songs
     decision_weight: float = 1.0  # the loss's weight on a channel's item decision (EMPTY / REF / NEW)
     # against 1 for every other target (tokenizer.decision_ids); validation stays unweighted
-    channel_embedding: bool = True  # the model reads each token's channel (Tokenizer.channel_marks)
+    channel_embedding: bool = False  # the model reads each token's channel (Tokenizer.channel_marks);
+    # off: at the main job's budget it scored worse (docs/train.md)
 
     def __post_init__(self) -> None:
         from beepbrain.model import CONFIGS

@@ -198,3 +198,38 @@ def test_bar_repeat_counts_bars_equal_to_an_earlier_bar_of_the_channel():
     stats = song_stats(song)
     assert stats["bar_repeat"] == pytest.approx(4 / 7)  # a: 1 of 3 non-empty bars; b: 3 of 4
     assert stats["pitch_onsets_per_bar"] == pytest.approx(7 / 4 / 2)
+
+
+def test_a_model_trained_to_read_channels_registers_them_and_writes_songs(registered, tmp_path):
+    """``--channel-embedding``: the registered model keeps its channel marks (it reads each token's
+    channel back after loading) and writes valid songs, its cache reading channels as one pass does."""
+    from beepbrain.generate.sampling import ModelScorer
+    from beepbrain.train import TrainConfig, train
+    from beepbrain.train.registry import load_model
+
+    data = registered[0]
+    uri = f"sqlite:///{tmp_path / 'channels.db'}"  # a store of its own: the module's latest model stays
+    result = train(
+        TrainConfig(
+            dataset="pat",
+            data_dir=str(data),
+            model="tiny",
+            max_steps=10,
+            eval_interval=0,
+            checkpoint_interval=0,
+            tracking_uri=uri,
+            device="cpu",
+            channel_embedding=True,
+        ),
+        log=lambda *a, **k: None,
+    )
+    model, tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
+    assert model.config.reads_channels and model.wch is not None
+    assert model.config.channel_starts == tokenizer.channel_marks().starts
+    song = generate_song(model, tokenizer, SongRequest(bars=3, beats_per_bar=4), SamplingConfig(seed=1))
+    assert parse_song(song.url).bar_count == 3
+    tokens = tokenizer.encode(parse_song(song.url)).tokens.tolist()[:120]
+    cond = tokenizer.encode(parse_song(song.url)).conditioning.vector()
+    cached, whole = ModelScorer(model, cond), ModelScorer(model, cond, use_cache=False)
+    for n in range(len(tokens) // 2, len(tokens) + 1):
+        assert abs(cached.logits(tokens[:n]) - whole.logits(tokens[:n])).max() < 1e-4
