@@ -109,6 +109,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--max-bars", type=int, default=16)
     parser.add_argument("--temperature", type=float, default=1.0, help="for both modes (default 1.0)")
+    parser.add_argument(
+        "--shape-temperature",
+        type=float,
+        default=None,
+        help="a pitch-channel note's shape after its first pitch (chord pitches, length, pins; default: "
+        "--temperature)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
@@ -144,7 +151,9 @@ def main() -> None:
     print(
         f"model {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters); "
         f"{len(refs)} {split} songs of {dataset}; {args.samples} samples of at most {args.max_bars} bars, "
-        f"T={args.temperature}, seeds {args.seed}..{args.seed + args.samples - 1}"
+        f"T={args.temperature}"
+        + (f" (a note's shape {args.shape_temperature})" if args.shape_temperature is not None else "")
+        + f", seeds {args.seed}..{args.seed + args.samples - 1}"
     )
     started = time.perf_counter()
     pairs = like_for_like(
@@ -153,7 +162,9 @@ def main() -> None:
         refs,
         samples=args.samples,
         max_bars=args.max_bars,
-        sampling=SamplingConfig(temperature=args.temperature, top_p=1.0, seed=args.seed),
+        sampling=SamplingConfig(
+            temperature=args.temperature, top_p=1.0, seed=args.seed, shape_temperature=args.shape_temperature
+        ),
         progress=lambda msg: print(msg, flush=True),
     )
     seconds = time.perf_counter() - started
@@ -173,7 +184,9 @@ def main() -> None:
         + (f"; {len(pairs.failed)} sample(s) failed, their pairs left out" if pairs.failed else "")
         + "\n"
     )
-    label = f"T={args.temperature:g}"
+    label = f"T={args.temperature:g}" + (
+        f", shapes {args.shape_temperature:g}" if args.shape_temperature is not None else ""
+    )
     print(table(stats, label, label, "cut"))
     print("\nwhere the notes go (per bar of a channel, per note; mean over the songs):")
     rows = {"free": pairs.model_free, "constrained": pairs.model, "test songs, cut": pairs.test_cut}

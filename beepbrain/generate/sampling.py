@@ -31,9 +31,12 @@ class SamplingConfig:
     top_p: float = 1.0  # nucleus; 1.0: no limit
     seed: int = 0
     header_temperature: float | None = None  # the song's header (tempo, key, instruments); None: temperature
+    # a pitch-channel note's shape after its first pitch (more pitches, volume, length, bends); None: temperature
+    shape_temperature: float | None = None
 
     def __post_init__(self):
-        if self.temperature < 0 or (self.header_temperature is not None and self.header_temperature < 0):
+        temperatures = (self.temperature, self.header_temperature, self.shape_temperature)
+        if any(t is not None and t < 0 for t in temperatures):
             raise ValueError("temperature must be >= 0 (0 = greedy)")
         if self.top_k < 0:
             raise ValueError("top_k must be >= 0")
@@ -252,6 +255,7 @@ def sample_sequence(
 
     rng = np.random.default_rng(cfg.seed)
     header_cfg = cfg if cfg.header_temperature is None else replace(cfg, temperature=cfg.header_temperature)
+    shape_cfg = cfg if cfg.shape_temperature is None else replace(cfg, temperature=cfg.shape_temperature)
     song = window or SongWindow(grammar)
     relax = getattr(song.grammar, "relax", None)
     if relax is not None:
@@ -282,8 +286,13 @@ def sample_sequence(
         if len(allowed) == 1:  # forced (every grammar's first token is, so the view is never empty below)
             token = int(allowed[0])
         else:
-            # a grammar with a header (the pattern tokenizer's) may sample it at its own temperature
-            step_cfg = header_cfg if getattr(grammar, "in_header", False) else cfg
+            # a grammar with a header (the pattern tokenizer's) may sample it, and a note's shape after its
+            # first pitch, at their own temperatures
+            step_cfg = cfg
+            if getattr(grammar, "in_header", False):
+                step_cfg = header_cfg
+            elif getattr(grammar, "in_note_shape", False):
+                step_cfg = shape_cfg
             token = choose(next_logits(song.view), mask, step_cfg, rng)
         song.push(token)
         written += 1

@@ -175,6 +175,13 @@ class PatternGrammar:
         self.relaxed = bool(relaxed)
 
     @property
+    def in_note_shape(self) -> bool:
+        """True after a pitch-channel note's first pitch, while its shape is written: more pitches (a
+        chord), its start volume, its pins (length, volume, bend)."""
+        shaping = self.phase in (Phase.PITCH, Phase.START_VOL, Phase.PIN, Phase.PIN_VOL, Phase.BEND)
+        return shaping and not self._is_drum()
+
+    @property
     def in_header(self) -> bool:
         """True while the song's header (tempo, key, scale, beats, bars, instruments) is being written."""
         return self.phase in (Phase.HEADER, Phase.ITYPE, Phase.IFIELDS)

@@ -117,3 +117,42 @@ def test_header_temperature_samples_the_header_on_its_own():
     greedy = {header(SamplingConfig(temperature=0, seed=s)) for s in range(4)}
     varied = {header(SamplingConfig(temperature=0, header_temperature=1.0, seed=s)) for s in range(4)}
     assert len(greedy) == 1 and len(varied) == 4
+
+
+def test_shape_temperature_samples_each_notes_shape_on_its_own():
+    """Greedy notes with a note's shape (its pitches after the first, volume, pins) sampled at temperature 1:
+    the shapes change with the seed while the header stays the greedy one (greedy alone: one song for every
+    seed); a negative shape temperature is refused."""
+    from beepbrain.tokens import Conditioning, PatternTokenizer
+    from beepbrain.tokens.pattern_grammar import Phase
+
+    tok = PatternTokenizer()
+    cond = Conditioning(1, 1, 0)
+
+    def song(cfg):
+        grammar = tok.grammar(cond, beats_per_bar=4, bars=2)
+        shape, rest = [], []  # the note-shape tokens, and the others
+        rng = np.random.default_rng(0)
+        logits = rng.normal(size=tok.vocab_size)  # one fixed preference over tokens, so greedy is one song
+
+        def scorer(ctx):
+            return logits
+
+        tokens = sample_sequence(grammar, scorer, cfg, on_token=lambda t: None)
+        replay = tok.grammar(cond, beats_per_bar=4, bars=2)
+        for t in tokens:
+            (
+                shape
+                if replay.phase in (Phase.PITCH, Phase.START_VOL, Phase.PIN, Phase.PIN_VOL, Phase.BEND)
+                else rest
+            ).append(t)
+            replay.advance(t)
+        return tuple(tokens[: tokens.index(tok.bar_id)]), tuple(shape)
+
+    greedy = {song(SamplingConfig(temperature=0, seed=s)) for s in range(4)}
+    shaped = [song(SamplingConfig(temperature=0, shape_temperature=1.0, seed=s)) for s in range(6)]
+    assert len(greedy) == 1
+    assert {header for header, _shape in shaped} == {header for header, _shape in greedy}
+    assert len({shape for _header, shape in shaped}) > 1  # shapes vary by seed
+    with pytest.raises(ValueError, match="temperature"):
+        SamplingConfig(shape_temperature=-1)
