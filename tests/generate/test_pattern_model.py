@@ -10,7 +10,7 @@ import pytest
 
 from beepbrain.cli import main
 from beepbrain.format import new_song, parse_song
-from beepbrain.format.song import Note
+from beepbrain.format.song import Note, NotePin
 from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.generate.songs import SongRequest, generate_song
 from beepbrain.generate.stats import played_notes, song_stats
@@ -233,3 +233,34 @@ def test_a_model_trained_to_read_channels_registers_them_and_writes_songs(regist
     cached, whole = ModelScorer(model, cond), ModelScorer(model, cond, use_cache=False)
     for n in range(len(tokens) // 2, len(tokens) + 1):
         assert abs(cached.logits(tokens[:n]) - whole.logits(tokens[:n])).max() < 1e-4
+
+
+def test_a_prompt_is_checked_for_validity_only_and_the_bars_after_it_keep_the_constraints(registered):
+    """A prompt whose notes are off the rhythm grid and out of the header's scale is continued as it is;
+    the patterns the model writes after it keep the grid and the scale (the defaults of a new song); a bar
+    may still repeat the prompt's own pattern (a REF)."""
+    from beepbrain.format import config as fc
+
+    _data, _uri, model, tokenizer = registered
+    prompt = new_song(1, 0, bars=2, beats_per_bar=4, rhythm=1, scale=1, key=0)  # ÷4, major scale
+    pins = [NotePin(0, 0, 3), NotePin(0, 4, 3)]
+    prompt.channels[0].patterns[0].notes = [Note([37], 1, 5, pins)]  # C#: off the grid and the scale
+    prompt.channels[0].bars = [1, 1]
+    grid = fc.RHYTHM_STEPS_PER_BEAT[1]
+    step = fc.PARTS_PER_BEAT // grid
+    allowed = set(fc.SCALE_PITCH_CLASSES[1])
+    checked = 0
+    for seed in range(3):
+        song = generate_song(
+            model, tokenizer, SongRequest(bars=3, prompt=prompt), SamplingConfig(seed=seed)
+        ).song
+        assert song.bar_count == 5 and song.pattern_at(0, 0).notes[0].start == 1  # the prompt, as it was
+        for b in range(2, 5):
+            pattern = song.pattern_at(0, b)
+            if pattern is None or pattern.notes == prompt.channels[0].patterns[0].notes:
+                continue
+            for note in pattern.notes:
+                assert note.start % step == 0 and note.end % step == 0
+                assert all(p % 12 in allowed for p in note.pitches)
+                checked += 1
+    assert checked > 0
