@@ -59,7 +59,7 @@ def walk(grammar, vocab, rng, *, end_bias: float) -> list[int]:
 def test_thousands_of_random_walks_decode_to_the_song_that_encodes_back_to_them(tok):
     rng = np.random.default_rng(19)
     repeated_new_refused = 0
-    for _ in range(1500):
+    for _ in range(2000):
         cond = Conditioning(int(rng.integers(0, 5)), int(rng.integers(1, 3)), int(rng.integers(0, 2)))
         grammar = tok.grammar(
             cond, beats_per_bar=int(rng.integers(3, 5)), bars=int(rng.integers(1, 6)), strict_rhythm=True
@@ -71,10 +71,10 @@ def test_thousands_of_random_walks_decode_to_the_song_that_encodes_back_to_them(
     assert repeated_new_refused > 50  # the walks did try to write a pattern the channel already had
 
 
-def test_tick_random_walks_round_trip_too():
+def test_thousands_of_tick_random_walks_round_trip_too():
     tick = TickTokenizer(TickTokenizerConfig(trim_trailing_silence=False))
     rng = np.random.default_rng(7)
-    for _ in range(300):
+    for _ in range(2000):
         cond = Conditioning(int(rng.integers(0, 5)), int(rng.integers(1, 3)), int(rng.integers(0, 2)))
         beats = int(rng.integers(3, 5))
         grammar = tick.grammar(cond, beats_per_bar=beats, bars=int(rng.integers(1, 4)))
