@@ -21,8 +21,6 @@ from beepbrain.tokens import PatternTokenizer
 def registered(corpus_records, tmp_path_factory):
     """(data dir, tracking URI, model, tokenizer): a tiny model, 30 steps on 60 real songs, registered."""
     from beepbrain.tokens.dataset import build_dataset_from_songs
-    from beepbrain.train import TrainConfig, train
-    from beepbrain.train.registry import load_model
 
     data = tmp_path_factory.mktemp("pattern-model")
     songs = [r["data"] for r in corpus_records[:60]]
@@ -31,22 +29,31 @@ def registered(corpus_records, tmp_path_factory):
     )
     assert manifest["tokenizer_kind"] == "pattern" and manifest["splits"]["train"]["augmented_songs"] > 0
     uri = f"sqlite:///{data / 'mlflow.db'}"
-    result = train(
-        TrainConfig(
-            dataset="pat",
-            data_dir=str(data),
-            model="tiny",
-            max_steps=30,
-            eval_interval=0,
-            checkpoint_interval=0,
-            tracking_uri=uri,
-            device="cpu",
-        ),
-        log=lambda *a, **k: None,
-    )
-    model, tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
+    model, tokenizer = train_tiny(data, uri, 30)
     assert isinstance(tokenizer, PatternTokenizer)
     return data, uri, model, tokenizer
+
+
+def train_tiny(data, uri: str, steps: int, **options):
+    """A tiny model trained ``steps`` steps on dataset ``pat`` of ``data``, registered in ``uri`` and
+    loaded back: (model, tokenizer)."""
+    from beepbrain.train import TrainConfig, train
+    from beepbrain.train.registry import load_model
+
+    config = TrainConfig(
+        dataset="pat",
+        data_dir=str(data),
+        model="tiny",
+        max_steps=steps,
+        eval_interval=0,
+        checkpoint_interval=0,
+        tracking_uri=uri,
+        device="cpu",
+        **options,
+    )
+    result = train(config, log=lambda *a, **k: None)
+    model, tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
+    return model, tokenizer
 
 
 def test_generated_songs_follow_fixed_header_choices(registered):
@@ -204,32 +211,15 @@ def test_a_model_trained_to_read_channels_registers_them_and_writes_songs(regist
     """``--channel-embedding``: the registered model keeps its channel marks (it reads each token's
     channel back after loading) and writes valid songs, its cache reading channels as one pass does."""
     from beepbrain.generate.sampling import ModelScorer
-    from beepbrain.train import TrainConfig, train
-    from beepbrain.train.registry import load_model
 
-    data = registered[0]
     uri = f"sqlite:///{tmp_path / 'channels.db'}"  # a store of its own: the module's latest model stays
-    result = train(
-        TrainConfig(
-            dataset="pat",
-            data_dir=str(data),
-            model="tiny",
-            max_steps=10,
-            eval_interval=0,
-            checkpoint_interval=0,
-            tracking_uri=uri,
-            device="cpu",
-            channel_embedding=True,
-        ),
-        log=lambda *a, **k: None,
-    )
-    model, tokenizer, _info = load_model(f"models:/beepbrain/{result.model_version}", uri)
+    model, tokenizer = train_tiny(registered[0], uri, 10, channel_embedding=True)
     assert model.config.reads_channels and model.wch is not None
     assert model.config.channel_starts == tokenizer.channel_marks().starts
     song = generate_song(model, tokenizer, SongRequest(bars=3, beats_per_bar=4), SamplingConfig(seed=1))
     assert parse_song(song.url).bar_count == 3
-    tokens = tokenizer.encode(parse_song(song.url)).tokens.tolist()[:120]
-    cond = tokenizer.encode(parse_song(song.url)).conditioning.vector()
+    encoded = tokenizer.encode(parse_song(song.url))
+    tokens, cond = encoded.tokens.tolist()[:120], encoded.conditioning.vector()
     cached, whole = ModelScorer(model, cond), ModelScorer(model, cond, use_cache=False)
     for n in range(len(tokens) // 2, len(tokens) + 1):
         assert abs(cached.logits(tokens[:n]) - whole.logits(tokens[:n])).max() < 1e-4
