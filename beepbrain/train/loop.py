@@ -227,13 +227,14 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
 
     dataset_dir = data / "datasets" / config.dataset
     manifest = read_manifest(dataset_dir, hint="; build one with `beepbrain dataset`")
-    model_config = CONFIGS[config.model].with_data(
-        int(manifest["vocab_size"]),
-        int(manifest.get("cond_dim", COND_DIM)),
-        _channel_marks(config, dataset_dir),
-    )
     if checkpoint is not None and checkpoint.get("model_config"):  # the resumed run's own model
         model_config = GPTConfig.from_dict(checkpoint["model_config"])
+    else:
+        model_config = CONFIGS[config.model].with_data(
+            int(manifest["vocab_size"]),
+            int(manifest.get("cond_dim", COND_DIM)),
+            _channel_marks(config, dataset_dir),
+        )
     train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 
     torch.manual_seed(config.seed)
