@@ -116,6 +116,13 @@ def main() -> None:
         help="a pitch-channel note's shape after its first pitch (chord pitches, length, pins; default: "
         "--temperature)",
     )
+    parser.add_argument(
+        "--kind-temperature",
+        type=float,
+        default=None,
+        help="the choice between kinds of token (SamplingConfig.kind_temperature; default: none, one "
+        "temperature over all tokens)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
@@ -153,6 +160,7 @@ def main() -> None:
         f"{len(refs)} {split} songs of {dataset}; {args.samples} samples of at most {args.max_bars} bars, "
         f"T={args.temperature}"
         + (f" (a note's shape {args.shape_temperature})" if args.shape_temperature is not None else "")
+        + (f" (kinds {args.kind_temperature})" if args.kind_temperature is not None else "")
         + f", seeds {args.seed}..{args.seed + args.samples - 1}"
     )
     started = time.perf_counter()
@@ -163,7 +171,11 @@ def main() -> None:
         samples=args.samples,
         max_bars=args.max_bars,
         sampling=SamplingConfig(
-            temperature=args.temperature, top_p=1.0, seed=args.seed, shape_temperature=args.shape_temperature
+            temperature=args.temperature,
+            top_p=1.0,
+            seed=args.seed,
+            shape_temperature=args.shape_temperature,
+            kind_temperature=args.kind_temperature,
         ),
         progress=lambda msg: print(msg, flush=True),
     )
@@ -184,8 +196,10 @@ def main() -> None:
         + (f"; {len(pairs.failed)} sample(s) failed, their pairs left out" if pairs.failed else "")
         + "\n"
     )
-    label = f"T={args.temperature:g}" + (
-        f", shapes {args.shape_temperature:g}" if args.shape_temperature is not None else ""
+    label = (
+        f"T={args.temperature:g}"
+        + (f", shapes {args.shape_temperature:g}" if args.shape_temperature is not None else "")
+        + (f", kinds {args.kind_temperature:g}" if args.kind_temperature is not None else "")
     )
     print(table(stats, label, label, "cut"))
     print("\nwhere the notes go (per bar of a channel, per note; mean over the songs):")

@@ -5,6 +5,7 @@ Multi-GPU: `torchrun --nproc_per_node N -m beepbrain.cli train ...` (Distributed
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 
@@ -75,6 +76,13 @@ def register(subparsers) -> None:
         help="give the model each token's channel (an embedding read from the stream; pattern tokenizer; "
         "off by default: it scored worse at the main job's budget, docs/train.md)",
     )
+    p.add_argument(
+        "--recall",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="tell each position what the channel whose bar item comes next did in its last bar item "
+        "(silent, sounding, unseen; pattern tokenizer; on by default, docs/train.md)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -109,6 +117,7 @@ def handle(args) -> int:
             fill=args.fill,
             decision_weight=args.decision_weight,
             channel_embedding=args.channel_embedding,
+            recall=args.recall,
         )
         result = train(config)
     except (FileNotFoundError, ValueError) as exc:

@@ -27,7 +27,13 @@ import numpy as np
 from beepbrain.format.config import BAR_COUNT_MAX
 from beepbrain.format.edit import put_pattern, with_channel
 from beepbrain.format.song import Song
-from beepbrain.generate.sampling import ModelScorer, SamplingConfig, decoding_threads, sample_sequence
+from beepbrain.generate.sampling import (
+    ModelScorer,
+    SamplingConfig,
+    decoding_threads,
+    sample_sequence,
+    token_kinds,
+)
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.fill import fill_layout, marker_mask, read_fill
 from beepbrain.tokens.pattern_stream import BARS_AT, join_parts, split_stream
@@ -255,7 +261,11 @@ def fill_song(
             with decoding_threads(model):
                 try:
                     tokens = sample_sequence(
-                        grammar, scorer.logits, replace(sampling, seed=sampling.seed + n - 1), prefix=prompt
+                        grammar,
+                        scorer.logits,
+                        replace(sampling, seed=sampling.seed + n - 1),
+                        prefix=prompt,
+                        kinds=token_kinds(vocab),
                     )
                 except ValueError as exc:
                     if "exceed the model's context" not in str(exc):

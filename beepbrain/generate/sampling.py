@@ -33,9 +33,18 @@ class SamplingConfig:
     header_temperature: float | None = None  # the song's header (tempo, key, instruments); None: temperature
     # a pitch-channel note's shape after its first pitch (more pitches, volume, length, bends); None: temperature
     shape_temperature: float | None = None
+    # the choice between kinds of token (a note or the pattern's end, one more pitch or the length, ...):
+    # the summed probability of each kind at this temperature, then the token within its kind at the
+    # step's own; None: one temperature over all tokens (``choose``)
+    kind_temperature: float | None = None
 
     def __post_init__(self):
-        temperatures = (self.temperature, self.header_temperature, self.shape_temperature)
+        temperatures = (
+            self.temperature,
+            self.header_temperature,
+            self.shape_temperature,
+            self.kind_temperature,
+        )
         if any(t is not None and t < 0 for t in temperatures):
             raise ValueError("temperature must be >= 0 (0 = greedy)")
         if self.top_k < 0:
@@ -44,8 +53,53 @@ class SamplingConfig:
             raise ValueError("top_p must be in (0, 1]")
 
 
-def choose(logits: np.ndarray, mask: np.ndarray, cfg: SamplingConfig, rng: np.random.Generator) -> int:
-    """Pick a token from ``logits`` among those ``mask`` allows, by temperature, top-k and top-p."""
+def token_kinds(vocab) -> np.ndarray | None:
+    """``int64[V]``: each token's kind for ``SamplingConfig.kind_temperature``: its vocabulary family, a
+    special token (BAR, EMPTY, END, ...) a kind of its own; None for a vocabulary without families."""
+    family = getattr(vocab, "family", None)
+    if family is None:
+        return None
+    family = np.asarray(family, dtype=np.int64)
+    return np.where(family >= 0, family, family.max() + 1 + np.arange(len(family)))
+
+
+def _by_kind(
+    scores: np.ndarray, kinds: np.ndarray, temperature: float, kind_temperature: float
+) -> np.ndarray:
+    """Log-probabilities: each kind's summed probability (at 1) tempered by ``kind_temperature``, times
+    each token's probability within its kind tempered by ``temperature``.
+
+    One temperature below 1 over all tokens favours a kind whose probability sits on one token (a
+    pattern's END, a note's length) over one spread across many (the next note's position, a chord's
+    further pitch), so songs thin out and lose their chords (docs/generate.md); this sharpens which
+    value, and the kinds only as ``kind_temperature`` says."""
+    log_p = scores - np.logaddexp.reduce(scores)
+    groups, of = np.unique(kinds, return_inverse=True)
+    mass = np.zeros(len(groups))
+    np.add.at(mass, of, np.exp(log_p))
+    log_kind = np.log(np.maximum(mass, 1e-300))
+    if kind_temperature == 0:
+        log_kind = np.where(log_kind == log_kind.max(), 0.0, -np.inf)
+    else:
+        log_kind = log_kind / kind_temperature
+    log_kind -= np.logaddexp.reduce(log_kind)
+    within = log_p / temperature
+    top = np.full(len(groups), -np.inf)
+    np.maximum.at(top, of, within)
+    total = np.zeros(len(groups))
+    np.add.at(total, of, np.exp(within - top[of]))
+    return log_kind[of] + within - (top + np.log(total))[of]
+
+
+def choose(
+    logits: np.ndarray,
+    mask: np.ndarray,
+    cfg: SamplingConfig,
+    rng: np.random.Generator,
+    kinds: np.ndarray | None = None,
+) -> int:
+    """Pick a token from ``logits`` among those ``mask`` allows, by temperature, top-k and top-p; with
+    ``kinds`` (``token_kinds``) and ``cfg.kind_temperature``, the kind first at its own temperature."""
     allowed = np.flatnonzero(mask)
     if len(allowed) == 0:
         raise RuntimeError("the grammar allows no token here")
@@ -54,7 +108,10 @@ def choose(logits: np.ndarray, mask: np.ndarray, cfg: SamplingConfig, rng: np.ra
     scores = np.asarray(logits, dtype=np.float64)[allowed]
     if cfg.temperature == 0:
         return int(allowed[int(np.argmax(scores))])
-    scores = scores / cfg.temperature
+    if kinds is not None and cfg.kind_temperature is not None:
+        scores = _by_kind(scores, kinds[allowed], cfg.temperature, cfg.kind_temperature)
+    else:
+        scores = scores / cfg.temperature
     if cfg.top_k and cfg.top_k < len(scores):  # the k best, in descending order
         order = np.argpartition(-scores, cfg.top_k - 1)[: cfg.top_k]
         order = order[np.argsort(-scores[order], kind="stable")]
@@ -247,10 +304,12 @@ def sample_sequence(
     on_token: Callable[[int], None] | None = None,
     window: SongWindow | None = None,
     on_slide: Callable[[], None] | None = None,
+    kinds: np.ndarray | None = None,
 ) -> list[int]:
     """Sample until the grammar is done: ``prefix`` first (checked against the grammar for validity only),
     then tokens from ``next_logits(view)`` masked by the grammar. Forced tokens (one allowed) skip the
-    scorer. ``window`` (default: no sliding) holds the model's view; ``on_slide`` is called when it moves."""
+    scorer. ``window`` (default: no sliding) holds the model's view; ``on_slide`` is called when it moves.
+    ``kinds``: each token's kind, for ``cfg.kind_temperature`` (``token_kinds``)."""
     from dataclasses import replace
 
     rng = np.random.default_rng(cfg.seed)
@@ -293,7 +352,7 @@ def sample_sequence(
                 step_cfg = header_cfg
             elif getattr(grammar, "in_note_shape", False):
                 step_cfg = shape_cfg
-            token = choose(next_logits(song.view), mask, step_cfg, rng)
+            token = choose(next_logits(song.view), mask, step_cfg, rng, kinds)
         song.push(token)
         written += 1
         if on_token is not None:
@@ -337,4 +396,5 @@ def sample_song(
             on_token=on_token,
             window=window,
             on_slide=scorer.reset,
+            kinds=token_kinds(tokenizer.vocab),
         )

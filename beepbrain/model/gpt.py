@@ -51,6 +51,15 @@ class GPTConfig:
     holes: int = 0
     sep_id: int = -1
     channel_rows: int = 16  # the channel embedding's rows: 0 and up to 15 channels (BeepBox: 10 + 5)
+    channel_embedding: bool = True  # with marks: each token's channel has an embedding (``channel_ids``)
+    # recall: where a channel's bar item comes next, the model is told what that channel did in its last
+    # bar item (``recall_ids``): an embedding of none / silent / sounding / unseen, from the tokens below
+    recall: bool = False
+    recall_silent: tuple[int, ...] = ()
+    recall_sounding: tuple[int, ...] = ()
+    recall_unseen: tuple[int, ...] = ()
+    recall_ends: tuple[int, ...] = ()  # the tokens that end a bar item (EMPTY, END, REF, HIDE, HOLE)
+    recall_rows: tuple[int, ...] = ()  # resets after which items are bar items (BAR, SEP)
 
     @property
     def padded_vocab_size(self) -> int:
@@ -64,17 +73,28 @@ class GPTConfig:
     def reads_channels(self) -> bool:
         return bool(self.channel_starts)
 
+    @property
+    def embeds_channels(self) -> bool:
+        return self.reads_channels and self.channel_embedding
+
+    @property
+    def recalls(self) -> bool:
+        return self.reads_channels and self.recall
+
     @classmethod
     def from_dict(cls, data: dict) -> GPTConfig:
         out = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        for k in ("channel_resets", "channel_starts"):
+        for k in _TOKEN_LISTS:
             if k in out:
                 out[k] = tuple(int(t) for t in out[k])
         return cls(**out)
 
-    def with_data(self, vocab_size: int, cond_dim: int = COND_DIM, marks=None) -> GPTConfig:
+    def with_data(
+        self, vocab_size: int, cond_dim: int = COND_DIM, marks=None, embed: bool = True, recall: bool = False
+    ) -> GPTConfig:
         """This configuration sized for a dataset's vocabulary and conditioning, reading channels where
-        its tokenizer gives ``marks`` (``ChannelMarks``)."""
+        its tokenizer gives ``marks`` (``ChannelMarks``): with their embedding (``embed``), with the
+        recall of each channel's last bar item (``recall``), or both."""
         out = replace(self, vocab_size=vocab_size, cond_dim=cond_dim)
         if marks is not None:
             out = replace(
@@ -84,8 +104,29 @@ class GPTConfig:
                 hole_first=marks.hole_first,
                 holes=marks.holes,
                 sep_id=marks.sep,
+                channel_embedding=embed,
+                recall=recall,
+                recall_silent=tuple(marks.silent),
+                recall_sounding=tuple(marks.sounding),
+                recall_unseen=tuple(marks.unseen),
+                recall_ends=tuple(marks.ends),
+                recall_rows=tuple(marks.bar_rows),
             )
         return out
+
+
+_TOKEN_LISTS = (
+    "channel_resets",
+    "channel_starts",
+    "recall_silent",
+    "recall_sounding",
+    "recall_unseen",
+    "recall_ends",
+    "recall_rows",
+)
+# what a position is told (``GPT.recall_ids``): nothing (no bar item comes next), or what the channel whose
+# item comes next did last: no bar item in view, silent, sounding, unseen
+RECALL_OFF, RECALL_NONE, RECALL_SILENT, RECALL_SOUNDING, RECALL_UNSEEN = range(5)
 
 
 class KVCache:
@@ -200,10 +241,22 @@ class GPT(nn.Module):
         super().__init__()
         self.config = config
         self.wte = nn.Embedding(config.padded_vocab_size, config.n_embd)
-        self.wch = nn.Embedding(config.channel_rows, config.n_embd) if config.reads_channels else None
+        self.wch = nn.Embedding(config.channel_rows, config.n_embd) if config.embeds_channels else None
+        self.wrec = nn.Embedding(5, config.n_embd) if config.recalls else None
         if config.reads_channels:
             self.register_buffer("_resets", torch.tensor(config.channel_resets), persistent=False)
             self.register_buffer("_starts", torch.tensor(config.channel_starts), persistent=False)
+        if config.recalls:
+            kinds = torch.zeros(config.padded_vocab_size, dtype=torch.long)
+            for kind, tokens in (
+                (RECALL_SILENT, config.recall_silent),
+                (RECALL_SOUNDING, config.recall_sounding),
+                (RECALL_UNSEEN, config.recall_unseen),
+            ):
+                kinds[list(tokens)] = kind
+            self.register_buffer("_kinds", kinds, persistent=False)
+            self.register_buffer("_ends", torch.tensor(config.recall_ends), persistent=False)
+            self.register_buffer("_rows", torch.tensor(config.recall_rows), persistent=False)
         self.cond_proj = nn.Linear(config.cond_dim, config.n_embd, bias=config.bias)
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList([Block(config, i) for i in range(config.n_layer)])
@@ -244,8 +297,12 @@ class GPT(nn.Module):
         cos, sin = rope_tables(self.config.n_embd // self.config.n_head, positions, self.config.rope_base)
         cond = self.cond_proj(cond.to(self.wte.weight.dtype))
         x = self.wte(idx) + (cond[:, None, :] if cond.dim() == 2 else cond)
-        if self.wch is not None:
-            x = x + self.wch(self._channels(idx, cache))
+        if self.config.reads_channels:
+            ids, recall = self._channels(idx, cache)
+            if self.wch is not None:
+                x = x + self.wch(ids)
+            if self.wrec is not None:
+                x = x + self.wrec(recall)
         x = self.drop(x)
         songs = self.song_mask(idx) if cache is None else None
         for block in self.blocks:
@@ -260,13 +317,17 @@ class GPT(nn.Module):
             )
         return logits, loss
 
-    def _channels(self, idx: torch.Tensor, cache: KVCache | None) -> torch.Tensor:
-        """Each token's channel id (``channel_ids``); with a cache, read with the tokens it has seen."""
-        if cache is None:
-            return self.channel_ids(idx)
-        seen = idx if cache.tokens is None else torch.cat([cache.tokens, idx], dim=1)
-        cache.tokens = seen[:, -cache.window :]
-        return self.channel_ids(seen)[:, -idx.size(1) :]
+    def _channels(self, idx: torch.Tensor, cache: KVCache | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Each token's channel id (``channel_ids``) and recall (``recall_ids``, None without it); with a
+        cache, read with the tokens it has seen."""
+        seen = idx
+        if cache is not None:
+            seen = idx if cache.tokens is None else torch.cat([cache.tokens, idx], dim=1)
+            cache.tokens = seen[:, -cache.window :]
+        ids = self.channel_ids(seen)
+        recall = self.recall_ids(seen, ids) if self.wrec is not None else None
+        n = idx.size(1)
+        return ids[:, -n:], (recall[:, -n:] if recall is not None else None)
 
     def channel_ids(self, idx: torch.Tensor) -> torch.Tensor:
         """`int64[B, T]`: 1 + the channel whose instrument or item each token writes, 0 for the rest.
@@ -295,6 +356,43 @@ class GPT(nn.Module):
             content = answering & (marker > sep)
             ids = torch.where(content, ids.gather(1, of_marker), ids)
         return ids.clamp(0, c.channel_rows - 1)
+
+    def recall_ids(self, idx: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """`int64[B, T]`: at each position where a channel's bar item comes next (a bar line, the end of
+        a bar item, a HOLE marker among the fill layout's answers), what that channel did in its last bar
+        item so far in the song: ``RECALL_NONE`` (no such item in view), ``RECALL_SILENT`` (EMPTY),
+        ``RECALL_SOUNDING`` (a pattern written or named), ``RECALL_UNSEEN`` (a hole, or a ``HIDE``);
+        ``RECALL_OFF`` everywhere else (inside a pattern, the header, pinned rows).
+
+        The channel whose item comes next is ``ids`` (1 + the channel just written, so the next one; 0 at
+        a bar line: the first); at an answer's HOLE marker it is the marker's own. Bar items are those
+        after a bar line or SEP (``recall_rows``), not a window's pinned rows, so a window's first bar
+        recalls nothing. A 2-layer model would otherwise have to count a bar's items and find the same
+        channel's item a bar back: the lookup this does for it (docs/train.md)."""
+        c = self.config
+        T = idx.size(1)
+        pos = torch.arange(T, device=idx.device).expand_as(idx)
+        none = torch.full_like(idx, -1)
+        kind = self._kinds[idx]
+        last = torch.where(torch.isin(idx, self._resets), pos, none).cummax(1).values
+        row = idx.gather(1, last.clamp(min=0))
+        song = torch.where(idx == c.bos_id, pos, none).cummax(1).values
+        marker = torch.zeros_like(idx, dtype=torch.bool)
+        if c.holes and c.sep_id >= 0:
+            hole = (idx >= c.hole_first) & (idx < c.hole_first + c.holes)
+            marker = hole & (row == c.sep_id)
+        in_bars = (last >= 0) & torch.isin(row, self._rows)
+        item = (kind > 0) & in_bars & ~marker
+        at_bar_line = (last == pos) & (row != c.sep_id)
+        decides = marker | (in_bars & (row != c.sep_id) & (at_bar_line | torch.isin(idx, self._ends)))
+        nxt = torch.where(marker, ids - 1, ids).clamp(0, c.channel_rows - 2)
+        out = torch.full_like(idx, RECALL_NONE)
+        for channel in range(c.channel_rows - 1):
+            at = torch.where(item & (ids == channel + 1), pos, none).cummax(1).values
+            found = (at >= 0) & (at >= song)
+            recalled = torch.where(found, kind.gather(1, at.clamp(min=0)), RECALL_NONE)
+            out = torch.where(nxt == channel, recalled, out)
+        return torch.where(decides, out, RECALL_OFF)
 
     def song_mask(self, idx: torch.Tensor) -> torch.Tensor | None:
         """`bool[B, 1, T, T]`: causal attention inside each song of a packed row (a song starts at BOS);

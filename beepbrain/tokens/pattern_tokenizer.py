@@ -604,12 +604,18 @@ class PatternTokenizer(SavedTokenizer):
                 first, end = v.span(family)
                 starts += range(first, end)
         holes = v.span("HOLE") if "HOLE" in v.start else (-1, -1)
+        unseen = [t for family in ("HIDE", "HOLE") if family in v.start for t in range(*v.span(family))]
         return ChannelMarks(
             resets=(BOS, BAR, EOS, *markers),
             starts=tuple(starts),
             hole_first=holes[0],
             holes=holes[1] - holes[0],
             sep=v.sep if v.sep is not None else -1,
+            silent=(EMPTY,),
+            sounding=(NEW, *range(*v.span("REF"))),
+            unseen=tuple(unseen),
+            ends=(EMPTY, END, *range(*v.span("REF")), *unseen),
+            bar_rows=(BAR, *([v.sep] if v.sep is not None else [])),
         )
 
     def decision_ids(self) -> np.ndarray:

@@ -68,13 +68,22 @@ class ChannelMarks:
     """How a model reads each token's channel from the tokens alone (``GPT.channel_ids``): the channel
     count starts again after a ``resets`` token and goes up by one at each ``starts`` token (an
     instrument's or a bar item's first token); in the fill layout, the content after ``sep`` is the
-    channel of its hole (``HOLE_k``: ids ``hole_first`` .. ``hole_first + holes - 1``)."""
+    channel of its hole (``HOLE_k``: ids ``hole_first`` .. ``hole_first + holes - 1``).
+
+    What a bar item says of its channel (``GPT.recall_ids``): ``silent`` (EMPTY), ``sounding`` (a pattern
+    written or named) or ``unseen`` (a hole, or patterns out of view); ``ends`` end a bar item; bar items are those after a
+    ``bar_rows`` reset (a bar line, or SEP where a hole's content is written), not a window's pinned rows."""
 
     resets: tuple[int, ...]
     starts: tuple[int, ...]
     hole_first: int = -1
     holes: int = 0
     sep: int = -1
+    silent: tuple[int, ...] = ()
+    sounding: tuple[int, ...] = ()
+    unseen: tuple[int, ...] = ()
+    ends: tuple[int, ...] = ()  # the tokens that end a bar item
+    bar_rows: tuple[int, ...] = ()
 
 
 class Tokenizer(Protocol):

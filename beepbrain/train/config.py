@@ -40,6 +40,8 @@ class TrainConfig:
     # against 1 for every other target (tokenizer.decision_ids); validation stays unweighted
     channel_embedding: bool = False  # the model reads each token's channel (Tokenizer.channel_marks);
     # off: at the main job's budget it scored worse (docs/train.md)
+    recall: bool = True  # each position is told what the channel whose item comes next did in its last
+    # bar item (GPT.recall_ids; pattern tokenizer): the item decision it could not learn (docs/train.md)
 
     def __post_init__(self) -> None:
         from beepbrain.model import CONFIGS

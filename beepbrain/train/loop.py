@@ -169,10 +169,10 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
 
 def _channel_marks(config, dataset_dir: Path):
     """How the model reads each token's channel (``Tokenizer.channel_marks``), None where the dataset's
-    tokenizer does not tell it or ``config.channel_embedding`` is off."""
+    tokenizer does not tell it or both ``config.channel_embedding`` and ``config.recall`` are off."""
     from beepbrain.tokens.load import load_tokenizer
 
-    if not config.channel_embedding:
+    if not (config.channel_embedding or config.recall):
         return None
     return load_tokenizer(dataset_dir / "tokenizer.json").channel_marks()
 
@@ -234,6 +234,8 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
             int(manifest["vocab_size"]),
             int(manifest.get("cond_dim", COND_DIM)),
             _channel_marks(config, dataset_dir),
+            embed=config.channel_embedding,
+            recall=config.recall,
         )
     train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 

@@ -156,3 +156,35 @@ def test_shape_temperature_samples_each_notes_shape_on_its_own():
     assert len({shape for _header, shape in shaped}) > 1  # shapes vary by seed
     with pytest.raises(ValueError, match="temperature"):
         SamplingConfig(shape_temperature=-1)
+
+
+def test_kind_temperature_keeps_each_kinds_share_and_sharpens_within_it():
+    """One kind of token whose probability is on one token (a pattern's END) against one spread over many
+    (the next note's position): one temperature below 1 takes share from the spread kind; with the kind
+    chosen at 1 each kind keeps the model's share, and the values inside a kind are still sharpened."""
+    from beepbrain.generate.sampling import _by_kind, token_kinds
+    from beepbrain.tokens import PatternTokenizer
+
+    # token 0: one "END" with 0.4; tokens 1-6: six positions sharing 0.6 unevenly
+    probs = np.array([0.4, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03])
+    kinds = np.array([0, 1, 1, 1, 1, 1, 1])
+    logits = np.log(probs) + 3.0  # any offset
+
+    def dist(cfg, with_kinds=True):
+        rng = np.random.default_rng(0)
+        picks = [choose(logits, np.ones(7, bool), cfg, rng, kinds if with_kinds else None) for _ in range(20000)]
+        return np.bincount(picks, minlength=7) / len(picks)
+
+    plain = dist(SamplingConfig(temperature=0.5))
+    assert plain[0] > 0.55  # one temperature: the single token wins share
+    by_kind = dist(SamplingConfig(temperature=0.5, kind_temperature=1.0))
+    assert abs(by_kind[0] - 0.4) < 0.015  # each kind keeps the model's share
+    within = by_kind[1:] / by_kind[1:].sum()
+    assert within[0] > 0.2 / 0.6 + 0.1  # the likeliest position is sharpened inside its kind
+    exact = np.exp(_by_kind(logits, kinds, 1.0, 1.0))
+    assert np.allclose(exact, probs)  # both at 1: the model's own distribution
+    assert np.allclose(np.exp(_by_kind(logits, kinds, 0.5, 0.5)).sum(), 1.0)
+    kinds_of = token_kinds(PatternTokenizer().vocab)
+    assert len(set(kinds_of[:4].tolist())) == 4  # every special token a kind of its own
+    with pytest.raises(ValueError, match="temperature"):
+        SamplingConfig(kind_temperature=-1)

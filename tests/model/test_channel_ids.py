@@ -1,6 +1,7 @@
 """The channel a model reads for each token (``GPT.channel_ids`` with the pattern tokenizer's
 ``channel_marks``): the channel whose instrument or bar item the token writes, in songs, pinned views,
-packed rows and the fill layout, and the same token by token through the KV cache as in one pass."""
+packed rows and the fill layout, and the same token by token through the KV cache as in one pass. And
+what each position recalls of the channel whose item comes next (``GPT.recall_ids``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import torch
 
 from beepbrain.format import parse_song
 from beepbrain.model import GPT, GPTConfig
+from beepbrain.model.gpt import RECALL_NONE, RECALL_OFF, RECALL_SILENT, RECALL_SOUNDING, RECALL_UNSEEN
 from beepbrain.tokens import PatternTokenizer
 from beepbrain.tokens.fill import draw_holes, fill_layout
 from beepbrain.tokens.pattern_stream import split_stream
-from beepbrain.tokens.pattern_vocab import BAR, BOS, EOS, IEND
+from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, EOS, IEND
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +23,10 @@ def tok():
     return PatternTokenizer()
 
 
-def reader(tok, block_size: int = 1024) -> GPT:
+def reader(tok, block_size: int = 1024, recall: bool = False) -> GPT:
     torch.manual_seed(0)
     config = GPTConfig(vocab_size=tok.vocab_size, block_size=block_size, n_layer=1, n_head=2, n_embd=32)
-    return GPT(config.with_data(tok.vocab_size, marks=tok.channel_marks())).eval()
+    return GPT(config.with_data(tok.vocab_size, marks=tok.channel_marks(), recall=recall)).eval()
 
 
 def ids_of(model, tokens) -> list[int]:
@@ -109,8 +111,9 @@ def test_the_content_of_each_hole_reads_the_channel_of_its_hole(tok, corpus_reco
     assert checked >= 5
 
 
-def test_token_by_token_through_the_cache_equals_one_pass(tok, corpus_records):
-    model = reader(tok, block_size=256)
+@pytest.mark.parametrize("recall", [False, True])
+def test_token_by_token_through_the_cache_equals_one_pass(tok, corpus_records, recall):
+    model = reader(tok, block_size=256, recall=recall)
     enc = next(e for e in songs(tok, corpus_records) if len(e.tokens) >= 200)
     toks = torch.tensor([enc.tokens.tolist()[:200]])
     cond = torch.from_numpy(enc.conditioning.vector()[None]).float()
@@ -130,3 +133,82 @@ def test_a_model_saved_without_marks_reads_no_channels(tok):
     assert model.wch is None and not any(k.startswith("wch") for k in model.state_dict())
     marked = GPTConfig.from_dict(config.with_data(tok.vocab_size, marks=tok.channel_marks()).to_dict())
     assert marked.reads_channels and GPT(marked).wch is not None
+
+
+def recall_of(model, tokens) -> list[int]:
+    idx = torch.tensor([list(tokens)])
+    return model.recall_ids(idx, model.channel_ids(idx))[0].tolist()
+
+
+def test_each_item_decision_recalls_what_its_channel_did_a_bar_before(tok, corpus_records):
+    """Where the model chooses a channel's bar item (the position before it), it is told whether that
+    channel was silent or sounded in the bar before, and nowhere else; in a song's first bar and in a window's first bar
+    (whose pinned rows are patterns, not bars) it is told nothing; a second song packed in the row starts
+    from nothing."""
+    model = reader(tok, recall=True)
+    checked = silent = 0
+    for enc in songs(tok, corpus_records):
+        whole, cond = enc.tokens.tolist(), enc.conditioning
+        if len(whole) > 1024:
+            continue
+        recall = recall_of(model, whole)
+        parts = split_stream(whole, tok.vocab, cond.channels)
+        for bar, channel, first, _end in parts.spans:
+            if bar == 0:
+                want = RECALL_NONE
+            else:
+                want = RECALL_SOUNDING if parts.bars[bar - 1][channel] else RECALL_SILENT
+            silent += want == RECALL_SILENT
+            assert recall[first - 1] == want, (bar, channel)
+        assert set(recall[: whole.index(BAR)]) == {RECALL_OFF}  # the header: no bar item comes next
+        decisions = {first - 1 for _b, _c, first, _e in parts.spans}
+        for _bar, _channel, first, end in parts.spans:  # inside a pattern no bar item comes next
+            assert all(recall[i] == RECALL_OFF for i in range(first, end - 1) if i not in decisions)
+        start = enc.bars // 2
+        if start:
+            view = tok.view(whole, cond, start, 128)
+            first_bar = split_stream(view, tok.vocab, cond.channels).spans[: cond.channels]
+            assert [recall_of(model, view)[f - 1] for _b, _c, f, _e in first_bar] == [RECALL_NONE] * len(
+                first_bar
+            )
+        packed = whole + whole[: len(whole) // 2]
+        assert recall_of(model, packed) == recall + recall[: len(whole) // 2]
+        checked += 1
+    assert checked >= 5 and silent > 0
+
+
+def test_a_whole_channel_hole_recalls_its_own_answers(tok, corpus_records):
+    """Fill layout with one channel's every bar a hole (adding a channel): the holes stand where the
+    channel's items were (unseen), so its first answer recalls "unseen", and each later answer the one
+    written before it."""
+    model = reader(tok, recall=True)
+    checked = 0
+    for enc in songs(tok, corpus_records):
+        cond = enc.conditioning
+        parts = split_stream(enc.tokens.tolist(), tok.vocab, cond.channels)
+        channel = cond.channels - 1
+        holes = [(bar, channel) for bar in range(len(parts.bars))][: tok.vocab.fill_holes]
+        tokens = fill_layout(parts, holes, tok.vocab, cond.channels)
+        if len(tokens) > 1024 or len(holes) < 2:
+            continue
+        recall = recall_of(model, tokens)
+        hole_lo = tok.vocab.start["HOLE"]
+        sep = tokens.index(tok.vocab.sep)
+        markers = [i for i in range(sep + 1, len(tokens)) if hole_lo <= tokens[i] < hole_lo + len(holes)]
+        assert len(markers) == len(holes)
+        assert recall[markers[0]] == RECALL_UNSEEN
+        for before, at in zip(markers, markers[1:], strict=False):
+            said = RECALL_SILENT if tokens[before + 1] == EMPTY else RECALL_SOUNDING
+            assert recall[at] == said
+        checked += 1
+    assert checked >= 5
+
+
+def test_recall_is_kept_in_the_saved_configuration(tok):
+    config = GPTConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=1, n_head=2, n_embd=32)
+    recalling = config.with_data(tok.vocab_size, marks=tok.channel_marks(), embed=False, recall=True)
+    back = GPTConfig.from_dict(recalling.to_dict())
+    assert back == recalling and back.recalls and not back.embeds_channels
+    model = GPT(back)
+    assert model.wch is None and model.wrec is not None
+    assert not GPT(config.with_data(tok.vocab_size, marks=tok.channel_marks())).wrec  # off unless asked
