@@ -172,7 +172,9 @@ def test_kind_temperature_keeps_each_kinds_share_and_sharpens_within_it():
 
     def dist(cfg, with_kinds=True):
         rng = np.random.default_rng(0)
-        picks = [choose(logits, np.ones(7, bool), cfg, rng, kinds if with_kinds else None) for _ in range(20000)]
+        picks = [
+            choose(logits, np.ones(7, bool), cfg, rng, kinds if with_kinds else None) for _ in range(20000)
+        ]
         return np.bincount(picks, minlength=7) / len(picks)
 
     plain = dist(SamplingConfig(temperature=0.5))
