@@ -38,7 +38,8 @@ def load_parent(uri: str, tracking_uri: str | None, model_config: GPTConfig, man
         shown = ", ".join(f"{k} {theirs.get(k)!r} vs {ours.get(k)!r}" for k in differ)
         raise ValueError(
             f"--init-from {uri}: the model's shape differs from this run's ({shown}); "
-            "train with the parent's --config on a dataset of the same tokenizer"
+            "train with the parent's --config (and its --channel-embedding, --recall or --no-recall) "
+            "on a dataset of the same tokenizer"
         )
     parent_manifest = info.get("manifest") or {}
     for key in ("tokenizer", "vocab_size", "cond_dim"):

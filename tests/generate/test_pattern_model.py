@@ -208,13 +208,14 @@ def test_bar_repeat_counts_bars_equal_to_an_earlier_bar_of_the_channel():
 
 
 def test_a_model_trained_to_read_channels_registers_them_and_writes_songs(registered, tmp_path):
-    """``--channel-embedding``: the registered model keeps its channel marks (it reads each token's
-    channel back after loading) and writes valid songs, its cache reading channels as one pass does."""
+    """``--channel-embedding`` (with recall, on by default): the registered model keeps its channel marks
+    (it reads each token's channel and recall back after loading) and writes valid songs, its cache
+    reading them as one pass does."""
     from beepbrain.generate.sampling import ModelScorer
 
     uri = f"sqlite:///{tmp_path / 'channels.db'}"  # a store of its own: the module's latest model stays
     model, tokenizer = train_tiny(registered[0], uri, 10, channel_embedding=True)
-    assert model.config.reads_channels and model.wch is not None
+    assert model.config.reads_channels and model.wch is not None and model.wrec is not None
     assert model.config.channel_starts == tokenizer.channel_marks().starts
     song = generate_song(model, tokenizer, SongRequest(bars=3, beats_per_bar=4), SamplingConfig(seed=1))
     assert parse_song(song.url).bar_count == 3
