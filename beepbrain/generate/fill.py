@@ -250,6 +250,7 @@ def fill_song(
     try:
         written = [cell for cell in cells if cell not in followers]
         queue = plan_chunks(rows, written, tokens_of, budget, vocab.fill_holes, least, room=T // 4)
+        kinds = token_kinds(vocab)  # for sampling.kind_temperature
         n = 0
         while queue:
             first, end, chunk = queue.pop(0)
@@ -265,7 +266,7 @@ def fill_song(
                         scorer.logits,
                         replace(sampling, seed=sampling.seed + n - 1),
                         prefix=prompt,
-                        kinds=token_kinds(vocab),
+                        kinds=kinds,
                     )
                 except ValueError as exc:
                     if "exceed the model's context" not in str(exc):

@@ -129,6 +129,12 @@ _TOKEN_LISTS = (
 RECALL_OFF, RECALL_NONE, RECALL_SILENT, RECALL_SOUNDING, RECALL_UNSEEN = range(5)
 
 
+def latest(mask: torch.Tensor) -> torch.Tensor:
+    """`int64[B, T]`: the position of the latest True of `mask` at or before each position, -1 if none."""
+    pos = torch.arange(mask.size(1), device=mask.device).expand_as(mask)
+    return torch.where(mask, pos, -1).cummax(1).values
+
+
 class KVCache:
     """Keys and values of the tokens seen so far, one entry per layer, for incremental decoding.
 
@@ -338,20 +344,18 @@ class GPT(nn.Module):
         the channel of its hole: the one the k-th HOLE before SEP stands in."""
         c = self.config
         T = idx.size(1)
-        pos = torch.arange(T, device=idx.device).expand_as(idx)
-        none = torch.full_like(idx, -1)
         count = torch.isin(idx, self._starts).long().cumsum(1)
-        last = torch.where(torch.isin(idx, self._resets), pos, none).cummax(1).values
+        last = latest(torch.isin(idx, self._resets))
         ids = torch.where(last >= 0, count - count.gather(1, last.clamp(min=0)), 0)
         if c.holes and c.sep_id >= 0:
-            song = torch.where(idx == c.bos_id, pos, none).cummax(1).values
-            sep = torch.where(idx == c.sep_id, pos, none).cummax(1).values
+            song = latest(idx == c.bos_id)
+            sep = latest(idx == c.sep_id)
             answering = (sep > song) & (idx != c.sep_id)
             hole = (idx >= c.hole_first) & (idx < c.hole_first + c.holes)
             rank = (hole & ~answering).long().cumsum(1)  # holes in the song layout so far, row-wide
             first = rank.gather(1, song.clamp(min=0)) * (song >= 0)  # before this song
             at = torch.searchsorted(rank, first + (idx - c.hole_first) + 1).clamp(max=T - 1)  # k-th hole
-            marker = torch.where(hole & answering, pos, none).cummax(1).values
+            marker = latest(hole & answering)
             of_marker = at.gather(1, marker.clamp(min=0))
             content = answering & (marker > sep)
             ids = torch.where(content, ids.gather(1, of_marker), ids)
@@ -370,13 +374,11 @@ class GPT(nn.Module):
         recalls nothing. A 2-layer model would otherwise have to count a bar's items and find the same
         channel's item a bar back: the lookup this does for it (docs/train.md)."""
         c = self.config
-        T = idx.size(1)
-        pos = torch.arange(T, device=idx.device).expand_as(idx)
-        none = torch.full_like(idx, -1)
+        pos = torch.arange(idx.size(1), device=idx.device).expand_as(idx)
         kind = self._kinds[idx]
-        last = torch.where(torch.isin(idx, self._resets), pos, none).cummax(1).values
+        last = latest(torch.isin(idx, self._resets))
         row = idx.gather(1, last.clamp(min=0))
-        song = torch.where(idx == c.bos_id, pos, none).cummax(1).values
+        song = latest(idx == c.bos_id)
         marker = torch.zeros_like(idx, dtype=torch.bool)
         if c.holes and c.sep_id >= 0:
             hole = (idx >= c.hole_first) & (idx < c.hole_first + c.holes)
@@ -388,7 +390,7 @@ class GPT(nn.Module):
         nxt = torch.where(marker, ids - 1, ids).clamp(0, c.channel_rows - 2)
         out = torch.full_like(idx, RECALL_NONE)
         for channel in range(c.channel_rows - 1):
-            at = torch.where(item & (ids == channel + 1), pos, none).cummax(1).values
+            at = latest(item & (ids == channel + 1))
             found = (at >= 0) & (at >= song)
             recalled = torch.where(found, kind.gather(1, at.clamp(min=0)), RECALL_NONE)
             out = torch.where(nxt == channel, recalled, out)

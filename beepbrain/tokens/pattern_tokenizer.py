@@ -604,6 +604,7 @@ class PatternTokenizer(SavedTokenizer):
                 first, end = v.span(family)
                 starts += range(first, end)
         holes = v.span("HOLE") if "HOLE" in v.start else (-1, -1)
+        refs = range(*v.span("REF"))
         unseen = [t for family in ("HIDE", "HOLE") if family in v.start for t in range(*v.span(family))]
         return ChannelMarks(
             resets=(BOS, BAR, EOS, *markers),
@@ -612,9 +613,9 @@ class PatternTokenizer(SavedTokenizer):
             holes=holes[1] - holes[0],
             sep=v.sep if v.sep is not None else -1,
             silent=(EMPTY,),
-            sounding=(NEW, *range(*v.span("REF"))),
+            sounding=(NEW, *refs),
             unseen=tuple(unseen),
-            ends=(EMPTY, END, *range(*v.span("REF")), *unseen),
+            ends=(EMPTY, END, *refs, *unseen),
             bar_rows=(BAR, *([v.sep] if v.sep is not None else [])),
         )
 
