@@ -9,10 +9,13 @@ On the dataset's test split (songs the model never saw), for drum and pitch chan
    ``POS``, a pitch ``P``/``D``) next to how many the songs write. Near 1.00 the model is calibrated on
    real songs: how many notes and chord pitches it expects in total is right. Beside it, the item decision:
    the model's mean probability that a channel's next bar is silent (``EMPTY``), after a bar where the
-   channel sounded and after a silent one, next to how often the songs fall silent there.
+   channel sounded and after a silent one, next to how often the songs fall silent there. And after a
+   note's last pin: the model's probability that the next note starts where this one ended (legato),
+   later (a gap), or that the pattern ends, next to what the songs do.
 2. Sampled: at ``--per-song`` random pattern starts (``NEW``) of each test song, the song's own tokens up to
    there as context, one body written by the model (temperature T, the grammar's validity only) next to the
-   real body: note onsets per body, the last onset's place in the bar, and pitches per note (chords).
+   real body: note onsets per body, the last onset's place in the bar, pitches per note (chords), a
+   pitch note's length in parts and the share of notes followed by one that starts where it ends.
    Where (1) is calibrated and (2) writes fewer onsets (or chords), they are lost in sampling a body step
    by step, not in the song's context.
 """
@@ -45,7 +48,7 @@ def main() -> None:
     from beepbrain.generate.evaluate import load_split
     from beepbrain.generate.sampling import SamplingConfig, choose
     from beepbrain.tokens.pattern_stream import split_stream
-    from beepbrain.tokens.pattern_vocab import EMPTY, END, NEW
+    from beepbrain.tokens.pattern_vocab import EMPTY, END, MAX_PARTS, NEW
     from beepbrain.train.registry import load_model
 
     data = Path(args.data_dir)
@@ -58,7 +61,8 @@ def main() -> None:
     vocab = tokenizer.vocab
     T = int(model.config.block_size)
     family = np.array([vocab.family[t] for t in range(model.config.vocab_size)])
-    kinds = {"POS": vocab.family_index["POS"], "P": vocab.family_index["P"], "D": vocab.family_index["D"]}
+    kinds = {k: vocab.family_index[k] for k in ("POS", "DUR", "P", "D")}
+    onset_ids = np.arange(*vocab.span("POS"))
     print(
         f"model {args.model} (version {info.get('version')}); {len(test.songs)} {args.split} songs of {name}"
     )
@@ -75,6 +79,7 @@ def main() -> None:
     expected = {(k, t): 0.0 for k in ("drum", "pitch") for t in ("END", "POS", "pitch")}
     actual = dict.fromkeys(expected, 0)
     silence = {(k, prev): [0.0, 0, 0] for k in ("drum", "pitch") for prev in ("sounded", "was silent")}
+    after_note = {}  # kind -> P(legato), P(later), P(END), notes, then legato, gap, end as written
     by_bar = {}  # (what the bar before did, bars 1 / 2-3 / 4-7 / 8+) -> [sum P(EMPTY), silent, items]
     for song, cond in zip(test.songs, test.cond, strict=True):
         toks = [int(t) for t in song[: T + 1]]
@@ -92,7 +97,31 @@ def main() -> None:
         grammar = tokenizer.grammar(cond, beats_per_bar=None)
         grammar.relax(True)
         inside = False
+        start = length = None  # the note being read: its position, its latest pin
         for i, t in enumerate(toks):
+            if (
+                inside
+                and start is not None
+                and length is not None
+                and (family[t] == kinds["POS"] or t == END)
+            ):
+                kind = channel_kind(grammar, cond)
+                end, p = start + length, probs[i - 1]
+                row = after_note.setdefault(kind, np.zeros(7))
+                row[:4] += (
+                    p[onset_ids[end]] if end < len(onset_ids) else 0.0,
+                    p[onset_ids[end + 1 :]].sum() if end + 1 < len(onset_ids) else 0.0,
+                    p[END],
+                    1,
+                )
+                written = "legato" if t != END and vocab.value[t] == end else "gap" if t != END else "end"
+                row[4 + ("legato", "gap", "end").index(written)] += 1
+            if family[t] == kinds["POS"]:
+                start, length = int(vocab.value[t]), None
+            elif family[t] == kinds["DUR"]:
+                length = int(vocab.value[t])
+            elif t in (NEW, END):
+                start = length = None
             if i and inside:
                 kind = channel_kind(grammar, cond)
                 pitch = kinds["D" if kind == "drum" else "P"]
@@ -118,6 +147,12 @@ def main() -> None:
             f"silent in the songs {empty / max(n, 1):.3f} ({n} items)"
         )
 
+    print("  after a note's last pin: the next note where it ended / later, or the pattern's end")
+    for kind, (legato, later, end, n, w_legato, w_gap, w_end) in sorted(after_note.items()):
+        print(
+            f"  {kind:5} ({int(n)} notes): model {legato / n:.3f} / {later / n:.3f} / {end / n:.3f}, "
+            f"the songs {w_legato / n:.3f} / {w_gap / n:.3f} / {w_end / n:.3f}"
+        )
     print("  the same by the song's bar (both kinds of channel): where in the song the decision goes wrong")
     order = ("1", "2-3", "4-7", "8+")
     for (prev, when), (p_sum, empty, n) in sorted(
@@ -127,6 +162,13 @@ def main() -> None:
             f"  after a bar that {prev:10}, bar {when:3}: mean P(EMPTY) {p_sum / max(n, 1):.3f}, "
             f"silent in the songs {empty / max(n, 1):.3f} ({n} items)"
         )
+
+    def shape(body, drum: bool) -> tuple[int, int, int]:
+        """(total length in parts, notes followed by one that starts where they end, notes) of a body."""
+        notes, _ = tokenizer._read_notes(list(body), 0, MAX_PARTS, drum)
+        ends = [start + pins[-1][0] for start, _p, _t, pins in notes]
+        legato = sum(end == nxt[0] for end, nxt in zip(ends, notes[1:], strict=False))
+        return sum(end - n[0] for end, n in zip(ends, notes, strict=True)), legato, len(notes)
 
     # 2. one body sampled in its real context
     print("\n2. one pattern body sampled in its real context vs the real body (mean over bodies)")
@@ -172,16 +214,24 @@ def main() -> None:
                         *(max(onsets(b), default=0) for b in (real, wrote)),
                         pitches(real),
                         pitches(wrote),
+                        *shape(real, kind == "drum"),
+                        *shape(wrote, kind == "drum"),
                     )
                 )
         for kind, got in rows.items():
             if not got:
                 continue
             r, w, last_r, last_w, p_r, p_w = (np.mean([g[k] for g in got]) for k in range(6))
+            length_r, legato_r, notes_r, length_w, legato_w, notes_w = (
+                sum(g[k] for g in got) for k in range(6, 12)
+            )
+            length_r, legato_r = length_r / max(1, notes_r), legato_r / max(1, notes_r)
+            length_w, legato_w = length_w / max(1, notes_w), legato_w / max(1, notes_w)
             print(
                 f"  T={temperature:g} {kind:5} ({len(got)} bodies): onsets {w:.2f} written vs {r:.2f} real "
                 f"({100 * (w - r) / max(r, 1e-9):+.0f}%); last onset at part {last_w:.0f} vs {last_r:.0f}; "
-                f"pitches per note {p_w / max(w, 1e-9):.2f} vs {p_r / max(r, 1e-9):.2f}"
+                f"pitches per note {p_w / max(w, 1e-9):.2f} vs {p_r / max(r, 1e-9):.2f}; note length "
+                f"{length_w:.1f} vs {length_r:.1f} parts; legato {legato_w:.2f} vs {legato_r:.2f}"
             )
 
 

@@ -83,6 +83,13 @@ def register(subparsers) -> None:
         help="tell each position what the channel whose bar item comes next did in its last bar item "
         "(silent, sounding, unseen; pattern tokenizer; on by default, docs/train.md)",
     )
+    p.add_argument(
+        "--note-end",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="after each pin of a note, show the model the position token where the note then ends "
+        "(where the next note may start; pattern tokenizer; docs/train.md)",
+    )
     p.set_defaults(func=handle)
 
 
@@ -118,6 +125,7 @@ def handle(args) -> int:
             decision_weight=args.decision_weight,
             channel_embedding=args.channel_embedding,
             recall=args.recall,
+            note_end=args.note_end,
         )
         result = train(config)
     except (FileNotFoundError, ValueError) as exc:

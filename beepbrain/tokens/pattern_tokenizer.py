@@ -595,7 +595,8 @@ class PatternTokenizer(SavedTokenizer):
 
     def channel_marks(self) -> ChannelMarks:
         """The channel count starts again at BOS, BAR, EOS and the markers (PIN, FILL, SEP), and goes up
-        at an instrument's type and at each bar item (EMPTY, NEW, REF, HIDE, HOLE)."""
+        at an instrument's type and at each bar item (EMPTY, NEW, REF, HIDE, HOLE); a note starts at
+        ``POS``, its pins are ``DUR`` (then a pin's ``VOL``, ``BEND``), a body ends at ``END``."""
         v = self.vocab
         markers = [t for t in (v.pin, v.fill, v.sep) if t is not None]
         starts = [EMPTY, NEW]
@@ -617,6 +618,12 @@ class PatternTokenizer(SavedTokenizer):
             unseen=tuple(unseen),
             ends=(EMPTY, END, *refs, *unseen),
             bar_rows=(BAR, *([v.sep] if v.sep is not None else [])),
+            onset_first=v.span("POS")[0],
+            onsets=v.span("POS")[1] - v.span("POS")[0],
+            length_first=v.id_of("DUR", 1),
+            lengths=v.span("DUR")[1] - v.span("DUR")[0],
+            pin_marks=(*range(*v.span("VOL")), *range(*v.span("BEND"))),
+            body_end=END,
         )
 
     def decision_ids(self) -> np.ndarray:

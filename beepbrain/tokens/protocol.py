@@ -72,7 +72,12 @@ class ChannelMarks:
 
     What a bar item says of its channel (``GPT.recall_ids``): ``silent`` (EMPTY), ``sounding`` (a pattern
     written or named) or ``unseen`` (a hole, or patterns out of view); ``ends`` end a bar item; bar items are those after a
-    ``bar_rows`` reset (a bar line, or SEP where a hole's content is written), not a window's pinned rows."""
+    ``bar_rows`` reset (a bar line, or SEP where a hole's content is written), not a window's pinned rows.
+
+    Where a note ends (``GPT.note_ends``): a note starts at a position token (``onsets`` ids from
+    ``onset_first``: the position 0, 1, ...) and each of its pins is a length token (``lengths`` ids from
+    ``length_first``: 1, 2, ... parts after its start), perhaps followed by ``pin_marks`` (a pin's volume or
+    bend); after the last, a next note or ``body_end``. Empty where the stream has no such notes."""
 
     resets: tuple[int, ...]
     starts: tuple[int, ...]
@@ -84,6 +89,12 @@ class ChannelMarks:
     unseen: tuple[int, ...] = ()
     ends: tuple[int, ...] = ()  # the tokens that end a bar item
     bar_rows: tuple[int, ...] = ()
+    onset_first: int = -1
+    onsets: int = 0
+    length_first: int = -1
+    lengths: int = 0
+    pin_marks: tuple[int, ...] = ()
+    body_end: int = -1
 
 
 class Tokenizer(Protocol):

@@ -38,7 +38,7 @@ def load_parent(uri: str, tracking_uri: str | None, model_config: GPTConfig, man
         shown = ", ".join(f"{k} {theirs.get(k)!r} vs {ours.get(k)!r}" for k in differ)
         raise ValueError(
             f"--init-from {uri}: the model's shape differs from this run's ({shown}); "
-            "train with the parent's --config (and its --channel-embedding, --recall or --no-recall) "
+            "train with the parent's --config (and its --channel-embedding, --recall or --no-recall, --note-end) "
             "on a dataset of the same tokenizer"
         )
     parent_manifest = info.get("manifest") or {}

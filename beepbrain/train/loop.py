@@ -169,10 +169,11 @@ def _train(config: TrainConfig, data: Path, log) -> TrainResult:
 
 def _channel_marks(config, dataset_dir: Path):
     """How the model reads each token's channel (``Tokenizer.channel_marks``), None where the dataset's
-    tokenizer does not tell it or both ``config.channel_embedding`` and ``config.recall`` are off."""
+    tokenizer does not tell it or ``config.channel_embedding``, ``config.recall`` and ``config.note_end``
+    are all off."""
     from beepbrain.tokens.load import load_tokenizer
 
-    if not (config.channel_embedding or config.recall):
+    if not (config.channel_embedding or config.recall or config.note_end):
         return None
     return load_tokenizer(dataset_dir / "tokenizer.json").channel_marks()
 
@@ -236,6 +237,7 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
             _channel_marks(config, dataset_dir),
             embed=config.channel_embedding,
             recall=config.recall,
+            note_end=config.note_end,
         )
     train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 

@@ -15,7 +15,7 @@ from beepbrain.model.gpt import RECALL_NONE, RECALL_OFF, RECALL_SILENT, RECALL_S
 from beepbrain.tokens import PatternTokenizer
 from beepbrain.tokens.fill import draw_holes, fill_layout
 from beepbrain.tokens.pattern_stream import split_stream
-from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, EOS, IEND
+from beepbrain.tokens.pattern_vocab import BAR, BOS, EMPTY, END, EOS, IEND, NEW
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +212,71 @@ def test_recall_is_kept_in_the_saved_configuration(tok):
     model = GPT(back)
     assert model.wch is None and model.wrec is not None
     assert not GPT(config.with_data(tok.vocab_size, marks=tok.channel_marks())).wrec  # off unless asked
+
+
+def test_each_pin_shows_where_the_next_note_would_start(tok):
+    """After a note's length (and a pin's volume or bend after it) the model is shown the position token
+    where the note then ends; past the longest bar, END; nowhere else."""
+    v = tok.vocab
+    names = ["BAR", "NEW", "POS_0", "P_60", "DUR_24"]  # a plain note: position, pitch, length
+    names += ["POS_24", "P_62", "VOL_2", "DUR_12", "VOL_1", "DUR_48", "BEND_2"]  # a starting volume, two pins
+    names += ["POS_360", "P_40", "DUR_24", "END"]  # a note past the longest bar's end
+    ids = [v.ids[n] for n in names]
+    model = GPT(
+        GPTConfig(vocab_size=tok.vocab_size, n_layer=1, n_head=2, n_embd=32).with_data(
+            tok.vocab_size, marks=tok.channel_marks(), note_end=True
+        )
+    )
+    shown = model.note_ends(torch.tensor([ids]))[0].tolist()
+    expected = [-1] * len(ids)
+    expected[4] = v.ids["POS_24"]  # the first note: 0 + 24
+    for i in (8, 9):
+        expected[i] = v.ids[
+            "POS_36"
+        ]  # the second note's first pin: 24 + 12 (VOL_2 before it is its starting volume)
+    for i in (10, 11):
+        expected[i] = v.ids["POS_72"]  # its last pin: 24 + 48
+    expected[14] = END  # 360 + 24 is past the last position
+    assert shown == expected, [v.names[t] if t >= 0 else "-" for t in shown]
+
+
+def test_note_ends_in_real_songs_name_the_next_legato_note(tok, corpus_records):
+    """In real songs, wherever a note's next note starts where it ends, the position before that note
+    is shown exactly its position token; through the KV cache the model reads the same."""
+    model = GPT(
+        GPTConfig(vocab_size=tok.vocab_size, block_size=256, n_layer=1, n_head=2, n_embd=32).with_data(
+            tok.vocab_size, marks=tok.channel_marks(), recall=True, note_end=True
+        )
+    ).eval()
+    v = tok.vocab
+    legato = 0
+    for enc in songs(tok, corpus_records):
+        tokens = enc.tokens.tolist()
+        shown = model.note_ends(torch.tensor([tokens]))[0].tolist()
+        start = length = None
+        for i, t in enumerate(tokens):
+            name = v.names[t]
+            if name.startswith("POS_"):
+                if start is not None and length is not None and start + length == v.value[t]:
+                    assert shown[i - 1] == t
+                    legato += 1
+                start, length = int(v.value[t]), None
+                assert shown[i] == -1
+            elif name.startswith("DUR_"):
+                length = int(v.value[t])
+            elif t in (BAR, NEW, EMPTY) or name.startswith(("P_", "D_", "REF_", "ITYPE")):
+                assert shown[i] == -1
+            if t in (BAR, NEW):
+                start = length = None
+    assert legato > 100
+    enc = next(e for e in songs(tok, corpus_records) if len(e.tokens) >= 200)
+    toks = torch.tensor([enc.tokens.tolist()[:200]])
+    cond = torch.from_numpy(enc.conditioning.vector()[None]).float()
+    with torch.no_grad():
+        full, _ = model(toks, cond)
+        cache = model.new_cache()
+        pieces = [model(toks[:, :50], cond, cache=cache)[0]]
+        pieces += [model(toks[:, t : t + 1], cond, cache=cache)[0] for t in range(50, 200)]
+    assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
+    back = GPTConfig.from_dict(model.config.to_dict())
+    assert back == model.config and back.ends_notes
