@@ -195,7 +195,8 @@ def fill_song(
     layout: str = "inline",
 ) -> FilledSong:
     """``song`` with ``cells`` ((bar, channel), 0-based) written anew by ``model``; nothing else changes.
-    ``new_channel``: the index of a channel added for this (its cells are all targets). ``follow_repeats``:
+    ``new_channel``: the index of a channel added for this (its cells are all targets; in place and with
+    ``constraints`` its first bar is not left silent, as a new song's first bar sounds). ``follow_repeats``:
     a hole whose bar repeats an earlier hole's bar in every other channel takes that hole's pattern
     (``repeat_leaders``) instead of being written on its own. ``layout``: ``inline`` (each cell in its
     place, with everything before it in view: ``generate/inline.py``) or ``fill`` (the content after the
@@ -212,8 +213,16 @@ def fill_song(
                 "this model's tokenizer has no bars of items to write in place: use a pattern-tokenizer model"
             )
 
+        first = [(b, c) for b, c in sorted(cells) if c == new_channel][:1]
         return write_in_place(
-            model, tokenizer, song, cells, sampling, constraints=constraints, follow_repeats=follow_repeats
+            model,
+            tokenizer,
+            song,
+            cells,
+            sampling,
+            constraints=constraints,
+            follow_repeats=follow_repeats,
+            sounding=first,
         )
     started = time.perf_counter()
     if getattr(tokenizer.vocab, "fill", None) is None:

@@ -33,10 +33,12 @@ class GivenCells:
     window). ``followers``: {cell: leader cell} of target cells that play what their leader was given by
     the model (``fill.repeat_leaders``); ``written`` collects each target cell's body as it is sampled
     (shared by the grammars of every window). A given item's tokens are forced and checked for validity
-    only, as a prompt is; the target items keep every constraint the grammar was made with."""
+    only, as a prompt is; the target items keep every constraint the grammar was made with. ``sounding``:
+    target cells that may not be silent (an added channel's first bar, as a new song's first bar sounds)."""
 
-    def __init__(self, grammar, given: dict, start: int = 0, written=None, followers=None):
+    def __init__(self, grammar, given: dict, start: int = 0, written=None, followers=None, sounding=()):
         self.grammar = grammar
+        self.sounding = set(sounding)
         self.given = given
         self.start = int(start)
         self.written = written if written is not None else {}
@@ -75,7 +77,11 @@ class GivenCells:
     def mask(self) -> np.ndarray:
         queue = self._pending()
         if not queue:
-            return self.grammar.mask()
+            out = self.grammar.mask()
+            if self._cell() in self.sounding and not self.grammar.relaxed and out.sum() > out[EMPTY]:
+                out = out.copy()
+                out[EMPTY] = False
+            return out
         out = np.zeros(self.grammar.size, dtype=bool)
         out[queue[0]] = True
         return out
@@ -129,8 +135,10 @@ def write_in_place(
     *,
     constraints: bool = True,
     follow_repeats: bool = False,
+    sounding=(),
 ):
-    """``song`` with ``cells`` ((bar, channel), 0-based) written anew in place; nothing else changes."""
+    """``song`` with ``cells`` ((bar, channel), 0-based) written anew in place; nothing else changes. With
+    ``constraints``, the cells of ``sounding`` are not left silent (``GivenCells``)."""
     from beepbrain.generate.fill import FilledSong, _rows, repeat_leaders
     from beepbrain.generate.songs import check_song
 
@@ -165,7 +173,7 @@ def write_in_place(
         grammar = tokenizer.grammar(
             cond, beats_per_bar=None, bars=len(rows) - start_bar, known=known(start_bar), **options
         )
-        return GivenCells(grammar, given, start_bar, written, followers)
+        return GivenCells(grammar, given, start_bar, written, followers, sounding if constraints else ())
 
     was_training = model.training
     model.eval()

@@ -18,6 +18,7 @@ from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.model import GPT
 from beepbrain.model.gpt import GPTConfig
 from beepbrain.tokens import PatternTokenizer
+from beepbrain.tokens.pattern_vocab import EMPTY
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +83,32 @@ def test_add_channel_keeps_the_song_and_writes_the_new_one(songs, model_and_tok,
     for c in range(song.pitch_channel_count, song.channel_count):  # drums moved one place on, unchanged
         for b in range(song.bar_count):
             assert notes_at(pitch.song, c + 1, b) == notes_at(song, c, b)
+
+
+class Silent(GPT):
+    """A model that would leave every bar item silent (EMPTY far above every other token)."""
+
+    def forward(self, idx, cond, targets=None, cache=None):
+        logits, loss = super().forward(idx, cond, targets, cache)
+        return logits.index_add(-1, torch.tensor([EMPTY]), torch.full_like(logits[..., :1], 50.0)), loss
+
+
+def test_an_added_channel_starts_with_notes_unless_free(songs):
+    """As a new song's first bar sounds, an added channel's first bar does (in place, with the default
+    constraints), even where the model would leave it silent; the rest is the model's. Free, it is not."""
+    torch.manual_seed(0)
+    tok = PatternTokenizer()
+    model = Silent(
+        GPTConfig(vocab_size=tok.vocab_size, block_size=512, n_layer=1, n_head=2, n_embd=32)
+    ).eval()
+    song = songs[0]
+    new = song.channel_count
+    kept = add_channel(model, tok, song, "drum", SamplingConfig(seed=1))
+    assert notes_at(kept.song, new, 0) and not any(
+        notes_at(kept.song, new, b) for b in range(1, song.bar_count)
+    )
+    free = add_channel(model, tok, song, "drum", SamplingConfig(seed=1), constraints=False)
+    assert not any(notes_at(free.song, new, b) for b in range(song.bar_count))
 
 
 def test_repeat_leaders_pair_holes_whose_bars_repeat_in_every_other_channel():
