@@ -15,7 +15,7 @@ On the dataset's test split (songs the model never saw; decoded from their token
    unless ``--temperature`` says otherwise,
    after the song in the fill layout and in place (``layout``), each bar on its own, then following the
    song's repeats as ``beepbrain fill`` does by default,
-   no constraint beyond validity): its drum onsets per bar next to the original's, and, over the pairs of
+   no constraint beyond validity, or with ``--constrained`` those of ``fill --add-channel``): its drum onsets per bar next to the original's, and, over the pairs of
    bars where every other channel repeats (same patterns, some sounding), the share where it repeats too,
    next to the original drum channel's share; and where the notes go (silent cells, notes per sounding
    cell) in the first bar, bars 2-8 and later ones.
@@ -148,6 +148,12 @@ def main() -> None:
     parser.add_argument("--songs", type=int, default=16)
     parser.add_argument("--sections", default="1,2,3,4", help="which of the sections to run (default all)")
     parser.add_argument("--temperature", type=float, default=1.0, help="sampling in sections 2 and 3")
+    parser.add_argument(
+        "--constrained",
+        action="store_true",
+        help="section 2 with fill's default constraints (the rhythm's grid, the scale, the rewritten "
+        "channel's first bar not silent, as for --add-channel) instead of free",
+    )
     args = parser.parse_args()
 
     from beepbrain import settings
@@ -229,7 +235,8 @@ def main() -> None:
     ):
         how = "each bar on its own" if not follow else "following the song's repeats (fill's default)"
         where = "after the song (fill layout)" if layout == "fill" else "in place (add-channel's default)"
-        print(f"\n2. drums silenced and written again {where} (T={args.temperature:g}, free; {how})")
+        mode = "fill's constraints" if args.constrained else "free"
+        print(f"\n2. drums silenced and written again {where} (T={args.temperature:g}, {mode}; {how})")
         dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
         by_bar = {"first bar": ([], []), "bars 2-8": ([], []), "bars 9-": ([], [])}
         for i, song in enumerate(songs):
@@ -247,7 +254,8 @@ def main() -> None:
                     silent,
                     cells,
                     SamplingConfig(temperature=args.temperature, seed=i),
-                    constraints=False,
+                    constraints=args.constrained,
+                    new_channel=channel,  # written as an added channel is
                     follow_repeats=follow,
                     layout=layout,
                 )

@@ -86,9 +86,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--note-end",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="after each pin of a note, show the model the position token where the note then ends "
-        "(where the next note may start; pattern tokenizer; docs/train.md)",
+        default=True,
+        help="after each pin of a note, show the model the position token where the note then ends and "
+        "the beats its bar has left (where the next note may start; pattern tokenizer; on by default, "
+        "docs/train.md)",
     )
     p.set_defaults(func=handle)
 

@@ -7,7 +7,7 @@ RUN_DEFAULTS = {
     "steps": 800,  # x 8 rows of 512 tokens: 3.3M tokens (docs/generate.md)
     "songs": 3,
     "bars": 16,
-    "temperature": 0.85,  # notes a little below 1: more coherent (docs/generate.md)
+    "temperature": 1.0,  # the model's own distribution: below 1 its notes come short and many (docs/generate.md)
     "header_temperature": 1.0,  # tempo, key, instruments at 1: as varied as the corpus
     "tokenizer": "pattern",  # the comparison's winner (docs/pattern-tokens.md)
     "augment_channels": 0,

@@ -68,7 +68,10 @@ class GPTConfig:
     length_first: int = -1  # the length token 1's id, and how many there are
     lengths: int = 0
     pin_marks: tuple[int, ...] = ()  # a pin's volume or bend, after its length
-    body_end: int = -1  # what ends a pattern body (a note ending past the last position names it)
+    body_end: int = -1  # what ends a pattern body (a note ending at the bar's end names it)
+    beats_first: int = -1  # the header's beats-per-bar token 1's id, how many there are, and parts a beat
+    beats: int = 0
+    parts_per_beat: int = 0
 
     @property
     def padded_vocab_size(self) -> int:
@@ -137,6 +140,9 @@ class GPTConfig:
                 lengths=marks.lengths,
                 pin_marks=tuple(marks.pin_marks),
                 body_end=marks.body_end,
+                beats_first=marks.beats_first,
+                beats=marks.beats,
+                parts_per_beat=marks.parts_per_beat,
             )
         return out
 
@@ -276,6 +282,8 @@ class GPT(nn.Module):
         self.wte = nn.Embedding(config.padded_vocab_size, config.n_embd)
         self.wch = nn.Embedding(config.channel_rows, config.n_embd) if config.embeds_channels else None
         self.wrec = nn.Embedding(5, config.n_embd) if config.recalls else None
+        # the beats a bar has left after a note's pin (0 .. the longest bar), with ``note_ends``
+        self.wleft = nn.Embedding(max(config.beats, 1) + 1, config.n_embd) if config.ends_notes else None
         if config.reads_channels:
             self.register_buffer("_resets", torch.tensor(config.channel_resets), persistent=False)
             self.register_buffer("_starts", torch.tensor(config.channel_starts), persistent=False)
@@ -341,7 +349,10 @@ class GPT(nn.Module):
             if self.wrec is not None:
                 x = x + self.wrec(recall)
             if ends is not None:
-                x = x + torch.where((ends >= 0)[..., None], self.wte(ends.clamp(min=0)), 0.0)
+                token, left = ends
+                x = x + torch.where(
+                    (token >= 0)[..., None], self.wte(token.clamp(min=0)) + self.wleft(left), 0.0
+                )
         x = self.drop(x)
         songs = self.song_mask(idx) if cache is None else None
         for block in self.blocks:
@@ -365,9 +376,9 @@ class GPT(nn.Module):
             cache.tokens = seen[:, -cache.window :]
         ids = self.channel_ids(seen)
         recall = self.recall_ids(seen, ids) if self.wrec is not None else None
-        ends = self.note_ends(seen) if self.config.ends_notes else None
         n = idx.size(1)
-        return tuple(x[:, -n:] if x is not None else None for x in (ids, recall, ends))
+        ends = tuple(x[:, -n:] for x in self.note_ends(seen)) if self.config.ends_notes else None
+        return ids[:, -n:], (recall[:, -n:] if recall is not None else None), ends
 
     def channel_ids(self, idx: torch.Tensor) -> torch.Tensor:
         """`int64[B, T]`: 1 + the channel whose instrument or item each token writes, 0 for the rest.
@@ -430,15 +441,17 @@ class GPT(nn.Module):
             out = torch.where(nxt == channel, recalled, out)
         return torch.where(decides, out, RECALL_OFF)
 
-    def note_ends(self, idx: torch.Tensor) -> torch.Tensor:
-        """`int64[B, T]`: at each pin of a note (its length token, and that pin's volume or bend after it),
-        the token that would start a note where the pin ends this one: the position token of the note's
-        start plus the pin's length, or ``body_end`` past the last position; -1 everywhere else.
+    def note_ends(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(`int64[B, T]` token, `int64[B, T]` beats left): at each pin of a note (its length token, and
+        that pin's volume or bend after it), the token that would start a note where the pin ends this
+        one (the position token of the note's start plus the pin's length, or ``body_end`` where that is
+        the bar's end) and how many beats the bar has left after it (rounded up); -1 and 0 elsewhere.
+        A bar's length is the song's beats per bar (its header's beats token; the longest bar without one).
 
-        Its embedding is added to the token's own (the output layer shares it), so "the next note starts
-        where this one ends" is the token the model is shown. Without it a model must add two numbers
-        it reads as token ids, and a 2-layer one did not: on its own train songs it gave the next note
-        where the last one ended 0.52 where the songs do it 0.66 of the time (docs/train.md)."""
+        The token's embedding is added to the pin's own (the output layer shares it), so "the next note
+        starts where this one ends" is a token the model is shown. Without it a model must add two
+        numbers it reads as token ids, and a 2-layer one did not: on its own train songs it gave the next
+        note where the last one ended 0.52 where the songs do it 0.66 of the time (docs/train.md)."""
         c = self.config
         onset = idx - c.onset_first
         length = idx - c.length_first + 1
@@ -447,8 +460,17 @@ class GPT(nn.Module):
         start, pin = latest(is_onset), latest(is_length)
         at_pin = (start >= 0) & (pin > start) & (is_length | torch.isin(idx, self._pin_marks))
         end = onset.gather(1, start.clamp(min=0)) + length.gather(1, pin.clamp(min=0))
-        token = torch.where(end < c.onsets, c.onset_first + end, c.body_end)
-        return torch.where(at_pin, token, -1)
+        beats = idx - c.beats_first + 1
+        header = latest((beats >= 1) & (beats <= c.beats))
+        song = latest(idx == c.bos_id)
+        bar = torch.where(
+            (header >= 0) & (header >= song),
+            beats.gather(1, header.clamp(min=0)) * c.parts_per_beat,
+            c.onsets,
+        )
+        token = torch.where(end < bar, c.onset_first + end, c.body_end)
+        left = torch.div(bar - end + c.parts_per_beat - 1, c.parts_per_beat, rounding_mode="floor")
+        return torch.where(at_pin, token, -1), torch.where(at_pin, left.clamp(0, c.beats), 0)
 
     def song_mask(self, idx: torch.Tensor) -> torch.Tensor | None:
         """`bool[B, 1, T, T]`: causal attention inside each song of a packed row (a song starts at BOS);

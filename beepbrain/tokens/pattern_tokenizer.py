@@ -624,6 +624,9 @@ class PatternTokenizer(SavedTokenizer):
             lengths=v.span("DUR")[1] - v.span("DUR")[0],
             pin_marks=(*range(*v.span("VOL")), *range(*v.span("BEND"))),
             body_end=END,
+            beats_first=v.id_of("BEATS", 1),
+            beats=v.span("BEATS")[1] - v.span("BEATS")[0],
+            parts_per_beat=PARTS_PER_BEAT,
         )
 
     def decision_ids(self) -> np.ndarray:

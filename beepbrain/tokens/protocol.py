@@ -77,7 +77,9 @@ class ChannelMarks:
     Where a note ends (``GPT.note_ends``): a note starts at a position token (``onsets`` ids from
     ``onset_first``: the position 0, 1, ...) and each of its pins is a length token (``lengths`` ids from
     ``length_first``: 1, 2, ... parts after its start), perhaps followed by ``pin_marks`` (a pin's volume or
-    bend); after the last, a next note or ``body_end``. Empty where the stream has no such notes."""
+    bend); after the last, a next note or ``body_end``. A bar is ``parts_per_beat`` times the beats per bar
+    the header's beats token says (``beats`` ids from ``beats_first``: 1, 2, ... beats). Empty where the
+    stream has no such notes."""
 
     resets: tuple[int, ...]
     starts: tuple[int, ...]
@@ -95,6 +97,9 @@ class ChannelMarks:
     lengths: int = 0
     pin_marks: tuple[int, ...] = ()
     body_end: int = -1
+    beats_first: int = -1
+    beats: int = 0
+    parts_per_beat: int = 0
 
 
 class Tokenizer(Protocol):

@@ -42,8 +42,8 @@ class TrainConfig:
     # off: at the main job's budget it scored worse (docs/train.md)
     recall: bool = True  # each position is told what the channel whose item comes next did in its last
     # bar item (GPT.recall_ids; pattern tokenizer): the item decision it could not learn (docs/train.md)
-    note_end: bool = False  # after each pin of a note the model is shown the position token where the
-    # note then ends (GPT.note_ends; pattern tokenizer): where the next note may start (docs/train.md)
+    note_end: bool = True  # after each pin of a note the model is shown the position token where the
+    # note then ends and the beats its bar has left (GPT.note_ends; pattern tokenizer; docs/train.md)
 
     def __post_init__(self) -> None:
         from beepbrain.model import CONFIGS

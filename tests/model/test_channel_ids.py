@@ -216,7 +216,7 @@ def test_recall_is_kept_in_the_saved_configuration(tok):
 
 def test_each_pin_shows_where_the_next_note_would_start(tok):
     """After a note's length (and a pin's volume or bend after it) the model is shown the position token
-    where the note then ends; past the longest bar, END; nowhere else."""
+    where the note then ends (END at the bar's end) and the beats the bar has left; nowhere else."""
     v = tok.vocab
     names = ["BAR", "NEW", "POS_0", "P_60", "DUR_24"]  # a plain note: position, pitch, length
     names += ["POS_24", "P_62", "VOL_2", "DUR_12", "VOL_1", "DUR_48", "BEND_2"]  # a starting volume, two pins
@@ -227,7 +227,7 @@ def test_each_pin_shows_where_the_next_note_would_start(tok):
             tok.vocab_size, marks=tok.channel_marks(), note_end=True
         )
     )
-    shown = model.note_ends(torch.tensor([ids]))[0].tolist()
+    shown, left = (x[0].tolist() for x in model.note_ends(torch.tensor([ids])))
     expected = [-1] * len(ids)
     expected[4] = v.ids["POS_24"]  # the first note: 0 + 24
     for i in (8, 9):
@@ -236,8 +236,17 @@ def test_each_pin_shows_where_the_next_note_would_start(tok):
         ]  # the second note's first pin: 24 + 12 (VOL_2 before it is its starting volume)
     for i in (10, 11):
         expected[i] = v.ids["POS_72"]  # its last pin: 24 + 48
-    expected[14] = END  # 360 + 24 is past the last position
+    expected[14] = END  # 360 + 24: no header says the bar's length, so the longest bar's end
     assert shown == expected, [v.names[t] if t >= 0 else "-" for t in shown]
+    assert left == [0, 0, 0, 0, 15, 0, 0, 0, 15, 15, 13, 13, 0, 0, 0, 0]  # of 16 beats, 24 parts each
+
+    header = [v.ids[n] for n in ("BOS", "TEMPO_120", "KEY_0", "SCALE_0", "BEATS_4", "BARS_1")]
+    in_four = header + [
+        v.ids[n] for n in ("BAR", "NEW", "POS_0", "P_60", "DUR_30", "POS_48", "P_60", "DUR_48")
+    ]
+    shown, left = (x[0].tolist()[len(header) :] for x in model.note_ends(torch.tensor([in_four])))
+    assert shown == [-1] * 4 + [v.ids["POS_30"], -1, -1, END]  # a 4-beat bar ends at 96
+    assert left == [0] * 4 + [3, 0, 0, 0]  # 66 parts left: 3 beats, rounded up
 
 
 def test_note_ends_in_real_songs_name_the_next_legato_note(tok, corpus_records):
@@ -249,15 +258,17 @@ def test_note_ends_in_real_songs_name_the_next_legato_note(tok, corpus_records):
         )
     ).eval()
     v = tok.vocab
-    legato = 0
+    legato = at_end = 0
     for enc in songs(tok, corpus_records):
-        tokens = enc.tokens.tolist()
-        shown = model.note_ends(torch.tensor([tokens]))[0].tolist()
+        tokens, bar = enc.tokens.tolist(), None
+        shown = model.note_ends(torch.tensor([tokens]))[0][0].tolist()
         start = length = None
         for i, t in enumerate(tokens):
             name = v.names[t]
+            if name.startswith("BEATS_"):
+                bar = 24 * int(v.value[t])
             if name.startswith("POS_"):
-                if start is not None and length is not None and start + length == v.value[t]:
+                if start is not None and length is not None and start + length == v.value[t] < bar:
                     assert shown[i - 1] == t
                     legato += 1
                 start, length = int(v.value[t]), None
@@ -266,9 +277,12 @@ def test_note_ends_in_real_songs_name_the_next_legato_note(tok, corpus_records):
                 length = int(v.value[t])
             elif t in (BAR, NEW, EMPTY) or name.startswith(("P_", "D_", "REF_", "ITYPE")):
                 assert shown[i] == -1
+            if t == END and start is not None and length is not None and start + length == bar:
+                assert shown[i - 1] == END  # the bar's end
+                at_end += 1
             if t in (BAR, NEW):
                 start = length = None
-    assert legato > 100
+    assert legato > 100 and at_end > 10
     enc = next(e for e in songs(tok, corpus_records) if len(e.tokens) >= 200)
     toks = torch.tensor([enc.tokens.tolist()[:200]])
     cond = torch.from_numpy(enc.conditioning.vector()[None]).float()
