@@ -9,7 +9,8 @@ On the dataset's test split (songs the model never saw), for drum and pitch chan
    ``POS``, a pitch ``P``/``D``) next to how many the songs write. Near 1.00 the model is calibrated on
    real songs: how many notes and chord pitches it expects in total is right. Beside it, the item decision:
    the model's mean probability that a channel's next bar is silent (``EMPTY``), after a bar where the
-   channel sounded and after a silent one, next to how often the songs fall silent there. And after a
+   channel sounded, after a silent one that has not sounded yet and after one that broke off (silent after
+   sounding earlier), next to how often the songs fall silent there. And after a
    note's last pin: the model's probability that the next note starts where this one ended (legato),
    later (a gap), or that the pattern ends, next to what the songs do.
 2. Sampled: at ``--per-song`` random pattern starts (``NEW``) of each test song, the song's own tokens up to
@@ -78,7 +79,9 @@ def main() -> None:
     # 1. teacher-forced expected counts inside bodies
     expected = {(k, t): 0.0 for k in ("drum", "pitch") for t in ("END", "POS", "pitch")}
     actual = dict.fromkeys(expected, 0)
-    silence = {(k, prev): [0.0, 0, 0] for k in ("drum", "pitch") for prev in ("sounded", "was silent")}
+    silence = {
+        (k, prev): [0.0, 0, 0] for k in ("drum", "pitch") for prev in ("sounded", "was silent", "broke off")
+    }  # broke off: silent after sounding earlier in the song
     after_note = {}  # kind -> P(legato), P(later), P(END), notes, then legato, gap, end as written
     by_bar = {}  # (what the bar before did, bars 1 / 2-3 / 4-7 / 8+) -> [sum P(EMPTY), silent, items]
     for song, cond in zip(test.songs, test.cond, strict=True):
@@ -88,7 +91,11 @@ def main() -> None:
         for bar, channel, first, _end in parts.spans:  # the item decision: does the channel fall silent?
             if bar and first:
                 kind = "drum" if channel >= cond.pitch_channels else "pitch"
-                prev = "sounded" if parts.bars[bar - 1][channel] else "was silent"
+                if parts.bars[bar - 1][channel]:
+                    prev = "sounded"
+                else:
+                    earlier = any(parts.bars[b][channel] for b in range(bar - 1))
+                    prev = "broke off" if earlier else "was silent"
                 when = "1" if bar == 1 else "2-3" if bar < 4 else "4-7" if bar < 8 else "8+"
                 for row in (silence[(kind, prev)], by_bar.setdefault((prev, when), [0.0, 0, 0])):
                     row[0] += float(probs[first - 1][EMPTY])

@@ -60,6 +60,7 @@ class GPTConfig:
     recall_unseen: tuple[int, ...] = ()
     recall_ends: tuple[int, ...] = ()  # the tokens that end a bar item (EMPTY, END, REF, HIDE, HOLE)
     recall_rows: tuple[int, ...] = ()  # resets after which items are bar items (BAR, SEP)
+    recall_breaks: bool = False  # a silent channel that sounded earlier in the song is told apart (a break)
     # note end: after each pin of a note, the model is also given the embedding of the position token
     # where that pin ends the note (``note_ends``), read from the tokens below (``ChannelMarks``)
     note_end: bool = False
@@ -128,6 +129,7 @@ class GPTConfig:
                 sep_id=marks.sep,
                 channel_embedding=embed,
                 recall=recall,
+                recall_breaks=recall,
                 recall_silent=tuple(marks.silent),
                 recall_sounding=tuple(marks.sounding),
                 recall_unseen=tuple(marks.unseen),
@@ -159,7 +161,8 @@ _TOKEN_LISTS = (
 )
 # what a position is told (``GPT.recall_ids``): nothing (no bar item comes next), or what the channel whose
 # item comes next did last: no bar item in view, silent, sounding, unseen
-RECALL_OFF, RECALL_NONE, RECALL_SILENT, RECALL_SOUNDING, RECALL_UNSEEN = range(5)
+RECALL_OFF, RECALL_NONE, RECALL_SILENT, RECALL_SOUNDING, RECALL_UNSEEN, RECALL_BREAK = range(6)
+# RECALL_BREAK (with ``recall_breaks``): silent, where the channel sounded earlier in the song
 
 
 def latest(mask: torch.Tensor) -> torch.Tensor:
@@ -281,7 +284,7 @@ class GPT(nn.Module):
         self.config = config
         self.wte = nn.Embedding(config.padded_vocab_size, config.n_embd)
         self.wch = nn.Embedding(config.channel_rows, config.n_embd) if config.embeds_channels else None
-        self.wrec = nn.Embedding(5, config.n_embd) if config.recalls else None
+        self.wrec = nn.Embedding(6 if config.recall_breaks else 5, config.n_embd) if config.recalls else None
         # the beats a bar has left after a note's pin (0 .. the longest bar), with ``note_ends``
         self.wleft = nn.Embedding(max(config.beats, 1) + 1, config.n_embd) if config.ends_notes else None
         if config.reads_channels:
@@ -411,7 +414,10 @@ class GPT(nn.Module):
         a bar item, a HOLE marker among the fill layout's answers), what that channel did in its last bar
         item so far in the song: ``RECALL_NONE`` (no such item in view), ``RECALL_SILENT`` (EMPTY),
         ``RECALL_SOUNDING`` (a pattern written or named), ``RECALL_UNSEEN`` (a hole, or a ``HIDE``);
-        ``RECALL_OFF`` everywhere else (inside a pattern, the header, pinned rows).
+        ``RECALL_OFF`` everywhere else (inside a pattern, the header, pinned rows). With ``recall_breaks``
+        a silent item is ``RECALL_BREAK`` where the channel sounded earlier in the song (a pattern in a
+        bar or in a window's pinned rows, in view): a break, where the songs come back sooner than from an
+        intro or a channel never used.
 
         The channel whose item comes next is ``ids`` (1 + the channel just written, so the next one; 0 at
         a bar line: the first); at an answer's HOLE marker it is the marker's own. Bar items are those
@@ -433,11 +439,20 @@ class GPT(nn.Module):
         at_bar_line = (last == pos) & (row != c.sep_id)
         decides = marker | (in_bars & (row != c.sep_id) & (at_bar_line | torch.isin(idx, self._ends)))
         nxt = torch.where(marker, ids - 1, ids).clamp(0, c.channel_rows - 2)
+        # what says a channel sounded: a pattern written or named, or pinned by HIDE (not a hole)
+        played = (kind == RECALL_SOUNDING) | (
+            (kind == RECALL_UNSEEN) & ~(hole if c.holes and c.sep_id >= 0 else marker)
+        )
         out = torch.full_like(idx, RECALL_NONE)
         for channel in range(c.channel_rows - 1):
-            at = latest(item & (ids == channel + 1))
+            mine = ids == channel + 1
+            at = latest(item & mine)
             found = (at >= 0) & (at >= song)
             recalled = torch.where(found, kind.gather(1, at.clamp(min=0)), RECALL_NONE)
+            if c.recall_breaks:
+                sounded = latest(played & mine)
+                broke = (recalled == RECALL_SILENT) & (sounded >= 0) & (sounded >= song)
+                recalled = torch.where(broke, RECALL_BREAK, recalled)
             out = torch.where(nxt == channel, recalled, out)
         return torch.where(decides, out, RECALL_OFF)
 

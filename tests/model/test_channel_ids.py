@@ -11,7 +11,14 @@ import torch
 
 from beepbrain.format import parse_song
 from beepbrain.model import GPT, GPTConfig
-from beepbrain.model.gpt import RECALL_NONE, RECALL_OFF, RECALL_SILENT, RECALL_SOUNDING, RECALL_UNSEEN
+from beepbrain.model.gpt import (
+    RECALL_BREAK,
+    RECALL_NONE,
+    RECALL_OFF,
+    RECALL_SILENT,
+    RECALL_SOUNDING,
+    RECALL_UNSEEN,
+)
 from beepbrain.tokens import PatternTokenizer
 from beepbrain.tokens.fill import draw_holes, fill_layout
 from beepbrain.tokens.pattern_stream import split_stream
@@ -142,11 +149,12 @@ def recall_of(model, tokens) -> list[int]:
 
 def test_each_item_decision_recalls_what_its_channel_did_a_bar_before(tok, corpus_records):
     """Where the model chooses a channel's bar item (the position before it), it is told whether that
-    channel was silent or sounded in the bar before, and nowhere else; in a song's first bar and in a window's first bar
-    (whose pinned rows are patterns, not bars) it is told nothing; a second song packed in the row starts
-    from nothing."""
+    channel was silent or sounded in the bar before (silent after it sounded earlier: a break), and
+    nowhere else; in a song's first bar and in a window's first bar (whose pinned rows are patterns, not
+    bars) it is told nothing, and in a window's second bar a channel its pins show sounding before is on
+    a break; a second song packed in the row starts from nothing."""
     model = reader(tok, recall=True)
-    checked = silent = 0
+    checked = silent = breaks = pinned_breaks = 0
     for enc in songs(tok, corpus_records):
         whole, cond = enc.tokens.tolist(), enc.conditioning
         if len(whole) > 1024:
@@ -156,25 +164,40 @@ def test_each_item_decision_recalls_what_its_channel_did_a_bar_before(tok, corpu
         for bar, channel, first, _end in parts.spans:
             if bar == 0:
                 want = RECALL_NONE
+            elif parts.bars[bar - 1][channel]:
+                want = RECALL_SOUNDING
             else:
-                want = RECALL_SOUNDING if parts.bars[bar - 1][channel] else RECALL_SILENT
+                before = any(parts.bars[b][channel] for b in range(bar - 1))
+                want = RECALL_BREAK if before else RECALL_SILENT
             silent += want == RECALL_SILENT
+            breaks += want == RECALL_BREAK
             assert recall[first - 1] == want, (bar, channel)
         assert set(recall[: whole.index(BAR)]) == {RECALL_OFF}  # the header: no bar item comes next
         decisions = {first - 1 for _b, _c, first, _e in parts.spans}
         for _bar, _channel, first, end in parts.spans:  # inside a pattern no bar item comes next
             assert all(recall[i] == RECALL_OFF for i in range(first, end - 1) if i not in decisions)
-        start = enc.bars // 2
+        breaking = [  # a later bar where a channel that sounded before is silent
+            b
+            for b in range(1, len(parts.bars))
+            for c in range(cond.channels)
+            if not parts.bars[b][c] and any(parts.bars[a][c] for a in range(b))
+        ]
+        start = breaking[0] if breaking else enc.bars // 2
         if start:
             view = tok.view(whole, cond, start, 128)
             first_bar = split_stream(view, tok.vocab, cond.channels).spans[: cond.channels]
             assert [recall_of(model, view)[f - 1] for _b, _c, f, _e in first_bar] == [RECALL_NONE] * len(
                 first_bar
             )
+            spans = split_stream(view, tok.vocab, cond.channels).spans
+            for _b, channel, f, _e in spans[cond.channels : 2 * cond.channels]:  # the window's second bar
+                if not parts.bars[start][channel] and any(parts.bars[b][channel] for b in range(start)):
+                    assert recall_of(model, view)[f - 1] == RECALL_BREAK
+                    pinned_breaks += 1
         packed = whole + whole[: len(whole) // 2]
         assert recall_of(model, packed) == recall + recall[: len(whole) // 2]
         checked += 1
-    assert checked >= 5 and silent > 0
+    assert checked >= 5 and silent > 0 and breaks > 0 and pinned_breaks > 0
 
 
 def test_a_whole_channel_hole_recalls_its_own_answers(tok, corpus_records):
