@@ -430,19 +430,17 @@ class GPT(nn.Module):
         last = latest(torch.isin(idx, self._resets))
         row = idx.gather(1, last.clamp(min=0))
         song = latest(idx == c.bos_id)
-        marker = torch.zeros_like(idx, dtype=torch.bool)
+        hole = torch.zeros_like(idx, dtype=torch.bool)
         if c.holes and c.sep_id >= 0:
             hole = (idx >= c.hole_first) & (idx < c.hole_first + c.holes)
-            marker = hole & (row == c.sep_id)
+        marker = hole & (row == c.sep_id)
         in_bars = (last >= 0) & torch.isin(row, self._rows)
         item = (kind > 0) & in_bars & ~marker
         at_bar_line = (last == pos) & (row != c.sep_id)
         decides = marker | (in_bars & (row != c.sep_id) & (at_bar_line | torch.isin(idx, self._ends)))
         nxt = torch.where(marker, ids - 1, ids).clamp(0, c.channel_rows - 2)
         # what says a channel sounded: a pattern written or named, or pinned by HIDE (not a hole)
-        played = (kind == RECALL_SOUNDING) | (
-            (kind == RECALL_UNSEEN) & ~(hole if c.holes and c.sep_id >= 0 else marker)
-        )
+        played = (kind == RECALL_SOUNDING) | ((kind == RECALL_UNSEEN) & ~hole)
         out = torch.full_like(idx, RECALL_NONE)
         for channel in range(c.channel_rows - 1):
             mine = ids == channel + 1

@@ -30,10 +30,11 @@ def tok():
     return PatternTokenizer()
 
 
-def reader(tok, block_size: int = 1024, recall: bool = False) -> GPT:
+def reader(tok, block_size: int = 1024, recall: bool = False, note_end: bool = False) -> GPT:
     torch.manual_seed(0)
     config = GPTConfig(vocab_size=tok.vocab_size, block_size=block_size, n_layer=1, n_head=2, n_embd=32)
-    return GPT(config.with_data(tok.vocab_size, marks=tok.channel_marks(), recall=recall)).eval()
+    marks = tok.channel_marks()
+    return GPT(config.with_data(tok.vocab_size, marks=marks, recall=recall, note_end=note_end)).eval()
 
 
 def ids_of(model, tokens) -> list[int]:
@@ -118,9 +119,9 @@ def test_the_content_of_each_hole_reads_the_channel_of_its_hole(tok, corpus_reco
     assert checked >= 5
 
 
-@pytest.mark.parametrize("recall", [False, True])
-def test_token_by_token_through_the_cache_equals_one_pass(tok, corpus_records, recall):
-    model = reader(tok, block_size=256, recall=recall)
+@pytest.mark.parametrize("recall, note_end", [(False, False), (True, False), (True, True)])
+def test_token_by_token_through_the_cache_equals_one_pass(tok, corpus_records, recall, note_end):
+    model = reader(tok, block_size=256, recall=recall, note_end=note_end)
     enc = next(e for e in songs(tok, corpus_records) if len(e.tokens) >= 200)
     toks = torch.tensor([enc.tokens.tolist()[:200]])
     cond = torch.from_numpy(enc.conditioning.vector()[None]).float()
@@ -245,18 +246,12 @@ def test_each_pin_shows_where_the_next_note_would_start(tok):
     names += ["POS_24", "P_62", "VOL_2", "DUR_12", "VOL_1", "DUR_48", "BEND_2"]  # a starting volume, two pins
     names += ["POS_360", "P_40", "DUR_24", "END"]  # a note past the longest bar's end
     ids = [v.ids[n] for n in names]
-    model = GPT(
-        GPTConfig(vocab_size=tok.vocab_size, n_layer=1, n_head=2, n_embd=32).with_data(
-            tok.vocab_size, marks=tok.channel_marks(), note_end=True
-        )
-    )
+    model = reader(tok, note_end=True)
     shown, left = (x[0].tolist() for x in model.note_ends(torch.tensor([ids])))
     expected = [-1] * len(ids)
     expected[4] = v.ids["POS_24"]  # the first note: 0 + 24
-    for i in (8, 9):
-        expected[i] = v.ids[
-            "POS_36"
-        ]  # the second note's first pin: 24 + 12 (VOL_2 before it is its starting volume)
+    for i in (8, 9):  # the second note's first pin: 24 + 12 (VOL_2 before it is its starting volume)
+        expected[i] = v.ids["POS_36"]
     for i in (10, 11):
         expected[i] = v.ids["POS_72"]  # its last pin: 24 + 48
     expected[14] = END  # 360 + 24: no header says the bar's length, so the longest bar's end
@@ -274,12 +269,9 @@ def test_each_pin_shows_where_the_next_note_would_start(tok):
 
 def test_note_ends_in_real_songs_name_the_next_legato_note(tok, corpus_records):
     """In real songs, wherever a note's next note starts where it ends, the position before that note
-    is shown exactly its position token; through the KV cache the model reads the same."""
-    model = GPT(
-        GPTConfig(vocab_size=tok.vocab_size, block_size=256, n_layer=1, n_head=2, n_embd=32).with_data(
-            tok.vocab_size, marks=tok.channel_marks(), recall=True, note_end=True
-        )
-    ).eval()
+    is shown exactly its position token, and every note that ends its bar END (through the KV cache:
+    ``test_token_by_token_through_the_cache_equals_one_pass``); the configuration keeps it."""
+    model = reader(tok, recall=True, note_end=True)
     v = tok.vocab
     legato = at_end = 0
     for enc in songs(tok, corpus_records):
@@ -306,14 +298,5 @@ def test_note_ends_in_real_songs_name_the_next_legato_note(tok, corpus_records):
             if t in (BAR, NEW):
                 start = length = None
     assert legato > 100 and at_end > 10
-    enc = next(e for e in songs(tok, corpus_records) if len(e.tokens) >= 200)
-    toks = torch.tensor([enc.tokens.tolist()[:200]])
-    cond = torch.from_numpy(enc.conditioning.vector()[None]).float()
-    with torch.no_grad():
-        full, _ = model(toks, cond)
-        cache = model.new_cache()
-        pieces = [model(toks[:, :50], cond, cache=cache)[0]]
-        pieces += [model(toks[:, t : t + 1], cond, cache=cache)[0] for t in range(50, 200)]
-    assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
     back = GPTConfig.from_dict(model.config.to_dict())
     assert back == model.config and back.ends_notes
