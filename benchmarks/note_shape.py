@@ -7,7 +7,9 @@ docs/train.md states for note ends and breaks.
 1. Teacher-forced on the split's songs (each song's first context): after a pitch note's last pin, the
    model's probability that the next note starts where the note ended, and the share of notes the songs
    start there; after each note, P(END) by the beats its bar has left, next to how often the songs end
-   the pattern there (drum and pitch channels apart).
+   the pattern there (drum and pitch channels apart); and a channel's bar item after a bar it played:
+   the model's probability of the same pattern again (the REF of the bar before's), another REF, NEW and
+   EMPTY, next to the share of items the songs write so.
 2. From the split's songs alone (no model): how often a channel's next bar is silent after a silent bar,
    where the channel has not sounded yet in the song and where it has (a break); and the note starts of
    a channel's first drum pattern against its later new ones.
@@ -47,12 +49,34 @@ def main() -> None:
 
     legato = [0.0, 0, 0]  # P(next note where the last ended), songs that do it, pitch notes
     ends: dict[tuple[str, str], list] = {}  # (kind, beats left) -> [P(END), END written, notes]
+    after_sound: dict[str, np.ndarray] = {}  # kind -> (P, written) of same / other REF / NEW / EMPTY, items
+    refs = np.arange(*v.span("REF"))
     for song, cond in zip(split.songs, split.cond, strict=True):
         toks = [int(t) for t in song[: T + 1]]
         bar = next(int(value[t]) for t in toks if family[t] == BEATS) * PARTS_PER_BEAT
         with torch.no_grad():
             logits, _ = model(torch.tensor([toks[:-1]]), torch.from_numpy(cond.vector()[None]))
         probs = torch.softmax(logits[0].float(), -1).numpy()
+        parts = split_stream(toks, v, cond.channels)
+        for b, channel, a, _z in parts.spans:  # the item decision after a bar the channel played
+            before = parts.bars[b - 1][channel] if b else None
+            if not before:
+                continue
+            same = v.id_of("REF", parts.tables[channel].index(before) + 1)
+            p, t = probs[a - 1], toks[a]
+            other = float(p[refs].sum() - p[same])
+            row = after_sound.setdefault("drum" if channel >= cond.pitch_channels else "pitch", np.zeros(9))
+            row += (
+                p[same],
+                t == same,
+                other,
+                t in refs and t != same,
+                p[NEW],
+                t == NEW,
+                p[EMPTY],
+                t == EMPTY,
+                1,
+            )
         start = length = kind = None
         for i, t in enumerate(toks):
             if start is not None and length is not None and (family[t] == POS or t == END):
@@ -88,6 +112,13 @@ def main() -> None:
         print(
             f"  {kind:5} note, {group:>11} beats of the bar left: P(END) {p_end / notes:.3f}, "
             f"the songs {written / notes:.3f} ({notes} notes)"
+        )
+    for kind, row in sorted(after_sound.items()):
+        n = row[-1]
+        print(
+            f"  {kind:5} item after a bar the channel played ({int(n)}): the same pattern / another REF / NEW / "
+            f"EMPTY: model {row[0] / n:.3f} / {row[2] / n:.3f} / {row[4] / n:.3f} / {row[6] / n:.3f}, "
+            f"the songs {row[1] / n:.3f} / {row[3] / n:.3f} / {row[5] / n:.3f} / {row[7] / n:.3f}"
         )
 
     stay: dict[tuple[str, str], list] = {}

@@ -84,6 +84,20 @@ def register(subparsers) -> None:
         "(silent, sounding, unseen; pattern tokenizer; on by default, docs/train.md)",
     )
     p.add_argument(
+        "--recall-pattern",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --recall, also show which pattern that item played (the REF token that repeats it; "
+        "on by default, docs/train.md)",
+    )
+    p.add_argument(
+        "--recall-kind",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="with --recall, its embedding also tells a drum channel's item from a pitch channel's "
+        "(docs/train.md)",
+    )
+    p.add_argument(
         "--note-end",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -127,6 +141,8 @@ def handle(args) -> int:
             channel_embedding=args.channel_embedding,
             recall=args.recall,
             note_end=args.note_end,
+            recall_pattern=args.recall_pattern,
+            recall_kind=args.recall_kind,
         )
         result = train(config)
     except (FileNotFoundError, ValueError) as exc:

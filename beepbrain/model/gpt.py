@@ -28,7 +28,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from beepbrain.tokens.conditioning import COND_DIM  # what a song's conditioning vector holds
+from beepbrain.tokens.conditioning import (  # what a song's conditioning vector holds
+    COND_DIM,
+    PITCH_CHANNEL_SLOTS,
+    RHYTHM_SLOTS,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,18 @@ class GPTConfig:
     recall_ends: tuple[int, ...] = ()  # the tokens that end a bar item (EMPTY, END, REF, HIDE, HOLE)
     recall_rows: tuple[int, ...] = ()  # resets after which items are bar items (BAR, SEP)
     recall_breaks: bool = False  # a silent channel that sounded earlier in the song is told apart (a break)
+    # the pattern recalled: where the channel's last bar item played a pattern, the embedding of the REF
+    # token that would play it again is added too (``recall_tokens``), numbered as the stream numbers
+    # patterns (``PatternStream``): NEW takes the next number, HIDE_n the next n, REF_k names k
+    recall_patterns: bool = False
+    # the kind recalled: recall's embedding has a row per kind of the channel whose item comes next (pitch,
+    # drum: its index against the conditioning's pitch-channel count)
+    recall_kinds: bool = False
+    new_id: int = -1
+    ref_first: int = -1  # REF_1's id, and how many REF tokens there are (a channel's table holds as many)
+    refs: int = 0
+    hide_first: int = -1  # HIDE_1's id, and how many HIDE tokens there are (0: none)
+    hides: int = 0
     # note end: after each pin of a note, the model is also given the embedding of the position token
     # where that pin ends the note (``note_ends``), read from the tokens below (``ChannelMarks``)
     note_end: bool = False
@@ -95,6 +111,10 @@ class GPTConfig:
         return self.reads_channels and self.recall
 
     @property
+    def recalls_patterns(self) -> bool:
+        return self.recalls and self.recall_patterns and self.refs > 0 and self.new_id >= 0
+
+    @property
     def ends_notes(self) -> bool:
         return self.reads_channels and self.note_end and self.onsets > 0 and self.lengths > 0
 
@@ -114,10 +134,13 @@ class GPTConfig:
         embed: bool = True,
         recall: bool = False,
         note_end: bool = False,
+        recall_pattern: bool = False,
+        recall_kind: bool = False,
     ) -> GPTConfig:
         """This configuration sized for a dataset's vocabulary and conditioning, reading channels where
         its tokenizer gives ``marks`` (``ChannelMarks``): with their embedding (``embed``), with the
-        recall of each channel's last bar item (``recall``), with where each note ends (``note_end``)."""
+        recall of each channel's last bar item (``recall``) and of the pattern it played
+        (``recall_pattern``, with ``recall``), with where each note ends (``note_end``)."""
         out = replace(self, vocab_size=vocab_size, cond_dim=cond_dim)
         if marks is not None:
             out = replace(
@@ -135,6 +158,13 @@ class GPTConfig:
                 recall_unseen=tuple(marks.unseen),
                 recall_ends=tuple(marks.ends),
                 recall_rows=tuple(marks.bar_rows),
+                recall_patterns=recall and recall_pattern,
+                recall_kinds=recall and recall_kind,
+                new_id=marks.new,
+                ref_first=marks.ref_first,
+                refs=marks.refs,
+                hide_first=marks.hide_first,
+                hides=marks.hides,
                 note_end=note_end,
                 onset_first=marks.onset_first,
                 onsets=marks.onsets,
@@ -284,7 +314,10 @@ class GPT(nn.Module):
         self.config = config
         self.wte = nn.Embedding(config.padded_vocab_size, config.n_embd)
         self.wch = nn.Embedding(config.channel_rows, config.n_embd) if config.embeds_channels else None
-        self.wrec = nn.Embedding(6 if config.recall_breaks else 5, config.n_embd) if config.recalls else None
+        rows = (6 if config.recall_breaks else 5) * (
+            2 if config.recall_kinds else 1
+        )  # kinds: drum rows after
+        self.wrec = nn.Embedding(rows, config.n_embd) if config.recalls else None
         # the beats a bar has left after a note's pin (0 .. the longest bar), with ``note_ends``
         self.wleft = nn.Embedding(max(config.beats, 1) + 1, config.n_embd) if config.ends_notes else None
         if config.reads_channels:
@@ -343,14 +376,17 @@ class GPT(nn.Module):
             raise ValueError(f"{length} tokens exceed the {what} of {limit}")
         positions = torch.arange(start, start + length, device=idx.device)
         cos, sin = rope_tables(self.config.n_embd // self.config.n_head, positions, self.config.rope_base)
+        given = cond
         cond = self.cond_proj(cond.to(self.wte.weight.dtype))
         x = self.wte(idx) + (cond[:, None, :] if cond.dim() == 2 else cond)
         if self.config.reads_channels:
-            ids, recall, ends = self._channels(idx, cache)
+            ids, recall, pattern, ends = self._channels(idx, cache, given)
             if self.wch is not None:
                 x = x + self.wch(ids)
             if self.wrec is not None:
                 x = x + self.wrec(recall)
+            if pattern is not None:
+                x = x + torch.where((pattern >= 0)[..., None], self.wte(pattern.clamp(min=0)), 0.0)
             if ends is not None:
                 token, left = ends
                 x = x + torch.where(
@@ -370,18 +406,24 @@ class GPT(nn.Module):
             )
         return logits, loss
 
-    def _channels(self, idx: torch.Tensor, cache: KVCache | None):
-        """Each token's channel id (``channel_ids``), recall (``recall_ids``) and note end (``note_ends``),
-        the last two None where the model has none; with a cache, read with the tokens it has seen."""
+    def _channels(self, idx: torch.Tensor, cache: KVCache | None, cond: torch.Tensor | None = None):
+        """Each token's channel id (``channel_ids``), recall and pattern recalled (``recall_tokens``) and
+        note end (``note_ends``), the last three None where the model has none; with a cache, read with
+        the tokens it has seen."""
         seen = idx
         if cache is not None:
             seen = idx if cache.tokens is None else torch.cat([cache.tokens, idx], dim=1)
             cache.tokens = seen[:, -cache.window :]
         ids = self.channel_ids(seen)
-        recall = self.recall_ids(seen, ids) if self.wrec is not None else None
         n = idx.size(1)
+        recall = pattern = None
+        if self.wrec is not None:
+            recall, pattern, nxt = (x[:, -n:] for x in self.recall_tokens(seen, ids))
+            pattern = pattern if self.config.recalls_patterns else None
+            if self.config.recall_kinds and cond is not None:
+                recall = recall + self.drum_rows(recall, nxt, cond)
         ends = tuple(x[:, -n:] for x in self.note_ends(seen)) if self.config.ends_notes else None
-        return ids[:, -n:], (recall[:, -n:] if recall is not None else None), ends
+        return ids[:, -n:], recall, pattern, ends
 
     def channel_ids(self, idx: torch.Tensor) -> torch.Tensor:
         """`int64[B, T]`: 1 + the channel whose instrument or item each token writes, 0 for the rest.
@@ -424,6 +466,31 @@ class GPT(nn.Module):
         after a bar line or SEP (``recall_rows``), not a window's pinned rows, so a window's first bar
         recalls nothing. A 2-layer model would otherwise have to count a bar's items and find the same
         channel's item a bar back: the lookup this does for it (docs/train.md)."""
+        return self.recall_tokens(idx, ids)[0]
+
+    def drum_rows(self, recall: torch.Tensor, nxt: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """`int64[B, T]`: with ``recall_kinds``, the offset of the drum rows of recall's embedding where
+        the channel whose item comes next (``nxt``) is a drum channel: its index is at least the pitch-
+        channel count the conditioning (``cond``, `[B, cond_dim]` or `[B, T, cond_dim]`) says; 0 elsewhere."""
+        pitch = cond[..., RHYTHM_SLOTS : RHYTHM_SLOTS + PITCH_CHANNEL_SLOTS].argmax(-1) + 1
+        if pitch.dim() == 1:
+            pitch = pitch[:, None]
+        drum = (recall != RECALL_OFF) & (nxt >= pitch)
+        return drum.long() * (6 if self.config.recall_breaks else 5)
+
+    def recall_tokens(
+        self, idx: torch.Tensor, ids: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(`int64[B, T]` recall, `int64[B, T]` pattern, `int64[B, T]` channel): ``recall_ids``; where
+        it recalls a sounding item, the ``REF_k`` token that plays that item's pattern again (-1
+        elsewhere, and where the model has no ``recall_patterns``); and the channel whose item comes next. k is the stream's number of the pattern (``PatternStream``):
+        a ``REF_k`` names k, a ``NEW`` takes the channel's next number in the song (a pinned row's
+        ``HIDE_n`` takes n of them), up to the ``refs`` a table holds.
+
+        The token's embedding is added to the position's own (the output layer shares it), so "the same
+        pattern as the bar before" is a token the model is shown. Without it a 2-layer model must find
+        which of a channel's patterns its last item played: teacher-forced on its own train songs, it
+        gave a drum channel's repeat of its last bar 0.57 where the songs do it 0.75 (docs/train.md)."""
         c = self.config
         pos = torch.arange(idx.size(1), device=idx.device).expand_as(idx)
         kind = self._kinds[idx]
@@ -441,7 +508,16 @@ class GPT(nn.Module):
         nxt = torch.where(marker, ids - 1, ids).clamp(0, c.channel_rows - 2)
         # what says a channel sounded: a pattern written or named, or pinned by HIDE (not a hole)
         played = (kind == RECALL_SOUNDING) | ((kind == RECALL_UNSEEN) & ~hole)
+        numbers = c.recalls_patterns
+        if numbers:  # how many patterns each token numbers: NEW one, HIDE_n n
+            named = (idx == c.new_id).long()
+            if c.hides:
+                hidden = idx - c.hide_first + 1
+                named = torch.where((hidden >= 1) & (hidden <= c.hides), hidden, named)
+            ref = idx - c.ref_first + 1
+            is_ref = (ref >= 1) & (ref <= c.refs)
         out = torch.full_like(idx, RECALL_NONE)
+        pattern = torch.full_like(idx, -1)
         for channel in range(c.channel_rows - 1):
             mine = ids == channel + 1
             at = latest(item & mine)
@@ -452,7 +528,13 @@ class GPT(nn.Module):
                 broke = (recalled == RECALL_SILENT) & (sounded >= 0) & (sounded >= song)
                 recalled = torch.where(broke, RECALL_BREAK, recalled)
             out = torch.where(nxt == channel, recalled, out)
-        return torch.where(decides, out, RECALL_OFF)
+            if numbers:
+                count = (named * mine).cumsum(1)  # patterns this channel numbered, row-wide
+                before = torch.where(song >= 0, count.gather(1, song.clamp(min=0)), 0)  # before this song
+                k = torch.where(is_ref, ref, count - before).gather(1, at.clamp(min=0))
+                k = torch.where((recalled == RECALL_SOUNDING) & (k >= 1) & (k <= c.refs), k, 0)
+                pattern = torch.where(nxt == channel, torch.where(k > 0, c.ref_first + k - 1, -1), pattern)
+        return torch.where(decides, out, RECALL_OFF), torch.where(decides, pattern, -1), nxt
 
     def note_ends(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(`int64[B, T]` token, `int64[B, T]` beats left): at each pin of a note (its length token, and

@@ -627,6 +627,11 @@ class PatternTokenizer(SavedTokenizer):
             beats_first=v.id_of("BEATS", 1),
             beats=v.span("BEATS")[1] - v.span("BEATS")[0],
             parts_per_beat=PARTS_PER_BEAT,
+            new=NEW,
+            ref_first=refs.start,
+            refs=len(refs),
+            hide_first=v.span("HIDE")[0] if "HIDE" in v.start else -1,
+            hides=(v.span("HIDE")[1] - v.span("HIDE")[0]) if "HIDE" in v.start else 0,
         )
 
     def decision_ids(self) -> np.ndarray:

@@ -79,7 +79,11 @@ class ChannelMarks:
     ``length_first``: 1, 2, ... parts after its start), perhaps followed by ``pin_marks`` (a pin's volume or
     bend); after the last, a next note or ``body_end``. A bar is ``parts_per_beat`` times the beats per bar
     the header's beats token says (``beats`` ids from ``beats_first``: 1, 2, ... beats). Empty where the
-    stream has no such notes."""
+    stream has no such notes.
+
+    Which pattern a bar item played (``GPT.recall_tokens``): ``REF_k`` (``refs`` ids from ``ref_first``)
+    names the channel's k-th pattern, ``new`` writes its next one, a pinned ``HIDE_n`` (``hides`` ids from
+    ``hide_first``) names the next n."""
 
     resets: tuple[int, ...]
     starts: tuple[int, ...]
@@ -100,6 +104,11 @@ class ChannelMarks:
     beats_first: int = -1
     beats: int = 0
     parts_per_beat: int = 0
+    new: int = -1  # the pattern recalled (``GPT.recall_tokens``): NEW, REF_1's id and the REF count,
+    ref_first: int = -1  # HIDE_1's id and the HIDE count
+    refs: int = 0
+    hide_first: int = -1
+    hides: int = 0
 
 
 class Tokenizer(Protocol):

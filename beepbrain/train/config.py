@@ -42,6 +42,9 @@ class TrainConfig:
     # off: at the main job's budget it scored worse (docs/train.md)
     recall: bool = True  # each position is told what the channel whose item comes next did in its last
     # bar item (GPT.recall_ids; pattern tokenizer): the item decision it could not learn (docs/train.md)
+    recall_pattern: bool = True  # with recall, the REF token of the pattern that item played is added too
+    # (GPT.recall_tokens): which pattern "the same as the bar before" is (docs/train.md)
+    recall_kind: bool = False  # with recall, its embedding also says whether the channel is a drum one
     note_end: bool = True  # after each pin of a note the model is shown the position token where the
     # note then ends and the beats its bar has left (GPT.note_ends; pattern tokenizer; docs/train.md)
 

@@ -238,6 +238,8 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
             embed=config.channel_embedding,
             recall=config.recall,
             note_end=config.note_end,
+            recall_pattern=config.recall_pattern,
+            recall_kind=config.recall_kind,
         )
     train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 

@@ -30,11 +30,26 @@ def tok():
     return PatternTokenizer()
 
 
-def reader(tok, block_size: int = 1024, recall: bool = False, note_end: bool = False) -> GPT:
+def reader(
+    tok,
+    block_size: int = 1024,
+    recall: bool = False,
+    note_end: bool = False,
+    pattern: bool = False,
+    kind: bool = False,
+) -> GPT:
     torch.manual_seed(0)
     config = GPTConfig(vocab_size=tok.vocab_size, block_size=block_size, n_layer=1, n_head=2, n_embd=32)
     marks = tok.channel_marks()
-    return GPT(config.with_data(tok.vocab_size, marks=marks, recall=recall, note_end=note_end)).eval()
+    config = config.with_data(
+        tok.vocab_size,
+        marks=marks,
+        recall=recall,
+        note_end=note_end,
+        recall_pattern=pattern,
+        recall_kind=kind,
+    )
+    return GPT(config).eval()
 
 
 def ids_of(model, tokens) -> list[int]:
@@ -119,9 +134,11 @@ def test_the_content_of_each_hole_reads_the_channel_of_its_hole(tok, corpus_reco
     assert checked >= 5
 
 
-@pytest.mark.parametrize("recall, note_end", [(False, False), (True, False), (True, True)])
-def test_token_by_token_through_the_cache_equals_one_pass(tok, corpus_records, recall, note_end):
-    model = reader(tok, block_size=256, recall=recall, note_end=note_end)
+@pytest.mark.parametrize(
+    "recall, note_end, pattern", [(False, False, False), (True, False, False), (True, True, True)]
+)
+def test_token_by_token_through_the_cache_equals_one_pass(tok, corpus_records, recall, note_end, pattern):
+    model = reader(tok, block_size=256, recall=recall, note_end=note_end, pattern=pattern, kind=pattern)
     enc = next(e for e in songs(tok, corpus_records) if len(e.tokens) >= 200)
     toks = torch.tensor([enc.tokens.tolist()[:200]])
     cond = torch.from_numpy(enc.conditioning.vector()[None]).float()
@@ -228,6 +245,117 @@ def test_a_whole_channel_hole_recalls_its_own_answers(tok, corpus_records):
     assert checked >= 5
 
 
+def patterns_of(model, tokens) -> list[int]:
+    idx = torch.tensor([list(tokens)])
+    return model.recall_tokens(idx, model.channel_ids(idx))[1][0].tolist()
+
+
+def expected_patterns(tok, tokens, channels: int) -> dict[int, int]:
+    """Position before each bar item -> the REF token of the pattern its channel played in the bar
+    before (-1: silent, or the stream's first bar), numbered by ``split_stream``'s tables (the stream's
+    one numbering rule: pinned patterns, written or hidden, first)."""
+    parts = split_stream(tokens, tok.vocab, channels)
+    out = {}
+    for bar, channel, first, _end in parts.spans:
+        before = parts.bars[bar - 1][channel] if bar else None
+        out[first - 1] = tok.vocab.id_of("REF", parts.tables[channel].index(before) + 1) if before else -1
+    return out
+
+
+def test_each_item_decision_recalls_which_pattern_its_channel_played(tok, corpus_records):
+    """Where a channel's bar item comes next after a bar it played, the model is also shown the REF token
+    that plays that pattern again, numbered as the stream numbers patterns: in whole songs, in windows
+    whose pinned rows write some patterns out and name others (HIDE_n), and in packed rows (the second
+    song numbers afresh); nowhere else. Without ``recall_pattern`` nothing is shown."""
+    model = reader(tok, recall=True, pattern=True)
+    v = tok.vocab
+    checked = repeats = others = hidden = 0
+    for enc in songs(tok, corpus_records):
+        whole, cond = enc.tokens.tolist(), enc.conditioning
+        if len(whole) > 1024:
+            continue
+        shown = patterns_of(model, whole)
+        want = expected_patterns(tok, whole, cond.channels)
+        assert {i: shown[i] for i in want} == want
+        assert all(t == -1 for i, t in enumerate(shown) if i not in want)
+        for i, t in want.items():  # the songs repeat the bar before, and name other patterns too
+            repeats += t >= 0 and whole[i + 1] == t
+            others += t >= 0 and whole[i + 1] != t and v.names[whole[i + 1]].startswith("REF_")
+        for start in (enc.bars // 2, enc.bars - 1):
+            view = tok.view(whole, cond, start, 160)  # a small budget: some pinned patterns hidden
+            hidden += any(v.names[t].startswith("HIDE_") for t in view)
+            want = expected_patterns(tok, view, cond.channels)
+            shown = patterns_of(model, view)
+            assert {i: shown[i] for i in want} == want
+        packed = whole + whole[: len(whole) // 2]
+        assert (
+            patterns_of(model, packed)
+            == patterns_of(model, whole) + patterns_of(model, whole)[: len(whole) // 2]
+        )
+        checked += 1
+    assert checked >= 5 and repeats > 50 and others > 5 and hidden > 0
+    plain = reader(tok, recall=True)
+    assert set(patterns_of(plain, whole)) == {-1} and not plain.config.recalls_patterns
+
+
+def test_a_whole_channel_hole_recalls_the_pattern_of_its_answer_before(tok, corpus_records):
+    """Fill layout, one channel's bars all holes: each answer after a sounding one is shown the REF of
+    the pattern that answer wrote or named, numbered in the rearranged stream's order."""
+    model = reader(tok, recall=True, pattern=True)
+    checked = 0
+    for enc in songs(tok, corpus_records):
+        cond = enc.conditioning
+        parts = split_stream(enc.tokens.tolist(), tok.vocab, cond.channels)
+        channel = cond.channels - 1
+        holes = [(bar, channel) for bar in range(len(parts.bars))][: tok.vocab.fill_holes]
+        tokens = fill_layout(parts, holes, tok.vocab, cond.channels)
+        if len(tokens) > 1024 or len(holes) < 2:
+            continue
+        shown = patterns_of(model, tokens)
+        laid = split_stream(tokens, tok.vocab, cond.channels)
+        hole_lo = tok.vocab.start["HOLE"]
+        sep = tokens.index(tok.vocab.sep)
+        markers = [i for i in range(sep + 1, len(tokens)) if hole_lo <= tokens[i] < hole_lo + len(holes)]
+        assert shown[markers[0]] == -1
+        for answer, at in zip(laid.answers, markers[1:], strict=False):
+            if answer:
+                k = laid.tables[channel].index(answer) + 1
+                assert shown[at] == tok.vocab.id_of("REF", k)
+                checked += 1
+            else:
+                assert shown[at] == -1
+    assert checked >= 20
+
+
+def test_recall_tells_a_drum_channels_item_from_a_pitch_channels(tok, corpus_records):
+    """With ``recall_kind``, recall's embedding row at each item decision is a drum row where the channel
+    whose item comes next is a drum channel (by the conditioning's pitch-channel count), the same for a
+    conditioning given per position (packed rows), and nothing is added where no item comes next."""
+    from beepbrain.model.gpt import RECALL_OFF
+
+    model = reader(tok, recall=True, pattern=True, kind=True)
+    assert model.wrec.num_embeddings == 12
+    drums = pitches = 0
+    for enc in songs(tok, corpus_records):
+        whole, cond = enc.tokens.tolist(), enc.conditioning
+        if len(whole) > 1024 or not cond.noise_channels:
+            continue
+        idx = torch.tensor([whole])
+        recall, _pattern, nxt = model.recall_tokens(idx, model.channel_ids(idx))
+        vector = torch.from_numpy(cond.vector()[None])
+        rows = model.drum_rows(recall, nxt, vector)[0].tolist()
+        assert rows == model.drum_rows(recall, nxt, vector[:, None, :].expand(1, len(whole), -1))[0].tolist()
+        parts = split_stream(whole, tok.vocab, cond.channels)
+        for _bar, channel, first, _end in parts.spans:
+            drum = channel >= cond.pitch_channels
+            assert rows[first - 1] == (6 if drum else 0), (channel, cond.pitch_channels)
+            drums += drum
+            pitches += not drum
+        off = recall[0] == RECALL_OFF
+        assert all(r == 0 for r, o in zip(rows, off.tolist(), strict=True) if o)
+    assert drums > 20 and pitches > 20
+
+
 def test_recall_is_kept_in_the_saved_configuration(tok):
     config = GPTConfig(vocab_size=tok.vocab_size, block_size=64, n_layer=1, n_head=2, n_embd=32)
     recalling = config.with_data(tok.vocab_size, marks=tok.channel_marks(), embed=False, recall=True)
@@ -236,6 +364,13 @@ def test_recall_is_kept_in_the_saved_configuration(tok):
     model = GPT(back)
     assert model.wch is None and model.wrec is not None
     assert not GPT(config.with_data(tok.vocab_size, marks=tok.channel_marks())).wrec  # off unless asked
+    patterned = config.with_data(tok.vocab_size, marks=tok.channel_marks(), recall=True, recall_pattern=True)
+    back = GPTConfig.from_dict(patterned.to_dict())
+    assert back == patterned and back.recalls_patterns and not back.recall_kinds
+    kinds = config.with_data(tok.vocab_size, marks=tok.channel_marks(), recall=True, recall_kind=True)
+    assert GPTConfig.from_dict(kinds.to_dict()).recall_kinds and GPT(kinds).wrec.num_embeddings == 12
+    older = {k: v for k, v in recalling.to_dict().items() if k not in ("recall_patterns", "new_id", "refs")}
+    assert not GPTConfig.from_dict(older).recalls_patterns  # a model saved before it loads as it was
 
 
 def test_each_pin_shows_where_the_next_note_would_start(tok):
