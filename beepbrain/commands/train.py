@@ -93,9 +93,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--recall-kind",
         action=argparse.BooleanOptionalAction,
-        default=False,
+        default=True,
         help="with --recall, its embedding also tells a drum channel's item from a pitch channel's "
-        "(docs/train.md)",
+        "(on by default, docs/train.md)",
     )
     p.add_argument(
         "--note-end",

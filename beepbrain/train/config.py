@@ -44,7 +44,8 @@ class TrainConfig:
     # bar item (GPT.recall_ids; pattern tokenizer): the item decision it could not learn (docs/train.md)
     recall_pattern: bool = True  # with recall, the REF token of the pattern that item played is added too
     # (GPT.recall_tokens): which pattern "the same as the bar before" is (docs/train.md)
-    recall_kind: bool = False  # with recall, its embedding also says whether the channel is a drum one
+    recall_kind: bool = True  # with recall, its embedding also says whether the channel is a drum one
+    # (GPT.drum_rows): a drum channel's items repeat more than a pitch channel's (docs/train.md)
     note_end: bool = True  # after each pin of a note the model is shown the position token where the
     # note then ends and the beats its bar has left (GPT.note_ends; pattern tokenizer; docs/train.md)
 
