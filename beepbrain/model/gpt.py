@@ -111,6 +111,12 @@ class GPTConfig:
         return self.reads_channels and self.recall
 
     @property
+    def recall_kind_rows(self) -> int:
+        """Recall's embedding rows for one kind of channel (``recall_ids``' values); with
+        ``recall_kinds`` a drum channel's rows come after the pitch channel's."""
+        return 6 if self.recall_breaks else 5
+
+    @property
     def recalls_patterns(self) -> bool:
         return self.recalls and self.recall_patterns and self.refs > 0 and self.new_id >= 0
 
@@ -314,9 +320,7 @@ class GPT(nn.Module):
         self.config = config
         self.wte = nn.Embedding(config.padded_vocab_size, config.n_embd)
         self.wch = nn.Embedding(config.channel_rows, config.n_embd) if config.embeds_channels else None
-        rows = (6 if config.recall_breaks else 5) * (
-            2 if config.recall_kinds else 1
-        )  # kinds: drum rows after
+        rows = config.recall_kind_rows * (2 if config.recall_kinds else 1)
         self.wrec = nn.Embedding(rows, config.n_embd) if config.recalls else None
         # the beats a bar has left after a note's pin (0 .. the longest bar), with ``note_ends``
         self.wleft = nn.Embedding(max(config.beats, 1) + 1, config.n_embd) if config.ends_notes else None
@@ -406,10 +410,10 @@ class GPT(nn.Module):
             )
         return logits, loss
 
-    def _channels(self, idx: torch.Tensor, cache: KVCache | None, cond: torch.Tensor | None = None):
-        """Each token's channel id (``channel_ids``), recall and pattern recalled (``recall_tokens``) and
-        note end (``note_ends``), the last three None where the model has none; with a cache, read with
-        the tokens it has seen."""
+    def _channels(self, idx: torch.Tensor, cache: KVCache | None, cond: torch.Tensor):
+        """Each token's channel id (``channel_ids``), recall (its drum rows from the conditioning ``cond``,
+        ``drum_rows``) and pattern recalled (``recall_tokens``) and note end (``note_ends``), the last
+        three None where the model has none; with a cache, read with the tokens it has seen."""
         seen = idx
         if cache is not None:
             seen = idx if cache.tokens is None else torch.cat([cache.tokens, idx], dim=1)
@@ -420,7 +424,7 @@ class GPT(nn.Module):
         if self.wrec is not None:
             recall, pattern, nxt = (x[:, -n:] for x in self.recall_tokens(seen, ids))
             pattern = pattern if self.config.recalls_patterns else None
-            if self.config.recall_kinds and cond is not None:
+            if self.config.recall_kinds:
                 recall = recall + self.drum_rows(recall, nxt, cond)
         ends = tuple(x[:, -n:] for x in self.note_ends(seen)) if self.config.ends_notes else None
         return ids[:, -n:], recall, pattern, ends
@@ -476,16 +480,17 @@ class GPT(nn.Module):
         if pitch.dim() == 1:
             pitch = pitch[:, None]
         drum = (recall != RECALL_OFF) & (nxt >= pitch)
-        return drum.long() * (6 if self.config.recall_breaks else 5)
+        return drum.long() * self.config.recall_kind_rows
 
     def recall_tokens(
         self, idx: torch.Tensor, ids: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(`int64[B, T]` recall, `int64[B, T]` pattern, `int64[B, T]` channel): ``recall_ids``; where
         it recalls a sounding item, the ``REF_k`` token that plays that item's pattern again (-1
-        elsewhere, and where the model has no ``recall_patterns``); and the channel whose item comes next. k is the stream's number of the pattern (``PatternStream``):
-        a ``REF_k`` names k, a ``NEW`` takes the channel's next number in the song (a pinned row's
-        ``HIDE_n`` takes n of them), up to the ``refs`` a table holds.
+        elsewhere, and where the model has no ``recall_patterns``); and the channel whose item comes
+        next. k is the stream's number of the pattern, by ``PatternStream``'s rule read from the tokens
+        (the tests hold the two together): a ``REF_k`` names k, a ``NEW`` takes the channel's next number
+        in the song (a pinned row's ``HIDE_n`` takes n of them), up to the ``refs`` a table holds.
 
         The token's embedding is added to the position's own (the output layer shares it), so "the same
         pattern as the bar before" is a token the model is shown. Without it a 2-layer model must find

@@ -104,10 +104,10 @@ class ChannelMarks:
     beats_first: int = -1
     beats: int = 0
     parts_per_beat: int = 0
-    new: int = -1  # the pattern recalled (``GPT.recall_tokens``): NEW, REF_1's id and the REF count,
-    ref_first: int = -1  # HIDE_1's id and the HIDE count
+    new: int = -1  # which pattern an item played (``GPT.recall_tokens``): NEW's id,
+    ref_first: int = -1  # REF_1's id and how many REF tokens there are,
     refs: int = 0
-    hide_first: int = -1
+    hide_first: int = -1  # HIDE_1's id and how many HIDE tokens there are (0: none)
     hides: int = 0
 
 

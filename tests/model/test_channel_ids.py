@@ -218,12 +218,10 @@ def test_each_item_decision_recalls_what_its_channel_did_a_bar_before(tok, corpu
     assert checked >= 5 and silent > 0 and breaks > 0 and pinned_breaks > 0
 
 
-def test_a_whole_channel_hole_recalls_its_own_answers(tok, corpus_records):
-    """Fill layout with one channel's every bar a hole (adding a channel): the holes stand where the
-    channel's items were (unseen), so its first answer recalls "unseen", and each later answer the one
-    written before it."""
-    model = reader(tok, recall=True)
-    checked = 0
+def whole_channel_holes(tok, corpus_records):
+    """Songs in the fill layout with their last channel's every bar a hole (adding a channel), that fit
+    1,024 tokens with two holes or more: (tokens, the position of each answer's HOLE marker after SEP,
+    the channel, the conditioning)."""
     for enc in songs(tok, corpus_records):
         cond = enc.conditioning
         parts = split_stream(enc.tokens.tolist(), tok.vocab, cond.channels)
@@ -232,11 +230,21 @@ def test_a_whole_channel_hole_recalls_its_own_answers(tok, corpus_records):
         tokens = fill_layout(parts, holes, tok.vocab, cond.channels)
         if len(tokens) > 1024 or len(holes) < 2:
             continue
-        recall = recall_of(model, tokens)
         hole_lo = tok.vocab.start["HOLE"]
         sep = tokens.index(tok.vocab.sep)
         markers = [i for i in range(sep + 1, len(tokens)) if hole_lo <= tokens[i] < hole_lo + len(holes)]
         assert len(markers) == len(holes)
+        yield tokens, markers, channel, cond
+
+
+def test_a_whole_channel_hole_recalls_its_own_answers(tok, corpus_records):
+    """Fill layout with one channel's every bar a hole (adding a channel): the holes stand where the
+    channel's items were (unseen), so its first answer recalls "unseen", and each later answer the one
+    written before it."""
+    model = reader(tok, recall=True)
+    checked = 0
+    for tokens, markers, _channel, _cond in whole_channel_holes(tok, corpus_records):
+        recall = recall_of(model, tokens)
         assert recall[markers[0]] == RECALL_UNSEEN
         for before, at in zip(markers, markers[1:], strict=False):
             said = RECALL_SILENT if tokens[before + 1] == EMPTY else RECALL_SOUNDING
@@ -303,19 +311,9 @@ def test_a_whole_channel_hole_recalls_the_pattern_of_its_answer_before(tok, corp
     the pattern that answer wrote or named, numbered in the rearranged stream's order."""
     model = reader(tok, recall=True, pattern=True)
     checked = 0
-    for enc in songs(tok, corpus_records):
-        cond = enc.conditioning
-        parts = split_stream(enc.tokens.tolist(), tok.vocab, cond.channels)
-        channel = cond.channels - 1
-        holes = [(bar, channel) for bar in range(len(parts.bars))][: tok.vocab.fill_holes]
-        tokens = fill_layout(parts, holes, tok.vocab, cond.channels)
-        if len(tokens) > 1024 or len(holes) < 2:
-            continue
+    for tokens, markers, channel, cond in whole_channel_holes(tok, corpus_records):
         shown = patterns_of(model, tokens)
         laid = split_stream(tokens, tok.vocab, cond.channels)
-        hole_lo = tok.vocab.start["HOLE"]
-        sep = tokens.index(tok.vocab.sep)
-        markers = [i for i in range(sep + 1, len(tokens)) if hole_lo <= tokens[i] < hole_lo + len(holes)]
         assert shown[markers[0]] == -1
         for answer, at in zip(laid.answers, markers[1:], strict=False):
             if answer:
