@@ -5,10 +5,12 @@ shapes they took, cut to the same bars; with each generated figure's difference 
 for reference, the whole test songs: what the comparison was before the cut).
 
     .venv/bin/python benchmarks/generated_vs_real.py [--data-dir beepbrain-data] [--model models:/beepbrain/latest]
-        [--dataset NAME] [--samples 16] [--max-bars 16] [--temperature 1.0] [--seed 0] [--json FILE]
+        [--dataset NAME] [--samples 16] [--max-bars 16] [--temperature 1.0] [--seed 0] [--splits test]
+        [--json FILE]
 
 Sample i takes test song i's (in turn) rhythm, pitch- and drum-channel counts and beats per bar, for
-N = min(its bars, --max-bars) bars, and is drawn twice from seed S + i, free and constrained; the test song
+N = min(its bars, --max-bars) bars (``--splits val,test``: the songs of both held-out splits in turn; ``--splits train``: the songs the
+model learned from, the largest sample of the corpus, to see whether it writes what it was shown), and is drawn twice from seed S + i, free and constrained; the test song
 is cut to its first N bars (``beepbrain.generate.evaluate.like_for_like``, what `beepbrain evaluate` reports
 as ``gen_free_*``, ``gen_*`` and ``ref_cut_*``). ``benchmarks/generated_songs.py`` reads the statistics of
 songs already written (``.url`` files); this script samples its own, so that each has a real counterpart.
@@ -124,6 +126,14 @@ def main() -> None:
         "temperature over all tokens)",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--splits",
+        default="test",
+        help="the songs whose shapes the samples take and with which they are compared, comma separated "
+        "(default test; val,test: both held-out splits, twice the songs; the model is never trained on "
+        "either, the val split only gives the validation loss; train: the songs it learned from, many "
+        "more of them: whether it writes what it was shown)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
@@ -150,11 +160,18 @@ def main() -> None:
     dataset = data / "datasets" / str(name)
     if not is_dataset(dataset):
         raise SystemExit(f"no dataset {name!r} at {dataset}: pass --dataset")
-    test = load_split(dataset, "test")
-    split = "test"
-    if not test.songs:
-        split, test = "val", load_split(dataset, "val")
-    refs = reference_songs(tokenizer, test, len(test.songs))
+    refs, used_splits = [], []
+    for split in [s.strip() for s in args.splits.split(",") if s.strip()]:
+        if split not in ("train", "val", "test"):
+            raise SystemExit(f"--splits takes train, val and test, not {split!r}")
+        held = load_split(dataset, split)
+        if held.songs:
+            refs += reference_songs(tokenizer, held, len(held.songs))
+            used_splits.append(split)
+    if not refs and "val" not in used_splits:  # a small dataset with an empty test split
+        held = load_split(dataset, "val")
+        refs, used_splits = reference_songs(tokenizer, held, len(held.songs)), ["val"]
+    split = "+".join(used_splits)
     print(
         f"model {args.model} (version {info.get('version')}, {info.get('params', 0):,} parameters); "
         f"{len(refs)} {split} songs of {dataset}; {args.samples} samples of at most {args.max_bars} bars, "

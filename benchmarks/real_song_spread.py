@@ -4,9 +4,12 @@ of each mean over its songs (how far the reference itself may be off).
 
     .venv/bin/python benchmarks/real_song_spread.py [--data-dir beepbrain-data] [--dataset sample] [--max-bars 16]
 
-The train split is what the model learns from (with any augmented copies); the test split is what its
-songs are compared with. A generated figure within one standard error of the test songs' is as near as 16
-songs can tell.
+The train split is what the model learns from, per song and as training draws it (``--balances``: a
+song of K windows is drawn K**(1 - song_balance) times as often as a one-window song; at 0 a long, dense
+song weighs as many songs as it has windows; any augmented copies are songs of their own); the test split is what its
+songs are compared with (`generated_vs_real.py`; `--splits val,test` adds the validation songs, which the
+model is not trained on either: the last row). A generated figure within one standard error of the
+reference's is as near as its songs can tell.
 """
 
 from __future__ import annotations
@@ -17,11 +20,28 @@ from pathlib import Path
 STATS = ("pitch_onsets_per_bar", "polyphony", "drum_onsets_per_bar", "bar_repeat", "pitch_class_entropy")
 
 
+def drawn_share(dataset, block_size: int, balance: float):
+    """Each train song's share of the windows training draws at ``song_balance`` ``balance``."""
+    import numpy as np
+
+    from beepbrain.tokens.loader import WindowLoader
+
+    loader = WindowLoader(dataset, "train", block_size=block_size, song_balance=balance)
+    return np.bincount(loader.starts[:, 0], weights=loader.draw_chances(), minlength=len(loader.index))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="beepbrain-data")
     parser.add_argument("--dataset", default="sample")
     parser.add_argument("--max-bars", type=int, default=16)
+    parser.add_argument(
+        "--balances",
+        default="0,0.5,1",
+        help="also the train split's means as training draws its windows at these song_balance values "
+        "(each song weighted by the chance its windows get: 0 every window alike; default 0,0.5,1)",
+    )
+    parser.add_argument("--block-size", type=int, default=512, help="the context the windows are cut for")
     args = parser.parse_args()
 
     import numpy as np
@@ -35,23 +55,44 @@ def main() -> None:
     print(f"{dataset}: each song's first {args.max_bars} bars")
     print("| split | songs | " + " | ".join(STATS) + " |")
     print("|---|---:|" + "---:|" * len(STATS))
-    for split in ("train", "val", "test"):
-        songs = load_split(dataset, split)
-        if not songs.songs:
+    held_out = []
+    for split in ("train", "val", "test", "val+test"):
+        if split == "val+test":
+            per = held_out
+        else:
+            songs = load_split(dataset, split)
+            if not songs.songs:
+                continue
+            refs = reference_songs(tokenizer, songs, len(songs.songs))
+            per = [song_stats(first_bars(s, min(s.bar_count, args.max_bars))) for s in refs]
+            if split != "train":
+                held_out += per
+        if not per:
             continue
-        refs = reference_songs(tokenizer, songs, len(songs.songs))
-        per = [song_stats(first_bars(s, min(s.bar_count, args.max_bars))) for s in refs]
         cells = []
         for name in STATS:
             x = np.array([p[name] for p in per], dtype=float)
             x = x[~np.isnan(x)]
             mean = float(x.mean()) if len(x) else float("nan")
             cell = f"{mean:.3f}"
-            if split == "test" and len(x) > 1 and mean:
+            if split != "train" and len(x) > 1 and mean:
                 cell += f" ± {100 * x.std(ddof=1) / np.sqrt(len(x)) / abs(mean):.0f}% (n={len(x)})"
             cells.append(cell)
-        print(f"| {split} | {len(refs)} | " + " | ".join(cells) + " |")
-    print("\n± : the standard error of the test songs' mean, as a share of it (sd / sqrt(n) / mean)")
+        print(f"| {split} | {len(per)} | " + " | ".join(cells) + " |")
+        if split == "train":
+            for balance in [float(b) for b in args.balances.split(",") if b.strip()]:
+                weights = drawn_share(dataset, args.block_size, balance)
+                cells = []
+                for name in STATS:
+                    x = np.array([p[name] for p in per], dtype=float)
+                    keep = ~np.isnan(x)
+                    cells.append(f"{np.average(x[keep], weights=weights[keep]):.3f}")
+                print(
+                    f"| train, as drawn at song_balance {balance:g} | {len(per)} | "
+                    + " | ".join(cells)
+                    + " |"
+                )
+    print("\n± : the standard error of a held-out split's mean, as a share of it (sd / sqrt(n) / mean)")
 
 
 if __name__ == "__main__":

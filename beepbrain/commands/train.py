@@ -63,6 +63,14 @@ def register(subparsers) -> None:
         "for `beepbrain fill`; pattern tokenizer) (default 0: songs only)",
     )
     p.add_argument(
+        "--song-balance",
+        type=float,
+        default=0.5,
+        metavar="B",
+        help="how training windows are drawn: 0 every window alike (a long song counts once per window), "
+        "1 every song alike; between, a song of K windows gives each K**-B (default 0.5)",
+    )
+    p.add_argument(
         "--decision-weight",
         type=float,
         default=1.0,
@@ -137,6 +145,7 @@ def handle(args) -> int:
             resume=args.resume,
             init_from=args.init_from,
             fill=args.fill,
+            song_balance=args.song_balance,
             decision_weight=args.decision_weight,
             channel_embedding=args.channel_embedding,
             recall=args.recall,

@@ -16,6 +16,10 @@ the model keeps attention inside each song (a song starts at BOS), and a target 
 song's BOS is -1 (ignored by the loss). ``get_batch(step)`` is a pure function of ``(seed, step)``: a
 resumed run sees the same data order.
 
+Which window a row takes next is drawn over the window starts. With ``song_balance`` 0 every window is
+alike, so a song of K windows is drawn K times as often as a short one (and its header learned K times);
+with 1 every song is alike (each of its K windows 1/K); between, K**-song_balance per window.
+
 With ``fill`` > 0 (the pattern tokenizer) that share of windows are fill tasks (``tokens/fill.py``): the
 window's bars as a song with holes drawn as ``draw_holes`` draws them, then the holes' content; the
 layout's markers are given, so their targets are -1 too. The rest stay plain songs, so the one model
@@ -46,6 +50,7 @@ class WindowLoader:
         batch_size: int = 8,
         seed: int = 0,
         fill: float = 0.0,
+        song_balance: float = 0.0,
     ):
         from beepbrain.tokens.load import load_tokenizer
 
@@ -81,6 +86,10 @@ class WindowLoader:
         if self.fill and getattr(getattr(self.tokenizer, "vocab", None), "fill", None) is None:
             raise ValueError("fill tasks need a pattern tokenizer with fill tokens: rebuild the dataset")
         self._parts: dict[tuple[int, int], object] = {}
+        self.song_balance = float(song_balance)
+        if not 0.0 <= self.song_balance <= 1.0:
+            raise ValueError(f"song_balance must be in [0, 1], not {song_balance}")
+        self._drawn = np.cumsum(self.draw_chances()) if self.song_balance else None  # None: rng.integers
 
     def song_tokens(self, song: int) -> np.ndarray:
         row = self.index[song]
@@ -151,6 +160,23 @@ class WindowLoader:
                 return np.asarray(tokens[: self.block_size + 1], dtype=np.int64)
             bars = max(1, bars * 3 // 4)
 
+    def draw_chances(self) -> np.ndarray:
+        """float64[W]: the chance that a draw takes each window start. A song with K windows gives each
+        K**-song_balance before normalizing (0: every window alike, so a long song weighs K times a short
+        one; 1: every song alike)."""
+        per_song = np.bincount(self.starts[:, 0], minlength=len(self.index)).astype(np.float64)
+        weights = per_song[self.starts[:, 0]] ** -self.song_balance
+        return weights / weights.sum()
+
+    def _draw_start(self, rng: np.random.Generator) -> tuple[int, int]:
+        if self._drawn is None:
+            song, bar = self.starts[int(rng.integers(0, len(self.starts)))]
+        else:
+            u = rng.random() * self._drawn[-1]
+            at = min(int(np.searchsorted(self._drawn, u, side="right")), len(self.starts) - 1)
+            song, bar = self.starts[at]
+        return int(song), int(bar)
+
     @property
     def windows(self) -> int:
         """How many distinct windows the split holds."""
@@ -172,7 +198,7 @@ class WindowLoader:
             song_at = np.full(T + 1, -1, dtype=np.int64)
             filled = 0
             while filled < T + 1:
-                song, bar = self.starts[int(rng.integers(0, len(self.starts)))]
+                song, bar = self._draw_start(rng)
                 if self.fill and rng.random() < self.fill:
                     window = self.fill_window(song, bar, rng)[: T + 1 - filled]
                 else:

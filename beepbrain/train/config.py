@@ -36,6 +36,9 @@ class TrainConfig:
     resume: str | None = None  # MLflow run id of a run to continue from its last checkpoint
     init_from: str | None = None  # model URI whose weights the run starts from (fine-tuning)
     fill: float = 0.0  # share of training windows that are fill tasks (tokens/fill.py); validation: songs
+    song_balance: float = 0.5  # how windows are drawn: 0 every window alike (a long song weighs as many
+    # times as it has windows), 1 every song alike, between K**-song_balance per window of a song of K
+    # (WindowLoader); validation stays per window. 0.5: fewer bits per note than 0 or 1 (docs/train.md)
     decision_weight: float = 1.0  # the loss's weight on a channel's item decision (EMPTY / REF / NEW)
     # against 1 for every other target (tokenizer.decision_ids); validation stays unweighted
     channel_embedding: bool = False  # the model reads each token's channel (Tokenizer.channel_marks);
@@ -61,6 +64,8 @@ class TrainConfig:
             raise ValueError("max_steps must be at least 1")
         if not 0.0 <= float(self.fill) <= 1.0:
             raise ValueError(f"fill must be a share in [0, 1], not {self.fill}")
+        if not 0.0 <= float(self.song_balance) <= 1.0:
+            raise ValueError(f"song_balance must be in [0, 1], not {self.song_balance}")
         if not float(self.decision_weight) > 0:
             raise ValueError(f"decision_weight must be above 0, not {self.decision_weight}")
 
@@ -80,6 +85,11 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def saved(cls, data: dict) -> TrainConfig:
+        """The config a run saved: one from before ``song_balance`` drew every window alike."""
+        return cls.from_dict({"song_balance": 0.0, **data})
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:

@@ -189,6 +189,7 @@ def _loaders(config: TrainConfig, dataset_dir: Path, manifest: dict, block: int,
         batch_size=config.batch_size,
         seed=config.seed,
         fill=config.fill,
+        song_balance=config.song_balance,
     )
     val_loader = None
     if config.eval_batches and manifest.get("splits", {}).get("val", {}).get("tokens", 1):

@@ -82,7 +82,7 @@ def plan_resume(config: TrainConfig, data: Path) -> Resume:
     path = find_checkpoint(uri, data, run_id, run.data.tags)
     if path is not None:
         checkpoint = load_checkpoint(path)
-        saved = TrainConfig.from_dict(checkpoint["train_config"])
+        saved = TrainConfig.saved(checkpoint["train_config"])
     else:
         checkpoint = None
         config_path = _download(uri, run_id, CONFIG_ARTIFACT, run_dir(data, run_id))
@@ -93,7 +93,7 @@ def plan_resume(config: TrainConfig, data: Path) -> Resume:
                 f"run {run_id} was killed before it saved its configuration or a checkpoint, so it "
                 f"cannot be resumed; it is now marked FAILED: start a new training"
             )
-        saved = TrainConfig.from_dict(json.loads(config_path.read_text()))
+        saved = TrainConfig.saved(json.loads(config_path.read_text()))
     merged = replace(
         saved,
         resume=run_id,

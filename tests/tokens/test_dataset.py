@@ -292,3 +292,36 @@ def test_key_augmentation_keeps_the_notes_and_moves_the_key(tmp_path):
         assert d.channels[1].patterns[0].notes[0].pitches == [3]
     assert sorted(d.channels[0].patterns[0].notes[0].pitches[0] for d in decoded[5:]) == [18, 42]
     assert all(d.channels[1].patterns[0].notes[0].pitches == [3] for d in decoded[5:])  # drums stay
+
+
+def test_song_balance_draws_songs_alike_or_windows_alike(tmp_path):
+    """A long song of K windows is drawn K times as often as a short one with song_balance 0 (its header
+    learned K times over), and as often as any other song with 1; the draw stays a function of (seed, step)."""
+    notes = {c: [(b, Note.simple(40 + c + b, 0, 48)) for b in range(6)] for c in range(4)}
+    long_song = make_song(3, 1, bars=6, beats_per_bar=16, notes=notes)  # 3 pitch channels: its own cond
+    short = [make_song(1, 0, bars=1, notes={0: [(0, Note.simple(50 + k, 0, 12))]}) for k in range(4)]
+    out = tmp_path / "mixed"
+    build_dataset_from_songs([s.to_url() for s in [long_song, *short]], out, val_fraction=0, test_fraction=0)
+
+    def long_share(balance: float) -> tuple[float, int]:
+        loader = WindowLoader(out, "train", block_size=128, batch_size=4, seed=1, song_balance=balance)
+        long_cond = Conditioning(long_song.rhythm, 3, 1).vector()
+        drawn = hits = 0
+        for step in range(150):
+            x, _, cond = loader.get_batch_numpy(step)
+            rows, cols = np.nonzero(x == BOS)
+            drawn += len(rows)
+            hits += int(np.all(cond[rows, cols] == long_cond, axis=1).sum())
+        long_index = [k for k, c in enumerate(loader.conds) if c.pitch_channels == 3]
+        return hits / drawn, int(np.isin(loader.starts[:, 0], long_index).sum())
+
+    per_window, windows = long_share(0.0)
+    per_song, _ = long_share(1.0)
+    assert windows >= 4  # the long song's windows; each short song has one
+    assert abs(per_window - windows / (windows + 4)) < 0.08
+    assert abs(per_song - 1 / 5) < 0.06
+    loader = WindowLoader(out, "train", block_size=128, batch_size=4, seed=1, song_balance=1.0)
+    again = WindowLoader(out, "train", block_size=128, batch_size=4, seed=1, song_balance=1.0)
+    assert np.array_equal(loader.get_batch_numpy(3)[0], again.get_batch_numpy(3)[0])
+    with pytest.raises(ValueError, match="song_balance"):
+        WindowLoader(out, "train", song_balance=1.5)

@@ -180,3 +180,20 @@ def test_resuming_a_finished_run_asks_for_more_steps(trained, capsys):
     data, config, result = trained
     assert main(["train", "--data-dir", str(data), "--resume", result.run_id]) == 2
     assert "already finished at step 40" in capsys.readouterr().err
+
+
+def test_song_balance_defaults_and_a_saved_run_from_before_it():
+    """New runs draw windows with song_balance 0.5; a run saved before the field existed drew every window
+    alike, and resuming it must keep its data order (TrainConfig.saved)."""
+    from beepbrain.train import TrainConfig
+
+    assert TrainConfig(dataset="d").song_balance == 0.5
+    assert TrainConfig.from_dict({"dataset": "d"}).song_balance == 0.5
+    assert TrainConfig.saved({"dataset": "d", "fill": 0.25}).song_balance == 0.0
+    assert TrainConfig.saved(TrainConfig(dataset="d", song_balance=1.0).to_dict()).song_balance == 1.0
+    try:
+        TrainConfig(dataset="d", song_balance=2.0)
+    except ValueError as exc:
+        assert "song_balance" in str(exc)
+    else:
+        raise AssertionError("song_balance 2 was accepted")
