@@ -46,6 +46,7 @@ def first_batch_loss(model, data, dataset: str, seed: int) -> float:
         block_size=model.config.block_size,
         batch_size=ARGS["batch_size"],
         seed=seed,
+        song_balance=TrainConfig(dataset=dataset).song_balance,  # the batch training's first step takes
     )
     x, y, c = loader.get_batch(0)
     with torch.no_grad():
