@@ -32,8 +32,9 @@ import argparse
 import copy
 import math
 
+from beepbrain.generate.stats import JUDGED_STATS as SPAN_STATS
+
 KINDS = ("span", "channel", "drums", "bass")
-SPAN_STATS = ("pitch_onsets_per_bar", "polyphony", "drum_onsets_per_bar", "bar_repeat", "pitch_class_entropy")
 CONTEXTS = ("full", "before", "header", "other", "inline")
 
 

@@ -26,12 +26,10 @@ import math
 import time
 from pathlib import Path
 
+from beepbrain.generate.stats import JUDGED_STATS
+
 FIRST = (
-    "pitch_onsets_per_bar",
-    "polyphony",
-    "drum_onsets_per_bar",
-    "bar_repeat",
-    "pitch_class_entropy",
+    *JUDGED_STATS,
     "scale_consistency",
     "header_scale_share",
 )  # issue 21's statistics first, then the rest

@@ -43,6 +43,14 @@ STAT_NAMES = (
     "drum_onsets_per_bar",
     "header_scale_share",
 )
+# the five a generated song is judged on next to real songs of its shape (issue 21), in the order reported
+JUDGED_STATS = (
+    "pitch_onsets_per_bar",
+    "polyphony",
+    "drum_onsets_per_bar",
+    "bar_repeat",
+    "pitch_class_entropy",
+)
 
 
 def _notes(song: Song, noise: bool):
