@@ -20,14 +20,17 @@ from pathlib import Path
 from beepbrain.generate.stats import JUDGED_STATS as STATS
 
 
-def drawn_share(dataset, block_size: int, balance: float):
-    """Each train song's share of the windows training draws at ``song_balance`` ``balance``."""
+def drawn_shares(dataset, block_size: int, balances: list[float]) -> dict:
+    """Each train song's share of the windows training draws, at each ``song_balance`` in ``balances``."""
     import numpy as np
 
     from beepbrain.tokens.loader import WindowLoader
 
-    loader = WindowLoader(dataset, "train", block_size=block_size, song_balance=balance)
-    return np.bincount(loader.starts[:, 0], weights=loader.draw_chances(), minlength=len(loader.index))
+    loader = WindowLoader(dataset, "train", block_size=block_size)  # the windows are cut once
+    return {
+        b: np.bincount(loader.starts[:, 0], weights=loader.draw_chances(b), minlength=len(loader.index))
+        for b in balances
+    }
 
 
 def main() -> None:
@@ -55,43 +58,45 @@ def main() -> None:
     print(f"{dataset}: each song's first {args.max_bars} bars")
     print("| split | songs | " + " | ".join(STATS) + " |")
     print("|---|---:|" + "---:|" * len(STATS))
-    held_out = []
-    for split in ("train", "val", "test", "val+test"):
-        if split == "val+test":
-            per = held_out
-        else:
-            songs = load_split(dataset, split)
-            if not songs.songs:
-                continue
-            refs = reference_songs(tokenizer, songs, len(songs.songs))
-            per = [song_stats(first_bars(s, min(s.bar_count, args.max_bars))) for s in refs]
-            if split != "train":
-                held_out += per
-        if not per:
-            continue
+
+    def songs_of(split: str) -> list[dict]:
+        songs = load_split(dataset, split)
+        refs = reference_songs(tokenizer, songs, len(songs.songs)) if songs.songs else []
+        return [song_stats(first_bars(s, min(s.bar_count, args.max_bars))) for s in refs]
+
+    def row(label: str, per: list[dict], weights=None, spread: bool = False) -> None:
+        """One table row: each statistic's mean over the songs that have it (weighted by ``weights``),
+        with ``spread`` its standard error as a share of the mean."""
         cells = []
         for name in STATS:
             x = np.array([p[name] for p in per], dtype=float)
-            x = x[~np.isnan(x)]
-            mean = float(x.mean()) if len(x) else float("nan")
+            keep = ~np.isnan(x)
+            x = x[keep]
+            mean = (
+                float(np.average(x, weights=None if weights is None else weights[keep]))
+                if len(x)
+                else float("nan")
+            )
             cell = f"{mean:.3f}"
-            if split != "train" and len(x) > 1 and mean:
+            if spread and len(x) > 1 and mean:
                 cell += f" ± {100 * x.std(ddof=1) / np.sqrt(len(x)) / abs(mean):.0f}% (n={len(x)})"
             cells.append(cell)
-        print(f"| {split} | {len(per)} | " + " | ".join(cells) + " |")
-        if split == "train":
-            for balance in [float(b) for b in args.balances.split(",") if b.strip()]:
-                weights = drawn_share(dataset, args.block_size, balance)
-                cells = []
-                for name in STATS:
-                    x = np.array([p[name] for p in per], dtype=float)
-                    keep = ~np.isnan(x)
-                    cells.append(f"{np.average(x[keep], weights=weights[keep]):.3f}")
-                print(
-                    f"| train, as drawn at song_balance {balance:g} | {len(per)} | "
-                    + " | ".join(cells)
-                    + " |"
-                )
+        print(f"| {label} | {len(per)} | " + " | ".join(cells) + " |")
+
+    train = songs_of("train")
+    if train:
+        row("train", train)
+        balances = [float(b) for b in args.balances.split(",") if b.strip()]
+        for balance, weights in drawn_shares(dataset, args.block_size, balances).items():
+            row(f"train, as drawn at song_balance {balance:g}", train, weights)
+    held_out = []
+    for split in ("val", "test"):
+        per = songs_of(split)
+        if per:
+            row(split, per, spread=True)
+            held_out += per
+    if held_out:
+        row("val+test", held_out, spread=True)
     print("\n± : the standard error of a held-out split's mean, as a share of it (sd / sqrt(n) / mean)")
 
 

@@ -160,12 +160,13 @@ class WindowLoader:
                 return np.asarray(tokens[: self.block_size + 1], dtype=np.int64)
             bars = max(1, bars * 3 // 4)
 
-    def draw_chances(self) -> np.ndarray:
-        """float64[W]: the chance that a draw takes each window start. A song with K windows gives each
-        K**-song_balance before normalizing (0: every window alike, so a long song weighs K times a short
-        one; 1: every song alike)."""
+    def draw_chances(self, song_balance: float | None = None) -> np.ndarray:
+        """float64[W]: the chance that a draw takes each window start at ``song_balance`` (default this
+        loader's). A song with K windows gives each K**-song_balance before normalizing (0: every window
+        alike, so a long song weighs K times a short one; 1: every song alike)."""
+        balance = self.song_balance if song_balance is None else float(song_balance)
         per_song = np.bincount(self.starts[:, 0], minlength=len(self.index)).astype(np.float64)
-        weights = per_song[self.starts[:, 0]] ** -self.song_balance
+        weights = per_song[self.starts[:, 0]] ** -balance
         return weights / weights.sum()
 
     def _draw_start(self, rng: np.random.Generator) -> tuple[int, int]:

@@ -323,5 +323,8 @@ def test_song_balance_draws_songs_alike_or_windows_alike(tmp_path):
     loader = WindowLoader(out, "train", block_size=128, batch_size=4, seed=1, song_balance=1.0)
     again = WindowLoader(out, "train", block_size=128, batch_size=4, seed=1, song_balance=1.0)
     assert np.array_equal(loader.get_batch_numpy(3)[0], again.get_batch_numpy(3)[0])
+    every_window = WindowLoader(out, "train", block_size=128, batch_size=4, seed=1)
+    assert np.allclose(every_window.draw_chances(1.0), loader.draw_chances())  # another balance, same windows
+    assert np.allclose(every_window.draw_chances(), 1 / len(every_window.starts))
     with pytest.raises(ValueError, match="song_balance"):
         WindowLoader(out, "train", song_balance=1.5)
