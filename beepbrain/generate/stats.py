@@ -205,3 +205,42 @@ def summarize(rows: list[dict[str, float]]) -> dict[str, float]:
         values = [r[name] for r in rows if r.get(name) is not None and not math.isnan(r[name])]
         out[name] = float(np.mean(values)) if values else float("nan")
     return out
+
+
+def song_shape(song: Song) -> tuple[int, int, int, int]:
+    """What a generated song's request fixes: (rhythm, pitch channels, drum channels, beats per bar)."""
+    return song.rhythm, song.pitch_channel_count, song.noise_channel_count, song.beats_per_bar
+
+
+def sounding_bars(song: Song) -> int:
+    """The song's bars up to its last one where a channel plays a note (at least 1): its length without
+    the silent bars at its end, as the tokenizers trim it (``trim_trailing_silence``)."""
+    for bar in range(song.bar_count, 0, -1):
+        for ch in range(song.channel_count):
+            pattern = song.pattern_at(ch, bar - 1)
+            if pattern is not None and pattern.notes:
+                return bar
+    return 1
+
+
+def same_shape(generated: Song, real: list[Song], to_last_note: bool = False) -> list[Song]:
+    """The real songs of ``generated``'s shape (its rhythm, pitch- and drum-channel counts and beats per bar)
+    that have at least its bars, each cut to its first bars: what a generated song is compared with when
+    the rest of its header (tempo, key, scale, instruments) is the model's own choice. A shorter real song is another shape.
+    ``to_last_note``: a real song's length is its ``sounding_bars`` (silent bars at its end do not count),
+    the length the model learns songs at."""
+    bars = generated.bar_count
+
+    def length(s: Song) -> int:
+        return sounding_bars(s) if to_last_note else s.bar_count
+
+    return [first_bars(s, bars) for s in real if song_shape(s) == song_shape(generated) and length(s) >= bars]
+
+
+def mean_and_error(rows: list[dict[str, float]], name: str) -> tuple[float, float, int]:
+    """(mean, standard error of the mean, songs) of one statistic over ``rows``, skipping NaNs."""
+    values = np.array([r[name] for r in rows if r.get(name) is not None and not math.isnan(r[name])])
+    if not len(values):
+        return float("nan"), float("nan"), 0
+    error = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
+    return float(values.mean()), error, len(values)

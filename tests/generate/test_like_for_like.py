@@ -15,7 +15,14 @@ from beepbrain.format import new_song, parse_song
 from beepbrain.format.song import Note
 from beepbrain.generate.sampling import SamplingConfig
 from beepbrain.generate.songs import SongRequest, fixed_header
-from beepbrain.generate.stats import cut_bars, first_bars, song_stats
+from beepbrain.generate.stats import (
+    cut_bars,
+    first_bars,
+    mean_and_error,
+    same_shape,
+    song_stats,
+    sounding_bars,
+)
 from beepbrain.tokens import Conditioning, PatternTokenizer
 
 
@@ -214,3 +221,41 @@ def test_the_embedding_model_is_trained_without_the_songs_evaluate_measures(
         "s002",
         "s003",
     ]  # an older model saw them
+
+
+def _sounding_song(pitch: int, drums: int, bars: int, last_note_bar: int, beats: int = 8):
+    """A song of ``bars`` bars whose first channel plays one note in each bar up to ``last_note_bar``."""
+    song = new_song(pitch, drums, bars=bars, beats_per_bar=beats)
+    channel = song.channels[0]
+    channel.patterns[0].notes = [Note.simple(24, 0, 4)]
+    channel.bars = [1] * last_note_bar + [0] * (bars - last_note_bar)
+    return song
+
+
+def test_same_shape_takes_real_songs_of_the_generated_songs_channels_beats_and_length():
+    generated = _sounding_song(3, 1, bars=16, last_note_bar=16)
+    long_enough = _sounding_song(3, 1, bars=24, last_note_bar=20)
+    half_silent = _sounding_song(3, 1, bars=16, last_note_bar=8)  # left at 16 bars with 8 written
+    real = [
+        long_enough,
+        half_silent,
+        _sounding_song(3, 1, bars=12, last_note_bar=12),  # too short
+        _sounding_song(2, 1, bars=16, last_note_bar=16),  # other channels
+        _sounding_song(3, 2, bars=16, last_note_bar=16),
+        _sounding_song(3, 1, bars=16, last_note_bar=16, beats=4),  # other beats per bar
+    ]
+    assert sounding_bars(half_silent) == 8 and sounding_bars(long_enough) == 20
+    assert sounding_bars(new_song(3, 1, bars=5, beats_per_bar=8)) == 1  # a silent song: one bar
+    posted = same_shape(generated, real)
+    assert [s.bar_count for s in posted] == [16, 16]  # cut to the generated song's bars
+    assert song_stats(posted[1])["pitch_onsets_per_bar"] == pytest.approx(8 / 16 / 3)  # silence counts
+    played = same_shape(generated, real, to_last_note=True)
+    assert len(played) == 1 and song_stats(played[0])["pitch_onsets_per_bar"] == pytest.approx(1 / 3)
+
+
+def test_mean_and_error_skips_songs_without_the_statistic():
+    rows = [{"x": 1.0}, {"x": 3.0}, {"x": float("nan")}, {}]
+    mean, error, n = mean_and_error(rows, "x")
+    assert (mean, n) == (2.0, 2) and error == pytest.approx(np.std([1.0, 3.0], ddof=1) / np.sqrt(2))
+    assert mean_and_error([{"x": 5.0}], "x")[2] == 1 and np.isnan(mean_and_error([{"x": 5.0}], "x")[1])
+    assert mean_and_error([], "x")[2] == 0
