@@ -10,6 +10,8 @@ import sys
 
 
 def register(subparsers) -> None:
+    from beepbrain.train.config import TrainConfig  # its defaults are the options' (one place for each)
+
     p = subparsers.add_parser(
         "train", help="train the model on a dataset (MLflow-tracked)", description=__doc__.splitlines()[0]
     )
@@ -65,10 +67,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--song-balance",
         type=float,
-        default=0.5,
+        default=TrainConfig.song_balance,
         metavar="B",
         help="how training windows are drawn: 0 every window alike (a long song counts once per window), "
-        "1 every song alike; between, a song of K windows gives each K**-B (default 0.5)",
+        f"1 every song alike; between, a song of K windows gives each K**-B (default {TrainConfig.song_balance})",
     )
     p.add_argument(
         "--decision-weight",

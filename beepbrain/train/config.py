@@ -36,9 +36,10 @@ class TrainConfig:
     resume: str | None = None  # MLflow run id of a run to continue from its last checkpoint
     init_from: str | None = None  # model URI whose weights the run starts from (fine-tuning)
     fill: float = 0.0  # share of training windows that are fill tasks (tokens/fill.py); validation: songs
-    song_balance: float = 0.5  # how windows are drawn: 0 every window alike (a long song weighs as many
+    song_balance: float = 0.75  # how windows are drawn: 0 every window alike (a long song weighs as many
     # times as it has windows), 1 every song alike, between K**-song_balance per window of a song of K
-    # (WindowLoader); validation stays per window. 0.5: fewer bits per note than 0 or 1 (docs/train.md)
+    # (WindowLoader); validation stays per window. 0.75: near the bits per note of 0.5 (fewer than 0 or
+    # 1), with drums nearer real songs' of their shape, where 0.5 writes them too dense (docs/train.md)
     decision_weight: float = 1.0  # the loss's weight on a channel's item decision (EMPTY / REF / NEW)
     # against 1 for every other target (tokenizer.decision_ids); validation stays unweighted
     channel_embedding: bool = False  # the model reads each token's channel (Tokenizer.channel_marks);

@@ -183,12 +183,12 @@ def test_resuming_a_finished_run_asks_for_more_steps(trained, capsys):
 
 
 def test_song_balance_defaults_and_a_saved_run_from_before_it():
-    """New runs draw windows with song_balance 0.5; a run saved before the field existed drew every window
+    """New runs draw windows with song_balance 0.75; a run saved before the field existed drew every window
     alike, and resuming it must keep its data order (TrainConfig.saved)."""
     from beepbrain.train import TrainConfig
 
-    assert TrainConfig(dataset="d").song_balance == 0.5
-    assert TrainConfig.from_dict({"dataset": "d"}).song_balance == 0.5
+    assert TrainConfig(dataset="d").song_balance == 0.75
+    assert TrainConfig.from_dict({"dataset": "d"}).song_balance == 0.75
     assert TrainConfig.saved({"dataset": "d", "fill": 0.25}).song_balance == 0.0
     assert TrainConfig.saved(TrainConfig(dataset="d", song_balance=1.0).to_dict()).song_balance == 1.0
     try:
