@@ -155,6 +155,12 @@ def main() -> None:
         help="section 2 with fill's default constraints (the rhythm's grid, the scale, the rewritten "
         "channel's first bar not silent, as for --add-channel) instead of free",
     )
+    parser.add_argument(
+        "--commands-only",
+        action="store_true",
+        help="section 2 only as `fill --add-channel drum` writes (in place, following the song's repeats), "
+        "not the other three ways",
+    )
     args = parser.parse_args()
 
     from beepbrain import settings
@@ -231,9 +237,12 @@ def main() -> None:
             )
         print(row)
 
-    for layout, follow in (("fill", False), ("fill", True), ("inline", False), ("inline", True)) * (
-        2 in sections
-    ):
+    ways = (
+        (("inline", True),)
+        if args.commands_only
+        else (("fill", False), ("fill", True), ("inline", False), ("inline", True))
+    )
+    for layout, follow in ways * (2 in sections):
         how = "each bar on its own" if not follow else "following the song's repeats (fill's default)"
         where = "after the song (fill layout)" if layout == "fill" else "in place (add-channel's default)"
         mode = "fill's constraints" if args.constrained else "free"
