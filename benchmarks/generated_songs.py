@@ -67,15 +67,14 @@ def real_songs(data_dir: Path, dataset: str) -> dict[str, list]:
     return groups
 
 
-def compare(generated: list, real: list, to_last_note: bool) -> tuple[list[str], int]:
-    """Cells (mean ± standard error, difference from the generated mean) of each statistic over the real
-    songs of the generated songs' shapes, and how many real songs that is."""
+def compare(generated: list, means: dict, real: list, to_last_note: bool) -> tuple[list[str], int]:
+    """Cells (mean ± standard error, difference from the generated mean in ``means``) of each statistic
+    over the real songs of the generated songs' shapes, and how many real songs that is."""
     from beepbrain.generate.stats import mean_and_error, same_shape, song_shape, song_stats
 
     shapes = Counter((*song_shape(s), s.bar_count) for s in generated)
     examples = {(*song_shape(s), s.bar_count): s for s in generated}
     per_shape = {k: [song_stats(r) for r in same_shape(examples[k], real, to_last_note)] for k in shapes}
-    gen_rows = [song_stats(s) for s in generated]
     cells, used = [], sum(len(rows) for rows in per_shape.values())
     for name in STATS:
         parts = [(shapes[k], *mean_and_error(rows, name)) for k, rows in per_shape.items()]
@@ -88,7 +87,7 @@ def compare(generated: list, real: list, to_last_note: bool) -> tuple[list[str],
         error = (
             math.sqrt(sum((w * (e if not math.isnan(e) else 0.0)) ** 2 for w, _m, e, _n in parts)) / weight
         )
-        ours = mean_and_error(gen_rows, name)[0]
+        ours = means[name][0]
         diff = f"{100 * (ours - mean) / mean:+.0f}%" if mean else "-"
         cells.append(f"{mean:.2f} ± {error:.2f} ({diff})")
     return cells, used
@@ -153,7 +152,7 @@ def main() -> None:
     for to_last_note in (False, True):
         length = "to their last note" if to_last_note else "as posted"
         for label, real in groups.items():
-            cells, used = compare(songs, real, to_last_note)
+            cells, used = compare(songs, means, real, to_last_note)
             print(f"| real, {length}: {label} | {used} | " + " | ".join(cells) + " |")
     print(
         "\n± : the standard error of the mean over songs; (%): the generated mean's difference from the row's"

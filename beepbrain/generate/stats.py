@@ -200,11 +200,7 @@ def cut_bars(song: Song, first: int, end: int) -> Song:
 
 def summarize(rows: list[dict[str, float]]) -> dict[str, float]:
     """Mean of each statistic over songs, skipping NaNs (NaN if no song defines it)."""
-    out = {}
-    for name in STAT_NAMES:
-        values = [r[name] for r in rows if r.get(name) is not None and not math.isnan(r[name])]
-        out[name] = float(np.mean(values)) if values else float("nan")
-    return out
+    return {name: mean_and_error(rows, name)[0] for name in STAT_NAMES}
 
 
 def song_shape(song: Song) -> tuple[int, int, int, int]:
