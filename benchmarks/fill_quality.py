@@ -3,7 +3,9 @@ docs/fill.md states.
 
     .venv/bin/python benchmarks/fill_quality.py [--data-dir beepbrain-data] [--baseline-model URI]
 
-On the dataset's test split (songs the model never saw; decoded from their tokens):
+On the dataset's test split (songs the model never saw; decoded from their tokens), or with ``--song-file
+FILE`` on real songs of your own (archive records or one song a line, as the codec reads them, less any in
+the dataset's train split; ``--songs N`` takes the first N, 16 by default):
 1. Bits per note of a hole's real notes (``hole_bits``) for holes of each kind (4 bars over all channels
    from the song's middle, a whole pitch channel, the drum channel, the bass: the pitch channel with the
    lowest notes) under each context: the rest of the song (full), the bars up to the hole (before), the
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import copy
 import math
+from pathlib import Path
 
 from beepbrain.generate.stats import JUDGED_STATS as SPAN_STATS
 
@@ -146,7 +149,14 @@ def main() -> None:
     parser.add_argument("--model", default="models:/beepbrain/latest")
     parser.add_argument("--baseline-model", default=None, help="a model trained without fill tasks")
     parser.add_argument("--dataset", default="sample")
-    parser.add_argument("--songs", type=int, default=16)
+    parser.add_argument("--songs", type=int, default=16, help="at most this many songs (default 16)")
+    parser.add_argument(
+        "--song-file",
+        type=Path,
+        default=None,
+        help="the songs of this archive file (.jsonl[.zst]) or song list, as the codec reads them (less any "
+        "in the dataset's train split), instead of the dataset's test split",
+    )
     parser.add_argument("--sections", default="1,2,3,4", help="which of the sections to run (default all)")
     parser.add_argument("--temperature", type=float, default=1.0, help="sampling in sections 2 and 3")
     parser.add_argument(
@@ -175,9 +185,16 @@ def main() -> None:
     data = settings.data_dir(args.data_dir)
     tracking = settings.tracking_uri(data, None)
     model, tok, _info = load_generator(args.model, tracking)
-    split = load_split(data / "datasets" / args.dataset, "test")
-    songs = [s for s in reference_songs(tok, split, len(split.songs))][: args.songs]
-    print(f"{len(songs)} test songs of {args.dataset}; model {args.model}")
+    if args.song_file is not None:
+        from main_job_quality import outside_songs  # benchmarks/ is on sys.path when run as a script
+
+        train = load_split(data / "datasets" / args.dataset, "train")
+        songs = outside_songs(args.song_file, tok, train)[: args.songs]
+        print(f"{len(songs)} songs of {args.song_file}; model {args.model}")
+    else:
+        split = load_split(data / "datasets" / args.dataset, "test")
+        songs = [s for s in reference_songs(tok, split, len(split.songs))][: args.songs]
+        print(f"{len(songs)} test songs of {args.dataset}; model {args.model}")
 
     sections = {int(x) for x in args.sections.split(",") if x}
     print("\n1. hole bits per note by context (paired differences vs full: mean ± sd over songs)")

@@ -4,6 +4,7 @@ written again by the main job's model as `beepbrain fill` writes it (its default
 song's repeats, temperature 1, the grammar's constraints):
 
     .venv/bin/python benchmarks/fill_unseen.py [--data-dir beepbrain-data] [--model models:/beepbrain/latest]
+    .venv/bin/python benchmarks/fill_unseen.py --songs SONGS.jsonl[.zst]   # real songs of your own instead
 
 1. ``--bars 2-5`` over all channels (bars 2..min(5, the song's bars));
 2. ``--add-channel drum`` (where the song has fewer than BeepBox's 5 drum channels).
@@ -45,10 +46,17 @@ def main() -> None:
     parser.add_argument("--data-dir", default="beepbrain-data")
     parser.add_argument("--model", default="models:/beepbrain/latest")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--songs",
+        type=Path,
+        default=None,
+        help="the songs of this archive file (.jsonl[.zst]) or song list, as the codec reads them (less "
+        "any in the model's train split), instead of edited copies of the test songs",
+    )
     args = parser.parse_args()
 
     import numpy as np
-    from main_job_quality import edited  # benchmarks/ is on sys.path when run as a script
+    from main_job_quality import edited, outside_songs  # benchmarks/ is on sys.path when run as a script
 
     from beepbrain import settings
     from beepbrain.format import parse_song
@@ -61,11 +69,15 @@ def main() -> None:
     model, tokenizer, info = load_model(args.model, settings.tracking_uri(data))
     model.eval()
     name = info.get("manifest", {}).get("name", "sample")
-    test = load_split(data / "datasets" / str(name), "test")
-    songs = [edited(tokenizer.decode(t, c)) for t, c in zip(test.songs, test.cond, strict=True)]
-    print(
-        f"model {args.model} (version {info.get('version')}); {len(songs)} edited copies of {name}'s test songs"
-    )
+    if args.songs is not None:
+        train = load_split(data / "datasets" / str(name), "train")
+        songs = outside_songs(args.songs, tokenizer, train)
+        what = f"songs of {args.songs}"
+    else:
+        test = load_split(data / "datasets" / str(name), "test")
+        songs = [edited(tokenizer.decode(t, c)) for t, c in zip(test.songs, test.cond, strict=True)]
+        what = f"edited copies of {name}'s test songs"
+    print(f"model {args.model} (version {info.get('version')}); {len(songs)} {what}")
 
     rows = {"bars": [], "drum": []}
     failed: dict[str, list[str]] = {"bars": [], "drum": []}

@@ -4,6 +4,7 @@ and, with ``--data-dir``, the same songs next to real songs of their shape (issu
 
     .venv/bin/python benchmarks/generated_songs.py [DIR]    # default: ./beepbrain-data/generated
     .venv/bin/python benchmarks/generated_songs.py DIR --data-dir beepbrain-data [--dataset sample]
+    .venv/bin/python benchmarks/generated_songs.py DIR --real SONGS.jsonl[.zst]   # songs of your own
 
 Each `.url` file in DIR is one song (as `beepbrain run` and `beepbrain generate` write them).
 
@@ -19,6 +20,10 @@ splits, from the dataset's manifest), the songs it learned from (train), and all
 sample of real songs; not unseen). Each figure is a mean over songs with its standard error; each real row
 also gives the generated mean's difference from it. Where the generated songs take several shapes, a real
 row weighs each shape by the generated songs that took it.
+
+With ``--real FILE`` (archive records, ``.jsonl`` or ``.jsonl.zst``, or one song string or URL a line), the
+real songs are that file's too, in a row of their own: songs no corpus of the project holds, the issue's
+"songs beyond ../shared". Songs the codec cannot read are counted and left out.
 """
 
 from __future__ import annotations
@@ -103,6 +108,12 @@ def main() -> None:
         help="also compare with this data dir's real songs of the same shape",
     )
     parser.add_argument(
+        "--real",
+        type=Path,
+        default=None,
+        help="also compare with the songs of this archive file (.jsonl[.zst]) or song list",
+    )
+    parser.add_argument(
         "--dataset", default="sample", help="whose splits tell unseen songs apart (default sample)"
     )
     args = parser.parse_args()
@@ -132,7 +143,7 @@ def main() -> None:
         print("  " + ", ".join(f"{k} {stats[k]:.2f}" for k in PER_SONG))
     means = {k: mean_and_error(rows, k) for k in STATS}
     print("mean: " + ", ".join(f"{k} {means[k][0]:.2f}" for k in STATS))
-    if args.data_dir is None:
+    if args.data_dir is None and args.real is None:
         return
 
     shapes = Counter(
@@ -148,7 +159,11 @@ def main() -> None:
         + " | ".join(f"{m:.2f} ± {e:.2f}" for m, e, _n in means.values())
         + " |"
     )
-    groups = real_songs(args.data_dir, args.dataset)
+    groups = real_songs(args.data_dir, args.dataset) if args.data_dir is not None else {}
+    if args.real is not None:
+        from main_job_quality import outside_songs  # benchmarks/ is on sys.path when run as a script
+
+        groups[f"outside ({args.real.name})"] = outside_songs(args.real)
     for to_last_note in (False, True):
         length = "to their last note" if to_last_note else "as posted"
         for label, real in groups.items():

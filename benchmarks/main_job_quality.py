@@ -2,12 +2,17 @@
 tokens, and the padding share of its training batches; the figures docs/generate.md states.
 
     .venv/bin/python benchmarks/main_job_quality.py [--data-dir beepbrain-data]   # after `beepbrain run`
+    .venv/bin/python benchmarks/main_job_quality.py --songs SONGS.jsonl[.zst]    # and songs of your own
 
 Songs it never saw: the dataset's test split (split by content, so no copy of them is in train) and edited
 copies of those songs no corpus holds (every pitch-channel note moved up two semitones inside the song's
 key, and the bars rotated by a quarter of the song). Scoring sees whole songs (``scoring_windows``: every
 token with its song's header and the patterns it names in view). The n-gram (order picked on val) is fitted
 on the same dataset's train split and scores the same songs' streams.
+
+``--songs FILE`` (archive records or one song a line) adds a third set: real songs no corpus of the project
+holds. Songs the codec or the tokenizer cannot take, and songs whose content is in the dataset's train
+split, are counted and left out.
 """
 
 from __future__ import annotations
@@ -61,6 +66,30 @@ def hidden_refs(tokenizer, split, block_size: int) -> tuple[int, int]:
     return refs, hidden
 
 
+def outside_songs(path: Path, tokenizer=None, train=None) -> list:
+    """The songs of an archive file or song list (``read_song_strings``) that the codec reads, and the
+    tokenizer encodes where one is given, less those whose tokens a song of ``train`` (a split) has; says
+    how many it left out."""
+    from beepbrain.format import parse_song
+    from beepbrain.tokens.stats import read_song_strings
+
+    seen = {tuple(int(t) for t in song) for song in train.songs} if train is not None else set()
+    songs, refused, known = [], 0, 0
+    for _sid, text in read_song_strings(path):
+        try:
+            song = parse_song(text)
+            tokens = tuple(int(t) for t in tokenizer.encode(song).tokens) if tokenizer is not None else ()
+        except Exception:  # noqa: BLE001 - a song the codec or tokenizer refuses is left out, counted
+            refused += 1
+            continue
+        if tokens and tokens in seen:
+            known += 1
+            continue
+        songs.append(song)
+    print(f"{path}: {len(songs)} songs; left out: {refused} the codec or tokenizer refused, {known} in train")
+    return songs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="beepbrain-data")
@@ -71,6 +100,9 @@ def main() -> None:
         type=lambda text: [int(x) for x in text.split(",") if x],
         default=[768, 1024],
         help="other context lengths to count hidden REFs at (the windows only; no model of that size)",
+    )
+    parser.add_argument(
+        "--songs", type=Path, default=None, help="also score this archive file's (or song list's) songs"
     )
     args = parser.parse_args()
 
@@ -113,6 +145,10 @@ def main() -> None:
     songs = [tokenizer.decode(t, c) for t, c in zip(test.songs, test.cond, strict=True)]
     copies = [edited(s) for s in songs]
     sets = {"test split": songs, "edited copies": copies}
+    if args.songs is not None:
+        sets[f"outside ({args.songs.name})"] = outside_songs(
+            args.songs, tokenizer, load_split(dataset, "train")
+        )
     for name, group in sets.items():
         encoded = [tokenizer.encode(s) for s in group]
         toks = [e.tokens for e in encoded]

@@ -73,6 +73,20 @@ def register(subparsers) -> None:
         f"1 every song alike; between, a song of K windows gives each K**-B (default {TrainConfig.song_balance})",
     )
     p.add_argument(
+        "--dropout",
+        type=float,
+        default=None,
+        metavar="P",
+        help="dropout in the model's attention and MLP while training (default: the size's own, 0)",
+    )
+    p.add_argument(
+        "--weight-decay",
+        type=float,
+        default=TrainConfig.weight_decay,
+        metavar="WD",
+        help=f"AdamW weight decay on the weight matrices (default {TrainConfig.weight_decay})",
+    )
+    p.add_argument(
         "--decision-weight",
         type=float,
         default=1.0,
@@ -149,6 +163,8 @@ def handle(args) -> int:
             fill=args.fill,
             song_balance=args.song_balance,
             decision_weight=args.decision_weight,
+            dropout=args.dropout,
+            weight_decay=args.weight_decay,
             channel_embedding=args.channel_embedding,
             recall=args.recall,
             note_end=args.note_end,

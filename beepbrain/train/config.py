@@ -20,6 +20,7 @@ class TrainConfig:
     min_lr_ratio: float = 0.1  # cosine decays to lr * min_lr_ratio
     warmup_steps: int | None = None  # None: 5% of max_steps, at most 200
     weight_decay: float = 0.1
+    dropout: float | None = None  # dropout in the model's attention and MLP; None: the size's own (0)
     beta1: float = 0.9
     beta2: float = 0.95
     grad_clip: float = 1.0  # 0 disables clipping
@@ -67,6 +68,10 @@ class TrainConfig:
             raise ValueError(f"fill must be a share in [0, 1], not {self.fill}")
         if not 0.0 <= float(self.song_balance) <= 1.0:
             raise ValueError(f"song_balance must be in [0, 1], not {self.song_balance}")
+        if self.dropout is not None and not 0.0 <= float(self.dropout) < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), not {self.dropout}")
+        if not float(self.weight_decay) >= 0:
+            raise ValueError(f"weight_decay must be at least 0, not {self.weight_decay}")
         if not float(self.decision_weight) > 0:
             raise ValueError(f"decision_weight must be above 0, not {self.decision_weight}")
 

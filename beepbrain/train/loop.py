@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -242,6 +242,8 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
             recall_pattern=config.recall_pattern,
             recall_kind=config.recall_kind,
         )
+        if config.dropout is not None:
+            model_config = replace(model_config, dropout=float(config.dropout))
     train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 
     torch.manual_seed(config.seed)

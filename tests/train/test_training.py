@@ -197,3 +197,32 @@ def test_song_balance_defaults_and_a_saved_run_from_before_it():
         assert "song_balance" in str(exc)
     else:
         raise AssertionError("song_balance 2 was accepted")
+
+
+def test_dropout_trains_and_the_saved_model_is_deterministic(trained, tmp_path, capsys):
+    """`--dropout` reaches the model while it trains and is saved with it; the model it saves gives the same
+    logits twice (dropout is off outside training), and a bad value is refused before anything runs."""
+    from dataclasses import replace
+
+    from beepbrain.train import TrainConfig, train
+
+    data, config, _ = trained
+    quick = dict(max_steps=3, eval_interval=0, checkpoint_interval=0, register=False)
+    result = train(replace(config, dropout=0.3, **quick))
+    state = load_checkpoint(result.checkpoint)
+    assert state["model_config"]["dropout"] == 0.3 and state["train_config"]["dropout"] == 0.3
+    model = GPT(GPTConfig.from_dict(state["model_config"]))
+    model.load_state_dict(state["model"])
+    idx = torch.randint(0, model.config.vocab_size, (2, 30), generator=torch.Generator().manual_seed(0))
+    cond = torch.zeros(2, 21)
+    model.train()
+    with torch.no_grad():
+        noisy = [model(idx, cond)[0] for _ in range(2)]
+    assert not torch.equal(*noisy)  # dropout acts while training
+    model.eval()
+    with torch.no_grad():
+        assert torch.equal(model(idx, cond)[0], model(idx, cond)[0])
+    assert TrainConfig(dataset="d").dropout is None  # the size's own (0) unless asked
+
+    assert main(["train", "--data-dir", str(tmp_path), "--dataset", "syn", "--dropout", "1.5"]) == 2
+    assert "dropout must be in [0, 1)" in capsys.readouterr().err
