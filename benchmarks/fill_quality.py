@@ -151,6 +151,9 @@ def main() -> None:
     parser.add_argument("--dataset", default="sample")
     parser.add_argument("--songs", type=int, default=16, help="at most this many songs (default 16)")
     parser.add_argument(
+        "--min-bars", type=int, default=1, help="only songs of at least this many bars (default 1: all)"
+    )
+    parser.add_argument(
         "--song-file",
         type=Path,
         default=None,
@@ -189,11 +192,13 @@ def main() -> None:
         from main_job_quality import outside_songs  # benchmarks/ is on sys.path when run as a script
 
         train = load_split(data / "datasets" / args.dataset, "train")
-        songs = outside_songs(args.song_file, tok, train)[: args.songs]
+        songs = [s for s in outside_songs(args.song_file, tok, train) if s.bar_count >= args.min_bars]
+        songs = songs[: args.songs]
         print(f"{len(songs)} songs of {args.song_file}; model {args.model}")
     else:
         split = load_split(data / "datasets" / args.dataset, "test")
-        songs = [s for s in reference_songs(tok, split, len(split.songs))][: args.songs]
+        songs = [s for s in reference_songs(tok, split, len(split.songs)) if s.bar_count >= args.min_bars]
+        songs = songs[: args.songs]
         print(f"{len(songs)} test songs of {args.dataset}; model {args.model}")
 
     sections = {int(x) for x in args.sections.split(",") if x}

@@ -75,9 +75,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--dropout",
         type=float,
-        default=None,
+        default=TrainConfig.dropout,
         metavar="P",
-        help="dropout in the model's attention and MLP while training (default: the size's own, 0)",
+        help="dropout on what each attention and MLP block adds to the residual stream while training "
+        f"(default {TrainConfig.dropout}; 0: none)",
     )
     p.add_argument(
         "--weight-decay",

@@ -242,8 +242,7 @@ def _setup(config: TrainConfig, data: Path, log) -> _Training:
             recall_pattern=config.recall_pattern,
             recall_kind=config.recall_kind,
         )
-        if config.dropout is not None:
-            model_config = replace(model_config, dropout=float(config.dropout))
+        model_config = replace(model_config, dropout=float(config.dropout))
     train_loader, val_loader = _loaders(config, dataset_dir, manifest, model_config.block_size, say)
 
     torch.manual_seed(config.seed)

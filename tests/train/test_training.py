@@ -222,7 +222,8 @@ def test_dropout_trains_and_the_saved_model_is_deterministic(trained, tmp_path, 
     model.eval()
     with torch.no_grad():
         assert torch.equal(model(idx, cond)[0], model(idx, cond)[0])
-    assert TrainConfig(dataset="d").dropout is None  # the size's own (0) unless asked
+    assert TrainConfig(dataset="d").dropout == 0.1
+    assert TrainConfig.saved({"dataset": "d"}).dropout == 0.0  # a run saved before dropout trained without
 
     assert main(["train", "--data-dir", str(tmp_path), "--dataset", "syn", "--dropout", "1.5"]) == 2
     assert "dropout must be in [0, 1)" in capsys.readouterr().err
