@@ -6,6 +6,7 @@ FLOPs per token: 6 x parameters + 12 x layers x width x context (forward + backw
 
     python benchmarks/train_throughput.py                   # tiny, small, base on CPU (+ GPU if present)
     python benchmarks/train_throughput.py --configs base --gpu-batch 64 --steps 30
+    python benchmarks/train_throughput.py --configs tiny --dropout 0 0.1 --repeat 3   # what dropout costs
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 from contextlib import nullcontext
+from dataclasses import replace
 
 import torch
 
@@ -25,9 +27,15 @@ CPU_PLAN = {"tiny": (8, 10), "small": (4, 5), "base": (1, 2)}  # (batch size, ti
 
 
 def measure(
-    name: str, device: torch.device, batch: int, steps: int, compile_model: bool, peak: float
+    name: str,
+    device: torch.device,
+    batch: int,
+    steps: int,
+    compile_model: bool,
+    peak: float,
+    dropout: float = 0.0,
 ) -> dict:
-    config = CONFIGS[name].with_data(TickTokenizer().vocab_size)
+    config = replace(CONFIGS[name].with_data(TickTokenizer().vocab_size), dropout=dropout)
     torch.manual_seed(0)
     model = GPT(config).to(device)
     optimizer = configure_optimizer(
@@ -66,6 +74,7 @@ def measure(
     mfu = model.flops_per_token(T) * tokens_per_s / peak
     return {
         "config": name,
+        "dropout": dropout,
         "params": model.num_params(),
         "batch": batch,
         "context": T,
@@ -77,10 +86,13 @@ def measure(
 
 def report(rows: list[dict], device: str, peak: float, source: str) -> None:
     print(f"\n{device}: MFU against {peak / 1e12:.3f} TFLOP/s ({source})")
-    print(f"{'config':<7}{'params':>13}{'batch':>7}{'context':>9}{'step s':>10}{'tokens/s':>12}{'MFU':>8}")
+    print(
+        f"{'config':<7}{'dropout':>8}{'params':>13}{'batch':>7}{'context':>9}{'step s':>10}{'tokens/s':>12}"
+        f"{'MFU':>8}"
+    )
     for r in rows:
         print(
-            f"{r['config']:<7}{r['params']:>13,}{r['batch']:>7}{r['context']:>9}{r['step_s']:>10.3f}"
+            f"{r['config']:<7}{r['dropout']:>8g}{r['params']:>13,}{r['batch']:>7}{r['context']:>9}{r['step_s']:>10.3f}"
             f"{r['tokens_per_s']:>12,.0f}{100 * r['mfu']:>7.1f}%"
         )
 
@@ -92,6 +104,12 @@ def main() -> None:
     parser.add_argument("--gpu-batch", type=int, default=32, help="GPU batch size (windows of 512 for base)")
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile on the GPU")
     parser.add_argument("--skip-cpu", action="store_true")
+    parser.add_argument(
+        "--dropout", nargs="+", type=float, default=[0.0], help="dropout values to time (default 0)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="CPU rounds over the dropout values, interleaved (default 1)"
+    )
     args = parser.parse_args()
 
     if not args.skip_cpu:
@@ -101,8 +119,10 @@ def main() -> None:
         rows = []
         for name in args.configs:
             batch, steps = CPU_PLAN[name]
-            rows.append(measure(name, cpu, batch, steps, compile_model=False, peak=peak))
-            print(f"  {name}: {rows[-1]['tokens_per_s']:,.0f} tokens/s", flush=True)
+            for _round in range(args.repeat):
+                for p in args.dropout:
+                    rows.append(measure(name, cpu, batch, steps, compile_model=False, peak=peak, dropout=p))
+                    print(f"  {name}, dropout {p:g}: {rows[-1]['tokens_per_s']:,.0f} tokens/s", flush=True)
         report(rows, "CPU", peak, "fp32 1024x1024 matmul measured now")
 
     if torch.cuda.is_available():
@@ -111,8 +131,11 @@ def main() -> None:
         peak, source = peak_flops(gpu)
         rows = []
         for name in args.configs:
-            rows.append(measure(name, gpu, args.gpu_batch, args.steps, not args.no_compile, peak))
-            print(f"  {name}: {rows[-1]['tokens_per_s']:,.0f} tokens/s", flush=True)
+            for p in args.dropout:
+                rows.append(
+                    measure(name, gpu, args.gpu_batch, args.steps, not args.no_compile, peak, dropout=p)
+                )
+                print(f"  {name}, dropout {p:g}: {rows[-1]['tokens_per_s']:,.0f} tokens/s", flush=True)
             torch.cuda.empty_cache()
         report(rows, torch.cuda.get_device_name(gpu), peak, source)
     else:
