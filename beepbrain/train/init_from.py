@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from beepbrain.model import GPTConfig
 
+# model settings that act only while training: a child may take its own (the weights are the same shape)
+TRAINING_ONLY = ("dropout",)
+
 
 @dataclass
 class Parent:
@@ -33,7 +36,9 @@ def load_parent(uri: str, tracking_uri: str | None, model_config: GPTConfig, man
         raise ValueError(f"--init-from {uri}: cannot load the model: {type(exc).__name__}: {exc}") from None
     theirs = GPTConfig.from_dict(info.get("config") or {}).to_dict() if info.get("config") else {}
     ours = model_config.to_dict()
-    differ = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
+    differ = sorted(
+        k for k in set(theirs) | set(ours) if k not in TRAINING_ONLY and theirs.get(k) != ours.get(k)
+    )
     if differ:
         shown = ", ".join(f"{k} {theirs.get(k)!r} vs {ours.get(k)!r}" for k in differ)
         raise ValueError(

@@ -45,6 +45,8 @@ def test_two_process_ddp_matches_gradient_accumulation(train_data):
         "--device",
         "cpu",
         "--no-register",
+        "--dropout",  # exact equality: each process would draw its own dropout masks
+        "0",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(
@@ -86,6 +88,7 @@ def test_two_process_ddp_matches_gradient_accumulation(train_data):
             log_interval=1,
             device="cpu",
             register=False,
+            dropout=0.0,
         ),
         log=lambda *a, **k: None,
     )

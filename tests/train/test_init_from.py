@@ -25,6 +25,7 @@ ARGS = dict(
     log_interval=1,
     checkpoint_interval=0,
     eval_interval=0,
+    dropout=0.0,  # the child's first training loss is compared with the parent's loss in eval mode
 )
 
 
@@ -90,6 +91,24 @@ def test_init_from_starts_at_the_parents_loss_and_records_the_parent(parent):
     )
     first = client.get_metric_history(scratch.run_id, "train_loss")[0].value
     assert first - expected > 1.0
+
+
+def test_init_from_takes_a_parent_trained_with_other_dropout(parent):
+    """Dropout acts only while training: a child may fine-tune with its own."""
+    data, parent_result = parent
+    uri = f"models:/beepbrain/{parent_result.model_version}"
+    child = train(
+        TrainConfig(
+            data_dir=str(data),
+            max_steps=1,
+            init_from=uri,
+            register=False,
+            **{**ARGS, "dataset": "other", "dropout": 0.2},
+        )
+    )
+    from beepbrain.train.checkpoint import load_checkpoint
+
+    assert load_checkpoint(child.checkpoint)["model_config"]["dropout"] == 0.2
 
 
 def test_init_from_refuses_another_shape_or_tokenizer(parent, capsys):
