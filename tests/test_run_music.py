@@ -26,8 +26,8 @@ def test_run_defaults_write_songs_like_real_ones(prefect_harness, tmp_path):
         code = main(["run", "--data-dir", str(tmp_path / "data"), "--songs", "12"])
     assert code == 0, out.getvalue()
     urls = re.findall(r"^Song \d+ \(seed \d+\): (https://www\.beepbox\.co/#\S+)$", out.getvalue(), flags=re.M)
-    # 12 songs, not the default 3: real songs of this shape often play no drum (23 of the dataset's 76 in
-    # their 16 bars; so do 1 or 2 of the main job's first 3), so the mean of 3 says little about the model
+    # 12 songs, not the default 3: real songs of this shape often play no drum (so do 1 or 2 of the main
+    # job's first 3), so the mean of 3 says little about the model
     assert len(urls) == 12
     songs = [parse_song(url) for url in urls]
     stats = [song_stats(song) for song in songs]

@@ -263,7 +263,8 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
         self.proj.residual = True
         # dropout acts on what each block adds to the residual stream, not on the attention weights: a
-        # dropout_p in scaled_dot_product_attention takes it off its fused kernels (4.5x slower on CPU)
+        # dropout_p in scaled_dot_product_attention takes it off its fused kernels (training took twice as
+        # long on CPU: docs/train.md)
         self.resid_dropout = nn.Dropout(config.dropout)
 
     def forward(self, x, cos, sin, cache: KVCache | None = None, songs: torch.Tensor | None = None):
