@@ -192,14 +192,12 @@ def main() -> None:
         from main_job_quality import outside_songs  # benchmarks/ is on sys.path when run as a script
 
         train = load_split(data / "datasets" / args.dataset, "train")
-        songs = [s for s in outside_songs(args.song_file, tok, train) if s.bar_count >= args.min_bars]
-        songs = songs[: args.songs]
-        print(f"{len(songs)} songs of {args.song_file}; model {args.model}")
+        pool, what = outside_songs(args.song_file, tok, train), f"songs of {args.song_file}"
     else:
         split = load_split(data / "datasets" / args.dataset, "test")
-        songs = [s for s in reference_songs(tok, split, len(split.songs)) if s.bar_count >= args.min_bars]
-        songs = songs[: args.songs]
-        print(f"{len(songs)} test songs of {args.dataset}; model {args.model}")
+        pool, what = reference_songs(tok, split, len(split.songs)), f"test songs of {args.dataset}"
+    songs = [s for s in pool if s.bar_count >= args.min_bars][: args.songs]
+    print(f"{len(songs)} {what}; model {args.model}")
 
     sections = {int(x) for x in args.sections.split(",") if x}
     print("\n1. hole bits per note by context (paired differences vs full: mean ± sd over songs)")
