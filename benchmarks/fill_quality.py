@@ -13,14 +13,16 @@ the dataset's train split; ``--songs N`` takes the first N, 16 by default):
    put in (other); and in place (inline: each cell's item where the song has it, everything before it in
    view, as the model reads any song). Paired differences against ``full`` (and inline against header)
    with their spread over songs.
-2. The drum channel silenced and written again by the model (``fill_song`` over all its bars, temperature 1
-   unless ``--temperature`` says otherwise,
+2. The drum channel silenced and written again by the model (``fill_song`` over the bars ``fill
+   --add-channel`` writes: up to the song's last note, ``added_cells``; temperature 1 unless
+   ``--temperature`` says otherwise; ``--draws K`` writes each song K times,
    after the song in the fill layout and in place (``layout``), each bar on its own, then following the
    song's repeats as ``beepbrain fill`` does by default,
    no constraint beyond validity, or with ``--constrained`` those of ``fill --add-channel``): its drum onsets per bar next to the original's, and, over the pairs of
    bars where every other channel repeats (same patterns, some sounding), the share where it repeats too,
    next to the original drum channel's share; and where the notes go (silent cells, notes per sounding
-   cell) in the first bar, bars 2-8 and later ones.
+   cell) in the first bar, bars 2-8 and later ones, and in the bars where the other channels are silent or
+   sound. The original's density counts every bar it plays, the bars after the others' last note too.
 3. Bars written anew (the 4-bar span of 1, following repeats, free; in the fill layout as ``fill --bars``
    writes them, and in place): the span's statistics next to the original bars', and per hole bar the
    silent cells and notes per sounding cell.
@@ -163,6 +165,13 @@ def main() -> None:
     parser.add_argument("--sections", default="1,2,3,4", help="which of the sections to run (default all)")
     parser.add_argument("--temperature", type=float, default=1.0, help="sampling in sections 2 and 3")
     parser.add_argument(
+        "--draws",
+        type=int,
+        default=1,
+        help="section 2: write each song's drums this many times (sampling seeds song, song + 1000, ...) and "
+        "report them together and each draw's difference (default 1)",
+    )
+    parser.add_argument(
         "--constrained",
         action="store_true",
         help="section 2 with fill's default constraints (the rhythm's grid, the scale, the rewritten "
@@ -180,7 +189,7 @@ def main() -> None:
     from beepbrain.format.edit import put_pattern
     from beepbrain.generate.batch import load_generator
     from beepbrain.generate.evaluate import load_split, reference_songs
-    from beepbrain.generate.fill import fill_song, hole_bits
+    from beepbrain.generate.fill import added_cells, fill_song, hole_bits
     from beepbrain.generate.sampling import SamplingConfig
     from beepbrain.generate.score import score_songs, total_bits_per_note
     from beepbrain.generate.stats import cut_bars, song_stats, summarize
@@ -269,53 +278,70 @@ def main() -> None:
         print(f"\n2. drums silenced and written again {where} (T={args.temperature:g}, {mode}; {how})")
         dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
         by_bar = {"first bar": ([], []), "bars 2-8": ([], []), "bars 9-": ([], [])}
+        by_rest = {"the other channels silent": ([], []), "the other channels sounding": ([], [])}
+        per_draw: list[tuple[list[float], list[float]]] = [([], []) for _ in range(args.draws)]
+        written: set[int] = set()
         for i, song in enumerate(songs):
-            cells = hole_of(song, "drums")
-            if cells is None:
+            every = hole_of(song, "drums")
+            if every is None:
                 continue
-            channel = cells[0][1]
+            channel = every[0][1]
             silent = copy.deepcopy(song)
-            for b, c in cells:
+            for b, c in every:
                 put_pattern(silent, c, b, None)
-            try:
-                result = fill_song(
-                    model,
-                    tok,
-                    silent,
-                    cells,
-                    SamplingConfig(temperature=args.temperature, seed=i),
-                    constraints=args.constrained,
-                    new_channel=channel,  # written as an added channel is
-                    follow_repeats=follow,
-                    layout=layout,
-                )
-            except RuntimeError as exc:
-                print(f"  song {i}: {exc}")
-                continue
-            dens_gen.append(onsets_per_bar(result.song, channel))
-            dens_real.append(onsets_per_bar(song, channel))
-            for (b, _c), w, r in zip(
-                cells, cell_notes(result.song, cells), cell_notes(song, cells), strict=True
-            ):
-                group = by_bar["first bar" if b == 0 else "bars 2-8" if b < 8 else "bars 9-"]
-                group[0].append(w)
-                group[1].append(r)
-            hit, total = repeat_share(result.song, channel)
-            real_hit, _ = repeat_share(song, channel)
-            rep_gen, rep_real, pairs = rep_gen + hit, rep_real + real_hit, pairs + total
+            cells = added_cells(silent, channel)  # as `fill --add-channel` writes: up to the last note
+            for draw in range(args.draws):
+                try:
+                    result = fill_song(
+                        model,
+                        tok,
+                        silent,
+                        cells,
+                        SamplingConfig(temperature=args.temperature, seed=i + 1000 * draw),
+                        constraints=args.constrained,
+                        new_channel=channel,  # written as an added channel is
+                        follow_repeats=follow,
+                        layout=layout,
+                    )
+                except RuntimeError as exc:
+                    print(f"  song {i}, draw {draw + 1}: {exc}")
+                    continue
+                written.add(i)
+                per_draw[draw][0].append(onsets_per_bar(result.song, channel))
+                per_draw[draw][1].append(onsets_per_bar(song, channel))
+                dens_gen.append(onsets_per_bar(result.song, channel))
+                dens_real.append(onsets_per_bar(song, channel))
+                for (b, _c), w, r in zip(
+                    every, cell_notes(result.song, every), cell_notes(song, every), strict=True
+                ):
+                    group = by_bar["first bar" if b == 0 else "bars 2-8" if b < 8 else "bars 9-"]
+                    group[0].append(w)
+                    group[1].append(r)
+                    rest = any(notes_key(song, o, b) for o in range(song.channel_count) if o != channel)
+                    group = by_rest["the other channels sounding" if rest else "the other channels silent"]
+                    group[0].append(w)
+                    group[1].append(r)
+                hit, total = repeat_share(result.song, channel)
+                real_hit, _ = repeat_share(song, channel)
+                rep_gen, rep_real, pairs = rep_gen + hit, rep_real + real_hit, pairs + total
         if dens_real:
             g, r = sum(dens_gen) / len(dens_gen), sum(dens_real) / len(dens_real)
             ratios = [abs(a / b - 1) for a, b in zip(dens_gen, dens_real, strict=True) if b]
             print(
-                f"  songs {len(dens_real)}: drum onsets per bar {g:.2f} written vs {r:.2f} original "
-                f"({(g - r) / r:+.0%}); per song |ratio - 1| mean {sum(ratios) / len(dens_real):.0%}"
+                f"  songs {len(written)}{f' x {args.draws} draws ({len(dens_real)} written)' if args.draws > 1 else ''}: "
+                f"drum onsets per bar {g:.2f} written vs {r:.2f} original ({(g - r) / r:+.0%}); per song "
+                f"|ratio - 1| mean {sum(ratios) / len(dens_real):.0%}"
             )
+            if args.draws > 1:
+                each = [(sum(w) - sum(o)) / sum(o) for w, o in per_draw if w and sum(o)]
+                print("  each draw: " + ", ".join(f"{d:+.0%}" for d in each))
             if pairs:
                 print(
                     f"  where the other channels repeat ({pairs} bar pairs): written drums repeat in "
                     f"{rep_gen / pairs:.0%}, the original drums in {rep_real / pairs:.0%}"
                 )
             print(f"  where the notes go: {where_notes_go(by_bar)}")
+            print(f"  by what the song plays beside them: {where_notes_go(by_rest)}")
 
     for layout in ("fill", "inline") if 3 in sections else ():
         how = "fill layout, as `fill --bars` does" if layout == "fill" else "in place"

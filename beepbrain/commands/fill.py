@@ -28,7 +28,7 @@ def register(subparsers) -> None:
         "--add-channel",
         choices=("pitch", "drum"),
         help="add one channel of this kind (after the song's channels of its kind), written for "
-        "the whole song",
+        "the whole song up to its last note (silent bars after it stay silent)",
     )
     p.add_argument(
         "--channels", metavar="LIST", help="with --bars: the channels (1-based, e.g. 1,3; default all)"

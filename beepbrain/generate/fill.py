@@ -34,6 +34,7 @@ from beepbrain.generate.sampling import (
     sample_sequence,
     token_kinds,
 )
+from beepbrain.generate.stats import sounding_bars
 from beepbrain.tokens.conditioning import Conditioning
 from beepbrain.tokens.fill import fill_layout, marker_mask, read_fill
 from beepbrain.tokens.pattern_stream import BARS_AT, join_parts, split_stream
@@ -308,6 +309,14 @@ def fill_song(
     return FilledSong(result, cells, streams, sampling.seed, time.perf_counter() - started)
 
 
+def added_cells(song: Song, channel: int) -> list[tuple[int, int]]:
+    """The cells a channel added to ``song`` at index ``channel`` is written in: every bar up to the song's
+    last note (``sounding_bars``, at least bar 1). Silent bars at a song's end are not part of the song as
+    the tokenizer reads it (``trim_trailing_silence``), so the model has never seen music go on there; the
+    added channel leaves them silent, as the song does."""
+    return [(b, channel) for b in range(min(sounding_bars(song), BAR_COUNT_MAX))]
+
+
 def add_channel(
     model,
     tokenizer: Tokenizer,
@@ -320,10 +329,10 @@ def add_channel(
     follow_repeats: bool = False,
     layout: str = "inline",
 ) -> FilledSong:
-    """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song (``layout``: see
-    ``fill_song``)."""
+    """``song`` with one more ``kind`` channel (pitch or drum) written for the whole song, up to its last
+    note (``added_cells``; ``layout``: see ``fill_song``)."""
     bigger, index = with_channel(song, kind, instrument_type)
-    cells = [(b, index) for b in range(min(bigger.bar_count, BAR_COUNT_MAX))]
+    cells = added_cells(song, index)
     return fill_song(
         model,
         tokenizer,

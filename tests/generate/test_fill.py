@@ -4,6 +4,7 @@ are one line with exit 2."""
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import torch
 from beepbrain.format import parse_song
 from beepbrain.generate.fill import add_channel, bar_cells, fill_song, hole_bits, repeat_leaders
 from beepbrain.generate.sampling import SamplingConfig
+from beepbrain.generate.stats import sounding_bars
 from beepbrain.model import GPT
 from beepbrain.model.gpt import GPTConfig
 from beepbrain.tokens import PatternTokenizer
@@ -71,7 +73,7 @@ def test_add_channel_keeps_the_song_and_writes_the_new_one(songs, model_and_tok,
     assert out.noise_channel_count == song.noise_channel_count + 1
     assert out.pitch_channel_count == song.pitch_channel_count
     new = song.channel_count  # drums go after the existing channels
-    assert len(result.holes) == min(song.bar_count, 128) and {c for _b, c in result.holes} == {new}
+    assert len(result.holes) == sounding_bars(song) and {c for _b, c in result.holes} == {new}
     for c in range(song.channel_count):
         for b in range(song.bar_count):
             assert notes_at(out, c, b) == notes_at(song, c, b)
@@ -83,6 +85,25 @@ def test_add_channel_keeps_the_song_and_writes_the_new_one(songs, model_and_tok,
     for c in range(song.pitch_channel_count, song.channel_count):  # drums moved one place on, unchanged
         for b in range(song.bar_count):
             assert notes_at(pitch.song, c + 1, b) == notes_at(song, c, b)
+
+
+def test_an_added_channel_leaves_the_silent_bars_after_the_songs_last_note_silent(songs, model_and_tok):
+    """A song saved with empty bars after its music (BeepBox's 16 bars, 4 of them written) gets its added
+    channel up to its last note: the model reads songs without those bars, and the song leaves them silent."""
+    model, tok = model_and_tok
+    song = copy.deepcopy(next(s for s in songs if sounding_bars(s) >= 3))
+    written = sounding_bars(song)
+    song.bar_count = written + 5
+    for channel in song.channels:
+        channel.bars = channel.bars[:written] + [0] * 5
+    for layout in ("inline", "fill"):
+        result = add_channel(model, tok, song, "drum", SamplingConfig(seed=2), layout=layout)
+        new = song.channel_count
+        assert result.song.bar_count == written + 5
+        assert [b for b, _c in result.holes] == list(range(written))
+        assert any(notes_at(result.song, new, b) for b in range(written))
+        assert not any(notes_at(result.song, new, b) for b in range(written, written + 5)), layout
+        assert parse_song(result.song.to_url()).to_url() == result.song.to_url()
 
 
 class Silent(GPT):
