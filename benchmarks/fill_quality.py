@@ -6,8 +6,8 @@ docs/fill.md states.
 On the dataset's test split (songs the model never saw; decoded from their tokens), or with ``--song-file
 FILE`` on real songs of your own (archive records or one song a line, as the codec reads them, less any in
 the dataset's train split; ``--songs N`` takes the first N, 16 by default):
-1. Bits per note of a hole's real notes (``hole_bits``) for holes of each kind (4 bars over all channels
-   from the song's middle, a whole pitch channel, the drum channel, the bass: the pitch channel with the
+1. Bits per note of a hole's real notes (``hole_bits``) for holes of each kind, within the song's bars up to
+   its last note (4 bars over all channels from the song's middle, a whole pitch channel, the drum channel, the bass: the pitch channel with the
    lowest notes) under each context: the rest of the song (full), the bars up to the hole (before), the
    header alone (header), and another test song's context of the same shape with this song's hole content
    put in (other); and in place (inline: each cell's item where the song has it, everything before it in
@@ -21,8 +21,8 @@ the dataset's train split; ``--songs N`` takes the first N, 16 by default):
    no constraint beyond validity, or with ``--constrained`` those of ``fill --add-channel``): its drum onsets per bar next to the original's, and, over the pairs of
    bars where every other channel repeats (same patterns, some sounding), the share where it repeats too,
    next to the original drum channel's share; and where the notes go (silent cells, notes per sounding
-   cell) in the first bar, bars 2-8 and later ones, and in the bars where the other channels are silent or
-   sound. The original's density counts every bar it plays, the bars after the others' last note too.
+   cell) in the first bar, bars 2-8 and later ones, and in the bars after the song's last note (without
+   the drums), the silent bars inside it and the bars where the other channels sound. The original's density counts every bar it plays, the bars after the others' last note too.
 3. Bars written anew (the 4-bar span of 1, following repeats, free; in the fill layout as ``fill --bars``
    writes them, and in place): the span's statistics next to the original bars', and per hole bar the
    silent cells and notes per sounding cell.
@@ -38,14 +38,17 @@ import math
 from pathlib import Path
 
 from beepbrain.generate.stats import JUDGED_STATS as SPAN_STATS
+from beepbrain.generate.stats import sounding_bars
 
 KINDS = ("span", "channel", "drums", "bass")
 CONTEXTS = ("full", "before", "header", "other", "inline")
 
 
-def hole_of(song, kind: str):
-    """The cells of a hole of ``kind`` in ``song`` (0-based), or None where the song has no such hole."""
-    bars = min(song.bar_count, 128)
+def hole_of(song, kind: str, to_last_note: bool = True):
+    """The cells of a hole of ``kind`` in ``song`` (0-based), or None where the song has no such hole.
+    ``to_last_note``: within the song as the model reads it, its bars up to its last note (``sounding_bars``:
+    a song saved with empty bars after its music does not have its span there); else every bar."""
+    bars = min(sounding_bars(song) if to_last_note else song.bar_count, 128)
 
     def sounding(c):
         return any(song.pattern_at(c, b) is not None and song.pattern_at(c, b).notes for b in range(bars))
@@ -133,7 +136,9 @@ def where_notes_go(groups: dict[str, tuple[list[int], list[int]]]) -> str:
         per = sum(sounding) / len(sounding) if sounding else 0.0
         return f"silent {sum(1 for n in counts if not n) / max(len(counts), 1):.0%}, {per:.1f} notes when sounding"
 
-    return "; ".join(f"{name}: {part(w)} (original {part(r)})" for name, (w, r) in groups.items() if r)
+    return "; ".join(
+        f"{name} ({len(r)} cells written): {part(w)} (original {part(r)})" for name, (w, r) in groups.items() if r
+    )
 
 
 def mean_sd(values):
@@ -278,11 +283,15 @@ def main() -> None:
         print(f"\n2. drums silenced and written again {where} (T={args.temperature:g}, {mode}; {how})")
         dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
         by_bar = {"first bar": ([], []), "bars 2-8": ([], []), "bars 9-": ([], [])}
-        by_rest = {"the other channels silent": ([], []), "the other channels sounding": ([], [])}
+        by_rest = {
+            "after the song's last note": ([], []),
+            "the other channels silent, inside the song": ([], []),
+            "the other channels sounding": ([], []),
+        }
         per_draw: list[tuple[list[float], list[float]]] = [([], []) for _ in range(args.draws)]
         written: set[int] = set()
         for i, song in enumerate(songs):
-            every = hole_of(song, "drums")
+            every = hole_of(song, "drums", to_last_note=False)  # the bars after the last note too
             if every is None:
                 continue
             channel = every[0][1]
@@ -317,8 +326,12 @@ def main() -> None:
                     group = by_bar["first bar" if b == 0 else "bars 2-8" if b < 8 else "bars 9-"]
                     group[0].append(w)
                     group[1].append(r)
-                    rest = any(notes_key(song, o, b) for o in range(song.channel_count) if o != channel)
-                    group = by_rest["the other channels sounding" if rest else "the other channels silent"]
+                    if b >= len(cells):
+                        group = by_rest["after the song's last note"]
+                    elif any(notes_key(song, o, b) for o in range(song.channel_count) if o != channel):
+                        group = by_rest["the other channels sounding"]
+                    else:
+                        group = by_rest["the other channels silent, inside the song"]
                     group[0].append(w)
                     group[1].append(r)
                 hit, total = repeat_share(result.song, channel)
