@@ -137,7 +137,9 @@ def where_notes_go(groups: dict[str, tuple[list[int], list[int]]]) -> str:
         return f"silent {sum(1 for n in counts if not n) / max(len(counts), 1):.0%}, {per:.1f} notes when sounding"
 
     return "; ".join(
-        f"{name} ({len(r)} cells written): {part(w)} (original {part(r)})" for name, (w, r) in groups.items() if r
+        f"{name} ({len(r)} cells written): {part(w)} (original {part(r)})"
+        for name, (w, r) in groups.items()
+        if r
     )
 
 
