@@ -283,13 +283,14 @@ def main() -> None:
         where = "after the song (fill layout)" if layout == "fill" else "in place (add-channel's default)"
         mode = "fill's constraints" if args.constrained else "free"
         print(f"\n2. drums silenced and written again {where} (T={args.temperature:g}, {mode}; {how})")
-        dens_gen, dens_real, rep_gen, rep_real, pairs = [], [], 0, 0, 0
+        rep_gen, rep_real, pairs = 0, 0, 0
         by_bar = {"first bar": ([], []), "bars 2-8": ([], []), "bars 9-": ([], [])}
         by_rest = {
             "after the song's last note": ([], []),
             "the other channels silent, inside the song": ([], []),
             "the other channels sounding": ([], []),
         }
+        # per draw: (written, original) drum onsets per bar of each song written
         per_draw: list[tuple[list[float], list[float]]] = [([], []) for _ in range(args.draws)]
         written: set[int] = set()
         for i, song in enumerate(songs):
@@ -301,6 +302,9 @@ def main() -> None:
             for b, c in every:
                 put_pattern(silent, c, b, None)
             cells = added_cells(silent, channel)  # as `fill --add-channel` writes: up to the last note
+            original = onsets_per_bar(song, channel)
+            original_notes = cell_notes(song, every)
+            original_hit, _ = repeat_share(song, channel)
             for draw in range(args.draws):
                 try:
                     result = fill_song(
@@ -319,12 +323,8 @@ def main() -> None:
                     continue
                 written.add(i)
                 per_draw[draw][0].append(onsets_per_bar(result.song, channel))
-                per_draw[draw][1].append(onsets_per_bar(song, channel))
-                dens_gen.append(onsets_per_bar(result.song, channel))
-                dens_real.append(onsets_per_bar(song, channel))
-                for (b, _c), w, r in zip(
-                    every, cell_notes(result.song, every), cell_notes(song, every), strict=True
-                ):
+                per_draw[draw][1].append(original)
+                for (b, _c), w, r in zip(every, cell_notes(result.song, every), original_notes, strict=True):
                     group = by_bar["first bar" if b == 0 else "bars 2-8" if b < 8 else "bars 9-"]
                     group[0].append(w)
                     group[1].append(r)
@@ -337,8 +337,9 @@ def main() -> None:
                     group[0].append(w)
                     group[1].append(r)
                 hit, total = repeat_share(result.song, channel)
-                real_hit, _ = repeat_share(song, channel)
-                rep_gen, rep_real, pairs = rep_gen + hit, rep_real + real_hit, pairs + total
+                rep_gen, rep_real, pairs = rep_gen + hit, rep_real + original_hit, pairs + total
+        dens_gen = [d for gen, _real in per_draw for d in gen]
+        dens_real = [d for _gen, real in per_draw for d in real]
         if dens_real:
             g, r = sum(dens_gen) / len(dens_gen), sum(dens_real) / len(dens_real)
             ratios = [abs(a / b - 1) for a, b in zip(dens_gen, dens_real, strict=True) if b]
